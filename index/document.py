@@ -1,0 +1,102 @@
+"""The one document model shared by crawlers, importers, the classifier, the
+backends and the API.
+
+A document's ``id`` is derived from ``source`` and ``source_id``: ingesting
+the same review twice (a re-crawl, a re-import, a retried request) updates
+it instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from nlp.labels import Sentiment, TopicLabel
+
+#: Longest text voclens stores; longer feedback is almost always a paste error.
+MAX_TEXT_CHARS = 20_000
+
+
+class Channel(str, Enum):
+    """Where in the customer journey the feedback was left."""
+
+    review = "review"
+    social = "social"
+    ticket = "ticket"
+    survey = "survey"
+    other = "other"
+
+
+def document_id(source: str, source_id: str) -> str:
+    """Stable id: the first 32 hex digits of SHA-256 over ``source`` and ``source_id``.
+
+    The separator byte keeps ("ab", "c") and ("a", "bc") apart.
+    """
+    raw = f"{source.strip().lower()}\x1f{source_id.strip()}".encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Document(BaseModel):
+    """One piece of customer feedback, as stored and as returned by the API."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(default="", max_length=64, description="Stable id; derived from source and source_id when empty.")
+    source: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Where it came from: jd, amazon, weibo, zendesk...")
+    source_id: str = Field(min_length=1, max_length=256, description="The item's id at its source.")
+    channel: Channel = Channel.other
+    url: str | None = Field(default=None, max_length=2048)
+    brand: str | None = Field(default=None, max_length=128)
+    product_id: str | None = Field(default=None, max_length=128)
+    product_name: str | None = Field(default=None, max_length=512)
+    author_hash: str | None = Field(default=None, max_length=64, description="Salted hash of the author handle; the handle itself is never stored.")
+    title: str | None = Field(default=None, max_length=1000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    lang: str | None = Field(default=None, pattern=r"^(zh|en|other)$")
+    rating: float | None = Field(default=None, ge=0, le=5, description="Star rating on a 0-5 scale.")
+    created_at: datetime = Field(description="When the customer wrote it (UTC).")
+    fetched_at: datetime = Field(default_factory=lambda: datetime.now(UTC), description="When voclens collected it (UTC).")
+    sentiment: Sentiment | None = None
+    topics: list[TopicLabel] = Field(default_factory=list, max_length=64)
+    keywords: list[str] = Field(default_factory=list, max_length=64)
+    model_version: str | None = Field(default=None, max_length=128)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("created_at", "fetched_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _stable_id(self) -> Document:
+        expected = document_id(self.source, self.source_id)
+        if not self.id:
+            self.id = expected
+        elif self.id != expected:
+            raise ValueError(
+                f"id {self.id!r} does not match source/source_id (expected {expected!r}); "
+                "leave id empty and voclens derives it"
+            )
+        return self
+
+    def topic_keys(self, polarity: str | None = None) -> list[str]:
+        """Topic keys on this document, optionally only those with ``polarity``."""
+        return [t.topic for t in self.topics if polarity is None or t.polarity.value == polarity]

@@ -1,0 +1,18 @@
+"""Text analysis and classification for voclens: pure functions over texts, no storage."""
+
+from .analyser import Analyser, detect_lang, get_analyser, normalize
+from .classifier import Classifier
+from .labels import DEFAULT_TOPICS, Classification, Polarity, Sentiment, TopicLabel
+
+__all__ = [
+    "Analyser",
+    "Classification",
+    "Classifier",
+    "DEFAULT_TOPICS",
+    "Polarity",
+    "Sentiment",
+    "TopicLabel",
+    "detect_lang",
+    "get_analyser",
+    "normalize",
+]

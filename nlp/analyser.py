@@ -1,0 +1,230 @@
+"""The one text analyser shared by indexing, querying and classification.
+
+Both backends index the text this module produces and parse queries with the
+same functions, so a query matches the same documents whichever backend is
+configured. Chinese is segmented with jieba (search mode, so "共和国" is also
+findable inside "中华人民共和国"); English is lower-cased and Snowball-stemmed
+so "refund" finds "refunds" and "refunded".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import snowballstemmer
+
+from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
+
+log = logging.getLogger(__name__)
+
+jieba.setLogLevel(logging.WARNING)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+# A run of CJK characters, or a word of letters/digits (with inner ' or -).
+_RUN_RE = re.compile(f"[{_CJK}]+|[^\\W_]+(?:['’-][^\\W_]+)*", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise so full-width letters and digits match their ASCII forms."""
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def detect_lang(text: str) -> str:
+    """Guess ``zh``, ``en`` or ``other`` from the script of the letters used.
+
+    Counting scripts is enough for voclens' two languages and never fails on
+    short texts, where statistical detectors are unreliable. A text with a
+    fair share of Han characters is Chinese even if it mentions an English
+    brand ("iPhone 电池不耐用").
+    """
+    text = normalize(text)
+    cjk = len(_CJK_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    if cjk == 0 and latin == 0:
+        return "other"
+    # A Han character carries about as much as a 3-4 letter English word.
+    if cjk * 3 >= latin:
+        return "zh"
+    if latin >= 2 and _looks_english(text):
+        return "en"
+    return "other"
+
+
+_EN_COMMON = frozenset(
+    "the a an and or but is are was were be been it this that to of in on for with not no "
+    "my i you we they he she have has had do did does very so too at as from by".split()
+)
+
+
+def _looks_english(text: str) -> bool:
+    words = re.findall(r"[a-z]+", text.lower())
+    if len(words) <= 3:
+        return all(ord(c) < 128 for c in "".join(words))
+    common = sum(1 for w in words if w in _EN_COMMON)
+    return common / len(words) >= 0.08
+
+
+class Analyser:
+    """Tokenises, stems and extracts keywords in Chinese and English.
+
+    Args:
+        user_terms: brand and product terms that jieba must keep whole
+            ("戴森", "小米13"); they also become searchable as one token.
+        user_dict: optional jieba user-dictionary file (one term per line,
+            optionally followed by frequency and POS tag).
+
+    Example:
+        >>> a = Analyser(user_terms=["戴森"])
+        >>> a.tokenize("物流太慢了, refunds refused")
+        ['物流', '太慢', '了', 'refund', 'refus']
+    """
+
+    def __init__(self, user_terms: Iterable[str] = (), user_dict: str | Path | None = None):
+        self.user_terms = tuple(sorted({t.strip() for t in user_terms if t and t.strip()}))
+        self.user_dict = str(user_dict) if user_dict else None
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._ready = False
+        self._stemmer_local = threading.local()
+
+    # -- setup -----------------------------------------------------------------
+    def _ensure_ready(self) -> None:
+        # jieba loads its 5 MB dictionary lazily; do it once, under a lock,
+        # because the API serves requests from a thread pool.
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self._jieba.initialize()
+            if self.user_dict:
+                self._jieba.load_userdict(self.user_dict)
+            for term in self.user_terms:
+                self._jieba.add_word(normalize(term).lower(), freq=200000)
+            self._ready = True
+
+    def _stem(self, word: str) -> str:
+        stemmer = getattr(self._stemmer_local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._stemmer_local.stemmer = snowballstemmer.stemmer("english")
+        return stemmer.stemWord(word)
+
+    # -- tokens ----------------------------------------------------------------
+    def tokenize(self, text: str) -> list[str]:
+        """Index-side tokens: jieba search mode for Chinese, stemmed English.
+
+        Search mode emits a long word and its parts ("手机壳" -> "手机", "手机壳"),
+        so both a broad and a narrow query find it.
+        """
+        return self._tokens(text, search_mode=True)
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Query-side tokens: precise jieba mode, so a query term becomes the
+        fewest tokens that must all be present."""
+        return self._tokens(text, search_mode=False)
+
+    def _tokens(self, text: str, *, search_mode: bool) -> list[str]:
+        self._ensure_ready()
+        out: list[str] = []
+        for run in _RUN_RE.findall(normalize(text).lower()):
+            if _CJK_RE.match(run):
+                pieces = (
+                    self._jieba.cut_for_search(run, HMM=True)
+                    if search_mode
+                    else self._jieba.cut(run, HMM=True)
+                )
+                out.extend(p for p in pieces if p.strip())
+            elif run.isascii():
+                # "seller's" -> "seller", "don't" -> "dont": apostrophes never split a word.
+                word = re.sub(r"'s$", "", run.replace("’", "'")).replace("'", "")
+                if "-" in word:
+                    out.extend(self._stem(w) for w in word.split("-") if w)
+                else:
+                    out.append(self._stem(word))
+            else:
+                out.append(run)
+        return out
+
+    def index_text(self, text: str) -> str:
+        """The space-joined token string a backend stores in its full-text field."""
+        return " ".join(self.tokenize(text))
+
+    def words(self, text: str) -> list[str]:
+        """Surface words (not stemmed), precise jieba mode; for keywords and display."""
+        self._ensure_ready()
+        out: list[str] = []
+        for run in _RUN_RE.findall(normalize(text).lower()):
+            if _CJK_RE.match(run):
+                out.extend(p for p in self._jieba.cut(run, HMM=True) if p.strip())
+            else:
+                out.append(run.replace("’", "'"))
+        return out
+
+    # -- keywords --------------------------------------------------------------
+    def keywords(self, text: str, k: int = 8) -> list[str]:
+        """Up to ``k`` content words of ``text``, most characteristic first.
+
+        TF-IDF with jieba's bundled IDF table for Chinese; for English, term
+        frequency weighted by word length as a cheap rarity proxy. Stop words,
+        numbers and single characters are dropped: keywords feed "top" and
+        "emerging" keyword lists, where function words would only be noise.
+        """
+        counts = Counter(w for w in self.words(text) if _is_keyword(w))
+        if not counts:
+            return []
+        idf = _zh_idf()
+        default_idf = idf.get("__median__", 10.0)
+        scored = []
+        for word, tf in counts.items():
+            if _CJK_RE.match(word):
+                weight = tf * idf.get(word, default_idf)
+            else:
+                weight = tf * (default_idf * min(1.0, 0.3 + len(word) / 10))
+            scored.append((-weight, word))
+        scored.sort()
+        return [w for _, w in scored[:k]]
+
+
+def _is_keyword(word: str) -> bool:
+    if len(word) < 2 or word.isdigit():
+        return False
+    if _CJK_RE.match(word):
+        return word not in ZH_STOPWORDS
+    return len(word) >= 3 and word not in EN_STOPWORDS and not any(c.isdigit() for c in word)
+
+
+@lru_cache(maxsize=1)
+def _zh_idf() -> dict[str, float]:
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    idf: dict[str, float] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 2:
+                    idf[parts[0]] = float(parts[1])
+    except OSError:  # pragma: no cover - jieba always ships it
+        log.warning("jieba IDF table missing at %s; keywords fall back to TF", path)
+    if idf:
+        values = sorted(idf.values())
+        idf["__median__"] = values[len(values) // 2]
+    return idf
+
+
+@lru_cache(maxsize=8)
+def get_analyser(user_terms: tuple[str, ...] = (), user_dict: str | None = None) -> Analyser:
+    """A shared analyser per configuration: jieba's dictionary is loaded once per process."""
+    return Analyser(user_terms=user_terms, user_dict=user_dict)
+
+
+__all__: Sequence[str] = ["Analyser", "detect_lang", "get_analyser", "normalize"]

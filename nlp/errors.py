@@ -1,0 +1,9 @@
+"""Errors raised by ``nlp``."""
+
+
+class NLPError(Exception):
+    """Base class of every error raised by ``nlp``."""
+
+
+class UnknownModel(NLPError):
+    """The configured model name is not one voclens knows."""
