@@ -1,0 +1,112 @@
+"""The one settings object: environment variables ``VOCLENS_*`` over an optional TOML file.
+
+Only the application edge (CLI and API) reads it; ``nlp`` and ``index`` get
+explicit constructor arguments, so they stay usable as libraries and in tests.
+
+Precedence, highest first: keyword arguments (tests), ``VOCLENS_*`` environment
+variables, the TOML file (``VOCLENS_CONFIG`` or ``./voclens.toml``), defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Scope = Literal["read", "write"]
+
+
+def hash_api_key(key: str) -> str:
+    """``sha256:<hex>`` of an API key; only this form is ever stored in settings."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKey(BaseModel):
+    """A configured API key: its hash, never the key itself, and what it may do."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    scopes: tuple[Scope, ...] = ("read",)
+
+    def matches(self, key: str) -> bool:
+        return hmac.compare_digest(self.hash, hash_api_key(key))
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. See docs/configuration.md for a table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VOCLENS_",
+        extra="forbid",
+        env_nested_delimiter="__",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(default=Path("./voclens-data"), description="Where the SQLite index and side files live.")
+    backend: Literal["sqlite"] = Field(default="sqlite", description="Search backend (the embedded SQLite FTS5 default).")
+    sqlite_file: str = Field(default="voclens.db", description="File name of the SQLite index inside data_dir.")
+    model: str = Field(default="fast", description="Classifier used by ingest, classify and the demo ('fast' = lexicon baseline).")
+    user_terms: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Brand and product terms the Chinese tokeniser keeps whole.")
+    user_dict: Path | None = Field(default=None, description="Optional jieba user dictionary file.")
+    author_salt: str = Field(default="voclens-default-salt", min_length=8, description="Secret key for hashing author handles; set your own in production.")
+    api_keys: list[ApiKey] = Field(default_factory=list, description="Hashed API keys; when any is set every data endpoint requires one.")
+    host: str = Field(default="127.0.0.1", description="Address `voclens serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `voclens serve` listens on.")
+    max_page_size: int = Field(default=100, ge=1, le=200, description="Largest `limit` accepted by /search.")
+    max_query_chars: int = Field(default=500, ge=10, le=1000, description="Longest `q` accepted.")
+    max_batch_size: int = Field(default=1000, ge=1, le=10000, description="Most documents in one POST /documents.")
+    query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(default="text", description="'json' writes one JSON object per log line.")
+
+    @field_validator("user_terms", mode="before")
+    @classmethod
+    def _split_terms(cls, value):
+        # VOCLENS_USER_TERMS="戴森,小米13" is friendlier than a JSON list.
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / self.sqlite_file
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("VOCLENS_CONFIG", "voclens.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        elif "VOCLENS_CONFIG" in os.environ:
+            raise FileNotFoundError(f"VOCLENS_CONFIG points to {toml_path}, which does not exist")
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests override the API dependency instead of mutating this."""
+    return Settings()

@@ -1,0 +1,51 @@
+"""Analyse documents before they are indexed: language, keywords, sentiment and topics.
+
+Runs in batches because classifiers are fastest on batches; pure with respect
+to storage, so importers, the API and the Scrapy pipeline share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from index.document import Document
+from nlp.analyser import Analyser, detect_lang
+from nlp.classifier import Classifier
+
+
+def enrich(
+    docs: Sequence[Document],
+    analyser: Analyser,
+    classifier: Classifier | None = None,
+    *,
+    reclassify: bool = False,
+) -> list[Document]:
+    """Return copies of ``docs`` with ``lang``, ``keywords`` and, given a classifier, labels.
+
+    Args:
+        reclassify: also re-label documents that already carry a sentiment
+            (by default labels that came with the record are kept).
+    """
+    out: list[Document] = []
+    for doc in docs:
+        body = f"{doc.title}\n{doc.text}" if doc.title else doc.text
+        update: dict = {}
+        if not doc.lang:
+            update["lang"] = detect_lang(body)
+        if not doc.keywords:
+            update["keywords"] = analyser.keywords_from_words(analyser.words(body))
+        out.append(doc.model_copy(update=update) if update else doc)
+    if classifier is not None:
+        todo = [i for i, d in enumerate(out) if reclassify or d.sentiment is None]
+        if todo:
+            texts = [f"{out[i].title}\n{out[i].text}" if out[i].title else out[i].text for i in todo]
+            for i, result in zip(todo, classifier.classify_batch(texts), strict=True):
+                out[i] = out[i].model_copy(
+                    update={
+                        "sentiment": result.sentiment,
+                        "topics": list(result.topics),
+                        "model_version": result.model_version,
+                        "lang": out[i].lang or result.lang,
+                    }
+                )
+    return out

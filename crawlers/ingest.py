@@ -1,0 +1,168 @@
+"""Import a CSV/JSONL file into a backend: validate, enrich, upsert in batches, resumably.
+
+Crash safety comes from two things: ids are stable (re-importing a row
+updates it), and a checkpoint records the last line whose batch was
+committed, so a restarted import skips what is already in and continues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.base import Backend
+from index.document import Document
+from nlp.analyser import Analyser
+from nlp.classifier import Classifier
+
+from .enrich import enrich
+from .errors import RecordError
+from .importers import BadRow, Row, read_records
+from .normalize import RecordOptions, record_to_document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Rejection:
+    line: int
+    reason: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestSummary:
+    """What an import did. ``resumed_from`` is the line a resumed import started after."""
+
+    path: str
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    rows: int = 0
+    resumed_from: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    rejected_file: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": self.rejected,
+            "resumed_from_line": self.resumed_from,
+            "rejected_file": self.rejected_file,
+            "rejections": [r.__dict__ for r in self.rejections[:1000]],
+        }
+
+
+def _checkpoint_path(state_dir: Path, path: Path) -> Path:
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return state_dir / f"ingest-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def ingest_file(
+    path: Path,
+    backend: Backend,
+    analyser: Analyser,
+    classifier: Classifier | None,
+    options: RecordOptions,
+    *,
+    fmt: str | None = None,
+    batch_size: int = 500,
+    state_dir: Path | None = None,
+    rejected_path: Path | None = None,
+    resume: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Import ``path`` into ``backend``; good rows are kept even when others are rejected.
+
+    Args:
+        state_dir: where the checkpoint lives (the data directory); None disables resuming.
+        rejected_path: side file that receives each rejected row with its reasons
+            (JSON lines); defaults to ``<path>.rejected.jsonl``.
+        progress: called with the number of rows processed since the last call.
+    """
+    path = Path(path)
+    summary = IngestSummary(path=str(path))
+    checkpoint = _checkpoint_path(state_dir, path) if state_dir else None
+    start_after = 0
+    if checkpoint and resume and checkpoint.is_file():
+        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        start_after = int(state.get("line", 0))
+        summary.created, summary.updated = state.get("created", 0), state.get("updated", 0)
+        summary.rejected, summary.rows = state.get("rejected", 0), state.get("rows", 0)
+        summary.resumed_from = start_after
+        log.info("resuming import", extra={"path": str(path), "after_line": start_after})
+    rejected_path = Path(rejected_path) if rejected_path else path.with_name(path.name + ".rejected.jsonl")
+    summary.rejected_file = str(rejected_path)
+    rejected_fh = open(rejected_path, "a" if start_after else "w", encoding="utf-8")
+
+    def reject(line: int, reason: str, fields: list[str], raw) -> None:
+        summary.rejected += 1
+        if len(summary.rejections) < 10_000:
+            summary.rejections.append(Rejection(line, reason, fields))
+        rejected_fh.write(json.dumps({"line": line, "reason": reason, "fields": fields, "raw": raw}, ensure_ascii=False) + "\n")
+
+    batch: list[Document] = []
+    last_line = start_after
+
+    def flush() -> None:
+        nonlocal batch
+        if batch:
+            # Within one batch the last row for an id wins, as it would across batches.
+            unique = list({d.id: d for d in batch}.values())
+            result = backend.upsert(enrich(unique, analyser, classifier))
+            summary.created += result.created
+            summary.updated += result.updated
+            batch = []
+        rejected_fh.flush()
+        if checkpoint:
+            _write_json_atomic(
+                checkpoint,
+                {"line": last_line, "created": summary.created, "updated": summary.updated,
+                 "rejected": summary.rejected, "rows": summary.rows},
+            )
+
+    try:
+        for item in _rows_after(read_records(path, fmt), start_after):
+            summary.rows += 1
+            if isinstance(item, BadRow):
+                reject(item.line, item.reason, [], item.raw)
+            else:
+                try:
+                    batch.append(record_to_document(item.record, options))
+                except RecordError as exc:
+                    reject(item.line, str(exc), [f for f, _ in exc.problems], item.record)
+            last_line = item.line
+            if progress:
+                progress(1)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    finally:
+        rejected_fh.close()
+    if checkpoint and checkpoint.exists():
+        checkpoint.unlink()  # complete: a later import of the same file starts afresh
+    if summary.rejected == 0 and rejected_path.exists() and rejected_path.stat().st_size == 0:
+        rejected_path.unlink()
+        summary.rejected_file = None
+    log.info("import finished", extra={k: v for k, v in summary.as_dict().items() if k != "rejections"})
+    return summary
+
+
+def _rows_after(rows: Iterator[Row | BadRow], line: int) -> Iterator[Row | BadRow]:
+    for item in rows:
+        if item.line > line:
+            yield item
