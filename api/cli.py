@@ -1,0 +1,491 @@
+"""The ``voclens`` command line: ingest, search, trends, classify, serve and a demo.
+
+Every command reads the one settings object (``VOCLENS_*`` env vars and
+``voclens.toml``); options on the command line override it for that run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .settings import Settings, get_settings
+
+app = typer.Typer(
+    name="voclens",
+    help="voclens: collect, classify, search and trend customer feedback (Chinese and English).\n\n"
+    "Start with `voclens demo`, then `voclens search 物流` or `voclens trends --split topic`. "
+    "Data lives in VOCLENS_DATA_DIR (default ./voclens-data).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+keys_app = typer.Typer(help="Create API keys (only their hashes go into the settings).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("voclens.cli")
+
+# -- shared options ---------------------------------------------------------------
+BrandOpt = Annotated[list[str], typer.Option("--brand", help="Only this brand (repeatable).")]
+ProductOpt = Annotated[list[str], typer.Option("--product", help="Only this product id (repeatable).")]
+SourceOpt = Annotated[list[str], typer.Option("--source", help="Only this source: jd, amazon, weibo... (repeatable).")]
+ChannelOpt = Annotated[list[str], typer.Option("--channel", help="review, social, ticket, survey or other (repeatable).")]
+LangOpt = Annotated[list[str], typer.Option("--lang", help="zh, en or other (repeatable).")]
+SentimentOpt = Annotated[list[str], typer.Option("--sentiment", help="negative, neutral or positive (repeatable).")]
+TopicOpt = Annotated[list[str], typer.Option("--topic", help="Topic, optionally with polarity: logistics or logistics:negative.")]
+SinceOpt = Annotated[datetime | None, typer.Option("--since", help="Created at or after (ISO date/time).")]
+UntilOpt = Annotated[datetime | None, typer.Option("--until", help="Created before (ISO date/time).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # a bad env var or voclens.toml: say which, then stop
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _filters(brand=(), product=(), source=(), channel=(), lang=(), sentiment=(), topic=(), since=None, until=None):
+    from pydantic import ValidationError
+
+    from index.base import Filters, TopicFilter
+
+    try:
+        topics = []
+        for t in topic:
+            name, _, pol = t.partition(":")
+            topics.append(TopicFilter(topic=name, polarity=pol or None))
+        return Filters(brand=list(brand), product_id=list(product), source=list(source), channel=list(channel),
+                       lang=list(lang), sentiment=list(sentiment), topics=topics, since=since, until=until)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise typer.BadParameter(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+
+
+def _backend(settings: Settings):
+    from .components import open_configured_backend
+
+    return open_configured_backend(settings)
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    from .logs import configure_logging
+
+    settings = _settings()
+    configure_logging("DEBUG" if verbose else settings.log_level if settings.log_level != "INFO" else "WARNING",
+                      settings.log_format)
+
+
+# -- ingest -----------------------------------------------------------------------
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL file (one record per row/line).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the extension).")] = None,
+    mapping: Annotated[list[str], typer.Option("--map", help="FIELD=COLUMN, e.g. --map text=body --map created_at=date.")] = [],  # noqa: B006
+    source: Annotated[str | None, typer.Option(help="Source for rows without one, e.g. zendesk.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Channel for rows without one: review, social, ticket, survey, other.")] = None,
+    tz: Annotated[str, typer.Option(help="Time zone of dates written without one.")] = "UTC",
+    rating_scale: Annotated[float, typer.Option(help="Top of the file's rating scale (5, 10, 100).")] = 5.0,
+    extra: Annotated[str, typer.Option(help="Unknown columns: reject the row, keep them in meta, or ignore them.")] = "reject",
+    classify: Annotated[bool, typer.Option("--classify/--no-classify", help="Classify with the configured model.")] = True,
+    model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows per committed batch.")] = 500,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
+    rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a CSV or JSONL export: validate, mask, classify and index every row.
+
+    Rows that fail validation are skipped (with line number and reason) and
+    written to a side file; the good rows are kept. Re-importing a file
+    updates documents instead of duplicating them; an interrupted import
+    resumes where it stopped.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from crawlers.errors import CrawlerError
+    from crawlers.ingest import ingest_file
+    from crawlers.normalize import RecordOptions
+
+    from .components import analyser_for, load_classifier
+
+    settings = _settings()
+    if extra not in ("reject", "meta", "ignore"):
+        raise typer.BadParameter("--extra must be reject, meta or ignore")
+    pairs = {}
+    for m in mapping:
+        field, sep, column = m.partition("=")
+        if not sep or not field or not column:
+            raise typer.BadParameter(f"--map {m!r}: use FIELD=COLUMN")
+        pairs[field.strip()] = column.strip()
+    options = RecordOptions(source=source, channel=channel, tz=tz, rating_scale=rating_scale, extra=extra,
+                            salt=settings.author_salt, mapping=pairs)
+    try:
+        classifier = load_classifier(settings, model) if classify else None
+    except Exception as exc:
+        _fail(exc)
+    total = _count_lines(file) if file.is_file() else None
+    with _backend(settings) as backend, Progress(
+        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, disable=as_json or not sys.stderr.isatty() and not _force_progress(),
+    ) as bar:
+        task = bar.add_task("rows", total=total)
+        try:
+            summary = ingest_file(
+                file, backend, analyser_for(settings), classifier, options, fmt=fmt, batch_size=batch_size,
+                state_dir=settings.data_dir, rejected_path=rejected, resume=resume,
+                progress=lambda n: bar.advance(task, n),
+            )
+        except CrawlerError as exc:
+            _fail(exc)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    out.print(f"{file}: {summary.rows} rows read, {summary.created} imported, {summary.updated} updated, "
+              f"{summary.rejected} rejected" + (f" (resumed after line {summary.resumed_from})" if summary.resumed_from else ""))
+    for r in summary.rejections[:20]:
+        out.print(f"  line {r.line}: {r.reason}", markup=False, highlight=False)
+    if summary.rejected > 20:
+        out.print(f"  ... and {summary.rejected - 20} more")
+    if summary.rejected_file:
+        out.print(f"rejected rows written to {summary.rejected_file}")
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("VOCLENS_PROGRESS") == "1"
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return max(n - (1 if path.suffix.lower() in (".csv", ".tsv") else 0), 0)
+
+
+# -- search and analytics -----------------------------------------------------------
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Query: terms, "phrases", -exclusions, OR, brand:X topic:logistics:negative...')] = "",
+    brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
+    lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
+    since: SinceOpt = None, until: UntilOpt = None,
+    sort: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Results to show.")] = 10,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of a previous --json run.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search feedback with the query language and filters.
+
+    Example: voclens search "物流" --brand Voltra --sentiment negative
+    """
+    from index.base import SearchQuery
+    from index.errors import SearchBackendError
+
+    settings = _settings()
+    filters = _filters(brand, product, source, channel, lang, sentiment, topic, since, until)
+    with _backend(settings) as backend:
+        try:
+            result = backend.search(SearchQuery(q=query, filters=filters, sort=sort, limit=limit, cursor=cursor))
+        except (SearchBackendError, ValueError) as exc:
+            _fail(exc)
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{result.total} match(es)", show_lines=False)
+    for col in ("date", "source", "brand", "sentiment", "topics", "text"):
+        table.add_column(col, overflow="fold")
+    for hit in result.hits:
+        d = hit.document
+        table.add_row(d.created_at.strftime("%Y-%m-%d"), d.source, d.brand or "",
+                      d.sentiment.label.value if d.sentiment else "",
+                      ", ".join(f"{t.topic}:{t.polarity.value[:3]}" for t in d.topics), d.text[:140])
+    out.print(table)
+    if result.next_cursor:
+        out.print(f"more: --cursor {result.next_cursor}", markup=False)
+
+
+@app.command()
+def trends(
+    query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
+    interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand.")] = None,
+    tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
+    brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
+    lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
+    since: SinceOpt = None, until: UntilOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Volume, negative share and average rating over time.
+
+    Example: voclens trends --interval week --split topic --tz Asia/Shanghai
+    """
+    from pydantic import ValidationError
+
+    from index.base import TrendQuery
+    from index.errors import SearchBackendError
+
+    settings = _settings()
+    filters = _filters(brand, product, source, channel, lang, sentiment, topic, since, until)
+    try:
+        tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
+    except ValidationError as exc:
+        _fail(exc.errors()[0]["msg"])
+    with _backend(settings) as backend:
+        try:
+            result = backend.trends(tq)
+        except SearchBackendError as exc:
+            _fail(exc)
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    for series in result.series:
+        table = Table(title=f"{series.key or 'all'} per {result.interval.value} ({result.tz})")
+        for col in ("start", "volume", "negative", "negative share", "avg rating"):
+            table.add_column(col, justify="right")
+        for b in series.buckets:
+            table.add_row(b.start.strftime("%Y-%m-%d %H:%M"), str(b.volume), str(b.negative),
+                          "" if b.negative_share is None else f"{b.negative_share:.0%}",
+                          "" if b.avg_rating is None else f"{b.avg_rating:.2f}")
+        out.print(table)
+
+
+@app.command()
+def top(
+    what: Annotated[str, typer.Argument(help="topics or keywords.")] = "topics",
+    query: Annotated[str, typer.Option("--q", help="Optional query restricting the documents.")] = "",
+    polarity: Annotated[str | None, typer.Option(help="topics only: count only this polarity (negative = complaints).")] = None,
+    brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
+    lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
+    since: SinceOpt = None, until: UntilOpt = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Top topics (with their negative counts) or top keywords among matching documents."""
+    from index.base import TopQuery
+
+    if what not in ("topics", "keywords"):
+        raise typer.BadParameter("WHAT must be topics or keywords")
+    settings = _settings()
+    tq = TopQuery(q=query, filters=_filters(brand, product, source, channel, lang, sentiment, topic, since, until),
+                  polarity=polarity, limit=limit)
+    with _backend(settings) as backend:
+        rows = backend.top_topics(tq) if what == "topics" else backend.top_keywords(tq)
+    if as_json:
+        out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"top {what}")
+    for col in rows[0].model_dump() if rows else ["-"]:
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.model_dump().values()])
+    out.print(table)
+
+
+@app.command()
+def emerging(
+    what: Annotated[str, typer.Argument(help="topics or keywords.")] = "topics",
+    window: Annotated[str, typer.Option(help="Current window ending at --until: 12h, 1d, 7d...")] = "1d",
+    baseline: Annotated[str, typer.Option(help="Baseline window right before it: 28d, 8w...")] = "28d",
+    until: Annotated[datetime | None, typer.Option(help="End of the current window (default: now).")] = None,
+    polarity: Annotated[str | None, typer.Option(help="topics: this polarity (default negative); keywords: overall sentiment.")] = None,
+    brand: BrandOpt = [], source: SourceOpt = [], lang: LangOpt = [],  # noqa: B006
+    min_count: Annotated[int, typer.Option(min=1, help="Ignore items seen fewer times in the current window.")] = 3,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """What is rising now: topics or keywords whose rate jumped against the baseline (G² score)."""
+    from index.base import EmergingQuery
+
+    from .windows import emerging_windows
+
+    if what not in ("topics", "keywords"):
+        raise typer.BadParameter("WHAT must be topics or keywords")
+    settings = _settings()
+    try:
+        cs, cu, bs, bu = emerging_windows(window, baseline, until)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if polarity is None and what == "topics":
+        polarity = "negative"
+    eq = EmergingQuery(filters=_filters(brand, (), source, (), lang), current_since=cs, current_until=cu,
+                       baseline_since=bs, baseline_until=bu, polarity=polarity, min_count=min_count, limit=limit)
+    with _backend(settings) as backend:
+        rows = backend.emerging_topics(eq) if what == "topics" else backend.emerging_keywords(eq)
+    if as_json:
+        out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"emerging {what}: {cs:%Y-%m-%d %H:%M} to {cu:%Y-%m-%d %H:%M} UTC vs the {baseline} before")
+    for col in ("key", "current", "baseline", "expected", "ratio", "score"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(r.key, str(r.current), str(r.baseline), f"{r.expected:.1f}", f"{r.ratio:.1f}", f"{r.score:.1f}")
+    out.print(table)
+
+
+@app.command()
+def get(doc_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
+    """Print one document as JSON."""
+    from index.errors import DocumentNotFound
+
+    with _backend(_settings()) as backend:
+        try:
+            out.print_json(backend.get(doc_id).model_dump_json())
+        except DocumentNotFound as exc:
+            _fail(exc)
+
+
+# -- classification -----------------------------------------------------------------
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL with `id` and `text` on each line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL to write: id, lang, sentiment, topics.")],
+    model: Annotated[str | None, typer.Option(help="Model name (default: settings; 'fast' = lexicon baseline).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 64,
+) -> None:
+    """Classify texts without indexing them: overall sentiment and topics with their own polarity."""
+    from rich.progress import Progress
+
+    from crawlers.importers import BadRow, read_records
+
+    from .components import load_classifier
+
+    settings = _settings()
+    try:
+        classifier = load_classifier(settings, model)
+    except Exception as exc:
+        _fail(exc)
+    if not input.is_file():
+        _fail(FileNotFoundError(f"{input}: no such file"))
+    bad = written = 0
+    batch: list[tuple[str, str]] = []
+
+    def flush(fh) -> None:
+        nonlocal written
+        if not batch:
+            return
+        for (doc_id, _), res in zip(batch, classifier.classify_batch([t for _, t in batch]), strict=True):
+            fh.write(json.dumps({
+                "id": doc_id, "lang": res.lang,
+                "sentiment": res.sentiment.model_dump(mode="json"),
+                "topics": [t.model_dump(mode="json") for t in res.topics],
+                "model_version": res.model_version,
+            }, ensure_ascii=False) + "\n")
+            written += 1
+        batch.clear()
+
+    with open(output, "w", encoding="utf-8") as fh, Progress(console=err, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("classify", total=_count_lines(input))
+        for item in read_records(input, "jsonl"):
+            bar.advance(task)
+            if isinstance(item, BadRow):
+                bad += 1
+                err.print(f"{input}:{item.line}: {item.reason}", markup=False, highlight=False)
+                continue
+            text, doc_id = item.record.get("text"), item.record.get("id")
+            if not isinstance(text, str) or not text.strip() or doc_id is None:
+                bad += 1
+                err.print(f"{input}:{item.line}: needs a non-empty string `text` and an `id`", markup=False, highlight=False)
+                continue
+            batch.append((str(doc_id), text))
+            if len(batch) >= batch_size:
+                flush(fh)
+        flush(fh)
+    err.print(f"classified {written} text(s) with {classifier.version}; {bad} line(s) skipped", highlight=False)
+    if bad and not written:
+        raise typer.Exit(1)
+
+
+# -- serving --------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings, 8000).")] = None,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings()
+    from .logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    host, port = host or settings.host, port or settings.port
+    err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def demo(
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after loading.")] = True,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Load the bundled demo corpus (fictional brands Lumio, Qinghe, Voltra), classify and index it, then serve.
+
+    Dates are shifted so the newest item is from today, so "this week" and
+    "emerging" queries show something.
+    """
+    from .demo import load_demo
+
+    settings = _settings()
+    with _backend(settings) as backend:
+        summary = load_demo(settings, backend)
+        total = backend.count()
+    out.print(f"demo corpus: {summary.created} new, {summary.updated} updated, {summary.rejected} rejected; "
+              f"{total} documents in {settings.sqlite_path}")
+    out.print('try:  voclens search 物流 --sentiment negative   |   voclens emerging keywords   |   '
+              'voclens trends --interval week --split topic')
+    if serve_api:
+        serve(host=host, port=port)
+
+
+# -- keys -----------------------------------------------------------------------------
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="read and/or write (repeatable).")] = ["read"],  # noqa: B006
+) -> None:
+    """Make a new random API key; prints the key once and the settings entry that stores its hash."""
+    import secrets
+
+    from .settings import ApiKey, hash_api_key
+
+    bad = [s for s in scope if s not in ("read", "write")]
+    if bad:
+        raise typer.BadParameter(f"unknown scope(s): {', '.join(bad)} (use read, write)")
+    key = "vl_" + secrets.token_urlsafe(24)
+    entry = ApiKey(name=name, hash=hash_api_key(key), scopes=tuple(dict.fromkeys(scope)))
+    out.print(f"API key (shown once): {key}", highlight=False)
+    out.print("add to voclens.toml:", highlight=False)
+    out.print(f'[[api_keys]]\nname = "{entry.name}"\nhash = "{entry.hash}"\nscopes = {json.dumps(list(entry.scopes))}',
+              markup=False, highlight=False)
+    out.print(f"or set VOCLENS_API_KEYS='{json.dumps([entry.model_dump(mode='json')])}'", markup=False, highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

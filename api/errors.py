@@ -1,0 +1,101 @@
+"""One error shape for the whole API: RFC 9457 problem details (``application/problem+json``).
+
+Every exception type maps to a status in ``STATUS_BY_ERROR``; a test pins the
+table and the shape, so clients can rely on ``title``, ``detail`` and,
+where known, ``field``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crawlers.errors import RecordError
+from index.errors import (
+    BackendUnavailable,
+    BulkWriteError,
+    DocumentNotFound,
+    InvalidQuery,
+    QueryTimeout,
+    SearchBackendError,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+#: Exception type -> (HTTP status, title). Most specific first.
+STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
+    (DocumentNotFound, 404, "Document not found"),
+    (InvalidQuery, 400, "Invalid query"),
+    (RecordError, 422, "Invalid document"),
+    (QueryTimeout, 504, "Query timed out"),
+    (BackendUnavailable, 503, "Backend unavailable"),
+    (BulkWriteError, 502, "Some documents could not be written"),
+    (SearchBackendError, 500, "Backend error"),
+]
+
+
+def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+class ApiError(Exception):
+    """An error raised by a route with its own status (limits, auth)."""
+
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None, headers=None):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.field, self.headers = status, title, detail, field, headers
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        resp = problem(exc.status, exc.title, exc.detail, field=exc.field)
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path", "header")]
+            errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+        return problem(422, "Invalid request", detail, field=first["field"], errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
+
+    for exc_type, status, title in STATUS_BY_ERROR:
+        app.add_exception_handler(exc_type, _make_handler(status, title))
+
+
+def _make_handler(status: int, title: str):
+    async def handler(request: Request, exc: Exception):
+        if status >= 500:
+            log.error("request failed", extra={"path": request.url.path, "error": repr(exc)})
+        extra = {"field": getattr(exc, "field", None)}
+        if isinstance(exc, BulkWriteError):
+            extra["errors"] = exc.errors
+        return problem(status, title, str(exc), **extra)
+
+    return handler
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from crawlers.enrich import enrich
+from crawlers.errors import RecordError
+from crawlers.normalize import RecordOptions, record_to_document
+from index.document import Document
+
+from ..deps import AnalyserDep, BackendDep, ClassifierDep, ReadAccess, SettingsDep, WriteAccess, has_scope
+from ..errors import ApiError
+from ..schemas import Health, IngestRequest, IngestResponse, ItemError
+
+router = APIRouter(tags=["documents"])
+
+
+@router.get("/documents/{doc_id}", response_model=Document, dependencies=[ReadAccess])
+def get_document(backend: BackendDep, doc_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]+$")]) -> Document:
+    """One document by its stable id."""
+    return backend.get(doc_id)
+
+
+@router.post("/documents", response_model=IngestResponse, dependencies=[WriteAccess])
+def ingest_documents(
+    body: IngestRequest,
+    backend: BackendDep,
+    classifier: ClassifierDep,
+    analyser: AnalyserDep,
+    settings: SettingsDep,
+    source: Annotated[str | None, Query(description="Default source for records without one.")] = None,
+    channel: Annotated[str | None, Query(description="Default channel for records without one.")] = None,
+    reclassify: Annotated[bool, Query(description="Re-label records that come with a sentiment.")] = False,
+) -> IngestResponse:
+    """Batch ingest: valid records are classified and stored; each invalid one is reported and skipped."""
+    if len(body.documents) > settings.max_batch_size:
+        raise ApiError(413, "Batch too large",
+                       f"{len(body.documents)} documents; the most per request is {settings.max_batch_size}",
+                       field="documents")
+    options = RecordOptions(source=source, channel=channel, salt=settings.author_salt, extra="reject")
+    docs: list[Document] = []
+    errors: list[ItemError] = []
+    for i, record in enumerate(body.documents):
+        try:
+            docs.append(record_to_document(record, options))
+        except RecordError as exc:
+            errors.append(ItemError(index=i, fields=[f for f, _ in exc.problems], message=str(exc)))
+    created = updated = 0
+    ids = [d.id for d in docs]
+    if docs:
+        unique = list({d.id: d for d in docs}.values())
+        result = backend.upsert(enrich(unique, analyser, classifier, reclassify=reclassify))
+        created, updated = result.created, result.updated
+    if errors and not docs:
+        raise ApiError(422, "Invalid documents", f"all {len(errors)} documents were rejected: {errors[0].message}",
+                       field=f"documents.{errors[0].index}")
+    return IngestResponse(created=created, updated=updated, rejected=len(errors), ids=ids, errors=errors)
+
+
+@router.get("/health", response_model=Health, response_model_exclude_none=True)
+def health(request: Request, backend: BackendDep, classifier: ClassifierDep) -> Health:
+    """Liveness and readiness; counts and details only for callers allowed to read."""
+    try:
+        info = backend.health()
+        status = "ok"
+    except Exception as exc:  # health must answer even when the backend is sick
+        info, status = {"error": str(exc)}, "degraded"
+    if not has_scope(request, "read"):
+        return Health(status=status, backend=backend.name)
+    return Health(status=status, backend=backend.name, model=classifier.version,
+                  documents=info.get("documents"), details=info)

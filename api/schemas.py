@@ -1,0 +1,69 @@
+"""Request and response models of the HTTP API (the document model itself is ``index.Document``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from index.base import Emerging, Hit, KeywordCount, TopicCount, TrendResult
+
+
+class SearchResponse(BaseModel):
+    total: int = Field(description="Documents matching the query and filters.")
+    results: list[Hit]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+Metric = Literal["volume", "negative_share", "avg_rating", "negative"]
+
+
+class TrendsResponse(TrendResult):
+    metric: Metric = Field(description="Which bucket field `value` carries.")
+    values: list[dict[str, Any]] = Field(description="Per series: key and [start, value] pairs, ready to plot.")
+
+
+class TopTopicsResponse(BaseModel):
+    total: int
+    topics: list[TopicCount]
+
+
+class TopKeywordsResponse(BaseModel):
+    total: int
+    keywords: list[KeywordCount]
+
+
+class EmergingResponse(BaseModel):
+    current: dict[str, str] = Field(description="since/until of the current window (UTC).")
+    baseline: dict[str, str] = Field(description="since/until of the baseline window (UTC).")
+    items: list[Emerging]
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[dict[str, Any]] = Field(
+        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author`."
+    )
+
+
+class ItemError(BaseModel):
+    index: int = Field(description="Position of the rejected record in `documents`.")
+    fields: list[str]
+    message: str
+
+
+class IngestResponse(BaseModel):
+    created: int
+    updated: int
+    rejected: int
+    ids: list[str] = Field(description="Ids of the documents written, in request order.")
+    errors: list[ItemError]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    backend: str
+    model: str | None = None
+    documents: int | None = None
+    details: dict[str, Any] | None = None
