@@ -1,0 +1,92 @@
+"""The voclens command line, run as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = ["ingest", "search", "trends", "top", "emerging", "get", "classify", "serve", "demo", "keys"]
+
+
+def voclens(*args, data_dir=None, input=None, check=True):
+    env = {**os.environ}
+    if data_dir:
+        env["VOCLENS_DATA_DIR"] = str(data_dir)
+    r = subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True,
+                       input=input, timeout=300)
+    if check:
+        assert r.returncode == 0, r.stderr + r.stdout
+    return r
+
+
+def test_top_level_help_lists_every_command():
+    out = voclens("--help").stdout
+    for cmd in COMMANDS:
+        assert cmd in out
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help(cmd):
+    out = voclens(cmd, "--help").stdout
+    assert "Usage" in out and len(out.splitlines()) > 4
+
+
+def test_classify_writes_labels_and_reports_bad_lines(tmp_path):
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(
+        '{"id": 1, "text": "物流很快，但是质量太差了"}\n{"id": 2}\nnot json\n{"id": "b", "text": "Terrible, broke after a day"}\n',
+        encoding="utf-8",
+    )
+    r = voclens("classify", "--input", str(src), "--output", str(dst), "--model", "fast")
+    assert "2 line(s) skipped" in r.stderr and ":2:" in r.stderr and ":3:" in r.stderr
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["1", "b"]
+    first = rows[0]
+    assert first["lang"] == "zh" and set(first["sentiment"]) == {"label", "score"}
+    assert {(t["topic"], t["polarity"]) for t in first["topics"]} >= {("quality", "negative")}
+    assert rows[1]["sentiment"]["label"] == "negative"
+
+
+def test_classify_unknown_model_is_a_clear_error(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "好"}\n')
+    r = voclens("classify", "-i", str(src), "-o", str(tmp_path / "o.jsonl"), "--model", "nope", check=False)
+    assert r.returncode != 0 and "nope" in r.stderr
+
+
+def test_ingest_csv_with_mapping_then_search(tmp_path):
+    csv = tmp_path / "tickets.csv"
+    csv.write_text(
+        "ticket,body,opened,agent\n"
+        "T1,Refund still not received after two weeks,2026-11-01 09:00,bob\n"
+        "T2,,2026-11-02 09:00,bob\n"
+        "T3,Courier lost my parcel,not-a-date,bob\n"
+        "T4,The app crashes at checkout,2026-11-03 10:00,amy\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    r = voclens("ingest", str(csv), "--source", "zendesk", "--channel", "ticket", "--extra", "meta", "--tz",
+                "Europe/London", "--map", "source_id=ticket", "--map", "text=body", "--map", "created_at=opened",
+                data_dir=data)
+    assert "4 rows read, 2 imported, 0 updated, 2 rejected" in r.stdout
+    assert "line 3" in r.stdout and "text" in r.stdout and "line 4" in r.stdout and "created_at" in r.stdout
+    assert (tmp_path / "tickets.csv.rejected.jsonl").is_file()
+    found = json.loads(voclens("search", "refunded", "--json", data_dir=data).stdout)
+    assert [h["document"]["source_id"] for h in found["hits"]] == ["T1"]
+    assert found["hits"][0]["document"]["meta"] == {"agent": "bob"}
+    trends = json.loads(voclens("trends", "--interval", "day", "--json", data_dir=data).stdout)
+    assert sum(b["volume"] for b in trends["series"][0]["buckets"]) == 2
+
+
+def test_ingest_missing_file_is_a_clear_error(tmp_path):
+    r = voclens("ingest", str(tmp_path / "nope.csv"), data_dir=tmp_path, check=False)
+    assert r.returncode == 1 and "no such file" in r.stderr
+
+
+def test_keys_create_prints_a_key_and_only_its_hash_for_settings():
+    out = voclens("keys", "create", "--name", "bi", "--scope", "read").stdout
+    key = out.split("API key (shown once): ")[1].split()[0]
+    assert key.startswith("vl_") and 'hash = "sha256:' in out
+    assert out.count(key) == 1

@@ -1,0 +1,87 @@
+"""Importing files into a real SQLite index, including a crash in the middle."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from crawlers.ingest import ingest_file
+from crawlers.normalize import RecordOptions
+from index.document import document_id
+from index.registry import open_backend
+from nlp.analyser import get_analyser
+from nlp.models import get_classifier
+
+GOOD = [
+    {"source": "jd", "source_id": str(i), "text": t, "created_at": f"2026-11-{10 + i:02d}T10:00:00+08:00", "author": f"u{i}"}
+    for i, t in enumerate(["物流太慢了，等了一周", "质量很好，推荐", "refund never arrived", "box was crushed"])
+]
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+                    encoding="utf-8")
+
+
+def test_good_rows_are_kept_bad_rows_reported_with_line_and_field(tmp_path):
+    src = tmp_path / "mixed.jsonl"
+    _write_jsonl(src, [GOOD[0], "{not json", {**GOOD[1], "created_at": "tomorrow-ish"}, GOOD[2],
+                       {**GOOD[3], "colour": "red"}, GOOD[3]])
+    with open_backend("sqlite", path=tmp_path / "v.db") as backend:
+        summary = ingest_file(src, backend, get_analyser(), get_classifier("fast"), RecordOptions(),
+                              state_dir=tmp_path)
+        assert (summary.created, summary.updated, summary.rejected, summary.rows) == (3, 0, 3, 6)
+        assert [(r.line, r.fields) for r in summary.rejections] == [(2, []), (3, ["created_at"]), (5, ["colour"])]
+        assert backend.count() == 3
+        doc = backend.get(document_id("jd", "0"))
+        assert doc.sentiment is not None and doc.model_version and doc.author_hash and doc.lang == "zh"
+    side = [json.loads(line) for line in (tmp_path / "mixed.jsonl.rejected.jsonl").read_text().splitlines()]
+    assert [s["line"] for s in side] == [2, 3, 5]
+    assert "created_at" in side[1]["reason"]
+
+
+def test_reimport_updates_instead_of_duplicating(tmp_path):
+    src = tmp_path / "a.jsonl"
+    _write_jsonl(src, GOOD)
+    with open_backend("sqlite", path=tmp_path / "v.db") as backend:
+        first = ingest_file(src, backend, get_analyser(), None, RecordOptions(), state_dir=tmp_path)
+        _write_jsonl(src, [{**GOOD[0], "text": "物流其实还行"}] + GOOD[1:])
+        second = ingest_file(src, backend, get_analyser(), None, RecordOptions(), state_dir=tmp_path)
+        assert (first.created, first.updated) == (4, 0)
+        assert (second.created, second.updated) == (0, 4)
+        assert backend.count() == 4
+        assert backend.count("物流其实还行") == 1
+
+
+def test_killed_import_resumes_without_loss_or_duplicates(tmp_path):
+    n = 12_000
+    src = tmp_path / "big.jsonl"
+    _write_jsonl(src, [{"source": "survey", "source_id": f"s{i}", "text": f"第{i}条 shipping was slow 物流慢",
+                        "created_at": "2026-11-01T00:00:00Z"} for i in range(n)])
+    env = {**os.environ, "VOCLENS_DATA_DIR": str(tmp_path / "data")}
+    cmd = [sys.executable, "-m", "api.cli", "ingest", str(src), "--no-classify", "--batch-size", "200", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    checkpoints = []
+    while time.time() < deadline and proc.poll() is None:
+        checkpoints = list((tmp_path / "data").glob("ingest-*.json"))
+        if checkpoints and json.loads(checkpoints[0].read_text() or "{}").get("line", 0) > 1000:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "import finished before it could be killed; make the file bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = json.loads(checkpoints[0].read_text())["line"]
+    assert 0 < done_before < n
+
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["resumed_from_line"] >= done_before
+    assert summary["created"] + summary["updated"] == n
+    assert not list((tmp_path / "data").glob("ingest-*.json")), "checkpoint must go once the import completes"
+    with open_backend("sqlite", path=tmp_path / "data" / "voclens.db") as backend:
+        assert backend.count() == n
+        assert backend.count("shipping") == n  # the full-text index holds each document once
