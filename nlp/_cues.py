@@ -53,7 +53,12 @@ ZH_CUES: dict[str, float] = {
     "麻烦": -0.8, "太慢": -1.5, "好慢": -1.5, "很慢": -1.2, "延迟": -0.8, "丢件": -1.5,
     "没收到": -1.2, "还没到": -1.0, "不新鲜": -1.5, "烂了": -1.8, "变质": -1.8, "不好": -1.2,
     "问题": -0.6, "毛病": -1.0, "故障": -1.2, "缺点": -0.6, "不足": -0.5,
-    "不干净": -1.2, "有点小": -0.6, "偏小": -0.6, "偏大": -0.6, "太小": -0.8,
+    "水润": 1.0, "湿润": 0.8, "水嫩": 1.0, "润润": 0.8, "柔滑": 1.0, "顺滑": 1.0,
+    "干燥": -0.8, "有点干": -0.6, "很干": -1.0, "拔干": -1.0, "起皮": -1.0, "掉粉": -1.0,
+    "卡粉": -1.0, "浮粉": -1.0, "紧绷": -0.8, "有点油": -0.6, "很油": -1.0, "红肿": -1.5,
+    "痒": -1.0, "酒精味": -0.8, "不干净": -1.2, "没得说": 1.5, "没的说": 1.5, "迫不及待": 0.8, "慎重": -1.0,
+    "谨慎": -0.8, "松动": -1.0, "摆设": -1.0, "轻薄": 0.8, "辛苦了": 0.5, "还没用": 0.0,
+    "没用过": 0.0, "还没有用": 0.0, "还没试": 0.0, "没拆": 0.0, "有点小": -0.6, "偏小": -0.6, "偏大": -0.6, "太小": -0.8,
     "太大": -0.8, "不合适": -1.0, "合适": 0.8, "合身": 1.0, "正好": 0.8,
 }
 
@@ -84,6 +89,14 @@ EN_CUES: dict[str, float] = {
     "uncomfortable": -1.5, "comfortable": 1.2, "exactly what i wanted": 2.0,
 }
 
+#: Words general lexicons score but shop reviews use neutrally ("东西" is "thing",
+#: not a negative word; "知道", "容易", "明显" carry no verdict by themselves).
+ZH_NEUTRAL = frozenset(
+    "东西 知道 容易 根本 真心 活动 清楚 明显 解决 必须 正常 自动 保护 申请 实际 怎样 不管 "
+    "突然 似乎 明明 确定 完成 通知 中心 承诺 说好 宁愿 默认 免费 生产 恢复 激活 气味 味道 "
+    "宝贝 产品 商品 但愿 不可 相反 背后 如今 同意 中心 典型 运气 搜索 限制 多余 差别 差异".split()
+)
+
 # -- modifiers ------------------------------------------------------------------------
 
 #: Negators and how much of the valence survives, flipped ("不太好" is only mildly bad).
@@ -104,7 +117,7 @@ EN_NEGATORS: dict[str, float] = {
 #: Degree adverbs -> multiplier; HowNet's multi-character ones are added at load time.
 ZH_DEGREE: dict[str, float] = {
     "很": 1.5, "太": 1.6, "超": 1.6, "极": 2.0, "最": 1.8, "真": 1.4, "挺": 1.2, "蛮": 1.2,
-    "特": 1.5, "巨": 1.8, "贼": 1.6, "好": 1.4, "较": 1.2, "更": 1.3, "还": 1.0,
+    "特": 1.5, "巨": 1.8, "贼": 1.6, "较": 1.2, "更": 1.3, "还": 1.0,
     "有点": 0.6, "有些": 0.6, "稍微": 0.6, "略": 0.6, "比较": 1.2, "非常": 1.8,
     "特别": 1.7, "十分": 1.8, "相当": 1.5, "超级": 1.8, "真的": 1.4, "实在": 1.5,
 }
@@ -141,10 +154,10 @@ TOPIC_CUES: dict[str, tuple[str, str]] = {
         r"sealed|seal|leaking|leaked|crushed",
     ),
     "quality": (
-        r"质量|品质|做工|材质|用料|坏了|破损|耐用|效果|功效|保湿|补水|美白|祛痘|控油|去油|"
-        r"味道|气味|香味|好闻|难闻|异味|清香|香|臭|新鲜|变质|口感|好吃|好喝|成分|"
-        r"好用|不好用|没用|掉色|起球|开线|过敏|刺激|温和|滋润|清洁|去屑|止痒|"
-        r"音质|画质|屏幕|电池|续航|性能|信号|质感|手感|颜色|效果",
+        r"质量|品质|做工|材质|用料|坏了|破损|耐用|效果|功效|保湿|补水|美白|提亮|显白|遮瑕|遮暇|"
+        r"祛痘|控油|去油|卸妆|卸得|清洁力|清洁能力|洗得干净|毛孔|去屑|止痒|防晒|持久|"
+        r"味道|气味|香味|好闻|难闻|异味|清香|香|臭|新鲜|变质|口感|好吃|好喝|成分|生产日期|"
+        r"不好用|(?<!还)没用(?!过)|没效果|掉色|起球|开线|音质|画质|电池|续航|性能|信号|质感",
         r"quality|defect|defective|broke|broken|stopped working|quit working|durable|"
         r"sturdy|flimsy|material|cheaply made|well made|fell apart|smell|smells|taste|"
         r"tastes|fresh|stale|battery|sound|screen|works great|works well|performance",
@@ -172,7 +185,7 @@ TOPIC_CUES: dict[str, tuple[str, str]] = {
         r"coupon|discount|promo|deal|shipping fee|shipping cost|postage|paid",
     ),
     "customer_service": (
-        r"客服|服务|态度|卖家|店家|商家|掌柜|老板|回复|回应|售前|耐心|热情|解答|沟通",
+        r"客服|服务|态度|回复|回应|售前|热情|解答|沟通|小二|店主|掌柜",
         r"customer service|service|support|seller|staff|agent|rude|helpful|responsive|"
         r"replied|reply|respond|responded|response",
     ),
@@ -187,8 +200,10 @@ TOPIC_CUES: dict[str, tuple[str, str]] = {
         r"declined|billing|billed",
     ),
     "usability": (
-        r"使用|用起来|用着|上手|安装|说明书|操作|兼容|设置|组装|好上手|方便|麻烦|"
-        r"吸收|肤感|上脸|上妆|服帖|油腻|清爽|黏|粘|好推开|涂抹|舒服|舒适",
+        r"上手|安装|说明书|操作|兼容|设置|组装|使用方便|用起来方便|麻烦|吸收|肤感|上脸|上妆|"
+        r"服帖|油腻|不油|清爽|粘|黏|推开|涂抹|舒服|舒适|紧绷|卡粉|浮粉|温和|刺激|过敏|"
+        r"滋润|水润|湿润|干燥|拔干|太干|很干|有点干|不干|顺滑|滑滑|细腻|轻薄|透气|柔软|水水|"
+        r"水嫩|润润|柔滑|起皮|掉粉|贴合|红肿|痒|有点油|很油|太油|酒精味",
         r"easy to use|hard to use|set up|setup|instructions|manual|install|installation|"
         r"compatible|compatibility|controls|user friendly|intuitive|comfortable|uncomfortable",
     ),

@@ -83,14 +83,14 @@ def _resources() -> _Resources:
     cue_re = re.compile(f"(?:{zh_alt})|\\b(?:{en_alt})\\b")
     cues = {**multi, **_cues.EN_CUES}
     zh_lex = dict(zh_lexicon())
-    zh_lex.update({k: v for k, v in _cues.ZH_CUES.items() if len(k) == 1})
     en_lex = dict(en_lexicon())
     negators = {**_cues.ZH_NEGATORS, **_cues.EN_NEGATORS}
     degrees = {**zh_degree_words(), **_cues.ZH_DEGREE, **_cues.EN_DEGREE}
-    for word in list(negators) + list(degrees):
+    for word in [*negators, *degrees, *_cues.ZH_NEUTRAL]:
         # A modifier never carries valence of its own ("no" is -1.2 in VADER).
         zh_lex.pop(word, None)
         en_lex.pop(word, None)
+    zh_lex.update({k: v for k, v in _cues.ZH_CUES.items() if len(k) == 1})
     topic_res = tuple(
         (topic, re.compile(f"{zh}|\\b(?:{en})\\b"))
         for topic, (zh, en) in _cues.TOPIC_CUES.items()
@@ -157,17 +157,27 @@ def _lexicon_tokens(words: list[str], res: _Resources) -> list[tuple[str, float]
     for w in words:
         if _CJK_RE.match(w):
             v = res.zh_lex.get(w, 0.0)
-            if not v and len(w) > 1 and w not in res.negators:
-                # "不耐用" segmented as one word: a negator prefix on a known word.
-                for n in ("没有", "不", "没", "无", "未"):
-                    if w.startswith(n) and w[len(n) :] in res.zh_lex:
-                        v = -res.negators[n] * res.zh_lex[w[len(n) :]]
-                        break
+            if not v and len(w) > 1 and w not in res.negators and w not in res.degrees:
+                v = _compound_valence(w, res)
         else:
             w = w.replace("'", "").replace("’", "") if w.endswith("n't") else w
             v = res.en_lex.get(w, 0.0)
         out.append((w, v))
     return out
+
+
+def _compound_valence(word: str, res: _Resources) -> float:
+    """Valence of an unknown word made of a modifier plus a known word.
+
+    jieba often keeps "不耐用" or "挺快" as one word that no lexicon lists.
+    """
+    for n in ("没有", "不", "没", "无", "未"):
+        if word.startswith(n) and word[len(n) :] in res.zh_lex:
+            return -res.negators[n] * res.zh_lex[word[len(n) :]]
+    head, rest = word[0], word[1:]
+    if head in _cues.ZH_DEGREE and rest in res.zh_lex:
+        return _cues.ZH_DEGREE[head] * res.zh_lex[rest]
+    return 0.0
 
 
 def score_tokens(tokens: Sequence[tuple[str, float]], res: _Resources | None = None) -> float:
