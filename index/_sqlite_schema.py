@@ -1,0 +1,107 @@
+"""Schema of the SQLite backend, as forward-only migrations.
+
+Each migration is a list of SQL statements applied in order inside one
+transaction, after which ``schema_version`` records its number. Never edit a
+released migration: append a new one.
+
+Tables:
+
+* ``documents``: one row per document. ``seq`` (the rowid, AUTOINCREMENT so
+  never reused) is assigned on first insert and kept on update; search
+  cursors use it as a snapshot ("documents that existed at page 1"). The
+  filterable fields are columns (``created_at`` in epoch milliseconds);
+  the whole document is kept as JSON in ``doc`` for display.
+* ``doc_topics`` / ``doc_keywords``: one row per (document, topic) and
+  (document, keyword), for filters and analytics.
+* ``doc_fts``: FTS5 over the *analysed* text. Columns ``title`` and ``body``
+  hold the analyser's tokens in reading order (jieba words, stemmed English)
+  so phrases match adjacent words; ``grams`` holds the extra sub-words jieba's
+  search mode emits ("手机" inside "手机壳"), so a term finds them without
+  breaking phrase adjacency. The tokenizer only splits on the spaces between
+  tokens; raw text lives in ``documents.doc``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .errors import BackendUnavailable
+
+FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+
+MIGRATIONS: list[list[str]] = [
+    # 1: initial schema
+    [
+        """CREATE TABLE documents (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL COLLATE NOCASE,
+            channel TEXT NOT NULL,
+            brand TEXT COLLATE NOCASE,
+            product_id TEXT COLLATE NOCASE,
+            lang TEXT,
+            sentiment TEXT,
+            rating REAL,
+            created_at INTEGER NOT NULL,
+            doc TEXT NOT NULL
+        )""",
+        # Covers date sorts (created_at, rowid) and plain trend queries.
+        "CREATE INDEX documents_created ON documents(created_at, sentiment, rating)",
+        "CREATE INDEX documents_brand ON documents(brand)",
+        "CREATE INDEX documents_source ON documents(source)",
+        "CREATE INDEX documents_product ON documents(product_id)",
+        """CREATE TABLE doc_topics (
+            seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            polarity TEXT NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (seq, topic)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX doc_topics_topic ON doc_topics(topic, polarity)",
+        """CREATE TABLE doc_keywords (
+            seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+            keyword TEXT NOT NULL,
+            PRIMARY KEY (seq, keyword)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX doc_keywords_keyword ON doc_keywords(keyword)",
+        f"""CREATE VIRTUAL TABLE doc_fts USING fts5(title, body, grams, tokenize="{FTS_TOKENIZER}")""",
+        # Title matches weigh more than body; sub-word (grams) matches less.
+        "INSERT INTO doc_fts(doc_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 0.5)')",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return row[0] or 0
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to ``SCHEMA_VERSION``; returns the version it now has.
+
+    Raises:
+        BackendUnavailable: the file was written by a newer voclens.
+    """
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise BackendUnavailable(
+            f"database schema version {version} is newer than this voclens understands ({SCHEMA_VERSION}); upgrade voclens"
+        )
+    for number, steps in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if current_version(conn) >= number:
+                conn.execute("COMMIT")
+                continue
+            for sql in steps:
+                conn.execute(sql)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

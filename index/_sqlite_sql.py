@@ -1,0 +1,189 @@
+"""SQL building blocks of the SQLite backend: FTS5 expressions, filter clauses,
+index-text preparation and search cursors.
+
+Everything the user typed reaches SQLite either as a bound parameter or as an
+FTS5 string literal built by :func:`fts_quote` from analyser tokens, never as
+SQL or FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .base import Filters
+from .errors import InvalidQuery
+from .query import Clause, ParsedQuery, Term
+
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+# -- index text ------------------------------------------------------------------
+def _gram_candidates(word: str) -> list[str]:
+    # jieba's cut_for_search emits, before a word longer than 2 characters, its
+    # dictionary 2-grams left to right, then (longer than 3) its 3-grams.
+    grams = [word[i : i + 2] for i in range(len(word) - 1)] if len(word) > 2 else []
+    if len(word) > 3:
+        grams += [word[i : i + 3] for i in range(len(word) - 2)]
+    return grams
+
+
+def split_grams(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Split search-mode tokens into (words in reading order, extra sub-words).
+
+    ``["买", "的", "手机", "手机壳"]`` -> ``(["买", "的", "手机壳"], ["手机"])``: the
+    phrase "的手机壳" then finds adjacent tokens, while "手机" still matches
+    through the sub-word column. Sub-words are recognised as the candidate
+    grams of the following word, matched right to left in emission order.
+    """
+    words: list[str] = []
+    grams: list[str] = []
+    candidates: list[str] = []
+    for tok in reversed(tokens):
+        pos = len(candidates) - 1
+        while pos >= 0 and candidates[pos] != tok:
+            pos -= 1
+        if pos >= 0:
+            grams.append(tok)
+            del candidates[pos:]
+        else:
+            words.append(tok)
+            candidates = _gram_candidates(tok) if _CJK_RE.match(tok) else []
+    words.reverse()
+    grams.reverse()
+    return words, grams
+
+
+# -- FTS5 expressions ------------------------------------------------------------
+def fts_quote(token: str) -> str:
+    """An FTS5 string literal: the token is data, whatever characters it holds."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _term_expr(term: Term) -> str:
+    if term.phrase:
+        return "{title body} : (" + " + ".join(fts_quote(t) for t in term.tokens) + ")"
+    if len(term.tokens) == 1:
+        return fts_quote(term.tokens[0])
+    return "(" + " AND ".join(fts_quote(t) for t in term.tokens) + ")"
+
+
+def _clause_expr(clause: Clause) -> str:
+    if len(clause.terms) == 1:
+        return _term_expr(clause.terms[0])
+    return "(" + " OR ".join(_term_expr(t) for t in clause.terms) + ")"
+
+
+def match_expressions(parsed: ParsedQuery) -> tuple[str | None, str | None]:
+    """(expression every hit must match, expression no hit may match)."""
+    required = parsed.required
+    excluded = parsed.excluded
+    must = " AND ".join(_clause_expr(c) for c in required) if required else None
+    must_not = " OR ".join(_clause_expr(c) for c in excluded) if excluded else None
+    return must, must_not
+
+
+# -- WHERE clauses ---------------------------------------------------------------
+def epoch_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+@dataclass
+class Where:
+    """Conditions on ``documents d`` and their parameters, ANDed."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+    match: str | None = None  # FTS expression the caller joins on, if any
+
+    def add(self, sql: str, *params) -> None:
+        self.conditions.append(sql)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.conditions) if self.conditions else "1"
+
+
+def _in(column: str, values: list) -> tuple[str, list]:
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
+def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = False) -> Where:
+    """Conditions for documents matching ``parsed`` text and ``filters``.
+
+    With ``join_match`` the required FTS expression is left in ``Where.match``
+    for the caller to join ``doc_fts`` on (so it can rank by it); otherwise it
+    becomes a ``seq IN (...)`` condition.
+    """
+    where = Where()
+    must, must_not = match_expressions(parsed)
+    if must is not None:
+        if join_match:
+            where.match = must
+        else:
+            where.add("d.seq IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)", must)
+    if must_not is not None:
+        where.add("d.seq NOT IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)", must_not)
+    for column, values in (
+        ("d.brand", filters.brand),
+        ("d.product_id", filters.product_id),
+        ("d.source", filters.source),
+        ("d.channel", filters.channel),
+        ("d.lang", filters.lang),
+        ("d.sentiment", [p.value for p in filters.sentiment]),
+    ):
+        if values:
+            sql, params = _in(column, values)
+            where.add(sql, *params)
+    if filters.topics:
+        ors, params = [], []
+        for tf in filters.topics:
+            if tf.polarity is None:
+                ors.append("topic = ?")
+                params.append(tf.topic)
+            else:
+                ors.append("(topic = ? AND polarity = ?)")
+                params.extend((tf.topic, tf.polarity.value))
+        where.add(f"d.seq IN (SELECT seq FROM doc_topics WHERE {' OR '.join(ors)})", *params)
+    if filters.rating_min is not None:
+        where.add("d.rating >= ?", filters.rating_min)
+    if filters.rating_max is not None:
+        where.add("d.rating <= ?", filters.rating_max)
+    if filters.since is not None:
+        where.add("d.created_at >= ?", epoch_ms(filters.since))
+    if filters.until is not None:
+        where.add("d.created_at < ?", epoch_ms(filters.until))
+    return where
+
+
+# -- cursors ---------------------------------------------------------------------
+def query_fingerprint(*parts: str) -> str:
+    """Short hash binding a cursor to the query that produced it."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+def encode_cursor(data: dict) -> str:
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, fingerprint: str, keys: tuple[str, ...]) -> dict:
+    """Decode and check a cursor; anything unexpected is ``InvalidQuery(field="cursor")``."""
+    bad = InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(data, dict) or data.get("v") != 1 or data.get("f") != fingerprint:
+        raise bad
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 2**62:
+            raise bad
+    return data

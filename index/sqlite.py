@@ -1,0 +1,521 @@
+"""The embedded backend: one SQLite file with FTS5, no server to run.
+
+Datasette-style: one writer connection guarded by a lock (SQLite allows one
+writer at a time anyway), one read connection per thread (WAL lets readers
+run alongside the writer), and a time limit on every read via SQLite's
+progress handler. See ``_sqlite_schema`` for the tables and why the FTS index
+holds analysed tokens rather than raw text.
+
+Behaviour every backend shares (pinned by ``tests/index/test_contract.py``):
+
+* ``brand``, ``product_id`` and ``source`` filters ignore ASCII case.
+* Sorting by relevance with no search text sorts newest first (score None).
+* Cursors freeze the result set at the first page: documents written later
+  never appear in, shift or duplicate later pages. Date sorts page by key;
+  relevance pages by position within that frozen set.
+* Trend buckets: ``negative`` counts documents with negative sentiment, or,
+  when split by topic, mentions of the topic with negative polarity. Split
+  series leave out documents without the split value.
+* ``top_keywords`` / ``emerging_keywords`` with ``polarity`` count documents
+  whose overall sentiment has that polarity; the topic variants count topic
+  mentions with that polarity.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from nlp.analyser import Analyser, get_analyser, normalize
+
+from . import _sqlite_trends as tb
+from ._sqlite_schema import migrate
+from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint, split_grams
+from .base import (
+    MAX_QUERY_CHARS,
+    Backend,
+    Emerging,
+    EmergingQuery,
+    Filters,
+    Hit,
+    KeywordCount,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    Split,
+    TopicCount,
+    TopQuery,
+    TrendBucket,
+    TrendQuery,
+    TrendResult,
+    TrendSeries,
+    UpsertResult,
+)
+from .document import Document
+from .errors import BackendUnavailable, DocumentNotFound, InvalidQuery, QueryTimeout, SearchBackendError
+from .query import ParsedQuery, combine_filters, highlight, parse_query
+from .stats import emerging
+
+log = logging.getLogger(__name__)
+
+_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, doc"
+_CHUNK = 500  # ids per IN (...) lookup
+
+
+class _Conn:
+    """A connection plus the deadline its progress handler enforces."""
+
+    def __init__(self, path: Path, *, busy_ms: int):
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000)
+        self.deadline = math.inf
+        self.conn.set_progress_handler(self._tick, 4000)
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA cache_size = -32000")
+        self.conn.execute("PRAGMA mmap_size = 268435456")
+
+    def _tick(self) -> int:
+        return 1 if time.monotonic() > self.deadline else 0
+
+
+class SQLiteBackend(Backend):
+    """Documents, search and analytics in one SQLite file.
+
+    Args:
+        path: the database file (created, with its folder, if missing).
+        analyser: tokeniser for indexing and queries; the shared one by default.
+        timeout_ms: time limit of every read query; past it ``QueryTimeout``.
+
+    Raises:
+        BackendUnavailable: the file cannot be opened or migrated.
+
+    Example:
+        >>> with SQLiteBackend(tmp_path / "voclens.db") as backend:  # doctest: +SKIP
+        ...     backend.upsert(docs)
+        ...     backend.search(SearchQuery(q="物流 -客服"))
+    """
+
+    name = "sqlite"
+
+    def __init__(self, path: str | Path, analyser: Analyser | None = None, timeout_ms: int = 2000):
+        self.path = Path(path)
+        self.analyser = analyser or get_analyser()
+        self.timeout_ms = timeout_ms
+        self._busy_ms = max(5000, timeout_ms)
+        self._write_lock = threading.Lock()
+        self._readers_lock = threading.Lock()
+        self._readers: list[_Conn] = []
+        self._local = threading.local()
+        self._closed = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = _Conn(self.path, busy_ms=self._busy_ms)
+            self._writer.conn.execute("PRAGMA journal_mode = WAL")
+            self._writer.conn.execute("PRAGMA synchronous = NORMAL")
+            self.schema_version = migrate(self._writer.conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise BackendUnavailable(f"cannot open SQLite database {str(self.path)!r}: {exc}") from exc
+
+    # -- connections -------------------------------------------------------------
+    def close(self) -> None:
+        with self._write_lock, self._readers_lock:
+            if self._closed:
+                return
+            self._closed = True
+            for c in [*self._readers, self._writer]:
+                c.conn.close()
+            self._readers.clear()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BackendUnavailable("the SQLite backend is closed")
+
+    def _reader(self) -> _Conn:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            with self._readers_lock:
+                self._check_open()
+                c = _Conn(self.path, busy_ms=self._busy_ms)
+                c.conn.execute("PRAGMA query_only = 1")
+                self._readers.append(c)
+            self._local.conn = c
+        return c
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One consistent snapshot, under the time limit."""
+        self._check_open()
+        c = self._reader()
+        c.deadline = time.monotonic() + self.timeout_ms / 1000
+        try:
+            c.conn.execute("BEGIN")
+            yield c.conn
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise QueryTimeout(f"query ran past {self.timeout_ms} ms") from None
+            raise SearchBackendError(f"SQLite error: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise SearchBackendError(f"SQLite error: {exc}") from exc
+        finally:
+            c.deadline = math.inf
+            if c.conn.in_transaction:
+                c.conn.execute("ROLLBACK")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on the single writer connection."""
+        with self._write_lock:
+            self._check_open()
+            conn = self._writer.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise SearchBackendError(f"SQLite write failed: {exc}") from exc
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+
+    # -- helpers -------------------------------------------------------------------
+    def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
+        if len(q or "") > MAX_QUERY_CHARS:
+            raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS} characters", field="q")
+        parsed = parse_query(q, self.analyser)
+        return parsed, combine_filters(parsed, filters)
+
+    def _where(self, q: str, filters: Filters | None) -> Where:
+        parsed, merged = self._parse(q, filters)
+        return build_where(parsed, merged)
+
+    @staticmethod
+    def _max_seq(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+        return row[0] if row else 0
+
+    def _prepare(self, doc: Document) -> tuple:
+        title_words, title_grams = split_grams(self.analyser.tokenize(doc.title)) if doc.title else ([], [])
+        body_words, body_grams = split_grams(self.analyser.tokenize(doc.text))
+        fts = (" ".join(title_words), " ".join(body_words), " ".join(title_grams + body_grams))
+        row = (
+            doc.id,
+            doc.source,
+            doc.channel.value,
+            doc.brand,
+            doc.product_id,
+            doc.lang,
+            doc.sentiment.label.value if doc.sentiment else None,
+            doc.rating,
+            epoch_ms(doc.created_at),
+            doc.model_dump_json(),
+        )
+        topics: dict[str, tuple] = {}
+        for t in doc.topics:
+            if t.topic not in topics or t.score > topics[t.topic][2]:
+                topics[t.topic] = (t.topic, t.polarity.value, t.score)
+        keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
+        return row, fts, list(topics.values()), list(keywords)
+
+    # -- writes ----------------------------------------------------------------------
+    def upsert(self, docs: Sequence[Document]) -> UpsertResult:
+        """Insert or replace documents by id, in one transaction.
+
+        Tokenisation runs before the write lock is taken, so readers and
+        other writers' tokenisation overlap with it. A document repeated in
+        the batch is written once, the last copy winning.
+        """
+        latest: dict[str, Document] = {}
+        for doc in docs:
+            latest[doc.id] = doc
+        if not latest:
+            return UpsertResult()
+        prepared = [self._prepare(doc) for doc in latest.values()]
+        ids = list(latest)
+        with self._write() as conn:
+            existing: dict[str, int] = {}
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i : i + _CHUNK]
+                existing.update(conn.execute(f"SELECT id, seq FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            next_seq = self._max_seq(conn)
+            inserts, updates, fts_rows, topic_rows, keyword_rows = [], [], [], [], []
+            for row, fts, topics, keywords in prepared:
+                seq = existing.get(row[0])
+                if seq is None:
+                    next_seq += 1
+                    seq = next_seq
+                    inserts.append((seq, *row))
+                else:
+                    updates.append((*row[1:], seq))
+                fts_rows.append((seq, *fts))
+                topic_rows.extend((seq, *t) for t in topics)
+                keyword_rows.extend((seq, k) for k in keywords)
+            if existing:
+                old = [(s,) for s in existing.values()]
+                conn.executemany("DELETE FROM doc_fts WHERE rowid = ?", old)
+                conn.executemany("DELETE FROM doc_topics WHERE seq = ?", old)
+                conn.executemany("DELETE FROM doc_keywords WHERE seq = ?", old)
+                conn.executemany(
+                    "UPDATE documents SET source = ?, channel = ?, brand = ?, product_id = ?, lang = ?, "
+                    "sentiment = ?, rating = ?, created_at = ?, doc = ? WHERE seq = ?",
+                    updates,
+                )
+            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
+            conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score) VALUES (?, ?, ?, ?)", topic_rows)
+            conn.executemany("INSERT INTO doc_keywords (seq, keyword) VALUES (?, ?)", keyword_rows)
+        return UpsertResult(created=len(inserts), updated=len(updates), ids=ids)
+
+    def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
+        where = self._where(q, filters)
+        with self._write() as conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (seq INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.doomed")
+            conn.execute(f"INSERT INTO temp.doomed SELECT d.seq FROM documents d WHERE {where.sql()}", where.params)
+            n = conn.execute("SELECT count(*) FROM temp.doomed").fetchone()[0]
+            if n:
+                conn.execute("DELETE FROM doc_fts WHERE rowid IN (SELECT seq FROM temp.doomed)")
+                conn.execute("DELETE FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")  # cascades
+            conn.execute("DELETE FROM temp.doomed")
+        return n
+
+    # -- reads -----------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document:
+        with self._read() as conn:
+            row = conn.execute("SELECT doc FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(doc_id)
+        return Document.model_validate_json(row[0])
+
+    def count(self, q: str = "", filters: Filters | None = None) -> int:
+        where = self._where(q, filters)
+        with self._read() as conn:
+            return conn.execute(f"SELECT count(*) FROM documents d WHERE {where.sql()}", where.params).fetchone()[0]
+
+    def iter_documents(self, batch_size: int = 500, after_id: str | None = None) -> Iterator[list[Document]]:
+        last = after_id or ""
+        while True:
+            with self._read() as conn:
+                rows = conn.execute("SELECT id, doc FROM documents WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)).fetchall()
+            if not rows:
+                return
+            yield [Document.model_validate_json(doc) for _, doc in rows]
+            if len(rows) < batch_size:
+                return
+            last = rows[-1][0]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed, filters = self._parse(query.q, query.filters)
+        relevance = query.sort is SortOrder.relevance and bool(parsed.required)
+        sort = SortOrder.relevance if relevance else (query.sort if query.sort is not SortOrder.relevance else SortOrder.newest)
+        fingerprint = query_fingerprint(query.q, filters.model_dump_json(), sort.value)
+        cursor = None
+        if query.cursor:
+            cursor = decode_cursor(query.cursor, fingerprint, ("S", "o") if relevance else ("S", "k", "s"))
+        where = build_where(parsed, filters, join_match=relevance)
+        if where.match is not None:
+            source = "doc_fts JOIN documents d ON d.seq = doc_fts.rowid"
+            where.conditions.insert(0, "doc_fts MATCH ?")
+            where.params.insert(0, where.match)
+        else:
+            source = "documents d"
+        with self._read() as conn:
+            snapshot = cursor["S"] if cursor else self._max_seq(conn)
+            if cursor:
+                where.add("d.seq <= ?", snapshot)
+            total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where.sql()}", where.params).fetchone()[0]
+            if relevance:
+                offset = cursor["o"] if cursor else 0
+                rows = conn.execute(
+                    f"SELECT d.seq, d.created_at, d.doc, doc_fts.rank FROM {source} WHERE {where.sql()} "
+                    "ORDER BY doc_fts.rank, d.seq LIMIT ? OFFSET ?",
+                    [*where.params, query.limit + 1, offset],
+                ).fetchall()
+            else:
+                desc = sort is SortOrder.newest
+                if cursor:
+                    where.add(f"(d.created_at, d.seq) {'<' if desc else '>'} (?, ?)", cursor["k"], cursor["s"])
+                direction = "DESC" if desc else "ASC"
+                rows = conn.execute(
+                    f"SELECT d.seq, d.created_at, d.doc, NULL FROM {source} WHERE {where.sql()} "
+                    f"ORDER BY d.created_at {direction}, d.seq {direction} LIMIT ?",
+                    [*where.params, query.limit + 1],
+                ).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        next_cursor = None
+        if more:
+            state = {"v": 1, "f": fingerprint, "S": snapshot}
+            if relevance:
+                state["o"] = (cursor["o"] if cursor else 0) + len(rows)
+            else:
+                state["k"], state["s"] = rows[-1][1], rows[-1][0]
+            next_cursor = encode_cursor(state)
+        tokens = parsed.highlight_tokens() if query.highlight else frozenset()
+        hits = []
+        for _, _, raw, rank in rows:
+            doc = Document.model_validate_json(raw)
+            marks = {}
+            if tokens:
+                for name, text in (("title", doc.title), ("text", doc.text)):
+                    snippet = highlight(text or "", tokens, self.analyser)
+                    if snippet is not None:
+                        marks[name] = snippet
+            hits.append(Hit(document=doc, score=-rank if rank is not None else None, highlights=marks))
+        return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
+
+    # -- analytics -----------------------------------------------------------------
+    def trends(self, query: TrendQuery) -> TrendResult:
+        parsed, filters = self._parse(query.q, query.filters)
+        where = build_where(parsed, filters)
+        tz = ZoneInfo(query.tz)
+        interval = query.interval
+        slot = tb.slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
+        with self._read() as conn:
+            rows = self._trend_rows(conn, where, slot, query.split)
+            if not rows and not (filters.since and filters.until):
+                return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
+            starts = [r[0] * slot for r in rows]
+            lo = int(filters.since.timestamp()) if filters.since else min(starts)
+            hi = math.ceil(filters.until.timestamp()) if filters.until else max(starts) + slot
+            try:
+                bounds = tb.boundaries(lo, hi, tz, interval)
+            except ValueError as exc:
+                raise InvalidQuery(str(exc), field="interval") from None
+            if not tb.slot_fits(bounds, slot):  # a zone whose offset history needs finer slots
+                slot = tb.fine_slot(bounds, slot)
+                rows = self._trend_rows(conn, where, slot, query.split)
+        n = len(bounds) - 1
+        acc: dict[str | None, list[list]] = defaultdict(lambda: [[0, 0, 0.0, 0] for _ in range(n)])
+        for s, key, volume, negative, rating_sum, rating_n in rows:
+            i = tb.bucket_index(bounds, s * slot)
+            if 0 <= i < n:
+                b = acc[key][i]
+                b[0] += volume
+                b[1] += negative
+                b[2] += rating_sum or 0.0
+                b[3] += rating_n
+        if query.split is None:
+            keys: list[str | None] = [None]
+        else:
+            totals = {k: sum(b[0] for b in v) for k, v in acc.items()}
+            keys = sorted(totals, key=lambda k: (-totals[k], k))[: query.split_limit]
+        series = []
+        for key in keys:
+            buckets = [
+                TrendBucket(
+                    start=datetime.fromtimestamp(bounds[i], tz),
+                    volume=v,
+                    negative=neg,
+                    negative_share=neg / v if v else None,
+                    avg_rating=rs / rn if rn else None,
+                )
+                for i, (v, neg, rs, rn) in enumerate(acc[key])
+            ]
+            series.append(TrendSeries(key=key, buckets=buckets))
+        return TrendResult(interval=interval, tz=query.tz, series=series)
+
+    @staticmethod
+    def _trend_rows(conn: sqlite3.Connection, where: Where, slot: int, split: Split | None) -> list[tuple]:
+        ms = slot * 1000
+        # floor division that stays right for instants before 1970
+        slot_sql = f"((d.created_at - (((d.created_at % {ms}) + {ms}) % {ms})) / {ms})"
+        source, key, negative, extra = "documents d", "NULL", "d.sentiment = 'negative'", ""
+        if split is Split.topic:
+            source, key, negative = "doc_topics t JOIN documents d ON d.seq = t.seq", "t.topic", "t.polarity = 'negative'"
+        elif split is not None:
+            key = {Split.sentiment: "d.sentiment", Split.source: "d.source", Split.brand: "d.brand"}[split]
+            extra = f" AND {key} IS NOT NULL"
+        return conn.execute(
+            f"SELECT {slot_sql} AS s, {key} AS k, count(*), total({negative}), sum(d.rating), count(d.rating) "
+            f"FROM {source} WHERE {where.sql()}{extra} GROUP BY s, k",
+            where.params,
+        ).fetchall()
+
+    def top_topics(self, query: TopQuery) -> list[TopicCount]:
+        where = self._where(query.q, query.filters)
+        polarity_sql, params = "", list(where.params)
+        if query.polarity is not None:
+            polarity_sql = " AND t.polarity = ?"
+            params.append(query.polarity.value)
+        with self._read() as conn:
+            total = conn.execute(f"SELECT count(*) FROM documents d WHERE {where.sql()}", where.params).fetchone()[0]
+            rows = conn.execute(
+                "SELECT t.topic, count(*) AS n, total(t.polarity = 'negative') FROM doc_topics t "
+                f"JOIN documents d ON d.seq = t.seq WHERE {where.sql()}{polarity_sql} "
+                "GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?",
+                [*params, query.limit],
+            ).fetchall()
+        return [TopicCount(topic=t, count=n, negative=int(neg), share=n / total if total else 0.0) for t, n, neg in rows]
+
+    def top_keywords(self, query: TopQuery) -> list[KeywordCount]:
+        where = self._where(query.q, query.filters)
+        polarity_sql, params = "", list(where.params)
+        if query.polarity is not None:
+            polarity_sql = " AND d.sentiment = ?"
+            params.append(query.polarity.value)
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT k.keyword, count(*) AS n FROM doc_keywords k "
+                f"JOIN documents d ON d.seq = k.seq WHERE {where.sql()}{polarity_sql} "
+                "GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?",
+                [*params, query.limit],
+            ).fetchall()
+        return [KeywordCount(keyword=k, count=n) for k, n in rows]
+
+    def emerging_topics(self, query: EmergingQuery) -> list[Emerging]:
+        return self._emerging(query, "doc_topics t", "t.topic", "t.polarity")
+
+    def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]:
+        return self._emerging(query, "doc_keywords t", "t.keyword", "d.sentiment")
+
+    def _emerging(self, query: EmergingQuery, table: str, key: str, polarity_column: str) -> list[Emerging]:
+        where = self._where(query.q, query.filters)
+        cs, cu = epoch_ms(query.current_since), epoch_ms(query.current_until)
+        bs, bu = epoch_ms(query.baseline_since), epoch_ms(query.baseline_until)
+        in_current = "(d.created_at >= ? AND d.created_at < ?)"
+        in_baseline = "(d.created_at >= ? AND d.created_at < ?)"
+        windows = [cs, cu, bs, bu]
+        cond = f"{where.sql()} AND ({in_current} OR {in_baseline})"
+        polarity_sql, polarity_params = "", []
+        if query.polarity is not None:
+            polarity_sql, polarity_params = f" AND {polarity_column} = ?", [query.polarity.value]
+        with self._read() as conn:
+            n_current, n_baseline = conn.execute(
+                f"SELECT total({in_current}), total({in_baseline}) FROM documents d WHERE {cond}",
+                [*windows, *where.params, *windows],
+            ).fetchone()
+            rows = conn.execute(
+                f"SELECT {key}, total({in_current}), total({in_baseline}) FROM {table} JOIN documents d ON d.seq = t.seq "
+                f"WHERE {cond}{polarity_sql} GROUP BY {key}",
+                [*windows, *where.params, *windows, *polarity_params],
+            ).fetchall()
+        current = {k: int(c) for k, c, _ in rows if c}
+        baseline = {k: int(b) for k, _, b in rows if b}
+        return emerging(current, baseline, int(n_current), int(n_baseline), min_count=query.min_count, limit=query.limit)
+
+    def health(self) -> dict:
+        with self._read() as conn:
+            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        return {
+            "backend": self.name,
+            "status": "ok",
+            "documents": documents,
+            "path": str(self.path),
+            "size_bytes": page_size * pages,
+            "schema_version": self.schema_version,
+            "sqlite_version": sqlite3.sqlite_version,
+        }
+
+
+__all__ = ["SQLiteBackend"]
