@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(default=500, ge=10, le=1000, description="Longest `q` accepted.")
     max_batch_size: int = Field(default=1000, ge=1, le=10000, description="Most documents in one POST /documents.")
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level of `voclens serve` (CLI commands log warnings unless -v).")
     log_format: Literal["text", "json"] = Field(default="text", description="'json' writes one JSON object per log line.")
 
     @field_validator("user_terms", mode="before")
