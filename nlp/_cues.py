@@ -137,6 +137,13 @@ CONTRAST_PATTERN = (
 #: Words that open a clause weighing less than what follows ("although A, B").
 CONCESSIVE_PATTERN = r"虽然|虽说|尽管|\b(?:although|even though|while)\b"
 
+#: Clauses that anticipate rather than judge ("期待效果", "用了再追评", "hope it
+#: lasts"): they name an aspect without an opinion on it, so they yield no topic.
+IRREALIS_PATTERN = (
+    r"期待|不知道|不知|试试|看看效果|追评|再评|再来评|再评价|用后再|还没用|还没试|还没开始用|"
+    r"\b(?:hope|hopefully|will see|we'll see|can't wait|cannot wait)\b"
+)
+
 # -- topic rules ----------------------------------------------------------------------
 
 #: topic -> (Chinese regex, English regex); English is matched on lower-cased text
@@ -164,7 +171,7 @@ TOPIC_CUES: dict[str, tuple[str, str]] = {
     ),
     "not_as_described": (
         r"描述不符|与描述|和描述|跟描述|图片不|和图片|与图片|跟图片|实物|色差|发错|错发|"
-        r"少发|漏发|少了|缺少|少配件|不是我买的|货不对板|不一样",
+        r"少发|漏发|少了|缺少|少配件|不是我买的|货不对板",
         r"as described|not as pictured|as pictured|as advertised|wrong item|wrong color|"
         r"wrong size sent|missing|different from|not what i ordered|looks nothing like",
     ),
@@ -208,7 +215,7 @@ TOPIC_CUES: dict[str, tuple[str, str]] = {
         r"compatible|compatibility|controls|user friendly|intuitive|comfortable|uncomfortable",
     ),
     "app_website": (
-        r"[Aa][Pp][Pp]|闪退|页面|网页|网站|下单失败|下单|客户端|登录|登陆|账号|搜索|购物车|界面",
+        r"[Aa][Pp][Pp]|闪退|页面|网页|网站|下单失败|下不了单|无法下单|客户端|登录|登陆|账号|购物车|界面",
         r"app|website|site|web page|webpage|checkout|check out|log in|login|account|"
         r"notification|notifications|page|search",
     ),

@@ -15,7 +15,8 @@ How it reads a text:
    words flips a valence, a degree adverb scales it.
 3. The weighted sum of clause scores gives the overall sentiment; each topic
    found by the rules in ``nlp._cues.TOPIC_CUES`` takes the sign of the clauses
-   that mention it, or the overall sentiment when those clauses carry none.
+   that mention it, or the overall sentiment when those clauses carry none;
+   clauses that only anticipate ("期待效果") name no topic.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _SENTENCE_RE = re.compile(r"[。！？!?；;\n]+|\.+(?=\s|$)")
 _CLAUSE_RE = re.compile(r"[，,、：:~～…()（）\[\]【】\"“”]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _CONTRAST_RE = re.compile(_cues.CONTRAST_PATTERN)
 _CONCESSIVE_RE = re.compile(rf"^\s*(?:{_cues.CONCESSIVE_PATTERN})")
+_IRREALIS_RE = re.compile(_cues.IRREALIS_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -227,10 +229,15 @@ def analyse_text(text: str) -> tuple[float, list[Clause]]:
 
 
 def find_topics(clauses: Sequence[Clause]) -> dict[str, float]:
-    """Topic -> summed score of the clauses that mention it (taxonomy order)."""
+    """Topic -> summed score of the clauses that mention it (taxonomy order).
+
+    Clauses that only anticipate ("期待效果", "hope it lasts") are skipped: they
+    name an aspect without judging it.
+    """
     found: dict[str, float] = {}
+    judged = [c for c in clauses if not _IRREALIS_RE.search(c.text)]
     for topic, pattern in _resources().topic_res:
-        for clause in clauses:
+        for clause in judged:
             if pattern.search(clause.text):
                 found[topic] = found.get(topic, 0.0) + clause.score
     return found
