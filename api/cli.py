@@ -31,8 +31,8 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create API keys (only their hashes go into the settings).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("voclens.cli")
 
 # -- shared options ---------------------------------------------------------------

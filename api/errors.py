@@ -66,7 +66,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError):
         errors = []
         for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path", "header")]
+            raw = err.get("loc", ())
+            # A repeated query parameter is still one parameter to the user: "sentiment", not "sentiment.0".
+            parts = [p for p in raw[1:] if not isinstance(p, int)] if raw[:1] == ("query",) else raw[1:]
+            loc = [str(p) for p in parts] if raw[:1] in (("query",), ("body",), ("path",), ("header",)) else [str(p) for p in raw]
             errors.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)

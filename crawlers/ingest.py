@@ -20,7 +20,7 @@ from nlp.analyser import Analyser
 from nlp.classifier import Classifier
 
 from .enrich import enrich
-from .errors import RecordError
+from .errors import ImportFileError, RecordError
 from .importers import BadRow, Row, read_records
 from .normalize import RecordOptions, record_to_document
 
@@ -95,6 +95,8 @@ def ingest_file(
         progress: called with the number of rows processed since the last call.
     """
     path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
     summary = IngestSummary(path=str(path))
     checkpoint = _checkpoint_path(state_dir, path) if state_dir else None
     start_after = 0

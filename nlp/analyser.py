@@ -70,16 +70,27 @@ def detect_lang(text: str) -> str:
 
 _EN_COMMON = frozenset(
     "the a an and or but is are was were be been it this that to of in on for with not no "
-    "my i you we they he she have has had do did does very so too at as from by".split()
+    "my i you we they he she have has had do did does very so too at as from by after".split()
+)
+# Function words of other Latin-script languages voclens may see (de, fr, es, it, pt, nl, id).
+_OTHER_COMMON = frozenset(
+    "der die das und ist nicht ein eine ich sie mit auf für le la les et est une des pas pour "
+    "que el los las y es por una con muy il di che non per sono um uma não com het een niet "
+    "yang dan tidak ini itu dengan untuk".split()
 )
 
 
 def _looks_english(text: str) -> bool:
-    words = re.findall(r"[a-z]+", text.lower())
-    if len(words) <= 3:
-        return all(ord(c) < 128 for c in "".join(words))
-    common = sum(1 for w in words if w in _EN_COMMON)
-    return common / len(words) >= 0.08
+    """Latin-script text is English unless other languages' function words or accents outweigh it."""
+    words = re.findall(r"[a-zà-ÿß]+", text.lower())
+    if not words:
+        return False
+    accented = sum(1 for c in text if c in "àâäçéèêëîïôöùûüÿñßãõ")
+    en = sum(1 for w in words if w in _EN_COMMON)
+    other = sum(1 for w in words if w in _OTHER_COMMON)
+    if accented and en == 0:
+        return False
+    return other <= en and accented <= max(1, len(words) // 10)
 
 
 class Analyser:

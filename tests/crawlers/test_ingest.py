@@ -62,7 +62,7 @@ def test_killed_import_resumes_without_loss_or_duplicates(tmp_path):
                         "created_at": "2026-11-01T00:00:00Z"} for i in range(n)])
     env = {**os.environ, "VOCLENS_DATA_DIR": str(tmp_path / "data")}
     cmd = [sys.executable, "-m", "api.cli", "ingest", str(src), "--no-classify", "--batch-size", "200", "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     checkpoints = []
     while time.time() < deadline and proc.poll() is None:
