@@ -10,6 +10,8 @@ from .errors import (
     QueryTimeout,
     SearchBackendError,
 )
+from .query import ParsedQuery, parse_query
+from .registry import open_backend
 
 __all__ = [
     "Backend",
@@ -19,6 +21,7 @@ __all__ = [
     "Document",
     "DocumentNotFound",
     "Filters",
+    "ParsedQuery",
     "InvalidQuery",
     "QueryTimeout",
     "SearchBackendError",
@@ -26,4 +29,6 @@ __all__ = [
     "SearchResult",
     "TopicFilter",
     "document_id",
+    "open_backend",
+    "parse_query",
 ]

@@ -10,9 +10,11 @@ Tables:
   never reused) is assigned on first insert and kept on update; search
   cursors use it as a snapshot ("documents that existed at page 1"). The
   filterable fields are columns (``created_at`` in epoch milliseconds);
-  the whole document is kept as JSON in ``doc`` for display.
+  the whole document is kept as JSON in ``document_json`` (a separate table,
+  so scans and joins over ``documents`` read small rows).
 * ``doc_topics`` / ``doc_keywords``: one row per (document, topic) and
-  (document, keyword), for filters and analytics.
+  (document, keyword), for filters and analytics, with ``created_at`` (and
+  for topics ``rating``) copied so date-only analytics need no join.
 * ``doc_fts``: FTS5 over the *analysed* text. Columns ``title`` and ``body``
   hold the analyser's tokens in reading order (jieba words, stemmed English)
   so phrases match adjacent words; ``grams`` holds the extra sub-words jieba's
@@ -42,28 +44,37 @@ MIGRATIONS: list[list[str]] = [
             lang TEXT,
             sentiment TEXT,
             rating REAL,
-            created_at INTEGER NOT NULL,
-            doc TEXT NOT NULL
+            created_at INTEGER NOT NULL
         )""",
         # Covers date sorts (created_at, rowid) and plain trend queries.
         "CREATE INDEX documents_created ON documents(created_at, sentiment, rating)",
         "CREATE INDEX documents_brand ON documents(brand)",
         "CREATE INDEX documents_source ON documents(source)",
         "CREATE INDEX documents_product ON documents(product_id)",
+        # The JSON lives apart so filter and aggregate scans read small rows.
+        """CREATE TABLE document_json (
+            seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
+            doc TEXT NOT NULL
+        )""",
+        # created_at is copied here so date-only analytics need no join.
         """CREATE TABLE doc_topics (
             seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
             topic TEXT NOT NULL,
             polarity TEXT NOT NULL,
             score REAL NOT NULL,
+            created_at INTEGER NOT NULL,
+            rating REAL,
             PRIMARY KEY (seq, topic)
         ) WITHOUT ROWID""",
         "CREATE INDEX doc_topics_topic ON doc_topics(topic, polarity)",
+        "CREATE INDEX doc_topics_created ON doc_topics(created_at, topic, polarity)",
         """CREATE TABLE doc_keywords (
             seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
             keyword TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
             PRIMARY KEY (seq, keyword)
         ) WITHOUT ROWID""",
-        "CREATE INDEX doc_keywords_keyword ON doc_keywords(keyword)",
+        "CREATE INDEX doc_keywords_created ON doc_keywords(created_at, keyword)",
         f"""CREATE VIRTUAL TABLE doc_fts USING fts5(title, body, grams, tokenize="{FTS_TOKENIZER}")""",
         # Title matches weigh more than body; sub-word (grams) matches less.
         "INSERT INTO doc_fts(doc_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 0.5)')",

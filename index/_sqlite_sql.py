@@ -100,6 +100,7 @@ class Where:
     conditions: list[str] = field(default_factory=list)
     params: list = field(default_factory=list)
     match: str | None = None  # FTS expression the caller joins on, if any
+    dates_only: bool = True  # no condition other than on created_at
 
     def add(self, sql: str, *params) -> None:
         self.conditions.append(sql)
@@ -113,12 +114,14 @@ def _in(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
-def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = False) -> Where:
+def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = False, dates: str = "d") -> Where:
     """Conditions for documents matching ``parsed`` text and ``filters``.
 
     With ``join_match`` the required FTS expression is left in ``Where.match``
     for the caller to join ``doc_fts`` on (so it can rank by it); otherwise it
-    becomes a ``seq IN (...)`` condition.
+    becomes a ``seq IN (...)`` condition. Date conditions use the
+    ``created_at`` of table alias ``dates`` (the analytics tables carry a
+    copy), so a query with ``Where.dates_only`` needs no join on documents.
     """
     where = Where()
     must, must_not = match_expressions(parsed)
@@ -154,10 +157,11 @@ def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = Fal
         where.add("d.rating >= ?", filters.rating_min)
     if filters.rating_max is not None:
         where.add("d.rating <= ?", filters.rating_max)
+    where.dates_only = not where.conditions and where.match is None
     if filters.since is not None:
-        where.add("d.created_at >= ?", epoch_ms(filters.since))
+        where.add(f"{dates}.created_at >= ?", epoch_ms(filters.since))
     if filters.until is not None:
-        where.add("d.created_at < ?", epoch_ms(filters.until))
+        where.add(f"{dates}.created_at < ?", epoch_ms(filters.until))
     return where
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from importlib import import_module
 
 from .base import Backend
+from .errors import BackendUnavailable
 
 #: kind -> "module:ClassName"; the class is called with the options.
 BACKENDS: dict[str, str] = {
@@ -33,6 +34,7 @@ def open_backend(kind: str, **options) -> Backend:
 
     Raises:
         ValueError: unknown ``kind``; the message names the known ones.
+        BackendUnavailable: the backend's module or client library is missing.
 
     Example:
         >>> backend = open_backend("sqlite", path="data/voclens.db")  # doctest: +SKIP
@@ -40,7 +42,11 @@ def open_backend(kind: str, **options) -> Backend:
     key = (kind or "").strip().lower()
     if key not in BACKENDS:
         raise ValueError(f"unknown backend {kind!r}; known backends: {', '.join(sorted(BACKENDS))}")
-    return _load(key)(**options)
+    try:
+        factory = _load(key)
+    except ImportError as exc:
+        raise BackendUnavailable(f"backend {key!r} is not available: {exc}") from exc
+    return factory(**options)
 
 
 __all__ = ["BACKENDS", "open_backend"]

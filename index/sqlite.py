@@ -67,7 +67,7 @@ from .stats import emerging
 
 log = logging.getLogger(__name__)
 
-_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, doc"
+_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at"
 _CHUNK = 500  # ids per IN (...) lookup
 
 
@@ -216,14 +216,13 @@ class SQLiteBackend(Backend):
             doc.sentiment.label.value if doc.sentiment else None,
             doc.rating,
             epoch_ms(doc.created_at),
-            doc.model_dump_json(),
         )
         topics: dict[str, tuple] = {}
         for t in doc.topics:
             if t.topic not in topics or t.score > topics[t.topic][2]:
                 topics[t.topic] = (t.topic, t.polarity.value, t.score)
         keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
-        return row, fts, list(topics.values()), list(keywords)
+        return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords)
 
     # -- writes ----------------------------------------------------------------------
     def upsert(self, docs: Sequence[Document]) -> UpsertResult:
@@ -246,8 +245,8 @@ class SQLiteBackend(Backend):
                 chunk = ids[i : i + _CHUNK]
                 existing.update(conn.execute(f"SELECT id, seq FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
             next_seq = self._max_seq(conn)
-            inserts, updates, fts_rows, topic_rows, keyword_rows = [], [], [], [], []
-            for row, fts, topics, keywords in prepared:
+            inserts, updates, json_rows, fts_rows, topic_rows, keyword_rows = [], [], [], [], [], []
+            for row, raw, fts, topics, keywords in prepared:
                 seq = existing.get(row[0])
                 if seq is None:
                     next_seq += 1
@@ -255,9 +254,11 @@ class SQLiteBackend(Backend):
                     inserts.append((seq, *row))
                 else:
                     updates.append((*row[1:], seq))
+                created = row[-1]
+                json_rows.append((seq, raw))
                 fts_rows.append((seq, *fts))
-                topic_rows.extend((seq, *t) for t in topics)
-                keyword_rows.extend((seq, k) for k in keywords)
+                topic_rows.extend((seq, *t, created, row[-2]) for t in topics)
+                keyword_rows.extend((seq, k, created) for k in keywords)
             if existing:
                 old = [(s,) for s in existing.values()]
                 conn.executemany("DELETE FROM doc_fts WHERE rowid = ?", old)
@@ -265,13 +266,14 @@ class SQLiteBackend(Backend):
                 conn.executemany("DELETE FROM doc_keywords WHERE seq = ?", old)
                 conn.executemany(
                     "UPDATE documents SET source = ?, channel = ?, brand = ?, product_id = ?, lang = ?, "
-                    "sentiment = ?, rating = ?, created_at = ?, doc = ? WHERE seq = ?",
+                    "sentiment = ?, rating = ?, created_at = ? WHERE seq = ?",
                     updates,
                 )
-            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            conn.executemany("INSERT OR REPLACE INTO document_json (seq, doc) VALUES (?, ?)", json_rows)
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
-            conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score) VALUES (?, ?, ?, ?)", topic_rows)
-            conn.executemany("INSERT INTO doc_keywords (seq, keyword) VALUES (?, ?)", keyword_rows)
+            conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
+            conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
         return UpsertResult(created=len(inserts), updated=len(updates), ids=ids)
 
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
@@ -290,7 +292,9 @@ class SQLiteBackend(Backend):
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:
         with self._read() as conn:
-            row = conn.execute("SELECT doc FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            row = conn.execute(
+                "SELECT j.doc FROM documents d JOIN document_json j ON j.seq = d.seq WHERE d.id = ?", (doc_id,)
+            ).fetchone()
         if row is None:
             raise DocumentNotFound(doc_id)
         return Document.model_validate_json(row[0])
@@ -304,7 +308,11 @@ class SQLiteBackend(Backend):
         last = after_id or ""
         while True:
             with self._read() as conn:
-                rows = conn.execute("SELECT id, doc FROM documents WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)).fetchall()
+                rows = conn.execute(
+                    "SELECT d.id, j.doc FROM documents d JOIN document_json j ON j.seq = d.seq "
+                    "WHERE d.id > ? ORDER BY d.id LIMIT ?",
+                    (last, batch_size),
+                ).fetchall()
             if not rows:
                 return
             yield [Document.model_validate_json(doc) for _, doc in rows]
@@ -322,7 +330,9 @@ class SQLiteBackend(Backend):
             cursor = decode_cursor(query.cursor, fingerprint, ("S", "o") if relevance else ("S", "k", "s"))
         where = build_where(parsed, filters, join_match=relevance)
         if where.match is not None:
-            source = "doc_fts JOIN documents d ON d.seq = doc_fts.rowid"
+            # CROSS JOIN pins the FTS index as the outer loop: probing FTS5 once
+            # per filtered document would be far slower.
+            source = "doc_fts CROSS JOIN documents d ON d.seq = doc_fts.rowid"
             where.conditions.insert(0, "doc_fts MATCH ?")
             where.params.insert(0, where.match)
         else:
@@ -335,7 +345,7 @@ class SQLiteBackend(Backend):
             if relevance:
                 offset = cursor["o"] if cursor else 0
                 rows = conn.execute(
-                    f"SELECT d.seq, d.created_at, d.doc, doc_fts.rank FROM {source} WHERE {where.sql()} "
+                    f"SELECT d.seq, d.created_at, doc_fts.rank FROM {source} WHERE {where.sql()} "
                     "ORDER BY doc_fts.rank, d.seq LIMIT ? OFFSET ?",
                     [*where.params, query.limit + 1, offset],
                 ).fetchall()
@@ -345,12 +355,14 @@ class SQLiteBackend(Backend):
                     where.add(f"(d.created_at, d.seq) {'<' if desc else '>'} (?, ?)", cursor["k"], cursor["s"])
                 direction = "DESC" if desc else "ASC"
                 rows = conn.execute(
-                    f"SELECT d.seq, d.created_at, d.doc, NULL FROM {source} WHERE {where.sql()} "
+                    f"SELECT d.seq, d.created_at, NULL FROM {source} WHERE {where.sql()} "
                     f"ORDER BY d.created_at {direction}, d.seq {direction} LIMIT ?",
                     [*where.params, query.limit + 1],
                 ).fetchall()
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            seqs = [r[0] for r in rows]
+            raw = dict(conn.execute(f"SELECT seq, doc FROM document_json WHERE seq IN ({','.join('?' * len(seqs))})", seqs)) if seqs else {}
         next_cursor = None
         if more:
             state = {"v": 1, "f": fingerprint, "S": snapshot}
@@ -361,8 +373,8 @@ class SQLiteBackend(Backend):
             next_cursor = encode_cursor(state)
         tokens = parsed.highlight_tokens() if query.highlight else frozenset()
         hits = []
-        for _, _, raw, rank in rows:
-            doc = Document.model_validate_json(raw)
+        for seq, _, rank in rows:
+            doc = Document.model_validate_json(raw[seq])
             marks = {}
             if tokens:
                 for name, text in (("title", doc.title), ("text", doc.text)):
@@ -375,7 +387,7 @@ class SQLiteBackend(Backend):
     # -- analytics -----------------------------------------------------------------
     def trends(self, query: TrendQuery) -> TrendResult:
         parsed, filters = self._parse(query.q, query.filters)
-        where = build_where(parsed, filters)
+        where = build_where(parsed, filters, dates="t" if query.split is Split.topic else "d")
         tz = ZoneInfo(query.tz)
         interval = query.interval
         slot = tb.slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
@@ -426,47 +438,59 @@ class SQLiteBackend(Backend):
     @staticmethod
     def _trend_rows(conn: sqlite3.Connection, where: Where, slot: int, split: Split | None) -> list[tuple]:
         ms = slot * 1000
-        # floor division that stays right for instants before 1970
-        slot_sql = f"((d.created_at - (((d.created_at % {ms}) + {ms}) % {ms})) / {ms})"
+        # Shift so integer division floors correctly back to about 1900.
+        shift = ms * (2**41 // ms + 1)
+        dates = "t" if split is Split.topic else "d"
+        slot_sql = f"(({dates}.created_at + {shift}) / {ms} - {shift // ms})"
         source, key, negative, extra = "documents d", "NULL", "d.sentiment = 'negative'", ""
         if split is Split.topic:
-            source, key, negative = "doc_topics t JOIN documents d ON d.seq = t.seq", "t.topic", "t.polarity = 'negative'"
+            source = "doc_topics t" if where.dates_only else "doc_topics t JOIN documents d ON d.seq = t.seq"
+            key, negative = "t.topic", "t.polarity = 'negative'"
         elif split is not None:
             key = {Split.sentiment: "d.sentiment", Split.source: "d.source", Split.brand: "d.brand"}[split]
             extra = f" AND {key} IS NOT NULL"
+        rating = f"sum({dates}.rating), count({dates}.rating)"
         return conn.execute(
-            f"SELECT {slot_sql} AS s, {key} AS k, count(*), total({negative}), sum(d.rating), count(d.rating) "
+            f"SELECT {slot_sql} AS s, {key} AS k, count(*), total({negative}), {rating} "
             f"FROM {source} WHERE {where.sql()}{extra} GROUP BY s, k",
             where.params,
         ).fetchall()
 
+    def _analytics_source(self, q: str, filters: Filters | None, table: str) -> tuple[str, Where]:
+        parsed, merged = self._parse(q, filters)
+        where = build_where(parsed, merged, dates="t")
+        source = table if where.dates_only else f"{table} JOIN documents d ON d.seq = t.seq"
+        return source, where
+
     def top_topics(self, query: TopQuery) -> list[TopicCount]:
-        where = self._where(query.q, query.filters)
+        source, where = self._analytics_source(query.q, query.filters, "doc_topics t")
         polarity_sql, params = "", list(where.params)
         if query.polarity is not None:
             polarity_sql = " AND t.polarity = ?"
             params.append(query.polarity.value)
         with self._read() as conn:
-            total = conn.execute(f"SELECT count(*) FROM documents d WHERE {where.sql()}", where.params).fetchone()[0]
+            total_where = where.sql().replace("t.created_at", "d.created_at")
+            total = conn.execute(f"SELECT count(*) FROM documents d WHERE {total_where}", where.params).fetchone()[0]
             rows = conn.execute(
-                "SELECT t.topic, count(*) AS n, total(t.polarity = 'negative') FROM doc_topics t "
-                f"JOIN documents d ON d.seq = t.seq WHERE {where.sql()}{polarity_sql} "
+                f"SELECT t.topic, count(*) AS n, total(t.polarity = 'negative') FROM {source} WHERE {where.sql()}{polarity_sql} "
                 "GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?",
                 [*params, query.limit],
             ).fetchall()
         return [TopicCount(topic=t, count=n, negative=int(neg), share=n / total if total else 0.0) for t, n, neg in rows]
 
     def top_keywords(self, query: TopQuery) -> list[KeywordCount]:
-        where = self._where(query.q, query.filters)
+        parsed, merged = self._parse(query.q, query.filters)
+        where = build_where(parsed, merged, dates="t")
         polarity_sql, params = "", list(where.params)
         if query.polarity is not None:
+            where.dates_only = False
             polarity_sql = " AND d.sentiment = ?"
             params.append(query.polarity.value)
+        source = "doc_keywords t" if where.dates_only else "doc_keywords t JOIN documents d ON d.seq = t.seq"
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT k.keyword, count(*) AS n FROM doc_keywords k "
-                f"JOIN documents d ON d.seq = k.seq WHERE {where.sql()}{polarity_sql} "
-                "GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?",
+                f"SELECT t.keyword, count(*) AS n FROM {source} WHERE {where.sql()}{polarity_sql} "
+                "GROUP BY t.keyword ORDER BY n DESC, t.keyword LIMIT ?",
                 [*params, query.limit],
             ).fetchall()
         return [KeywordCount(keyword=k, count=n) for k, n in rows]
@@ -478,24 +502,32 @@ class SQLiteBackend(Backend):
         return self._emerging(query, "doc_keywords t", "t.keyword", "d.sentiment")
 
     def _emerging(self, query: EmergingQuery, table: str, key: str, polarity_column: str) -> list[Emerging]:
-        where = self._where(query.q, query.filters)
-        cs, cu = epoch_ms(query.current_since), epoch_ms(query.current_until)
-        bs, bu = epoch_ms(query.baseline_since), epoch_ms(query.baseline_until)
-        in_current = "(d.created_at >= ? AND d.created_at < ?)"
-        in_baseline = "(d.created_at >= ? AND d.created_at < ?)"
-        windows = [cs, cu, bs, bu]
-        cond = f"{where.sql()} AND ({in_current} OR {in_baseline})"
+        parsed, merged = self._parse(query.q, query.filters)
+        where = build_where(parsed, merged, dates="t")
         polarity_sql, polarity_params = "", []
         if query.polarity is not None:
             polarity_sql, polarity_params = f" AND {polarity_column} = ?", [query.polarity.value]
+            if polarity_column.startswith("d."):
+                where.dates_only = False
+        source = table if where.dates_only else f"{table} JOIN documents d ON d.seq = t.seq"
+        windows = [epoch_ms(query.current_since), epoch_ms(query.current_until), epoch_ms(query.baseline_since), epoch_ms(query.baseline_until)]
+
+        def window_sql(alias: str) -> tuple[str, str, str]:
+            cur = f"({alias}.created_at >= ? AND {alias}.created_at < ?)"
+            base = cur
+            return cur, base, f"({cur} OR {base})"
+
         with self._read() as conn:
+            cur, base, either = window_sql("d")
+            doc_where = where.sql().replace("t.created_at", "d.created_at")
             n_current, n_baseline = conn.execute(
-                f"SELECT total({in_current}), total({in_baseline}) FROM documents d WHERE {cond}",
+                f"SELECT total({cur}), total({base}) FROM documents d WHERE {doc_where} AND {either}",
                 [*windows, *where.params, *windows],
             ).fetchone()
+            cur, base, either = window_sql("t")
             rows = conn.execute(
-                f"SELECT {key}, total({in_current}), total({in_baseline}) FROM {table} JOIN documents d ON d.seq = t.seq "
-                f"WHERE {cond}{polarity_sql} GROUP BY {key}",
+                f"SELECT {key}, total({cur}), total({base}) FROM {source} "
+                f"WHERE {where.sql()} AND {either}{polarity_sql} GROUP BY {key}",
                 [*windows, *where.params, *windows, *polarity_params],
             ).fetchall()
         current = {k: int(c) for k, c, _ in rows if c}

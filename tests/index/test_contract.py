@@ -1,0 +1,475 @@
+"""The contract every backend honours, run against each kind in ``conftest.FACTORIES``.
+
+Backend-agnostic on purpose: same corpus, same queries, same result sets;
+ranking is compared only where it is unambiguous.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from index.base import (
+    EmergingQuery,
+    Filters,
+    SearchQuery,
+    TopicFilter,
+    TopQuery,
+    TrendQuery,
+)
+from index.errors import DocumentNotFound, InvalidQuery
+
+from .corpus import NOW, corpus, doc
+
+ALL = {d.source_id for d in corpus()}
+
+
+def sids(result) -> set[str]:
+    return {h.document.source_id for h in result.hits}
+
+
+def search(backend, q="", **kw):
+    return backend.search(SearchQuery(q=q, limit=200, **kw))
+
+
+# -- writes and reads --------------------------------------------------------------
+def test_upsert_is_idempotent(backend):
+    docs = corpus()
+    first = backend.upsert(docs)
+    assert (first.created, first.updated) == (10, 0) and first.ids == [d.id for d in docs]
+    second = backend.upsert(docs)
+    assert (second.created, second.updated) == (0, 10)
+    assert backend.count() == 10
+
+
+def test_upsert_replaces_content_and_labels(loaded):
+    changed = doc("zh1", "包装很好", rating=5, sentiment="positive", topics={"packaging": "positive"},
+                  created_at=NOW - timedelta(days=1))
+    result = loaded.upsert([changed])
+    assert (result.created, result.updated) == (0, 1)
+    assert loaded.get(changed.id).text == "包装很好"
+    assert "zh1" not in sids(search(loaded, "太慢"))
+    assert "zh1" in sids(search(loaded, "topic:packaging:positive"))
+    assert "zh1" not in sids(search(loaded, "topic:logistics"))
+
+
+def test_duplicate_ids_in_one_batch_write_once(backend):
+    a, b = doc("x", "第一版"), doc("x", "第二版")
+    result = backend.upsert([a, b])
+    assert (result.created, result.updated) == (1, 0) and backend.count() == 1
+    assert backend.get(a.id).text == "第二版"
+
+
+def test_empty_upsert(backend):
+    assert backend.upsert([]).created == 0
+
+
+def test_get_and_not_found(loaded):
+    d = corpus()[3]
+    got = loaded.get(d.id)
+    assert got.model_dump(exclude={"fetched_at"}) == d.model_dump(exclude={"fetched_at"})
+    with pytest.raises(DocumentNotFound):
+        loaded.get("0" * 32)
+
+
+def test_count_with_query_and_filters(loaded):
+    assert loaded.count() == 10
+    assert loaded.count("物流") == 3  # not en4: "delivery" is another word
+    assert loaded.count("", Filters(brand=["Beta"])) == 3
+
+
+def test_delete_by_query(loaded):
+    assert loaded.delete_by_query("brand:Beta") == 3
+    assert loaded.count() == 7
+    assert loaded.delete_by_query("refund") == 1
+    assert loaded.count("refund") == 0 and loaded.count() == 6
+    assert loaded.delete_by_query("", Filters(lang=["zh"])) == 4
+    assert loaded.delete_by_query("nothingmatchesthis") == 0
+    assert loaded.delete_by_query() == 2 and loaded.count() == 0
+    assert loaded.top_topics(TopQuery()) == []
+
+
+def test_iter_documents_in_id_order_and_resumable(loaded):
+    batches = list(loaded.iter_documents(batch_size=3))
+    ids = [d.id for b in batches for d in b]
+    assert [len(b) for b in batches] == [3, 3, 3, 1] and ids == sorted(d.id for d in corpus())
+    rest = [d.id for b in loaded.iter_documents(batch_size=50, after_id=ids[4]) for d in b]
+    assert rest == ids[5:]
+
+
+# -- text matching -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("物流", {"zh1", "zh2", "zh3"}),
+        ("物流太慢了", {"zh1", "zh2"}),  # terms are ANDed, order free
+        ('"物流太慢"', {"zh1"}),  # a phrase keeps order
+        ('"太慢的物流"', {"zh2"}),
+        ("refund", {"en1", "en2"}),  # stemming: refund / refunded
+        ("refunds", {"en1", "en2"}),
+        ("手机", {"zh5"}),  # a sub-word of 手机壳
+        ('"的手机壳"', {"zh5"}),  # phrase across a long word
+        ("Customer Service", {"en1", "en2"}),
+        ('"service customer"', set()),
+        ("物流 -包装", {"zh1", "zh3"}),
+        ('物流 -"太慢的物流"', {"zh1", "zh3"}),
+        ("-物流", ALL - {"zh1", "zh2", "zh3"}),
+        ("漏液 OR refund", {"zh6", "en1", "en2"}),
+        ("物流 OR refund 太慢", {"zh1", "zh2"}),  # OR binds tighter: (物流 OR refund) AND 太慢
+        ('"phone case" OR 客服', {"en3", "zh4"}),
+        ("REFUSED", {"en1"}),
+        ("refused", {"en1"}),  # title or text
+        ("", ALL),
+    ],
+)
+def test_query_syntax(loaded, q, expected):
+    result = search(loaded, q)
+    assert sids(result) == expected
+    assert result.total == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("q", "filters", "expected"),
+    [
+        ("brand:acme", None, {"zh1", "zh2", "en1", "zh4", "zh6", "en4"}),  # brand ignores case
+        ('brand:"Acme Inc"', None, {"en3"}),
+        ("brand:Beta brand:\"Acme Inc\"", None, {"zh3", "en2", "zh5", "en3"}),
+        ("product:P1", None, {"zh1", "zh2"}),
+        ("source:amazon", None, {"en1", "en2", "en3", "en4"}),
+        ("channel:social", None, {"en3", "zh4"}),
+        ("channel:ticket", None, {"zh5"}),
+        ("lang:en", None, {"en1", "en2", "en3", "en4"}),
+        ("sentiment:neutral", None, {"en4"}),
+        ("topic:logistics", None, {"zh1", "zh2", "zh3", "en4"}),
+        ("topic:logistics:negative", None, {"zh1", "zh2", "en4"}),
+        ("topic:logistics:positive topic:price", None, {"zh3", "zh5"}),
+        ("rating:>=4", None, {"zh3", "en2", "en3", "zh5"}),
+        ("rating:<=2", None, {"zh1", "zh2", "en1", "zh6"}),
+        ("rating:3", None, {"en4"}),
+        ("since:2026-03-01", None, {"zh1", "en1", "zh6"}),
+        ("until:2026-02-25", None, {"zh5"}),
+        ("物流 sentiment:negative", None, {"zh1", "zh2"}),
+        ("", Filters(sentiment=["negative"], lang=["zh"]), {"zh1", "zh2", "zh4", "zh6"}),
+        ("", Filters(topics=[TopicFilter(topic="quality", polarity="negative")]), {"zh6"}),
+        ("", Filters(rating_min=2, rating_max=4), {"zh1", "en3", "zh5", "en4"}),
+        ("", Filters(since=NOW - timedelta(days=2), until=NOW - timedelta(days=1)), {"zh2", "zh4"}),
+        ("brand:Beta", Filters(source=["TMALL"]), {"zh3"}),  # query filters AND request filters
+        ("", Filters(channel=["review"], product_id=["p3"]), {"zh6"}),
+    ],
+)
+def test_filters(loaded, q, filters, expected):
+    assert sids(loaded.search(SearchQuery(q=q, filters=filters or Filters(), limit=50))) == expected
+
+
+def test_conflicting_filters_are_invalid(loaded):
+    with pytest.raises(InvalidQuery):
+        loaded.search(SearchQuery(q="since:2026-03-01", filters=Filters(until=NOW - timedelta(days=5))))
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "'; DROP TABLE documents; --",
+        "NEAR(物流 太慢, 2)",
+        "物流*",
+        "^物流",
+        "(物流 OR",
+        '"',
+        '物流 "',
+        "{title body}: 物流",
+        "title:物流",
+        "a AND OR NOT b",
+        "\\x00 \x00 \u200b",
+        "物流 " * 300,
+        "x" * 1000,
+        "OR -",
+        "🙂👍",
+    ],
+)
+def test_hostile_queries_are_safe(loaded, q):
+    q = q[:1000]
+    result = search(loaded, q)
+    assert result.total == len(result.hits)
+    assert loaded.count() == 10
+
+
+def test_oversized_query_is_rejected(loaded):
+    with pytest.raises(InvalidQuery):
+        loaded.count("x" * 5000)
+
+
+def test_sort_orders(loaded):
+    newest = [h.document.source_id for h in search(loaded, sort="newest").hits]
+    oldest = [h.document.source_id for h in search(loaded, sort="oldest").hits]
+    assert newest == oldest[::-1]
+    assert newest[:3] == ["zh6", "en1", "zh1"] and newest[-1] == "zh5"
+    assert all(h.score is None for h in search(loaded, "物流", sort="newest").hits)
+
+
+def test_relevance_ranking(loaded):
+    result = search(loaded, "refund")
+    assert [h.document.source_id for h in result.hits][0] == "en1"  # in title and text
+    scores = [h.score for h in result.hits]
+    assert all(s is not None for s in scores) and scores == sorted(scores, reverse=True)
+    # no text: newest first
+    assert [h.document.source_id for h in search(loaded).hits][0] == "zh6"
+
+
+def test_highlights(loaded):
+    hit = next(h for h in search(loaded, "refund").hits if h.document.source_id == "en1")
+    assert hit.highlights["title"] == "<mark>Refund</mark> refused"
+    assert "<mark>refund</mark>" in hit.highlights["text"]
+    zh = next(h for h in search(loaded, '"物流太慢"').hits)
+    assert zh.highlights["text"].startswith("<mark>物流太慢</mark>了")
+    assert search(loaded, "refund", highlight=False).hits[0].highlights == {}
+    assert all(h.highlights == {} for h in search(loaded, "brand:Beta").hits)
+
+
+def test_highlights_escape_html(backend):
+    backend.upsert([doc("h", "<script>alert(1)</script> 物流太慢")])
+    (hit,) = search(backend, "物流").hits
+    assert hit.highlights["text"] == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>物流</mark>太慢"
+
+
+# -- pagination ------------------------------------------------------------------
+@pytest.mark.parametrize(("q", "sort"), [("", "newest"), ("", "oldest"), ("-漏液", "relevance"), ("物流 OR refund OR 客服 OR quality", "relevance")])
+def test_cursor_pages_are_stable_while_documents_arrive(loaded, q, sort):
+    snapshot = sids(search(loaded, q, sort=sort))
+    seen: list[str] = []
+    result = loaded.search(SearchQuery(q=q, sort=sort, limit=3))
+    total = result.total
+    page = 0
+    while True:
+        seen += [h.document.source_id for h in result.hits]
+        assert result.total == total
+        if result.next_cursor is None:
+            break
+        page += 1
+        # new matching documents, newer and older than everything, between pages
+        loaded.upsert([
+            doc(f"new{page}a", "物流 refund 客服 quality 新到", created_at=NOW + timedelta(days=page)),
+            doc(f"new{page}b", "物流 refund 客服 quality 旧", created_at=NOW - timedelta(days=30 + page)),
+        ])
+        result = loaded.search(SearchQuery(q=q, sort=sort, limit=3, cursor=result.next_cursor))
+    assert len(seen) == len(set(seen)), "duplicates across pages"
+    assert set(seen) == snapshot
+    if sort == "newest":
+        assert seen == [h.document.source_id for h in search(loaded, q, sort=sort).hits if not h.document.source_id.startswith("new")]
+
+
+def _b64(obj) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage!!", "", "e30", _b64([1, 2]), _b64({"v": 1}), "A" * 2000, _b64({"v": 1, "S": "x"})])
+def test_bad_cursors(loaded, cursor):
+    with pytest.raises(InvalidQuery) as exc:
+        loaded.search(SearchQuery(limit=2, cursor=cursor or "=="))
+    assert exc.value.field == "cursor"
+
+
+def test_cursor_from_another_query_is_rejected(loaded):
+    first = loaded.search(SearchQuery(q="物流", limit=1))
+    assert first.next_cursor
+    with pytest.raises(InvalidQuery) as exc:
+        loaded.search(SearchQuery(q="refund", limit=1, cursor=first.next_cursor))
+    assert exc.value.field == "cursor"
+
+
+def test_tampered_cursor_is_rejected(loaded):
+    cursor = loaded.search(SearchQuery(limit=2)).next_cursor
+    data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    data["S"] = "not a number"
+    with pytest.raises(InvalidQuery):
+        loaded.search(SearchQuery(limit=2, cursor=_b64(data)))
+
+
+# -- trends ---------------------------------------------------------------------
+def _series(result, key=None):
+    return next(s for s in result.series if s.key == key)
+
+
+def test_trend_days_with_empty_buckets(loaded):
+    result = loaded.trends(TrendQuery(interval="day", tz="UTC"))
+    buckets = _series(result).buckets
+    assert [b.start.date().isoformat() for b in buckets] == [f"2026-02-{d}" for d in (24, 25, 26, 27, 28)] + ["2026-03-01"]
+    assert [b.volume for b in buckets] == [1, 1, 1, 2, 2, 3]
+    assert sum(b.volume for b in buckets) == 10
+    feb27 = buckets[3]
+    assert (feb27.negative, feb27.negative_share, feb27.avg_rating) == (0, 0.0, 4.0)
+    mar1 = buckets[5]
+    assert mar1.negative == 3 and mar1.negative_share == 1.0 and mar1.avg_rating == pytest.approx(4 / 3)
+
+
+def test_trend_gap_filled_and_since_until_range(backend):
+    backend.upsert([doc("a", "物流", created_at=datetime(2026, 1, 1, 12, tzinfo=UTC)),
+                    doc("b", "物流", created_at=datetime(2026, 1, 4, 12, tzinfo=UTC))])
+    buckets = _series(backend.trends(TrendQuery(tz="UTC"))).buckets
+    assert [b.volume for b in buckets] == [1, 0, 0, 1]
+    assert buckets[1].negative_share is None and buckets[1].avg_rating is None
+    ranged = backend.trends(TrendQuery(tz="UTC", filters=Filters(since=datetime(2025, 12, 30, tzinfo=UTC), until=datetime(2026, 1, 7, tzinfo=UTC))))
+    assert [b.volume for b in _series(ranged).buckets] == [0, 0, 1, 0, 0, 1, 0, 0]
+
+
+def test_trend_of_nothing(backend):
+    assert backend.trends(TrendQuery()).series[0].buckets == []
+    assert backend.trends(TrendQuery(split="topic")).series == []
+
+
+def test_trend_day_across_dst_start(backend):
+    ny = ZoneInfo("America/New_York")  # DST starts 2026-03-08 02:00 local
+    times = [datetime(2026, 3, 7, 12, tzinfo=ny), datetime(2026, 3, 7, 23, 30, tzinfo=ny),
+             datetime(2026, 3, 8, 12, tzinfo=ny), datetime(2026, 3, 9, 0, 30, tzinfo=ny)]
+    backend.upsert([doc(f"d{i}", "物流", created_at=t) for i, t in enumerate(times)])
+    buckets = _series(backend.trends(TrendQuery(tz="America/New_York"))).buckets
+    assert [(b.start.isoformat(), b.volume) for b in buckets] == [
+        ("2026-03-07T00:00:00-05:00", 2), ("2026-03-08T00:00:00-05:00", 1), ("2026-03-09T00:00:00-04:00", 1)]
+    utc = _series(backend.trends(TrendQuery(tz="UTC"))).buckets
+    assert [b.volume for b in utc] == [1, 2, 1]  # 23:30 EST is already the 8th in UTC
+
+
+def test_trend_hours_across_dst_end(backend):
+    # 2026-11-01: 01:00-02:00 happens twice in New York
+    backend.upsert([doc("first", "x", created_at=datetime(2026, 11, 1, 5, 10, tzinfo=UTC)),
+                    doc("second", "x", created_at=datetime(2026, 11, 1, 6, 10, tzinfo=UTC))])
+    buckets = _series(backend.trends(TrendQuery(interval="hour", tz="America/New_York"))).buckets
+    assert [(b.start.isoformat(), b.volume) for b in buckets] == [("2026-11-01T01:00:00-04:00", 1), ("2026-11-01T01:00:00-05:00", 1)]
+
+
+def test_trend_half_hour_zone(backend):
+    # 23:30 and 00:15 in India are different days, though 45 minutes apart
+    backend.upsert([doc("a", "x", created_at=datetime(2026, 1, 1, 18, 0, tzinfo=UTC)),
+                    doc("b", "x", created_at=datetime(2026, 1, 1, 18, 45, tzinfo=UTC))])
+    buckets = _series(backend.trends(TrendQuery(tz="Asia/Kolkata"))).buckets
+    assert [(b.start.isoformat(), b.volume) for b in buckets] == [("2026-01-01T00:00:00+05:30", 1), ("2026-01-02T00:00:00+05:30", 1)]
+
+
+def test_trend_week_and_month(loaded):
+    weeks = _series(loaded.trends(TrendQuery(interval="week", tz="Asia/Shanghai"))).buckets
+    assert [(b.start.isoformat(), b.volume) for b in weeks] == [("2026-02-23T00:00:00+08:00", 10)]
+    months = _series(loaded.trends(TrendQuery(interval="month", tz="UTC"))).buckets
+    assert [(b.start.isoformat(), b.volume) for b in months] == [("2026-02-01T00:00:00+00:00", 7), ("2026-03-01T00:00:00+00:00", 3)]
+
+
+def test_trend_query_and_split(loaded):
+    by_sentiment = loaded.trends(TrendQuery(interval="month", tz="UTC", split="sentiment"))
+    assert [s.key for s in by_sentiment.series] == ["negative", "positive", "neutral"]
+    assert [sum(b.volume for b in s.buckets) for s in by_sentiment.series] == [5, 4, 1]
+    assert all(len(s.buckets) == 2 for s in by_sentiment.series)
+    top1 = loaded.trends(TrendQuery(interval="month", tz="UTC", split="source", split_limit=1))
+    assert [s.key for s in top1.series] == ["amazon"]
+    by_topic = loaded.trends(TrendQuery(q="lang:zh", interval="month", tz="UTC", split="topic"))
+    logistics = _series(by_topic, "logistics")
+    assert sum(b.volume for b in logistics.buckets) == 3 and sum(b.negative for b in logistics.buckets) == 2
+    brands = loaded.trends(TrendQuery(q="物流", interval="month", tz="UTC", split="brand"))
+    assert {s.key: sum(b.volume for b in s.buckets) for s in brands.series} == {"Acme": 2, "Beta": 1}
+
+
+def test_trend_too_many_buckets(loaded):
+    with pytest.raises(InvalidQuery):
+        loaded.trends(TrendQuery(interval="hour", filters=Filters(since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2026, 1, 1, tzinfo=UTC))))
+
+
+# -- top and emerging --------------------------------------------------------------
+def test_top_topics(loaded):
+    top = loaded.top_topics(TopQuery())
+    assert [(t.topic, t.count, t.negative) for t in top[:3]] == [("logistics", 4, 3), ("quality", 4, 1), ("customer_service", 3, 2)]
+    assert top[0].share == pytest.approx(0.4)
+    negative = loaded.top_topics(TopQuery(polarity="negative", limit=2))
+    assert [(t.topic, t.count) for t in negative] == [("logistics", 3), ("customer_service", 2)]
+    zh = loaded.top_topics(TopQuery(q="lang:zh 物流"))
+    assert {t.topic: t.count for t in zh} == {"logistics": 3, "packaging": 1, "quality": 1}
+    assert zh[0].share == pytest.approx(1.0)
+
+
+def test_top_keywords(loaded):
+    top = loaded.top_keywords(TopQuery(limit=3))
+    assert [(k.keyword, k.count) for k in top] == [("物流", 3), ("refund", 2), ("case", 1)]  # ties by key
+    negative = loaded.top_keywords(TopQuery(polarity="negative", q="brand:Acme"))
+    assert {k.keyword for k in negative} >= {"物流", "漏液", "refund"} and "质量" not in {k.keyword for k in negative}
+
+
+def _spike_corpus():
+    docs = []
+    day = timedelta(days=1)
+    for d in range(1, 29):  # 28-day baseline, 20 documents a day
+        for i in range(20):
+            topics = {"logistics": "negative"} if i < 4 else ({"quality": "positive"} if i < 6 else {"price": "positive"})
+            kw = ["物流"] if i < 4 else ["质量"]
+            docs.append(doc(f"b{d}-{i}", "物流慢" if i < 4 else "不错", topics=topics, keywords=kw, sentiment="negative" if i < 4 else "positive",
+                            created_at=NOW - d * day + timedelta(hours=i % 12)))
+    for i in range(100):  # today: 100 documents, 8 about leaking
+        if i < 8:
+            docs.append(doc(f"c{i}", "电池漏液了 leaking", topics={"leaking": "negative"}, keywords=["漏液"], sentiment="negative",
+                            created_at=NOW + timedelta(minutes=i)))
+        else:
+            topics = {"logistics": "negative"} if i < 30 else {"price": "positive"}
+            docs.append(doc(f"c{i}", "物流慢" if i < 30 else "不错", topics=topics, keywords=["物流"] if i < 30 else ["质量"],
+                            sentiment="negative" if i < 30 else "positive", created_at=NOW + timedelta(minutes=i)))
+    return docs
+
+
+def _windows(**kw):
+    return EmergingQuery(current_since=NOW, current_until=NOW + timedelta(days=1),
+                         baseline_since=NOW - timedelta(days=28), baseline_until=NOW, **kw)
+
+
+def test_emerging_surfaces_a_new_complaint_first(backend):
+    backend.upsert(_spike_corpus())
+    topics = backend.emerging_topics(_windows())
+    assert topics[0].key == "leaking"
+    assert (topics[0].current, topics[0].baseline) == (8, 0) and topics[0].score > 0
+    assert topics[0].expected == pytest.approx(0.5 * 100 / 561)
+    assert all(t.key != "quality" for t in topics)  # fell to zero
+    keywords = backend.emerging_keywords(_windows())
+    assert keywords[0].key == "漏液" and keywords[0].current == 8
+    negative = backend.emerging_topics(_windows(polarity="negative"))
+    assert [t.key for t in negative][0] == "leaking"
+    assert "leaking" not in {t.key for t in backend.emerging_topics(_windows(polarity="positive"))}
+    assert "leaking" not in {t.key for t in backend.emerging_topics(_windows(min_count=9))}
+    scoped = backend.emerging_topics(_windows(q="漏液"))
+    assert scoped == []  # documents about 漏液 have no baseline to compare with
+
+
+def test_emerging_validates_windows():
+    with pytest.raises(ValueError):
+        EmergingQuery(current_since=NOW, current_until=NOW, baseline_since=NOW - timedelta(days=1), baseline_until=NOW)
+
+
+# -- operations ------------------------------------------------------------------
+def test_health(loaded):
+    h = loaded.health()
+    assert h["backend"] == loaded.name and h["documents"] == 10 and h["status"] == "ok"
+
+
+def test_concurrent_searches_while_writing(backend):
+    backend.upsert(corpus())
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                result = backend.search(SearchQuery(q="物流", limit=5))
+                assert result.total >= 3
+                backend.trends(TrendQuery(tz="Asia/Shanghai"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for batch in range(5):
+            backend.upsert([doc(f"w{batch}-{i}", f"物流 第{i}条", created_at=NOW - timedelta(hours=i)) for i in range(20)])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors
+    assert backend.count("物流") == 103
