@@ -113,6 +113,7 @@ class Analyser:
         self.user_dict = str(user_dict) if user_dict else None
         self._jieba = _jieba_impl.Tokenizer()
         self._cut_cache: dict[str, tuple[str, ...]] = {}
+        self._stems: dict[str, str] = {}
         self._lock = threading.Lock()
         self._ready = False
         self._stemmer_local = threading.local()
@@ -134,10 +135,18 @@ class Analyser:
             self._ready = True
 
     def _stem(self, word: str) -> str:
-        stemmer = getattr(self._stemmer_local, "stemmer", None)
-        if stemmer is None:
-            stemmer = self._stemmer_local.stemmer = snowballstemmer.stemmer("english")
-        return stemmer.stemWord(word)
+        # Word frequencies are Zipfian: a small memo answers almost every call,
+        # and the stemmer itself (PyStemmer's C build when installed) runs once per word type.
+        stem = self._stems.get(word)
+        if stem is None:
+            stemmer = getattr(self._stemmer_local, "stemmer", None)
+            if stemmer is None:
+                stemmer = self._stemmer_local.stemmer = snowballstemmer.stemmer("english")
+            stem = stemmer.stemWord(word)
+            if len(self._stems) >= _CLAUSE_CACHE:
+                self._stems.clear()
+            self._stems[word] = stem
+        return stem
 
     # -- tokens ----------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
@@ -187,7 +196,7 @@ class Analyser:
     def _tokens(self, text: str, *, search_mode: bool) -> list[str]:
         return self.analyse(text, search_mode=search_mode)[0]
 
-    def analyse(self, text: str, *, search_mode: bool = True) -> tuple[list[str], list[str]]:
+    def analyse(self, text: str, *, search_mode: bool = True, stem: bool = True) -> tuple[list[str], list[str]]:
         """Index tokens and surface words from one segmentation pass.
 
         Returns:
@@ -206,7 +215,8 @@ class Analyser:
                     tokens.append(w)
                     words.append(w)
             elif run.isascii():
-                tokens.extend(self._latin(run))
+                if stem:
+                    tokens.extend(self._latin(run))
                 words.append(run)
             else:
                 tokens.append(run)
@@ -219,7 +229,7 @@ class Analyser:
 
     def words(self, text: str) -> list[str]:
         """Surface words (not stemmed), precise jieba mode; for keywords and display."""
-        return self.analyse(text, search_mode=False)[1]
+        return self.analyse(text, search_mode=False, stem=False)[1]
 
     # -- keywords --------------------------------------------------------------
     def keywords(self, text: str, k: int = 8) -> list[str]:
