@@ -56,6 +56,12 @@ def boundaries(lo: int, hi: int, tz: ZoneInfo, interval: Interval) -> list[int]:
         ValueError: more than ``MAX_BUCKETS`` buckets.
     """
     out = [floor_local(lo, tz, interval)]
+    if interval is Interval.hour and _whole_hour_offsets(tz, lo, hi):
+        # local hours are UTC hours: plain arithmetic, DST included
+        count = -(-(hi - out[0]) // 3600)
+        if count > MAX_BUCKETS:
+            raise ValueError(f"more than {MAX_BUCKETS} buckets; use a larger interval or a shorter date range")
+        return list(range(out[0], out[0] + 3600 * max(count, 1) + 1, 3600))
     while out[-1] < hi:
         out.append(next_boundary(out[-1], tz, interval))
         if len(out) > MAX_BUCKETS + 1:
@@ -63,6 +69,16 @@ def boundaries(lo: int, hi: int, tz: ZoneInfo, interval: Interval) -> list[int]:
     if len(out) == 1:
         out.append(next_boundary(out[0], tz, interval))
     return out
+
+
+def _whole_hour_offsets(tz: ZoneInfo, lo: int, hi: int) -> bool:
+    # Offsets checked daily across the range (and at its ends): cheap, and
+    # every real zone keeps an offset for at least a day.
+    step = 86400
+    return all(
+        int(datetime.fromtimestamp(t, tz).utcoffset().total_seconds()) % 3600 == 0
+        for t in [*range(lo, hi, step), hi]
+    )
 
 
 def slot_seconds(tz: ZoneInfo, *instants: datetime) -> int:
