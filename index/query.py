@@ -24,7 +24,7 @@ Decisions, so every backend behaves alike:
   tokenised by the shared analyser (``Analyser.query_tokens``) and the
   backend quotes each token; FTS operators (``NEAR``, ``*``, ``^``, ``(``),
   SQL fragments and stray punctuation are therefore just words or nothing.
-* A term of a term that yields no token (``***``, ``--``) is dropped; a query
+* A term that yields no token (``***``, ``--``) is dropped; a query
   left with no text matches every document the filters allow.
 * Lenient where intent is clear: an unbalanced quote runs to the end of the
   query; a lone ``-`` and an ``OR`` with nothing to join are ignored; Chinese
