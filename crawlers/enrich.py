@@ -33,7 +33,10 @@ def enrich(
         if not doc.lang:
             update["lang"] = detect_lang(body)
         if not doc.keywords:
-            update["keywords"] = analyser.keywords_from_words(analyser.words(body))
+            # Title and text are analysed as the backend will index them, so it reuses the tokens.
+            words = analyser.analyse_for_index(doc.title) if doc.title else []
+            words += analyser.analyse_for_index(doc.text)
+            update["keywords"] = analyser.keywords_from_words(words)
         out.append(doc.model_copy(update=update) if update else doc)
     if classifier is not None:
         todo = [i for i, d in enumerate(out) if reclassify or d.sentiment is None]

@@ -13,7 +13,6 @@ import logging
 import re
 import threading
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +33,8 @@ _jieba_impl.setLogLevel(logging.WARNING)
 
 #: How many distinct Chinese clauses each analyser remembers the segmentation of.
 _CLAUSE_CACHE = 200_000
+#: Texts whose tokens wait for the backend after enrichment (a few batches' worth).
+_HANDOFF_LIMIT = 20_000
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -114,6 +115,7 @@ class Analyser:
         self._jieba = _jieba_impl.Tokenizer()
         self._cut_cache: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, str] = {}
+        self._handoff: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._ready = False
         self._stemmer_local = threading.local()
@@ -155,7 +157,24 @@ class Analyser:
         Search mode emits a long word and its parts ("手机壳" -> "手机", "手机壳"),
         so both a broad and a narrow query find it.
         """
+        memo = self._handoff.pop(text, None)
+        if memo is not None:
+            return memo
         return self._tokens(text, search_mode=True)
+
+    def analyse_for_index(self, text: str) -> list[str]:
+        """Surface words of ``text``, keeping its index tokens for the next ``tokenize(text)``.
+
+        Enrichment (which needs words for keywords) runs just before a
+        backend tokenises the same text: handing the tokens over saves a
+        second segmentation pass per document. The hand-off is bounded and
+        consumed on use, so it never grows with the corpus.
+        """
+        tokens, words = self.analyse(text)
+        if len(self._handoff) >= _HANDOFF_LIMIT:
+            self._handoff.clear()
+        self._handoff[text] = tokens
+        return words
 
     def query_tokens(self, text: str) -> list[str]:
         """Query-side tokens: precise jieba mode, so a query term becomes the
@@ -245,20 +264,44 @@ class Analyser:
     @staticmethod
     def keywords_from_words(words: Sequence[str], k: int = 8) -> list[str]:
         """``keywords`` for words already produced by ``analyse`` (saves a second pass)."""
-        counts = Counter(w for w in words if _is_keyword(w))
-        if not counts:
+        weights = _keyword_weights()
+        scores: dict[str, float] = {}
+        for w in words:
+            weight = weights.get(w)
+            if weight is None:
+                weight = weights[w] = _keyword_weight(w)
+            if weight:
+                scores[w] = scores.get(w, 0.0) + weight
+        if not scores:
             return []
-        idf = _zh_idf()
-        default_idf = idf.get("__median__", 10.0)
-        scored = []
-        for word, tf in counts.items():
-            if _CJK_RE.match(word):
-                weight = tf * idf.get(word, default_idf)
-            else:
-                weight = tf * (default_idf * min(1.0, 0.3 + len(word) / 10))
-            scored.append((-weight, word))
-        scored.sort()
-        return [w for _, w in scored[:k]]
+        return [w for w, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+
+
+_WEIGHT_MEMO_LIMIT = 500_000
+
+
+@lru_cache(maxsize=1)
+def _keyword_weights() -> dict[str, float]:
+    """Memo of word -> keyword weight (0.0 = not a keyword); bounded by ``_keyword_weight``'s callers."""
+    return {}
+
+
+def _keyword_weight(word: str) -> float:
+    """IDF weight of a keyword, 0.0 for stop words, numbers and fragments.
+
+    TF-IDF with jieba's IDF table for Chinese; for English, a length-based
+    rarity proxy scaled to the same range.
+    """
+    memo = _keyword_weights()
+    if len(memo) >= _WEIGHT_MEMO_LIMIT:
+        memo.clear()
+    if not _is_keyword(word):
+        return 0.0
+    idf = _zh_idf()
+    default_idf = idf.get("__median__", 10.0)
+    if _CJK_RE.match(word):
+        return idf.get(word, default_idf)
+    return default_idf * min(1.0, 0.3 + len(word) / 10)
 
 
 def _is_keyword(word: str) -> bool:
