@@ -1,0 +1,21 @@
+"""Getting feedback in: record normalisation, CSV/JSONL importers, resumable ingest, enrichment.
+
+(The Scrapy spiders arrive with their own issue; importers are the first way in.)
+"""
+
+from .enrich import enrich
+from .errors import CrawlerError, ImportFileError, RecordError
+from .ingest import IngestSummary, ingest_file
+from .normalize import RecordOptions, parse_datetime, record_to_document
+
+__all__ = [
+    "CrawlerError",
+    "ImportFileError",
+    "IngestSummary",
+    "RecordError",
+    "RecordOptions",
+    "enrich",
+    "ingest_file",
+    "parse_datetime",
+    "record_to_document",
+]
