@@ -10,12 +10,15 @@ import json
 import logging
 import sys
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from nlp.labels import Polarity
 
 from .settings import Settings, get_settings
 
@@ -46,6 +49,20 @@ TopicOpt = Annotated[list[str], typer.Option("--topic", help="Topic, optionally 
 SinceOpt = Annotated[datetime | None, typer.Option("--since", help="Created at or after (ISO date/time).")]
 UntilOpt = Annotated[datetime | None, typer.Option("--until", help="Created before (ISO date/time).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class What(str, Enum):
+    topics = "topics"
+    keywords = "keywords"
+
+
+def _print_rows(rows, title: str) -> None:
+    table = Table(title=title)
+    for col in rows[0].model_dump() if rows else ["-"]:
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.model_dump().values()])
+    out.print(table)
 
 
 def _settings() -> Settings:
@@ -271,9 +288,9 @@ def trends(
 
 @app.command()
 def top(
-    what: Annotated[str, typer.Argument(help="topics or keywords.")] = "topics",
+    what: Annotated[What, typer.Argument(help="topics or keywords.")] = What.topics,
     query: Annotated[str, typer.Option("--q", help="Optional query restricting the documents.")] = "",
-    polarity: Annotated[str | None, typer.Option(help="topics only: count only this polarity (negative = complaints).")] = None,
+    polarity: Annotated[Polarity | None, typer.Option(help="topics only: count only this polarity (negative = complaints).")] = None,
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
     since: SinceOpt = None, until: UntilOpt = None,
@@ -283,31 +300,24 @@ def top(
     """Top topics (with their negative counts) or top keywords among matching documents."""
     from index.base import TopQuery
 
-    if what not in ("topics", "keywords"):
-        raise typer.BadParameter("WHAT must be topics or keywords")
     settings = _settings()
     tq = TopQuery(q=query, filters=_filters(brand, product, source, channel, lang, sentiment, topic, since, until),
                   polarity=polarity, limit=limit)
     with _backend(settings) as backend:
-        rows = backend.top_topics(tq) if what == "topics" else backend.top_keywords(tq)
+        rows = backend.top_topics(tq) if what is What.topics else backend.top_keywords(tq)
     if as_json:
         out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
-    table = Table(title=f"top {what}")
-    for col in rows[0].model_dump() if rows else ["-"]:
-        table.add_column(col)
-    for r in rows:
-        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.model_dump().values()])
-    out.print(table)
+    _print_rows(rows, f"top {what.value}")
 
 
 @app.command()
 def emerging(
-    what: Annotated[str, typer.Argument(help="topics or keywords.")] = "topics",
+    what: Annotated[What, typer.Argument(help="topics or keywords.")] = What.topics,
     window: Annotated[str, typer.Option(help="Current window ending at --until: 12h, 1d, 7d...")] = "1d",
     baseline: Annotated[str, typer.Option(help="Baseline window right before it: 28d, 8w...")] = "28d",
     until: Annotated[datetime | None, typer.Option(help="End of the current window (default: now).")] = None,
-    polarity: Annotated[str | None, typer.Option(help="topics: this polarity (default negative); keywords: overall sentiment.")] = None,
+    polarity: Annotated[Polarity | None, typer.Option(help="topics: this polarity (default negative); keywords: overall sentiment.")] = None,
     brand: BrandOpt = [], source: SourceOpt = [], lang: LangOpt = [],  # noqa: B006
     min_count: Annotated[int, typer.Option(min=1, help="Ignore items seen fewer times in the current window.")] = 3,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
@@ -318,28 +328,21 @@ def emerging(
 
     from .windows import emerging_windows
 
-    if what not in ("topics", "keywords"):
-        raise typer.BadParameter("WHAT must be topics or keywords")
     settings = _settings()
     try:
         cs, cu, bs, bu = emerging_windows(window, baseline, until)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if polarity is None and what == "topics":
-        polarity = "negative"
+    if polarity is None and what is What.topics:
+        polarity = Polarity.negative
     eq = EmergingQuery(filters=_filters(brand, (), source, (), lang), current_since=cs, current_until=cu,
                        baseline_since=bs, baseline_until=bu, polarity=polarity, min_count=min_count, limit=limit)
     with _backend(settings) as backend:
-        rows = backend.emerging_topics(eq) if what == "topics" else backend.emerging_keywords(eq)
+        rows = backend.emerging_topics(eq) if what is What.topics else backend.emerging_keywords(eq)
     if as_json:
         out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
-    table = Table(title=f"emerging {what}: {cs:%Y-%m-%d %H:%M} to {cu:%Y-%m-%d %H:%M} UTC vs the {baseline} before")
-    for col in ("key", "current", "baseline", "expected", "ratio", "score"):
-        table.add_column(col, justify="right")
-    for r in rows:
-        table.add_row(r.key, str(r.current), str(r.baseline), f"{r.expected:.1f}", f"{r.ratio:.1f}", f"{r.score:.1f}")
-    out.print(table)
+    _print_rows(rows, f"emerging {what.value}: {cs:%Y-%m-%d %H:%M} to {cu:%Y-%m-%d %H:%M} UTC vs the {baseline} before")
 
 
 @app.command()
@@ -484,7 +487,16 @@ def keys_create(
 
 
 def main() -> None:
-    app()
+    """Entry point: known failures end with one clear line, not a traceback."""
+    from crawlers.errors import CrawlerError
+    from index.errors import SearchBackendError
+    from nlp.errors import NLPError
+
+    try:
+        app()
+    except (SearchBackendError, CrawlerError, NLPError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
