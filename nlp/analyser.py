@@ -19,17 +19,14 @@ from pathlib import Path
 
 import snowballstemmer
 
-try:  # jieba_fast is jieba with its hot loops in C: same dictionary, same API, ~2x faster.
-    import jieba_fast as _jieba_impl
-except ImportError:  # pragma: no cover - pure-Python jieba is the fallback
-    import jieba as _jieba_impl
 import jieba
+import rjieba
 
 from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
 
 log = logging.getLogger(__name__)
 
-_jieba_impl.setLogLevel(logging.WARNING)
+jieba.setLogLevel(logging.WARNING)
 
 #: How many distinct Chinese clauses each analyser remembers the segmentation of.
 _CLAUSE_CACHE = 200_000
@@ -40,7 +37,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 # A run of CJK characters, or a word of letters/digits (with inner ' or -).
-_RUN_RE = re.compile(f"[{_CJK}]+|[^\\W_]+(?:['’-][^\\W_]+)*", re.UNICODE)
+_RUN_RE = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+(?:['’-][^\\W_{_CJK}]+)*", re.UNICODE)
 
 
 def normalize(text: str) -> str:
@@ -112,7 +109,7 @@ class Analyser:
     def __init__(self, user_terms: Iterable[str] = (), user_dict: str | Path | None = None):
         self.user_terms = tuple(sorted({t.strip() for t in user_terms if t and t.strip()}))
         self.user_dict = str(user_dict) if user_dict else None
-        self._jieba = _jieba_impl.Tokenizer()
+        self._jieba: rjieba.Jieba | None = None
         self._cut_cache: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, str] = {}
         self._handoff: dict[str, list[str]] = {}
@@ -129,11 +126,15 @@ class Analyser:
         with self._lock:
             if self._ready:
                 return
-            self._jieba.initialize()
+            # rjieba is jieba's algorithm and dictionary in Rust (jieba-rs): on
+            # Chinese runs it cuts exactly as jieba does, about 15 times faster.
+            seg = rjieba.Jieba()
             if self.user_dict:
-                self._jieba.load_userdict(self.user_dict)
+                for term, freq in _read_user_dict(self.user_dict):
+                    seg.add_word(normalize(term).lower(), freq, None)
             for term in self.user_terms:
-                self._jieba.add_word(normalize(term).lower(), freq=200000)
+                seg.add_word(normalize(term).lower(), 200000, None)
+            self._jieba = seg
             self._ready = True
 
     def _stem(self, word: str) -> str:
@@ -189,7 +190,7 @@ class Analyser:
         """
         words = self._cut_cache.get(run)
         if words is None:
-            words = tuple(w for w in self._jieba.cut(run, HMM=True) if w.strip())
+            words = tuple(w for w in self._jieba.cut(run, True) if w.strip())
             if len(self._cut_cache) >= _CLAUSE_CACHE:
                 self._cut_cache.clear()
             self._cut_cache[run] = words
@@ -197,12 +198,12 @@ class Analyser:
 
     def _search_parts(self, word: str) -> list[str]:
         # jieba's search mode: dictionary 2- and 3-grams inside longer words.
-        freq = self._jieba.FREQ
+        known = self._jieba.has_word
         parts = []
         if len(word) > 2:
-            parts.extend(word[i : i + 2] for i in range(len(word) - 1) if freq.get(word[i : i + 2]))
+            parts.extend(word[i : i + 2] for i in range(len(word) - 1) if known(word[i : i + 2]))
         if len(word) > 3:
-            parts.extend(word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3]))
+            parts.extend(word[i : i + 3] for i in range(len(word) - 2) if known(word[i : i + 3]))
         return parts
 
     def _latin(self, run: str) -> list[str]:
@@ -226,7 +227,7 @@ class Analyser:
         self._ensure_ready()
         tokens: list[str] = []
         words: list[str] = []
-        for run in _RUN_RE.findall(normalize(text).lower()):
+        for run in _RUN_RE.findall(normalize(text).lower().replace("’", "'")):
             if _CJK_RE.match(run):
                 for w in self._cut(run):
                     if search_mode:
@@ -310,6 +311,23 @@ def _is_keyword(word: str) -> bool:
     if _CJK_RE.match(word):
         return word not in ZH_STOPWORDS
     return len(word) >= 3 and word not in EN_STOPWORDS and not any(c.isdigit() for c in word)
+
+
+def _read_user_dict(path: str) -> list[tuple[str, int | None]]:
+    """jieba user-dictionary lines: ``word [freq] [tag]``; blank lines and ``#`` comments skipped."""
+    terms: list[tuple[str, int | None]] = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            freq = None
+            if len(parts) > 1:
+                if not parts[1].isdigit():
+                    raise ValueError(f"{path}:{line_no}: frequency {parts[1]!r} is not a whole number")
+                freq = int(parts[1])
+            terms.append((parts[0], freq))
+    return terms
 
 
 @lru_cache(maxsize=1)
