@@ -498,12 +498,14 @@ class SQLiteBackend(Backend):
         return [KeywordCount(keyword=k, count=n) for k, n in rows]
 
     def emerging_topics(self, query: EmergingQuery) -> list[Emerging]:
-        return self._emerging(query, "doc_topics t", "t.topic", "t.polarity")
+        return self._emerging(query, "doc_topics t", "t.topic", "t.polarity", candidates_first=False)
 
     def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]:
-        return self._emerging(query, "doc_keywords t", "t.keyword", "d.sentiment")
+        return self._emerging(query, "doc_keywords t", "t.keyword", "d.sentiment", candidates_first=True)
 
-    def _emerging(self, query: EmergingQuery, table: str, key: str, polarity_column: str) -> list[Emerging]:
+    def _emerging(
+        self, query: EmergingQuery, table: str, key: str, polarity_column: str, *, candidates_first: bool
+    ) -> list[Emerging]:
         parsed, merged = self._parse(query.q, query.filters)
         where = build_where(parsed, merged, dates="t")
         polarity_sql, polarity_params = "", []
@@ -526,12 +528,35 @@ class SQLiteBackend(Backend):
                 f"SELECT total({cur}), total({base}) FROM documents d WHERE {doc_where} AND {either}",
                 [*windows, *where.params, *windows],
             ).fetchone()
+            # Only items seen min_count times in the (short) current window can
+            # emerge: find those first, then count just them in the (long)
+            # baseline, instead of grouping every keyword of the baseline.
             cur, base, either = window_sql("t")
-            rows = conn.execute(
-                f"SELECT {key}, total({cur}), total({base}) FROM {source} "
-                f"WHERE {where.sql()} AND {either}{polarity_sql} GROUP BY {key}",
-                [*windows, *where.params, *windows, *polarity_params],
-            ).fetchall()
+            if not candidates_first:  # few distinct keys (topics): one pass over both windows
+                rows = conn.execute(
+                    f"SELECT {key}, total({cur}), total({base}) FROM {source} "
+                    f"WHERE {where.sql()} AND {either}{polarity_sql} GROUP BY {key}",
+                    [*windows, *where.params, *windows, *polarity_params],
+                ).fetchall()
+                current_rows = []
+            else:
+                current_rows = conn.execute(
+                    f"SELECT {key}, count(*) FROM {source} WHERE {where.sql()} AND {cur}{polarity_sql} "
+                    f"GROUP BY {key} HAVING count(*) >= ?",
+                    [*where.params, *windows[:2], *polarity_params, query.min_count],
+                ).fetchall()
+                rows = []
+            if current_rows:
+                keys = [k for k, _ in current_rows]
+                counts = dict.fromkeys(keys, 0)
+                for i in range(0, len(keys), _CHUNK):
+                    chunk = keys[i : i + _CHUNK]
+                    counts.update(conn.execute(
+                        f"SELECT {key}, count(*) FROM {source} WHERE {where.sql()} AND {cur}{polarity_sql} "
+                        f"AND {key} IN ({','.join('?' * len(chunk))}) GROUP BY {key}",
+                        [*where.params, *windows[2:], *polarity_params, *chunk],
+                    ).fetchall())
+                rows = [(k, c, counts[k]) for k, c in current_rows]
         current = {k: int(c) for k, c, _ in rows if c}
         baseline = {k: int(b) for k, _, b in rows if b}
         return emerging(current, baseline, int(n_current), int(n_baseline), min_count=query.min_count, limit=query.limit)
