@@ -21,12 +21,15 @@ Tables:
   search mode emits ("手机" inside "手机壳"), so a term finds them without
   breaking phrase adjacency. The tokenizer only splits on the spaces between
   tokens; raw text lives in ``documents.doc``.
+* ``rollup_docs`` / ``rollup_topics``: hourly counts, negatives and rating
+  sums, kept exact by every write, for trend queries that need nothing else.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
 from .errors import BackendUnavailable
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -79,6 +82,8 @@ MIGRATIONS: list[list[str]] = [
         # Title matches weigh more than body; sub-word (grams) matches less.
         "INSERT INTO doc_fts(doc_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 0.5)')",
     ],
+    # 2: hourly rollups for trend queries (see _sqlite_rollup), back-filled from existing rows
+    ROLLUP_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ Behaviour every backend shares (pinned by ``tests/index/test_contract.py``):
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sqlite3
@@ -37,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from nlp.analyser import Analyser, get_analyser, normalize
 
+from . import _sqlite_rollup as rollup
 from . import _sqlite_trends as tb
 from ._sqlite_schema import migrate
 from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint, split_grams
@@ -116,6 +118,8 @@ class SQLiteBackend(Backend):
         self._readers: list[_Conn] = []
         self._local = threading.local()
         self._closed = False
+        #: Answer plain trend queries from the hourly rollups (tests turn it off to compare).
+        self.use_rollups = True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = _Conn(self.path, busy_ms=self._busy_ms)
@@ -260,6 +264,7 @@ class SQLiteBackend(Backend):
                 topic_rows.extend((seq, *t, created, row[-2]) for t in topics)
                 keyword_rows.extend((seq, k, created) for k in keywords)
             if existing:
+                rollup.remove(conn, "seq IN (SELECT value FROM json_each(?))", [json.dumps(list(existing.values()))])
                 old = [(s,) for s in existing.values()]
                 conn.executemany("DELETE FROM doc_fts WHERE rowid = ?", old)
                 conn.executemany("DELETE FROM doc_topics WHERE seq = ?", old)
@@ -274,6 +279,7 @@ class SQLiteBackend(Backend):
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
+            rollup.add(conn, ((r[6], r[7], r[8]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         return UpsertResult(created=len(inserts), updated=len(updates), ids=ids)
 
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
@@ -284,6 +290,7 @@ class SQLiteBackend(Backend):
             conn.execute(f"INSERT INTO temp.doomed SELECT d.seq FROM documents d WHERE {where.sql()}", where.params)
             n = conn.execute("SELECT count(*) FROM temp.doomed").fetchone()[0]
             if n:
+                rollup.remove(conn, "seq IN (SELECT seq FROM temp.doomed)", [])
                 conn.execute("DELETE FROM doc_fts WHERE rowid IN (SELECT seq FROM temp.doomed)")
                 conn.execute("DELETE FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")  # cascades
             conn.execute("DELETE FROM temp.doomed")
@@ -392,7 +399,10 @@ class SQLiteBackend(Backend):
         interval = query.interval
         slot = tb.slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
         with self._read() as conn:
-            rows = self._trend_rows(conn, where, slot, query.split)
+            if self.use_rollups and rollup.usable(parsed.has_text, filters, slot, query.split):
+                rows = rollup.rows(conn, filters, query.split)
+            else:
+                rows = self._trend_rows(conn, where, slot, query.split)
             if not rows and not (filters.since and filters.until):
                 return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
             starts = [r[0] * slot for r in rows]

@@ -1,0 +1,131 @@
+"""Hourly rollups that answer the commonest trend queries without scanning documents.
+
+A dashboard's first chart is volume and negative share over months, for
+everything or split by topic. Scanning 100k documents for it costs 50-150 ms
+in SQLite; reading the hourly sums costs a few. The rollups are kept exact
+inside the same write transactions as the documents (added on insert,
+subtracted before an update or delete), and used only when a query needs
+nothing they do not hold: no search text, no filter other than an
+hour-aligned date range (and, for the document rollup, sentiment), and hour
+slots. Everything else takes the row scan, which the contract tests compare
+against.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .base import Filters, Split
+
+HOUR_MS = 3_600_000
+_SHIFT = HOUR_MS * (2**41 // HOUR_MS + 1)
+#: floor(created_at / 1 h) in SQL, right also before 1970.
+HOUR_SQL = f"((created_at + {_SHIFT}) / {HOUR_MS} - {_SHIFT // HOUR_MS})"
+
+MIGRATION = [
+    """CREATE TABLE rollup_docs (
+        hour INTEGER NOT NULL,
+        sentiment TEXT NOT NULL,  -- '' when unlabelled
+        n INTEGER NOT NULL,
+        rating_sum REAL NOT NULL,
+        rating_n INTEGER NOT NULL,
+        PRIMARY KEY (hour, sentiment)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE rollup_topics (
+        hour INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        polarity TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        rating_sum REAL NOT NULL,
+        rating_n INTEGER NOT NULL,
+        PRIMARY KEY (hour, topic, polarity)
+    ) WITHOUT ROWID""",
+    f"""INSERT INTO rollup_docs SELECT {HOUR_SQL}, coalesce(sentiment, ''), count(*), total(rating), count(rating)
+        FROM documents WHERE true GROUP BY 1, 2""",
+    f"""INSERT INTO rollup_topics SELECT {HOUR_SQL}, topic, polarity, count(*), total(rating), count(rating)
+        FROM doc_topics WHERE true GROUP BY 1, 2, 3""",
+]
+
+_ADD_DOCS = (
+    "INSERT INTO rollup_docs (hour, sentiment, n, rating_sum, rating_n) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (hour, sentiment) DO UPDATE SET n = n + excluded.n, "
+    "rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
+)
+_ADD_TOPICS = (
+    "INSERT INTO rollup_topics (hour, topic, polarity, n, rating_sum, rating_n) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (hour, topic, polarity) DO UPDATE SET n = n + excluded.n, "
+    "rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
+)
+
+
+def add(conn: sqlite3.Connection, docs: Iterable[tuple], topics: Iterable[tuple]) -> None:
+    """Count new rows in. ``docs``: (sentiment, rating, created_ms); ``topics``: (topic, polarity, created_ms, rating)."""
+    d: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0])
+    for sentiment, rating, created in docs:
+        acc = d[(created // HOUR_MS, sentiment or "")]
+        acc[0] += 1
+        if rating is not None:
+            acc[1] += rating
+            acc[2] += 1
+    t: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0])
+    for topic, polarity, created, rating in topics:
+        acc = t[(created // HOUR_MS, topic, polarity)]
+        acc[0] += 1
+        if rating is not None:
+            acc[1] += rating
+            acc[2] += 1
+    conn.executemany(_ADD_DOCS, [(*k, *v) for k, v in d.items()])
+    conn.executemany(_ADD_TOPICS, [(*k, *v) for k, v in t.items()])
+
+
+def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
+    """Count out the current rows of the documents selected by ``seq_condition`` (on ``seq``)."""
+    docs = conn.execute(
+        f"SELECT {HOUR_SQL}, coalesce(sentiment, ''), -count(*), -total(rating), -count(rating) "
+        f"FROM documents WHERE {seq_condition} GROUP BY 1, 2", params).fetchall()
+    topics = conn.execute(
+        f"SELECT {HOUR_SQL}, topic, polarity, -count(*), -total(rating), -count(rating) "
+        f"FROM doc_topics WHERE {seq_condition} GROUP BY 1, 2, 3", params).fetchall()
+    conn.executemany(_ADD_DOCS, docs)
+    conn.executemany(_ADD_TOPICS, topics)
+    conn.execute("DELETE FROM rollup_docs WHERE n = 0")
+    conn.execute("DELETE FROM rollup_topics WHERE n = 0")
+
+
+def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> bool:
+    """True when the rollups answer this trend query exactly."""
+    if has_text or slot != 3600 or split not in (None, Split.sentiment, Split.topic):
+        return False
+    others = filters.model_dump(exclude={"since", "until", "sentiment"})
+    if any(v for v in others.values()):
+        return False
+    if filters.sentiment and split is Split.topic:
+        return False
+    return all(d is None or int(d.timestamp() * 1000) % HOUR_MS == 0 for d in (filters.since, filters.until))
+
+
+def rows(conn: sqlite3.Connection, filters: Filters, split: Split | None) -> list[tuple]:
+    """Rows shaped like the row scan's: (hour, key, volume, negative, rating_sum, rating_n)."""
+    cond, params = ["1"], []
+    if filters.since:
+        cond.append("hour >= ?")
+        params.append(int(filters.since.timestamp() * 1000) // HOUR_MS)
+    if filters.until:
+        cond.append("hour < ?")
+        params.append(int(filters.until.timestamp() * 1000) // HOUR_MS)
+    if split is Split.topic:
+        sql = ("SELECT hour, topic, sum(n), sum(CASE WHEN polarity = 'negative' THEN n ELSE 0 END), "
+               "sum(rating_sum), sum(rating_n) FROM rollup_topics WHERE {} GROUP BY hour, topic")
+    else:
+        if filters.sentiment:
+            cond.append(f"sentiment IN ({', '.join('?' * len(filters.sentiment))})")
+            params.extend(s.value for s in filters.sentiment)
+        if split is Split.sentiment:
+            cond.append("sentiment != ''")
+        key = "sentiment" if split is Split.sentiment else "NULL"
+        group = "hour, sentiment" if split is Split.sentiment else "hour"
+        sql = (f"SELECT hour, {key}, sum(n), sum(CASE WHEN sentiment = 'negative' THEN n ELSE 0 END), "
+               f"sum(rating_sum), sum(rating_n) FROM rollup_docs WHERE {{}} GROUP BY {group}")
+    return conn.execute(sql.format(" AND ".join(cond)), params).fetchall()
