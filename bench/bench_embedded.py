@@ -13,6 +13,7 @@ ratios, not absolute numbers across machines.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import records  # noqa: E402
 from crawlers.enrich import enrich  # noqa: E402
+from crawlers.ingest import ingest_file  # noqa: E402
 from crawlers.normalize import RecordOptions, record_to_document  # noqa: E402
 from index.base import EmergingQuery, Filters, SearchQuery, TopicFilter, TopQuery, TrendQuery  # noqa: E402
 from index.registry import open_backend  # noqa: E402
@@ -47,6 +49,21 @@ def ingest(path: Path, recs: list[dict], classifier, batch: int = 1000) -> tuple
         return elapsed, backend.count()
 
 
+def ingest_with_workers(tmp: Path, recs: list[dict], classifier, workers: int) -> tuple[float, int]:
+    """The CLI's path: a JSONL file through ``ingest_file`` with worker processes."""
+    src = tmp / "records.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for r in recs:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    analyser = Analyser()
+    analyser.tokenize("warm up the dictionary")
+    analyser.keywords("预热 关键词")
+    with open_backend("sqlite", path=tmp / "workers.db", analyser=analyser) as backend:
+        t0 = time.perf_counter()
+        ingest_file(src, backend, analyser, classifier, RecordOptions(), batch_size=1000, workers=workers)
+        return time.perf_counter() - t0, backend.count()
+
+
 def timed(fn, repeat: int) -> tuple[float, float]:
     fn()  # warm caches once, as a running server would have
     samples = []
@@ -63,6 +80,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--classified-docs", type=int, default=20_000, help="Size of the ingest-with-classification run.")
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--workers", type=int, default=2, help="Worker processes for the CLI-path ingest run.")
     args = ap.parse_args()
 
     recs = records(args.docs)
@@ -83,6 +101,8 @@ def main() -> None:
         secs, n = ingest(tmp / "plain.db", labelled, None)
         print(f"documents: {n:,}  (zh/en review and post texts from shared/data, synthetic metadata)")
         print(f"ingest without classification: {n / secs:8.0f} docs/s   ({secs:.1f} s)")
+        secs_w, n_w = ingest_with_workers(tmp, labelled, None, args.workers)
+        print(f"ingest without classification, `voclens ingest --workers {args.workers}` path: {n_w / secs_w:8.0f} docs/s")
         secs_c, n_c = ingest(tmp / "classified.db", recs[: args.classified_docs], classifier)
         print(f"ingest with classification ({classifier.version}, {n_c:,} docs): {n_c / secs_c:8.0f} docs/s")
         print(f"classification alone ({classifier.version}): {len(recs) / classify_s:8.0f} docs/s")

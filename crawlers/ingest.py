@@ -8,9 +8,12 @@ committed, so a restarted import skips what is already in and continues.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +88,7 @@ def ingest_file(
     rejected_path: Path | None = None,
     resume: bool = True,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> IngestSummary:
     """Import ``path`` into ``backend``; good rows are kept even when others are rejected.
 
@@ -93,6 +97,9 @@ def ingest_file(
         rejected_path: side file that receives each rejected row with its reasons
             (JSON lines); defaults to ``<path>.rejected.jsonl``.
         progress: called with the number of rows processed since the last call.
+        workers: processes that validate, analyse and classify batches while
+            this one writes; 1 does everything in this process. Batches are
+            written in file order either way, so checkpoints stay exact.
     """
     path = Path(path)
     if not path.is_file():
@@ -117,18 +124,18 @@ def ingest_file(
             summary.rejections.append(Rejection(line, reason, fields))
         rejected_fh.write(json.dumps({"line": line, "reason": reason, "fields": fields, "raw": raw}, ensure_ascii=False) + "\n")
 
-    batch: list[Document] = []
     last_line = start_after
 
-    def flush() -> None:
-        nonlocal batch
-        if batch:
-            # Within one batch the last row for an id wins, as it would across batches.
-            unique = list({d.id: d for d in batch}.values())
-            result = backend.upsert(enrich(unique, analyser, classifier))
+    def write(items: list[Row | BadRow], docs: list[Document], rejects: list[tuple]) -> None:
+        nonlocal last_line
+        for line, reason, fields, raw in rejects:
+            reject(line, reason, fields, raw)
+        if docs:
+            result = backend.upsert(docs)
             summary.created += result.created
             summary.updated += result.updated
-            batch = []
+        summary.rows += len(items)
+        last_line = items[-1].line
         rejected_fh.flush()
         if checkpoint:
             _write_json_atomic(
@@ -136,23 +143,32 @@ def ingest_file(
                 {"line": last_line, "created": summary.created, "updated": summary.updated,
                  "rejected": summary.rejected, "rows": summary.rows},
             )
+        if progress:
+            progress(len(items))
 
+    chunks = _chunks(_rows_after(read_records(path, fmt), start_after), batch_size)
     try:
-        for item in _rows_after(read_records(path, fmt), start_after):
-            summary.rows += 1
-            if isinstance(item, BadRow):
-                reject(item.line, item.reason, [], item.raw)
-            else:
-                try:
-                    batch.append(record_to_document(item.record, options))
-                except RecordError as exc:
-                    reject(item.line, str(exc), [f for f, _ in exc.problems], item.record)
-            last_line = item.line
-            if progress:
-                progress(1)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
+        if workers <= 1:
+            for items in chunks:
+                docs, rejects = _prepare_chunk(items, analyser, classifier, options)
+                write(items, docs, rejects)
+        else:
+            ctx = multiprocessing.get_context("fork")  # workers inherit the loaded dictionary and model
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(analyser, classifier, options)) as pool:
+                pending: deque = deque()
+                for items in chunks:
+                    pending.append((items, pool.submit(_worker_chunk, items)))
+                    if len(pending) > 2 * workers:
+                        done_items, future = pending.popleft()
+                        docs, rejects, handoff = future.result()
+                        analyser.give_handoff(handoff)
+                        write(done_items, docs, rejects)
+                while pending:
+                    done_items, future = pending.popleft()
+                    docs, rejects, handoff = future.result()
+                    analyser.give_handoff(handoff)
+                    write(done_items, docs, rejects)
     finally:
         rejected_fh.close()
     if checkpoint and checkpoint.exists():
@@ -162,6 +178,51 @@ def ingest_file(
         summary.rejected_file = None
     log.info("import finished", extra={k: v for k, v in summary.as_dict().items() if k != "rejections"})
     return summary
+
+
+def _chunks(items: Iterator[Row | BadRow], size: int) -> Iterator[list[Row | BadRow]]:
+    chunk: list[Row | BadRow] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepare_chunk(
+    items: list[Row | BadRow], analyser: Analyser, classifier: Classifier | None, options: RecordOptions
+) -> tuple[list[Document], list[tuple]]:
+    """Validate and enrich one batch: (documents to write, rejections as (line, reason, fields, raw))."""
+    docs: list[Document] = []
+    rejects: list[tuple] = []
+    for item in items:
+        if isinstance(item, BadRow):
+            rejects.append((item.line, item.reason, [], item.raw))
+            continue
+        try:
+            docs.append(record_to_document(item.record, options))
+        except RecordError as exc:
+            rejects.append((item.line, str(exc), [f for f, _ in exc.problems], item.record))
+    # Within one batch the last row for an id wins, as it would across batches.
+    unique = list({d.id: d for d in docs}.values())
+    return enrich(unique, analyser, classifier), rejects
+
+
+_worker_state: tuple | None = None
+
+
+def _init_worker(analyser: Analyser, classifier: Classifier | None, options: RecordOptions) -> None:
+    global _worker_state
+    _worker_state = (analyser, classifier, options)
+
+
+def _worker_chunk(items: list[Row | BadRow]) -> tuple[list[Document], list[tuple], dict[str, list[str]]]:
+    analyser, classifier, options = _worker_state
+    docs, rejects = _prepare_chunk(items, analyser, classifier, options)
+    texts = [t for d in docs for t in (d.title, d.text) if t]
+    return docs, rejects, analyser.take_handoff(texts)
 
 
 def _rows_after(rows: Iterator[Row | BadRow], line: int) -> Iterator[Row | BadRow]:

@@ -177,6 +177,16 @@ class Analyser:
         self._handoff[text] = tokens
         return words
 
+    def take_handoff(self, texts: Sequence[str]) -> dict[str, list[str]]:
+        """Remove and return the handed-off tokens of ``texts`` (to ship them to another process)."""
+        return {t: self._handoff.pop(t) for t in texts if t in self._handoff}
+
+    def give_handoff(self, tokens: dict[str, list[str]]) -> None:
+        """Accept tokens analysed elsewhere (a worker process) for the next ``tokenize`` calls."""
+        if len(self._handoff) + len(tokens) > _HANDOFF_LIMIT:
+            self._handoff.clear()
+        self._handoff.update(tokens)
+
     def query_tokens(self, text: str) -> list[str]:
         """Query-side tokens: precise jieba mode, so a query term becomes the
         fewest tokens that must all be present."""

@@ -85,3 +85,23 @@ def test_killed_import_resumes_without_loss_or_duplicates(tmp_path):
     with open_backend("sqlite", path=tmp_path / "data" / "voclens.db") as backend:
         assert backend.count() == n
         assert backend.count("shipping") == n  # the full-text index holds each document once
+
+
+def test_worker_processes_give_the_same_index_and_report(tmp_path):
+    rows = [{"source": "jd", "source_id": str(i % 900), "text": f"第{i}条 物流太慢 refunds refused",
+             "created_at": f"2026-11-{1 + i % 20:02d}T10:00:00Z", "author": f"u{i}"} for i in range(2000)]
+    rows[5] = "{broken json"
+    rows[700] = {**rows[700], "created_at": "soon"}
+    src = tmp_path / "w.jsonl"
+    _write_jsonl(src, rows)
+    results = {}
+    for workers in (1, 2):
+        with open_backend("sqlite", path=tmp_path / f"w{workers}.db") as backend:
+            s = ingest_file(src, backend, get_analyser(), get_classifier("fast"), RecordOptions(),
+                            batch_size=128, workers=workers, rejected_path=tmp_path / f"rej{workers}.jsonl")
+            docs = [d.model_dump(exclude={"fetched_at"}) for batch in backend.iter_documents() for d in batch]
+            results[workers] = ((s.created, s.updated, s.rejected, s.rows, [r.line for r in s.rejections]),
+                                docs, backend.count("refund"), backend.count('"物流 太慢"'))
+    assert results[1] == results[2]
+    assert results[2][0][:4] == (900, 1098, 2, 2000)
+    assert results[2][2] == 900
