@@ -33,19 +33,20 @@ MIGRATION = [
         rating_n INTEGER NOT NULL,
         PRIMARY KEY (hour, sentiment)
     ) WITHOUT ROWID""",
+    # One row per (hour, topic) with its negative count, so a topic split reads rows as stored.
     """CREATE TABLE rollup_topics (
         hour INTEGER NOT NULL,
         topic TEXT NOT NULL,
-        polarity TEXT NOT NULL,
         n INTEGER NOT NULL,
+        negative INTEGER NOT NULL,
         rating_sum REAL NOT NULL,
         rating_n INTEGER NOT NULL,
-        PRIMARY KEY (hour, topic, polarity)
+        PRIMARY KEY (hour, topic)
     ) WITHOUT ROWID""",
     f"""INSERT INTO rollup_docs SELECT {HOUR_SQL}, coalesce(sentiment, ''), count(*), total(rating), count(rating)
         FROM documents WHERE true GROUP BY 1, 2""",
-    f"""INSERT INTO rollup_topics SELECT {HOUR_SQL}, topic, polarity, count(*), total(rating), count(rating)
-        FROM doc_topics WHERE true GROUP BY 1, 2, 3""",
+    f"""INSERT INTO rollup_topics SELECT {HOUR_SQL}, topic, count(*), total(polarity = 'negative'), total(rating),
+        count(rating) FROM doc_topics WHERE true GROUP BY 1, 2""",
 ]
 
 _ADD_DOCS = (
@@ -54,8 +55,8 @@ _ADD_DOCS = (
     "rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
 )
 _ADD_TOPICS = (
-    "INSERT INTO rollup_topics (hour, topic, polarity, n, rating_sum, rating_n) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (hour, topic, polarity) DO UPDATE SET n = n + excluded.n, "
+    "INSERT INTO rollup_topics (hour, topic, n, negative, rating_sum, rating_n) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (hour, topic) DO UPDATE SET n = n + excluded.n, negative = negative + excluded.negative, "
     "rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
 )
 
@@ -69,13 +70,14 @@ def add(conn: sqlite3.Connection, docs: Iterable[tuple], topics: Iterable[tuple]
         if rating is not None:
             acc[1] += rating
             acc[2] += 1
-    t: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0])
+    t: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
     for topic, polarity, created, rating in topics:
-        acc = t[(created // HOUR_MS, topic, polarity)]
+        acc = t[(created // HOUR_MS, topic)]
         acc[0] += 1
+        acc[1] += polarity == "negative"
         if rating is not None:
-            acc[1] += rating
-            acc[2] += 1
+            acc[2] += rating
+            acc[3] += 1
     conn.executemany(_ADD_DOCS, [(*k, *v) for k, v in d.items()])
     conn.executemany(_ADD_TOPICS, [(*k, *v) for k, v in t.items()])
 
@@ -86,8 +88,8 @@ def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
         f"SELECT {HOUR_SQL}, coalesce(sentiment, ''), -count(*), -total(rating), -count(rating) "
         f"FROM documents WHERE {seq_condition} GROUP BY 1, 2", params).fetchall()
     topics = conn.execute(
-        f"SELECT {HOUR_SQL}, topic, polarity, -count(*), -total(rating), -count(rating) "
-        f"FROM doc_topics WHERE {seq_condition} GROUP BY 1, 2, 3", params).fetchall()
+        f"SELECT {HOUR_SQL}, topic, -count(*), -total(polarity = 'negative'), -total(rating), -count(rating) "
+        f"FROM doc_topics WHERE {seq_condition} GROUP BY 1, 2", params).fetchall()
     conn.executemany(_ADD_DOCS, docs)
     conn.executemany(_ADD_TOPICS, topics)
     conn.execute("DELETE FROM rollup_docs WHERE n = 0")
@@ -106,8 +108,7 @@ def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> 
     return all(d is None or int(d.timestamp() * 1000) % HOUR_MS == 0 for d in (filters.since, filters.until))
 
 
-def rows(conn: sqlite3.Connection, filters: Filters, split: Split | None) -> list[tuple]:
-    """Rows shaped like the row scan's: (hour, key, volume, negative, rating_sum, rating_n)."""
+def _conditions(filters: Filters, split: Split | None) -> tuple[list[str], list]:
     cond, params = ["1"], []
     if filters.since:
         cond.append("hour >= ?")
@@ -116,16 +117,54 @@ def rows(conn: sqlite3.Connection, filters: Filters, split: Split | None) -> lis
         cond.append("hour < ?")
         params.append(int(filters.until.timestamp() * 1000) // HOUR_MS)
     if split is Split.topic:
-        sql = ("SELECT hour, topic, sum(n), sum(CASE WHEN polarity = 'negative' THEN n ELSE 0 END), "
-               "sum(rating_sum), sum(rating_n) FROM rollup_topics WHERE {} GROUP BY hour, topic")
+        return cond, params
+    if filters.sentiment:
+        cond.append(f"sentiment IN ({', '.join('?' * len(filters.sentiment))})")
+        params.extend(s.value for s in filters.sentiment)
+    if split is Split.sentiment:
+        cond.append("sentiment != ''")
+    return cond, params
+
+
+def hour_span(conn: sqlite3.Connection, filters: Filters, split: Split | None) -> tuple[int, int] | None:
+    """First and last hour with data, or None."""
+    cond, params = _conditions(filters, split)
+    table = "rollup_topics" if split is Split.topic else "rollup_docs"
+    lo, hi = conn.execute(f"SELECT min(hour), max(hour) FROM {table} WHERE {' AND '.join(cond)}", params).fetchone()
+    return None if lo is None else (lo, hi)
+
+
+def rows(conn: sqlite3.Connection, filters: Filters, split: Split | None,
+         fold: tuple[int, int, int] | None = None) -> list[tuple]:
+    """Rows shaped like the row scan's: (slot, key, volume, negative, rating_sum, rating_n).
+
+    The slot is the hour; with ``fold = (first_hour, hours_per_bucket, buckets)`` it is the
+    bucket number instead, summed in SQL, which is exact when buckets are evenly spaced
+    (hours, and days or weeks in a zone whose offset does not change in the range).
+    """
+    cond, params = _conditions(filters, split)
+    slot = "hour"
+    if fold:
+        first, length, count = fold
+        slot = f"(hour - {int(first)}) / {int(length)}"
+        cond += ["hour >= ?", "hour < ?"]
+        params += [first, first + length * count]
+    if split is Split.topic:
+        sql = (f"SELECT {slot} AS s, topic, sum(n), sum(negative), sum(rating_sum), sum(rating_n) "
+               "FROM rollup_topics WHERE {} GROUP BY s, topic")
     else:
-        if filters.sentiment:
-            cond.append(f"sentiment IN ({', '.join('?' * len(filters.sentiment))})")
-            params.extend(s.value for s in filters.sentiment)
-        if split is Split.sentiment:
-            cond.append("sentiment != ''")
         key = "sentiment" if split is Split.sentiment else "NULL"
-        group = "hour, sentiment" if split is Split.sentiment else "hour"
-        sql = (f"SELECT hour, {key}, sum(n), sum(CASE WHEN sentiment = 'negative' THEN n ELSE 0 END), "
+        group = "s, sentiment" if split is Split.sentiment else "s"
+        sql = (f"SELECT {slot} AS s, {key}, sum(n), sum(CASE WHEN sentiment = 'negative' THEN n ELSE 0 END), "
                f"sum(rating_sum), sum(rating_n) FROM rollup_docs WHERE {{}} GROUP BY {group}")
     return conn.execute(sql.format(" AND ".join(cond)), params).fetchall()
+
+
+def even_fold(bounds: list[int]) -> tuple[int, int, int] | None:
+    """``(first_hour, hours_per_bucket, buckets)`` when ``bounds`` (epoch seconds) are evenly spaced whole hours."""
+    if len(bounds) < 2 or any(b % 3600 for b in bounds):
+        return None
+    step = bounds[1] - bounds[0]
+    if any(b - a != step for a, b in zip(bounds, bounds[1:])):
+        return None
+    return bounds[0] // 3600, step // 3600, len(bounds) - 1

@@ -398,27 +398,39 @@ class SQLiteBackend(Backend):
         tz = ZoneInfo(query.tz)
         interval = query.interval
         slot = tb.slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
+        folded = False
         with self._read() as conn:
             if self.use_rollups and rollup.usable(parsed.has_text, filters, slot, query.split):
-                rows = rollup.rows(conn, filters, query.split)
+                span = rollup.hour_span(conn, filters, query.split)
+                if span is None and not (filters.since and filters.until):
+                    return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
+                lo = int(filters.since.timestamp()) if filters.since else span[0] * 3600
+                hi = math.ceil(filters.until.timestamp()) if filters.until else (span[1] + 1) * 3600
+                bounds = self._boundaries(lo, hi, tz, interval)
+                fold = rollup.even_fold(bounds)
+                folded = fold is not None
+                rows = rollup.rows(conn, filters, query.split, fold)
             else:
                 rows = self._trend_rows(conn, where, slot, query.split)
-            if not rows and not (filters.since and filters.until):
-                return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
-            starts = [r[0] * slot for r in rows]
-            lo = int(filters.since.timestamp()) if filters.since else min(starts)
-            hi = math.ceil(filters.until.timestamp()) if filters.until else max(starts) + slot
-            try:
-                bounds = tb.boundaries(lo, hi, tz, interval)
-            except ValueError as exc:
-                raise InvalidQuery(str(exc), field="interval") from None
-            if not tb.slot_fits(bounds, slot):  # a zone whose offset history needs finer slots
-                slot = tb.fine_slot(bounds, slot)
-                rows = self._trend_rows(conn, where, slot, query.split)
+                if not rows and not (filters.since and filters.until):
+                    return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
+                starts = [r[0] * slot for r in rows]
+                lo = int(filters.since.timestamp()) if filters.since else min(starts)
+                hi = math.ceil(filters.until.timestamp()) if filters.until else max(starts) + slot
+                bounds = self._boundaries(lo, hi, tz, interval)
+                if not tb.slot_fits(bounds, slot):  # a zone whose offset history needs finer slots
+                    slot = tb.fine_slot(bounds, slot)
+                    rows = self._trend_rows(conn, where, slot, query.split)
         n = len(bounds) - 1
         acc: dict[str | None, list[list]] = defaultdict(lambda: [[0, 0, 0.0, 0] for _ in range(n)])
+        bucket_of: dict[int, int] = {}  # a split returns many rows per slot: look each slot up once
         for s, key, volume, negative, rating_sum, rating_n in rows:
-            i = tb.bucket_index(bounds, s * slot)
+            if folded:
+                i = s
+            else:
+                i = bucket_of.get(s)
+                if i is None:
+                    i = bucket_of[s] = tb.bucket_index(bounds, s * slot)
             if 0 <= i < n:
                 b = acc[key][i]
                 b[0] += volume
@@ -445,6 +457,13 @@ class SQLiteBackend(Backend):
             ]
             series.append(TrendSeries(key=key, buckets=buckets))
         return TrendResult(interval=interval, tz=query.tz, series=series)
+
+    @staticmethod
+    def _boundaries(lo: int, hi: int, tz: ZoneInfo, interval) -> list[int]:
+        try:
+            return tb.boundaries(lo, hi, tz, interval)
+        except ValueError as exc:
+            raise InvalidQuery(str(exc), field="interval") from None
 
     @staticmethod
     def _trend_rows(conn: sqlite3.Connection, where: Where, slot: int, split: Split | None) -> list[tuple]:

@@ -85,7 +85,7 @@ def test_rollup_tables_hold_no_stale_rows(sqlite_backend):
                                    "created_at": NOW - timedelta(days=3)})])
     with b._read() as conn:  # white-box: the rollups mirror exactly one document
         assert conn.execute("SELECT sentiment, n FROM rollup_docs").fetchall() == [("positive", 1)]
-        assert conn.execute("SELECT topic, polarity, n FROM rollup_topics").fetchall() == [("price", "positive", 1)]
+        assert conn.execute("SELECT topic, n, negative FROM rollup_topics").fetchall() == [("price", 1, 0)]
     b.delete_by_query()
     with b._read() as conn:
         assert conn.execute("SELECT count(*) FROM rollup_docs").fetchone()[0] == 0
@@ -112,3 +112,15 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
         assert b.schema_version == 2
         for q in QUERIES:
             _same(*_both(b, q))
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "Asia/Shanghai", "Asia/Kolkata", "UTC"])
+@pytest.mark.parametrize("interval", ["hour", "day", "week", "month"])
+def test_rollups_across_daylight_saving_changes(sqlite_backend, tz, interval):
+    """Evenly spaced buckets are summed in SQL, uneven ones (DST, months) in Python: both exact."""
+    rng = random.Random(11)
+    b = sqlite_backend
+    b.upsert([d.model_copy(update={"created_at": d.created_at + timedelta(days=30)}) for d in _random_docs(rng, 400, "d")])
+    for split in (None, "topic", "sentiment"):
+        _same(*_both(b, TrendQuery(interval=interval, tz=tz, split=split)))
+    _same(*_both(b, TrendQuery(interval=interval, tz=tz, filters=Filters(since=NOW - timedelta(days=3), until=NOW + timedelta(days=40)))))
