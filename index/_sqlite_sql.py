@@ -24,41 +24,6 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 # -- index text ------------------------------------------------------------------
-def _gram_candidates(word: str) -> list[str]:
-    # jieba's cut_for_search emits, before a word longer than 2 characters, its
-    # dictionary 2-grams left to right, then (longer than 3) its 3-grams.
-    grams = [word[i : i + 2] for i in range(len(word) - 1)] if len(word) > 2 else []
-    if len(word) > 3:
-        grams += [word[i : i + 3] for i in range(len(word) - 2)]
-    return grams
-
-
-def split_grams(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Split search-mode tokens into (words in reading order, extra sub-words).
-
-    ``["买", "的", "手机", "手机壳"]`` -> ``(["买", "的", "手机壳"], ["手机"])``: the
-    phrase "的手机壳" then finds adjacent tokens, while "手机" still matches
-    through the sub-word column. Sub-words are recognised as the candidate
-    grams of the following word, matched right to left in emission order.
-    """
-    words: list[str] = []
-    grams: list[str] = []
-    candidates: list[str] = []
-    for tok in reversed(tokens):
-        pos = len(candidates) - 1
-        while pos >= 0 and candidates[pos] != tok:
-            pos -= 1
-        if pos >= 0:
-            grams.append(tok)
-            del candidates[pos:]
-        else:
-            words.append(tok)
-            candidates = _gram_candidates(tok) if _CJK_RE.match(tok) else []
-    words.reverse()
-    grams.reverse()
-    return words, grams
-
-
 # -- FTS5 expressions ------------------------------------------------------------
 def fts_quote(token: str) -> str:
     """An FTS5 string literal: the token is data, whatever characters it holds."""

@@ -41,7 +41,7 @@ from nlp.analyser import Analyser, get_analyser, normalize
 from . import _sqlite_rollup as rollup
 from . import _sqlite_trends as tb
 from ._sqlite_schema import migrate
-from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint, split_grams
+from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint
 from .base import (
     MAX_QUERY_CHARS,
     Backend,
@@ -207,8 +207,8 @@ class SQLiteBackend(Backend):
         return row[0] if row else 0
 
     def _prepare(self, doc: Document) -> tuple:
-        title_words, title_grams = split_grams(self.analyser.tokenize(doc.title)) if doc.title else ([], [])
-        body_words, body_grams = split_grams(self.analyser.tokenize(doc.text))
+        title_words, title_grams = self.analyser.index_terms(doc.title) if doc.title else ([], [])
+        body_words, body_grams = self.analyser.index_terms(doc.text)
         fts = (" ".join(title_words), " ".join(body_words), " ".join(title_grams + body_grams))
         row = (
             doc.id,

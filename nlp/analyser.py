@@ -112,7 +112,8 @@ class Analyser:
         self._jieba: rjieba.Jieba | None = None
         self._cut_cache: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, str] = {}
-        self._handoff: dict[str, list[str]] = {}
+        self._latin_memo: dict[str, list[str]] = {}
+        self._handoff: dict[str, tuple[list[str], list[str]]] = {}
         self._lock = threading.Lock()
         self._ready = False
         self._stemmer_local = threading.local()
@@ -158,30 +159,27 @@ class Analyser:
         Search mode emits a long word and its parts ("手机壳" -> "手机", "手机壳"),
         so both a broad and a narrow query find it.
         """
-        memo = self._handoff.pop(text, None)
-        if memo is not None:
-            return memo
         return self._tokens(text, search_mode=True)
 
     def analyse_for_index(self, text: str) -> list[str]:
-        """Surface words of ``text``, keeping its index tokens for the next ``tokenize(text)``.
+        """Surface words of ``text``, keeping its index terms for the next ``index_terms(text)``.
 
         Enrichment (which needs words for keywords) runs just before a
         backend tokenises the same text: handing the tokens over saves a
         second segmentation pass per document. The hand-off is bounded and
         consumed on use, so it never grows with the corpus.
         """
-        tokens, words = self.analyse(text)
+        ordered, grams, words, _ = self._analyse(text, search_mode=True, stem=True)
         if len(self._handoff) >= _HANDOFF_LIMIT:
             self._handoff.clear()
-        self._handoff[text] = tokens
+        self._handoff[text] = (ordered, grams)
         return words
 
-    def take_handoff(self, texts: Sequence[str]) -> dict[str, list[str]]:
+    def take_handoff(self, texts: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
         """Remove and return the handed-off tokens of ``texts`` (to ship them to another process)."""
         return {t: self._handoff.pop(t) for t in texts if t in self._handoff}
 
-    def give_handoff(self, tokens: dict[str, list[str]]) -> None:
+    def give_handoff(self, tokens: dict[str, tuple[list[str], list[str]]]) -> None:
         """Accept tokens analysed elsewhere (a worker process) for the next ``tokenize`` calls."""
         if len(self._handoff) + len(tokens) > _HANDOFF_LIMIT:
             self._handoff.clear()
@@ -218,10 +216,14 @@ class Analyser:
 
     def _latin(self, run: str) -> list[str]:
         # "seller's" -> "seller", "don't" -> "dont": apostrophes never split a word.
-        word = re.sub(r"'s$", "", run.replace("’", "'")).replace("'", "")
-        if "-" in word:
-            return [self._stem(w) for w in word.split("-") if w]
-        return [self._stem(word)]
+        stems = self._latin_memo.get(run)
+        if stems is None:
+            word = re.sub(r"'s$", "", run).replace("'", "")
+            stems = [self._stem(w) for w in word.split("-") if w] if "-" in word else [self._stem(word)]
+            if len(self._latin_memo) >= _CLAUSE_CACHE:
+                self._latin_memo.clear()
+            self._latin_memo[run] = stems
+        return stems
 
     def _tokens(self, text: str, *, search_mode: bool) -> list[str]:
         return self.analyse(text, search_mode=search_mode)[0]
@@ -234,24 +236,50 @@ class Analyser:
             sub-words, stemmed English); words are unstemmed, precise-mode
             words for keywords and display.
         """
+        ordered, grams, words, tokens = self._analyse(text, search_mode=search_mode, stem=stem)
+        return tokens, words
+
+    def index_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """``(terms in reading order, extra sub-words)`` for a full-text index.
+
+        Terms (jieba words, stemmed English) keep their order so phrases match
+        adjacent terms; the search-mode sub-words ("手机" inside "手机壳") go
+        apart so they make a word findable without breaking adjacency.
+        """
+        memo = self._handoff.pop(text, None)
+        if memo is not None:
+            return memo
+        ordered, grams, _, _ = self._analyse(text, search_mode=True, stem=True)
+        return ordered, grams
+
+    def _analyse(self, text: str, *, search_mode: bool, stem: bool):
         self._ensure_ready()
-        tokens: list[str] = []
+        ordered: list[str] = []
+        grams: list[str] = []
         words: list[str] = []
+        tokens: list[str] = []
         for run in _RUN_RE.findall(normalize(text).lower().replace("’", "'")):
             if _CJK_RE.match(run):
                 for w in self._cut(run):
                     if search_mode:
-                        tokens.extend(self._search_parts(w))
+                        parts = self._search_parts(w)
+                        if parts:
+                            grams.extend(parts)
+                            tokens.extend(parts)
                     tokens.append(w)
+                    ordered.append(w)
                     words.append(w)
             elif run.isascii():
                 if stem:
-                    tokens.extend(self._latin(run))
+                    stems = self._latin(run)
+                    tokens.extend(stems)
+                    ordered.extend(stems)
                 words.append(run)
             else:
                 tokens.append(run)
-                words.append(run.replace("’", "'"))
-        return tokens, words
+                ordered.append(run)
+                words.append(run)
+        return ordered, grams, words, tokens
 
     def index_text(self, text: str) -> str:
         """The space-joined token string a backend stores in its full-text field."""

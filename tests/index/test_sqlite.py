@@ -6,7 +6,6 @@ import pytest
 
 from index import open_backend
 from index._sqlite_schema import SCHEMA_VERSION
-from index._sqlite_sql import split_grams
 from index.base import SearchQuery
 from index.errors import BackendUnavailable, QueryTimeout
 from index.sqlite import SQLiteBackend
@@ -87,12 +86,11 @@ def test_search_mode_tokens_split_into_reading_order_words_and_subwords(text):
     # The words column must be jieba's precise cut (what a phrase query produces);
     # the sub-words are the rest of search mode's output.
     analyser = get_analyser()
-    tokens = analyser.tokenize(text)
-    words, grams = split_grams(tokens)
+    words, grams = analyser.index_terms(text)
     assert words == analyser.query_tokens(text)
-    assert sorted(words + grams) == sorted(tokens)
+    assert sorted(words + grams) == sorted(analyser.tokenize(text))
 
 
 def test_long_word_split():
-    assert split_grams(get_analyser().tokenize("中华人民共和国万岁")) == (
+    assert get_analyser().index_terms("中华人民共和国万岁") == (
         ["中华人民共和国", "万岁"], ["中华", "华人", "人民", "共和", "共和国"])
