@@ -7,3 +7,7 @@ class NLPError(Exception):
 
 class UnknownModel(NLPError):
     """The configured model name is not one voclens knows."""
+
+
+class ModelError(NLPError):
+    """A model could not be built, loaded or saved (missing files, bad format, failed check)."""

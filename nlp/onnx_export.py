@@ -1,0 +1,89 @@
+"""Export the network to ONNX and quantise it to int8, once, into the cache.
+
+The int8 file is about four times smaller than float32 and runs about three
+times faster on two cores. It is built on the user's machine from the base
+encoder plus the shipped trained part (too big to ship: the embedding table
+alone is 96M parameters), keyed by the trained weights' hash so a new model
+never reuses an old file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from .network import WEIGHTS_FILE, load_network
+
+log = logging.getLogger(__name__)
+
+
+class _Probabilities:
+    """Wraps the network so the graph returns probabilities, not logits."""
+
+    def __new__(cls, net):
+        import torch
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = net
+
+            def forward(self, input_ids, attention_mask):
+                s, t = self.net(input_ids, attention_mask)
+                return torch.softmax(s, -1), torch.softmax(t, -1)
+
+        return Wrapped().eval()
+
+
+def weights_digest(model_dir: str | Path) -> str:
+    """Short hash of the trained weights: the cache key of files derived from them."""
+    return hashlib.sha256(Path(model_dir, WEIGHTS_FILE).read_bytes()).hexdigest()[:16]
+
+
+def export_onnx(model_dir: str | Path, base_dir: str | Path, path: str | Path) -> Path:
+    """Write the float32 ONNX graph of the full network (dynamic batch and length)."""
+    import torch
+
+    net, _ = load_network(model_dir, base_dir)
+    ids = torch.tensor([[0, 10, 20, 30, 2], [0, 11, 2, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.inference_mode():
+        torch.onnx.export(
+            _Probabilities(net), (ids, mask), str(path), dynamo=False, opset_version=17,
+            input_names=["input_ids", "attention_mask"], output_names=["sentiment", "topics"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
+                          "sentiment": {0: "batch"}, "topics": {0: "batch"}},
+        )  # fmt: skip
+    return path
+
+
+def quantize_int8(src: str | Path, dst: str | Path) -> Path:
+    """Dynamic int8 quantisation of the matrix products (weights int8, activations at run time)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+    return Path(dst)
+
+
+def quantized_onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path) -> Path:
+    """The cached int8 ONNX file for this trained model, built first if missing."""
+    folder = Path(cache_dir).expanduser() / "onnx"
+    final = folder / f"{Path(model_dir).name}-{weights_digest(model_dir)}-int8.onnx"
+    if final.exists():
+        return final
+    log.info("exporting %s to ONNX int8 (once)", model_dir)
+    fp32 = folder / f"{final.stem}.fp32.tmp.onnx"
+    tmp = folder / f"{final.stem}.tmp.onnx"
+    export_onnx(model_dir, base_dir, fp32)
+    quantize_int8(fp32, tmp)
+    os.replace(tmp, final)
+    for leftover in folder.glob(f"{final.stem}.fp32.tmp.onnx*"):
+        leftover.unlink(missing_ok=True)
+    return final
+
+
+__all__ = ["export_onnx", "quantize_int8", "quantized_onnx_path", "weights_digest"]

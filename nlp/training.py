@@ -1,0 +1,380 @@
+"""Train the multi-task network on the shared labelled sets, within a 2-core budget.
+
+The lower ``frozen_layers`` of the encoder never change, so each training
+text goes through them exactly once: their output is cached (fp16, on disk in
+the model cache) and every epoch only runs the upper layers and the heads.
+On two CPU cores this is the difference between hours and minutes.
+
+Data: every set in ``nlp.corpora`` that is not held out, capped per set
+(``limits``) so the big binary-sentiment sets do not drown the topic sets.
+Sets without topic gold (online_shopping, waimai) get weak topic labels from
+the lexicon baseline, marked weak and weighted down. Losses are masked: a set
+only teaches the topics its scheme covers. Early stopping watches the tune
+splits; the dev splits are never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .batching import TextEncoder, length_batches
+from .evaluate import DEFAULT_DATA_DIR, accuracy, macro_f1, set_scores
+from .labels import DEFAULT_TOPICS, Polarity
+from .network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained
+
+log = logging.getLogger(__name__)
+
+#: Training examples taken per set (train split, deterministic sample).
+DEFAULT_LIMITS: dict[str, int] = {
+    "online_shopping_10_cats": 5000, "waimai_10k": 1200, "weibo_senti_100k_partial": 1200,
+    "smp2020_ewect": 3500, "zhijiang2019_ecommerce_opinion": 3000, "asap_samples": 300,
+    "aichallenger2018_fsauor_subset": 1500, "ccf_bdci2018_car_aspect": 1200,
+    "ecommerce_dispute_appeals_zh": 800, "absa_term_zh_pyabsa": 1200,
+    "semeval_absa_2014_2016": 2500, "absa_term_en_tshirt_television": 1200,
+    "tweeteval_sentiment": 1600, "banking77": 1000, "cfpb_consumer_complaints_sample": 200,
+}  # fmt: skip
+#: Sets whose texts get weak topic labels from the lexicon baseline.
+WEAK_TOPIC_SETS = ("online_shopping_10_cats", "waimai_10k")
+_POLARITY_INDEX = {Polarity.negative: 0, Polarity.neutral: 1, Polarity.positive: 2}
+
+
+@dataclass
+class TrainingArguments:
+    """Everything a training run depends on; validated on construction."""
+
+    output_dir: Path
+    cache_dir: Path
+    data_dir: Path = DEFAULT_DATA_DIR
+    version: str = "e5s-mt-1"
+    frozen_layers: int = 9
+    max_length: int = 96
+    tail: int = 24
+    epochs: float = 2.0
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    head_learning_rate: float = 1e-3
+    topic_loss_weight: float = 1.0
+    weak_weight: float = 0.3
+    limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    tune_limit: int = 400
+    eval_every: int = 150
+    patience: int = 4
+    seed: int = 13
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        self.output_dir, self.cache_dir, self.data_dir = map(Path, (self.output_dir, self.cache_dir, self.data_dir))
+        checks = {
+            "frozen_layers": 0 <= self.frozen_layers <= 12, "epochs": self.epochs > 0,
+            "batch_size": self.batch_size > 0, "learning_rate": self.learning_rate > 0,
+            "weak_weight": 0 <= self.weak_weight <= 1, "eval_every": self.eval_every > 0,
+            "patience": self.patience > 0, "max_length": 16 <= self.max_length <= 512,
+            "tail": 0 <= self.tail < self.max_length - 2,
+        }  # fmt: skip
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid training arguments: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def select_examples(args: TrainingArguments) -> tuple[list, dict[str, list]]:
+    """Train examples (capped per set, weak topics added) and tune examples per set."""
+    from .baseline import LexiconClassifier
+    from .corpora import CORPORA, load_corpus
+
+    rng = random.Random(args.seed)
+    train, tune = [], {}
+    for key, spec in CORPORA.items():
+        if spec.held_out or args.limits.get(key, 0) <= 0:
+            continue
+        rows = load_corpus(key, args.data_dir)
+        tr = [e for e in rows if e.split == "train"]
+        rng.shuffle(tr)
+        tr = tr[: args.limits[key]]
+        if key in WEAK_TOPIC_SETS:
+            tr = _with_weak_topics(tr, LexiconClassifier())
+        train.extend(tr)
+        tn = [e for e in rows if e.split == "tune"]
+        rng.shuffle(tn)
+        tune[key] = tn[: args.tune_limit]
+        log.info("set %s: %d train, %d tune", key, len(tr), len(tune[key]))
+    rng.shuffle(train)
+    return train, tune
+
+
+def _with_weak_topics(examples, baseline) -> list:
+    from dataclasses import replace
+
+    preds = baseline.classify_batch([e.text for e in examples])
+    return [
+        replace(e, topics={t.topic: t.polarity for t in p.topics}, covered=frozenset(DEFAULT_TOPICS), weak=True)
+        for e, p in zip(examples, preds)
+    ]
+
+
+def targets(examples: Sequence, topics: Sequence[str], weak_weight: float):
+    """Label tensors: sentiment (N,), topics (N, T) with -100 where unknown, weights (N,)."""
+    t_index = {t: i for i, t in enumerate(topics)}
+    sent = torch.full((len(examples),), -100, dtype=torch.long)
+    top = torch.full((len(examples), len(topics)), -100, dtype=torch.long)
+    weight = torch.ones(len(examples))
+    for i, e in enumerate(examples):
+        if e.sentiment is not None:
+            sent[i] = _POLARITY_INDEX[e.sentiment]
+        for t in e.covered:
+            top[i, t_index[t]] = 0
+        for t, pol in e.topics.items():
+            top[i, t_index[t]] = 1 + _POLARITY_INDEX[pol]
+        if e.weak:
+            weight[i] = weak_weight
+    return sent, top, weight
+
+
+def balanced_weights(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Inverse square-root frequency weights (mean 1) over labels that are not -100."""
+    valid = labels[labels >= 0]
+    counts = torch.bincount(valid, minlength=n_classes).float().clamp(min=1)
+    w = (counts.sum() / counts).sqrt()
+    return w / w.mean()
+
+
+# -- cached lower layers ----------------------------------------------------------------
+
+
+def lower_features(net: VoclensNet, encoded: list[list[int]], cache_file: Path, on_progress=None) -> list[torch.Tensor]:
+    """Per-text fp16 hidden states after the frozen layers, computed once and cached."""
+    from safetensors.torch import load_file, save_file
+
+    if cache_file.exists():
+        blob = load_file(str(cache_file))
+        flat, offsets = blob["hidden"], blob["offsets"].tolist()
+        return [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+    out: list[torch.Tensor | None] = [None] * len(encoded)
+    net.eval()
+    done = 0
+    with torch.inference_mode():
+        for batch in length_batches(encoded, 64):
+            hidden = net.lower(torch.from_numpy(batch.input_ids), torch.from_numpy(batch.attention_mask))
+            for row, pos in enumerate(batch.positions):
+                out[pos] = hidden[row, : len(encoded[pos])].to(torch.float16).clone()
+            done += len(batch.positions)
+            if on_progress:
+                on_progress("features", done, len(encoded))
+    lengths = [len(e) for e in encoded]
+    offsets = torch.tensor(np.concatenate([[0], np.cumsum(lengths)]), dtype=torch.long)
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(".tmp")
+    save_file({"hidden": torch.cat(out), "offsets": offsets}, str(tmp))
+    tmp.rename(cache_file)
+    return out  # type: ignore[return-value]
+
+
+def _pad_hidden(features: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(f.shape[0] for f in features)
+    hidden = torch.zeros(len(features), width, features[0].shape[1])
+    mask = torch.zeros(len(features), width, dtype=torch.long)
+    for i, f in enumerate(features):
+        hidden[i, : f.shape[0]] = f.float()
+        mask[i, : f.shape[0]] = 1
+    return hidden, mask
+
+
+def _features_key(args: TrainingArguments, base_name: str, texts: Sequence[str]) -> str:
+    h = hashlib.sha256(f"{base_name}|{args.frozen_layers}|{args.max_length}|{args.tail}".encode())
+    for t in texts:
+        h.update(t.encode("utf-8", "replace") + b"\x00")
+    return h.hexdigest()[:20]
+
+
+# -- scoring on tune splits ---------------------------------------------------------------
+
+
+def decode_topics(topic_probs: np.ndarray, topics: Sequence[str], threshold: float = 0.5):
+    """(T, 4) state probabilities -> [(topic, Polarity, score)] for present topics."""
+    out = []
+    for i, topic in enumerate(topics):
+        p = topic_probs[i]
+        if 1.0 - p[0] >= threshold:
+            k = int(np.argmax(p[1:]))
+            out.append((topic, Polarity(SENTIMENT_LABELS[k]), float(p[1 + k])))
+    return out
+
+
+def score_logits(examples: Sequence, sent_probs: np.ndarray, topic_probs: np.ndarray, topics) -> dict[str, float]:
+    """The primary metric of each kind of gold in ``examples`` (one set)."""
+    scores: dict[str, float] = {}
+    labelled = [i for i, e in enumerate(examples) if e.sentiment is not None]
+    if labelled:
+        gold = [examples[i].sentiment for i in labelled]
+        if Polarity.neutral not in gold:  # binary gold: decide between negative and positive only
+            pred = [Polarity.positive if sent_probs[i, 2] >= sent_probs[i, 0] else Polarity.negative for i in labelled]
+            scores["sentiment_accuracy"] = accuracy(gold, pred)
+        else:
+            pred = [Polarity(SENTIMENT_LABELS[int(np.argmax(sent_probs[i]))]) for i in labelled]
+            scores["sentiment_macro_f1"] = macro_f1(gold, pred, list(Polarity))
+    covered = [i for i, e in enumerate(examples) if e.covered and not e.weak]
+    if covered:
+        gold_pairs = [set(examples[i].topics.items()) for i in covered]
+        pred_pairs = [
+            {(t, p) for t, p, _ in decode_topics(topic_probs[i], topics) if t in examples[i].covered} for i in covered
+        ]
+        scores["topic_micro_f1"] = set_scores(gold_pairs, pred_pairs).micro.f1
+    return scores
+
+
+def _predict_features(net, features, batch_size=64):
+    net.eval()
+    sent, top = [], []
+    with torch.inference_mode():
+        for start in range(0, len(features), batch_size):
+            hidden, mask = _pad_hidden(features[start : start + batch_size])
+            s, t = net.upper(hidden, mask)
+            sent.append(torch.softmax(s, -1))
+            top.append(torch.softmax(t, -1))
+    return torch.cat(sent).numpy(), torch.cat(top).numpy()
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dict:
+    """Run one training and save the best model to ``args.output_dir``; return its report."""
+    from safetensors.torch import load_file
+    from transformers import BertConfig
+
+    from .encoder import BASE_NAME, build_base_encoder
+
+    started = time.perf_counter()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    base = build_base_encoder(args.cache_dir)
+    net = VoclensNet(BertConfig.from_pretrained(str(base)), DEFAULT_TOPICS, args.frozen_layers)
+    net.bert.load_state_dict(load_file(str(base / "model.safetensors")), strict=False)
+    encoder = TextEncoder(base / "tokenizer.json", args.max_length, args.tail)
+
+    train_ex, tune = select_examples(args)
+    all_tune = [e for rows in tune.values() for e in rows]
+    texts = [e.text for e in train_ex] + [e.text for e in all_tune]
+    key = _features_key(args, BASE_NAME, texts)
+    feats = lower_features(net, encoder.encode(texts), args.cache_dir / "features" / f"{key}.safetensors", on_progress)
+    train_feats, tune_feats = feats[: len(train_ex)], feats[len(train_ex) :]
+    feature_secs = time.perf_counter() - started
+
+    sent_y, topic_y, weight = targets(train_ex, DEFAULT_TOPICS, args.weak_weight)
+    sent_w = balanced_weights(sent_y, len(SENTIMENT_LABELS))
+    topic_w = balanced_weights(topic_y.flatten(), len(TOPIC_STATES))
+    net.freeze_lower()
+    heads = [p for n, p in net.named_parameters() if p.requires_grad and "_head." in n]
+    layers = [p for n, p in net.named_parameters() if p.requires_grad and "_head." not in n]
+    opt = torch.optim.AdamW(
+        [{"params": layers, "lr": args.learning_rate}, {"params": heads, "lr": args.head_learning_rate}],
+        weight_decay=0.01,
+    )
+    steps_per_epoch = (len(train_ex) + args.batch_size - 1) // args.batch_size
+    total_steps = int(steps_per_epoch * args.epochs)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[args.learning_rate, args.head_learning_rate], total_steps=total_steps, pct_start=0.06
+    )
+    ce_sent = nn.CrossEntropyLoss(weight=sent_w, ignore_index=-100, reduction="none")
+    ce_topic = nn.CrossEntropyLoss(weight=topic_w, ignore_index=-100, reduction="none")
+    rng = random.Random(args.seed)
+
+    def evaluate() -> tuple[float, dict]:
+        offset, per_set = 0, {}
+        for key_, rows in tune.items():
+            if not rows:
+                continue
+            s, t = _predict_features(net, tune_feats[offset : offset + len(rows)])
+            offset += len(rows)
+            per_set[key_] = score_logits(rows, s, t, DEFAULT_TOPICS)
+        values = [v for scores in per_set.values() for v in scores.values()]
+        net.train()
+        return (sum(values) / len(values) if values else 0.0), per_set
+
+    best, best_state, best_step, bad_evals, history = -1.0, None, 0, 0, []
+    step = 0
+    net.train()
+    while step < total_steps and bad_evals < args.patience:
+        order = list(range(len(train_ex)))
+        rng.shuffle(order)
+        # bucket by length inside chunks so batches pad little but stay shuffled
+        chunks = [order[i : i + args.batch_size * 50] for i in range(0, len(order), args.batch_size * 50)]
+        batches = []
+        for chunk in chunks:
+            chunk.sort(key=lambda i: train_feats[i].shape[0])
+            batches += [chunk[i : i + args.batch_size] for i in range(0, len(chunk), args.batch_size)]
+        rng.shuffle(batches)
+        for idx in batches:
+            if step >= total_steps or bad_evals >= args.patience:
+                break
+            hidden, mask = _pad_hidden([train_feats[i] for i in idx])
+            s_logits, t_logits = net.upper(hidden, mask)
+            ix = torch.tensor(idx)
+            w = weight[ix]
+            s_loss = ce_sent(s_logits, sent_y[ix])
+            s_den = (sent_y[ix] >= 0).float().mul(w).sum().clamp(min=1)
+            t_target = topic_y[ix]
+            t_loss = ce_topic(t_logits.reshape(-1, len(TOPIC_STATES)), t_target.reshape(-1)).view(len(idx), -1)
+            t_den = ((t_target >= 0).float() * w[:, None]).sum().clamp(min=1)
+            loss = (s_loss * w).sum() / s_den + args.topic_loss_weight * (t_loss * w[:, None]).sum() / t_den
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            if on_progress:
+                on_progress("train", step, total_steps)
+            if step % args.eval_every == 0 or step == total_steps:
+                score, per_set = evaluate()
+                history.append({"step": step, "loss": round(float(loss), 4), "tune": round(score, 4)})
+                log.info("step %d/%d loss %.4f tune %.4f", step, total_steps, float(loss), score)
+                if score > best:
+                    best, best_step, bad_evals = score, step, 0
+                    best_state = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
+                else:
+                    bad_evals += 1
+    if best_state is None:
+        raise RuntimeError("training ran no evaluation; raise epochs or lower eval_every")
+    net.load_state_dict(best_state, strict=False)
+    _, best_per_set = evaluate()
+    report = {
+        "version": args.version,
+        "base": BASE_NAME,
+        "best_step": best_step,
+        "steps": step,
+        "tune_score": round(best, 4),
+        "tune_per_set": best_per_set,
+        "train_examples": dict(Counter(e.source for e in train_ex)),
+        "weak_examples": sum(e.weak for e in train_ex),
+        "feature_seconds": round(feature_secs, 1),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "history": history,
+        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
+    }
+    meta = {"version": args.version, "base": BASE_NAME, "max_length": args.max_length, "tail": args.tail,
+            "topic_threshold": 0.5}  # fmt: skip
+    save_trained(net, args.output_dir, meta)
+    (args.output_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return report
+
+
+__all__ = ["DEFAULT_LIMITS", "TrainingArguments", "balanced_weights", "decode_topics", "score_logits",
+           "select_examples", "targets", "train"]  # fmt: skip
