@@ -419,6 +419,61 @@ def classify(
         raise typer.Exit(1)
 
 
+@app.command()
+def reclassify(
+    model: Annotated[str | None, typer.Option(help="Model to label with (default: settings; 'fast' = lexicon baseline).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Documents classified and written together; progress is saved after each batch.")] = 256,
+    force: Annotated[bool, typer.Option("--force", help="Also re-label documents this model version has already labelled.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-label documents already in the index with a model, e.g. after switching to a new one.
+
+    Each document gets the model's sentiment and topics, and its model_version
+    becomes the model's version; nothing else about it changes, and search,
+    trends and topic counts follow the new labels. Documents this model version
+    already labelled are skipped (--force re-labels them too), so running it
+    twice is harmless. Stopped half-way (Ctrl-C, a crash), it continues where it
+    stopped when run again with the same model. Documents the model fails on
+    keep their old labels and make the command exit with status 1; run it again
+    to retry them.
+
+    Example: voclens reclassify --model fast
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .components import load_classifier
+    from .reclassify import checkpoint_file
+    from .reclassify import reclassify as reclassify_documents
+
+    settings = _settings()
+    try:
+        classifier = load_classifier(settings, model)
+    except Exception as exc:
+        _fail(exc)
+    with _backend(settings) as backend, Progress(
+        TextColumn("reclassify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, disable=as_json or not sys.stderr.isatty() and not _force_progress(),
+    ) as bar:
+        task = bar.add_task("documents", total=backend.count())
+        report = reclassify_documents(
+            backend, classifier, batch_size=batch_size, force=force,
+            checkpoint_path=checkpoint_file(settings.data_dir, classifier.version),
+            progress=lambda n: bar.advance(task, n),
+        )
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        out.print(f"reclassified with {report.model_version}: {report.seen} documents seen, {report.updated} updated, "
+                  f"{report.skipped_current} already current, {report.failed} failed"
+                  + (f" (resumed after id {report.resumed_after})" if report.resumed_after else ""),
+                  markup=False, highlight=False)
+        if report.failed:
+            shown = ", ".join(report.failed_ids[:20]) + (" ..." if report.failed > 20 else "")
+            out.print(f"failed documents keep their old labels; run again to retry them: {shown}", markup=False, highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 # -- serving --------------------------------------------------------------------------
 @app.command()
 def serve(

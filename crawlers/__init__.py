@@ -3,7 +3,7 @@
 (The Scrapy spiders arrive with their own issue; importers are the first way in.)
 """
 
-from .enrich import enrich
+from .enrich import enrich, label_text, with_labels
 from .errors import CrawlerError, ImportFileError, RecordError
 from .ingest import IngestSummary, ingest_file
 from .normalize import RecordOptions, parse_datetime, record_to_document
@@ -16,6 +16,8 @@ __all__ = [
     "RecordOptions",
     "enrich",
     "ingest_file",
+    "label_text",
     "parse_datetime",
     "record_to_document",
+    "with_labels",
 ]

@@ -11,6 +11,29 @@ from collections.abc import Sequence
 from index.document import Document
 from nlp.analyser import Analyser, detect_lang
 from nlp.classifier import Classifier
+from nlp.labels import Classification
+
+
+def label_text(doc: Document) -> str:
+    """The text a classifier sees for ``doc``: title and body, as at ingest time.
+
+    Ingest and ``voclens reclassify`` both use this, so a document re-labelled
+    by a model gets exactly the labels it would have got had it been imported
+    with that model.
+    """
+    return f"{doc.title}\n{doc.text}" if doc.title else doc.text
+
+
+def with_labels(doc: Document, result: Classification) -> Document:
+    """A copy of ``doc`` carrying ``result``'s sentiment, topics and model version."""
+    return doc.model_copy(
+        update={
+            "sentiment": result.sentiment,
+            "topics": list(result.topics),
+            "model_version": result.model_version,
+            "lang": doc.lang or result.lang,
+        }
+    )
 
 
 def enrich(
@@ -28,7 +51,7 @@ def enrich(
     """
     out: list[Document] = []
     for doc in docs:
-        body = f"{doc.title}\n{doc.text}" if doc.title else doc.text
+        body = label_text(doc)
         update: dict = {}
         if not doc.lang:
             update["lang"] = detect_lang(body)
@@ -41,14 +64,7 @@ def enrich(
     if classifier is not None:
         todo = [i for i, d in enumerate(out) if reclassify or d.sentiment is None]
         if todo:
-            texts = [f"{out[i].title}\n{out[i].text}" if out[i].title else out[i].text for i in todo]
+            texts = [label_text(out[i]) for i in todo]
             for i, result in zip(todo, classifier.classify_batch(texts), strict=True):
-                out[i] = out[i].model_copy(
-                    update={
-                        "sentiment": result.sentiment,
-                        "topics": list(result.topics),
-                        "model_version": result.model_version,
-                        "lang": out[i].lang or result.lang,
-                    }
-                )
+                out[i] = with_labels(out[i], result)
     return out
