@@ -542,6 +542,11 @@ def keys_create(
     out.print(f"or set VOCLENS_API_KEYS='{json.dumps([entry.model_dump(mode='json')])}'", markup=False, highlight=False)
 
 
+from .cli_model import model_app  # noqa: E402  (registered last: it imports this module lazily)
+
+app.add_typer(model_app, name="model")
+
+
 def main() -> None:
     """Entry point: known failures end with one clear line, not a traceback."""
     from crawlers.errors import CrawlerError

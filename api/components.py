@@ -25,4 +25,10 @@ def open_configured_backend(settings: Settings) -> Backend:
 def load_classifier(settings: Settings, name: str | None = None) -> Classifier:
     from nlp.models import get_classifier
 
-    return get_classifier(name or settings.model)
+    return get_classifier(
+        name or settings.model,
+        model_dir=settings.model_dir,
+        runtime=settings.model_runtime,
+        cache_dir=settings.model_cache_dir.expanduser(),
+        threads=settings.model_threads,
+    )

@@ -1,19 +1,35 @@
 """Pick a classifier by the name used in ``--model`` and in settings.
 
 One table maps names to factories, so the CLI, the API and the crawlers agree
-on what ``fast`` means and all fail the same way on a typo.
+on what ``fast`` and ``transformer`` mean and all fail the same way on a typo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from .baseline import LexiconClassifier
 from .classifier import Classifier
 from .errors import UnknownModel
 
-_FACTORIES: dict[str, Callable[[], Classifier]] = {
-    LexiconClassifier.name: LexiconClassifier,
+
+def _transformer(model_dir: Path | None = None, runtime: str = "auto", cache_dir: Path | None = None,
+                 threads: int | None = None) -> Classifier:  # fmt: skip
+    from .transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR, TransformerClassifier
+
+    return TransformerClassifier(model_dir or SHIPPED_MODEL_DIR, cache_dir=cache_dir or DEFAULT_CACHE_DIR,
+                                 runtime=runtime, threads=threads)  # fmt: skip
+
+
+def _fast(**_options) -> Classifier:
+    # the lexicon baseline has no files, runtimes or threads to configure
+    return LexiconClassifier()
+
+
+_FACTORIES: dict[str, Callable[..., Classifier]] = {
+    LexiconClassifier.name: _fast,
+    "transformer": _transformer,
 }
 
 
@@ -22,11 +38,14 @@ def known_models() -> tuple[str, ...]:
     return tuple(sorted(_FACTORIES))
 
 
-def get_classifier(name: str) -> Classifier:
+def get_classifier(name: str, **options) -> Classifier:
     """A new classifier for ``name``.
 
     Args:
-        name: model name, e.g. ``"fast"`` for the lexicon baseline.
+        name: ``"transformer"`` (fine-tuned e5-small, the default) or ``"fast"``
+            (the lexicon baseline).
+        **options: for ``transformer``: ``model_dir``, ``runtime``, ``cache_dir``,
+            ``threads``; ignored by ``fast``.
 
     Returns:
         A ready ``Classifier``; heavy resources load on first use.
@@ -41,7 +60,7 @@ def get_classifier(name: str) -> Classifier:
     factory = _FACTORIES.get(name.strip().lower() if isinstance(name, str) else name)
     if factory is None:
         raise UnknownModel(f"unknown model {name!r}; known models: {', '.join(known_models())}")
-    return factory()
+    return factory(**options)
 
 
 __all__ = ["get_classifier", "known_models"]

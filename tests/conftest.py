@@ -1,0 +1,11 @@
+"""Session-wide test settings.
+
+Most tests exercise ingest, search and the API, not the model, so they run
+with the fast lexicon baseline (``VOCLENS_MODEL=fast``); the transformer has
+its own tests (``tests/nlp/test_transformer.py``, marker ``model``) that ask
+for it by name. Server and CLI subprocesses inherit this environment.
+"""
+
+import os
+
+os.environ.setdefault("VOCLENS_MODEL", "fast")
