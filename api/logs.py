@@ -49,3 +49,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The Elasticsearch client logs every failed attempt with a traceback; the
+    # backend turns the final failure into one clear error, so show those only when debugging.
+    logging.getLogger("elastic_transport").setLevel(logging.DEBUG if level == "DEBUG" else logging.CRITICAL)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -58,8 +58,16 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default=Path("./voclens-data"), description="Where the SQLite index and side files live.")
-    backend: Literal["sqlite"] = Field(default="sqlite", description="Search backend (the embedded SQLite FTS5 default).")
+    backend: Literal["sqlite", "elasticsearch"] = Field(default="sqlite", description="Search backend: the embedded SQLite FTS5 default, or 'elasticsearch'.")
     sqlite_file: str = Field(default="voclens.db", description="File name of the SQLite index inside data_dir.")
+    elasticsearch_urls: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://127.0.0.1:9200"], description="Elasticsearch node URL(s), comma-separated in the environment.")
+    elasticsearch_api_key: SecretStr | None = Field(default=None, description="Elasticsearch API key (the base64 'id:key' form); or use username and password.")
+    elasticsearch_username: str | None = Field(default=None, description="Elasticsearch user for basic auth.")
+    elasticsearch_password: SecretStr | None = Field(default=None, description="Password of elasticsearch_username.")
+    elasticsearch_verify_certs: bool = Field(default=True, description="Check the cluster's TLS certificate (https URLs); keep on in production.")
+    elasticsearch_ca_file: Path | None = Field(default=None, description="CA bundle for a cluster whose certificate comes from its own authority.")
+    elasticsearch_index_prefix: str = Field(default="voclens", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Index names start with it ('{prefix}-documents' is the alias); lets several installations share a cluster.")
+    elasticsearch_replicas: int = Field(default=0, ge=0, le=5, description="Replica shards per index; 0 on a single node, 1 or more on a cluster.")
     model: str = Field(default="transformer", description="Classifier used by ingest, classify, reclassify and the demo: 'transformer' (fine-tuned e5-small) or 'fast' (lexicon baseline).")
     model_dir: Path | None = Field(default=None, description="Trained transformer model folder; unset = the model shipped in nlp/weights.")
     model_runtime: Literal["auto", "onnx-int8", "torch", "torch-int8"] = Field(default="auto", description="Transformer runtime; 'auto' takes the one the model's eval chose (ONNX Runtime int8 when within half a point of torch).")
@@ -77,6 +85,15 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level of `voclens serve` (CLI commands log warnings unless -v).")
     log_format: Literal["text", "json"] = Field(default="text", description="'json' writes one JSON object per log line.")
+
+    @field_validator("elasticsearch_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
 
     @field_validator("user_terms", mode="before")
     @classmethod

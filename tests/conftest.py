@@ -9,3 +9,15 @@ for it by name. Server and CLI subprocesses inherit this environment.
 import os
 
 os.environ.setdefault("VOCLENS_MODEL", "fast")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def es_node(tmp_path_factory):
+    """A real Elasticsearch node for the session (see ``tests/es_node.py``); stopped at the end."""
+    from tests.es_node import start_node
+
+    node = start_node(tmp_path_factory.mktemp("elasticsearch"))
+    yield node
+    node.stop()

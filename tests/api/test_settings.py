@@ -52,3 +52,26 @@ def test_api_keys_are_stored_hashed_and_compared_safely():
     assert key.matches("secret-key") and not key.matches("secret-kez")
     with pytest.raises(ValidationError):
         ApiKey(name="ci", hash="plaintext")
+
+
+def test_elasticsearch_settings_from_env(monkeypatch):
+    from api.components import elasticsearch_options
+
+    monkeypatch.setenv("VOCLENS_BACKEND", "elasticsearch")
+    monkeypatch.setenv("VOCLENS_ELASTICSEARCH_URLS", "https://es1:9200, https://es2:9200")
+    monkeypatch.setenv("VOCLENS_ELASTICSEARCH_USERNAME", "voclens")
+    monkeypatch.setenv("VOCLENS_ELASTICSEARCH_PASSWORD", "s3cret")
+    monkeypatch.setenv("VOCLENS_ELASTICSEARCH_CA_FILE", "/etc/es/http_ca.crt")
+    s = Settings()
+    assert s.backend == "elasticsearch" and "s3cret" not in repr(s)
+    opts = elasticsearch_options(s)
+    assert opts["hosts"] == ["https://es1:9200", "https://es2:9200"]
+    assert opts["basic_auth"] == ("voclens", "s3cret") and opts["api_key"] is None
+    assert opts["ca_certs"] == "/etc/es/http_ca.crt" and opts["verify_certs"] is True
+    assert opts["index_prefix"] == "voclens"
+
+
+def test_bad_index_prefix_is_rejected(monkeypatch):
+    monkeypatch.setenv("VOCLENS_ELASTICSEARCH_INDEX_PREFIX", "Bad Prefix*")
+    with pytest.raises(ValidationError, match="elasticsearch_index_prefix"):
+        Settings()

@@ -1,0 +1,626 @@
+"""The Elasticsearch backend: the same ``Backend`` contract as SQLite, on a cluster.
+
+See ``_es_schema`` for the indices (monthly, behind one alias) and why the
+text fields hold the shared analyser's tokens, and ``_es_query`` for the
+query DSL. Behaviour shared with the SQLite backend is pinned by
+``tests/index/test_contract.py``; where Elasticsearch needs a decision of its own:
+
+* Writes refresh the shards they touched before returning (``refresh``), so
+  a search right after an upsert sees it, as with SQLite. Bulk ingest of
+  large volumes may turn that off.
+* Upserts look up where each id lives first: a document whose ``created_at``
+  moved to another month is deleted from its old index in the same bulk
+  request, so an id is never stored twice.
+* Bulk items rejected with 429 or 5xx are retried with exponential backoff;
+  what still fails is raised as ``BulkWriteError`` (id -> reason), never dropped.
+* Cursors: the first page is a plain search; when there is a next page a
+  point in time (PIT) is opened and its id travels in the cursor, so later
+  pages see the index as it was (documents written later never appear).
+  Date sorts page with ``search_after``, relevance by offset within the PIT.
+* Trend buckets come from ``date_histogram`` in the query's time zone; the
+  bucket list (gaps filled, ranges, limits) is computed by the same code as
+  SQLite's so both answer with the same buckets.
+* Emerging topics and keywords count in Elasticsearch and rank with
+  ``index.stats`` (signed G²), the statistic SQLite uses: same ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from elasticsearch import ApiError, Elasticsearch
+from elastic_transport import TransportError
+
+from nlp.analyser import Analyser, get_analyser
+
+from . import _sqlite_trends as tb
+from ._es_query import and_filters, build_query, date_range, decode_cursor, encode_cursor, pack_pit, translate
+from ._es_schema import SCHEMA_VERSION, Names, template_body, to_source
+from ._sqlite_sql import query_fingerprint
+from .base import (
+    MAX_QUERY_CHARS,
+    Backend,
+    Emerging,
+    EmergingQuery,
+    Filters,
+    Hit,
+    KeywordCount,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    Split,
+    TopicCount,
+    TopQuery,
+    TrendBucket,
+    TrendQuery,
+    TrendResult,
+    TrendSeries,
+    UpsertResult,
+)
+from .document import Document
+from .errors import BackendUnavailable, BulkWriteError, DocumentNotFound, InvalidQuery, SearchBackendError
+from .query import ParsedQuery, combine_filters, highlight, parse_query
+from .stats import emerging
+
+log = logging.getLogger(__name__)
+
+_PIT_KEEP_ALIVE = "5m"
+_CALENDAR = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
+_MANY = 10_000  # terms buckets asked for where every key is wanted (topics, split values)
+_READ = {"ignore_unavailable": True, "allow_no_indices": True}
+
+
+class ElasticsearchBackend(Backend):
+    """Documents, search and analytics on an Elasticsearch 8 cluster.
+
+    Args:
+        hosts: node URL(s), for example ``["https://es1:9200"]``.
+        index_prefix: names start with it (``{prefix}-documents`` is the alias);
+            several voclens installations can share a cluster with different prefixes.
+        api_key: an Elasticsearch API key (``id:key`` base64, as Kibana shows it).
+        basic_auth: ``(user, password)``; use either this or ``api_key``.
+        verify_certs: check the server's TLS certificate (keep on in production).
+        ca_certs: CA bundle file for a cluster with its own certificate authority.
+        analyser: tokeniser for indexing and queries; the shared one by default.
+        timeout_ms: time limit of every read request.
+        replicas: replica shards per index (0 on a single node).
+        refresh: make writes searchable before ``upsert`` returns.
+        bulk_retries: attempts for bulk items rejected with 429 or 5xx.
+        client: an existing client (tests); the other connection arguments are then ignored.
+
+    Raises:
+        BackendUnavailable: the cluster cannot be reached, refuses the
+            credentials, or is not Elasticsearch 8.
+
+    Example:
+        >>> with ElasticsearchBackend(["http://127.0.0.1:9200"]) as backend:  # doctest: +SKIP
+        ...     backend.upsert(docs)
+        ...     backend.search(SearchQuery(q="物流 -客服"))
+    """
+
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        hosts: Sequence[str] | str = ("http://127.0.0.1:9200",),
+        *,
+        index_prefix: str = "voclens",
+        api_key: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        verify_certs: bool = True,
+        ca_certs: str | None = None,
+        analyser: Analyser | None = None,
+        timeout_ms: int = 5000,
+        replicas: int = 0,
+        refresh: bool = True,
+        bulk_retries: int = 5,
+        client: Elasticsearch | None = None,
+        **_ignored,
+    ):
+        self.analyser = analyser or get_analyser()
+        self.timeout_ms = timeout_ms
+        self.names = Names(index_prefix)
+        self.replicas = replicas
+        self.refresh = refresh
+        self.bulk_retries = bulk_retries
+        self._closed = False
+        self._lock = threading.Lock()
+        self._known_indices: set[str] = set()
+        if isinstance(hosts, str):
+            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+        self.hosts = list(hosts)
+        if client is None:
+            options: dict = {
+                "request_timeout": max(timeout_ms, 1000) / 1000,
+                "retry_on_status": (429, 502, 503, 504),
+                "max_retries": 2,
+            }
+            if api_key:
+                options["api_key"] = api_key
+            if basic_auth:
+                options["basic_auth"] = tuple(basic_auth)
+            if any(h.startswith("https") for h in self.hosts):
+                options["verify_certs"] = verify_certs
+                if ca_certs:
+                    options["ca_certs"] = ca_certs
+            client = Elasticsearch(self.hosts, **options)
+        self.es = client
+        try:
+            # GET / is not in every distribution (the minimal one lacks rest-root): ask the nodes
+            nodes = self.es.nodes.info(filter_path="nodes.*.version")
+        except (ApiError, TransportError) as exc:
+            raise BackendUnavailable(f"cannot open Elasticsearch at {', '.join(self.hosts)}: {translate(exc, 'connect')}") from exc
+        versions = sorted({n["version"] for n in nodes.get("nodes", {}).values()})
+        self.server_version = versions[0] if versions else "unknown"
+        if not self.server_version.startswith("8."):
+            raise BackendUnavailable(f"Elasticsearch {self.server_version} is not supported; voclens needs 8.x")
+        self.ensure_template()
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.es.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BackendUnavailable("the Elasticsearch backend is closed")
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        """Run one client call; client exceptions become ``index.errors`` classes."""
+        self._check_open()
+        try:
+            return fn(*args, **kwargs)
+        except (ApiError, TransportError) as exc:
+            raise translate(exc, what) from exc
+
+    def ensure_template(self) -> bool:
+        """Install the index template of the current schema if missing; True when installed now."""
+        es = self.es
+        if self._call("template lookup", es.indices.exists_index_template, name=self.names.template):
+            return False
+        self._call("template install", es.indices.put_index_template, name=self.names.template,
+                   **template_body(self.names, replicas=self.replicas))
+        return True
+
+    def indices(self) -> list[str]:
+        """Concrete indices behind the alias, oldest month first."""
+        try:
+            resp = self._call("alias lookup", self.es.indices.get_alias, name=self.names.alias, **_READ)
+        except SearchBackendError as exc:
+            if "404" in str(exc):  # no index yet
+                return []
+            raise
+        return sorted(resp.body)
+
+    # -- helpers -------------------------------------------------------------------
+    def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
+        if len(q or "") > MAX_QUERY_CHARS:
+            raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS} characters", field="q")
+        parsed = parse_query(q, self.analyser)
+        return parsed, combine_filters(parsed, filters)
+
+    def _query(self, q: str, filters: Filters | None, *, dates: bool = True) -> tuple[dict, Filters]:
+        parsed, merged = self._parse(q, filters)
+        return build_query(parsed, merged, dates=dates), merged
+
+    def _search(self, what: str, **body):
+        if "pit" not in body:
+            body = {"index": self.names.alias, **_READ, **body}
+        return self._call(what, self.es.search, **body).body
+
+    # -- writes ----------------------------------------------------------------------
+    def _locate(self, ids: list[str]) -> dict[str, list[str]]:
+        """id -> indices holding it (usually one)."""
+        where: dict[str, list[str]] = defaultdict(list)
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i : i + 5000]
+            resp = self._search("upsert lookup", query={"ids": {"values": chunk}}, size=len(chunk) * 2,
+                                source=False, track_total_hits=False)
+            for hit in resp["hits"]["hits"]:
+                where[hit["_id"]].append(hit["_index"])
+        return where
+
+    def upsert(self, docs: Sequence[Document]) -> UpsertResult:
+        """Insert or replace documents by id, in bulk; see the module docstring.
+
+        Raises:
+            BulkWriteError: documents still rejected after the retries (id -> reason).
+            BackendUnavailable: the cluster cannot be reached.
+        """
+        latest: dict[str, Document] = {}
+        for doc in docs:
+            latest[doc.id] = doc
+        if not latest:
+            return UpsertResult()
+        ids = list(latest)
+        existing = self._locate(ids)
+        actions: list[tuple[dict, dict | None]] = []
+        for doc_id, doc in latest.items():
+            target = self.names.index_for(doc.created_at)
+            for old in existing.get(doc_id, []):
+                if old != target:
+                    actions.append(({"delete": {"_index": old, "_id": doc_id}}, None))
+            actions.append(({"index": {"_index": target, "_id": doc_id}}, to_source(doc, self.analyser)))
+        self._bulk(actions)
+        created = sum(1 for i in ids if i not in existing)
+        return UpsertResult(created=created, updated=len(ids) - created, ids=ids)
+
+    def _bulk(self, actions: list[tuple[dict, dict | None]]) -> None:
+        """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest."""
+        pending = actions
+        failures: dict[str, str] = {}
+        for attempt in range(self.bulk_retries + 1):
+            retry: list[tuple[dict, dict | None]] = []
+            for start in range(0, len(pending), 1000):
+                chunk = pending[start : start + 1000]
+                operations: list[dict] = []
+                for head, source in chunk:
+                    operations.append(head)
+                    if source is not None:
+                        operations.append(source)
+                resp = self._call("bulk write", self.es.bulk, operations=operations,
+                                  refresh=self.refresh, timeout=f"{max(self.timeout_ms, 30_000)}ms")
+                if not resp.get("errors"):
+                    continue
+                for (head, source), item in zip(chunk, resp["items"], strict=True):
+                    op, result = next(iter(item.items()))
+                    status = result.get("status", 0)
+                    if status < 300 or (op == "delete" and status == 404):
+                        continue
+                    reason = result.get("error", {})
+                    reason = f"{reason.get('type', status)}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
+                    if status == 429 or status >= 500:
+                        retry.append((head, source))
+                    failures[result.get("_id", "?")] = reason
+            for head, _ in retry:
+                failures.pop(next(iter(head.values()))["_id"], None)
+            if not retry:
+                break
+            if attempt == self.bulk_retries:
+                for head, _ in retry:
+                    failures[next(iter(head.values()))["_id"]] = "rejected (429/5xx) after retries"
+                break
+            delay = min(0.5 * 2**attempt, 8.0)
+            log.warning("Elasticsearch rejected %d bulk item(s); retrying in %.1fs", len(retry), delay)
+            time.sleep(delay)
+            pending = retry
+        if failures:
+            raise BulkWriteError(failures)
+
+    def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
+        """Delete what matches, in pages of ids (works without the reindex module)."""
+        query, _ = self._query(q, filters)
+        deleted = 0
+        after: list | None = None
+        while True:
+            extra = {"search_after": after} if after else {}
+            resp = self._search("delete lookup", query=query, size=1000, source=False, sort=[{"id": "asc"}],
+                                track_total_hits=False, **extra)
+            hits = resp["hits"]["hits"]
+            if not hits:
+                break
+            self._bulk([({"delete": {"_index": h["_index"], "_id": h["_id"]}}, None) for h in hits])
+            deleted += len(hits)
+            after = hits[-1]["sort"]
+            if len(hits) < 1000:
+                break
+        return deleted
+
+    # -- reads -----------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document:
+        resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, source=["doc"])
+        hits = resp["hits"]["hits"]
+        if not hits:
+            raise DocumentNotFound(doc_id)
+        return Document.model_validate(hits[0]["_source"]["doc"])
+
+    def count(self, q: str = "", filters: Filters | None = None) -> int:
+        query, _ = self._query(q, filters)
+        return self._call("count", self.es.count, index=self.names.alias, query=query, **_READ)["count"]
+
+    def iter_documents(self, batch_size: int = 500, after_id: str | None = None) -> Iterator[list[Document]]:
+        after = [after_id] if after_id else None
+        while True:
+            extra = {"search_after": after} if after else {}
+            resp = self._search("scan", query={"match_all": {}}, size=batch_size, source=["doc"],
+                                sort=[{"id": "asc"}], track_total_hits=False, **extra)
+            hits = resp["hits"]["hits"]
+            if not hits:
+                return
+            yield [Document.model_validate(h["_source"]["doc"]) for h in hits]
+            if len(hits) < batch_size:
+                return
+            after = hits[-1]["sort"]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed, filters = self._parse(query.q, query.filters)
+        relevance = query.sort is SortOrder.relevance and bool(parsed.required)
+        sort_order = SortOrder.relevance if relevance else (query.sort if query.sort is not SortOrder.relevance else SortOrder.newest)
+        fingerprint = query_fingerprint(query.q, filters.model_dump_json(), sort_order.value)
+        cursor = decode_cursor(query.cursor, fingerprint, relevance) if query.cursor else None
+        es_query = build_query(parsed, filters)
+        if relevance:
+            sort = [{"_score": "desc"}, {"id": "asc"}]
+        else:
+            direction = "desc" if sort_order is SortOrder.newest else "asc"
+            sort = [{"created_at": direction}, {"id": direction}]
+        body: dict = {"query": es_query, "sort": sort, "size": query.limit + 1, "source": ["doc"],
+                      "track_total_hits": True, "timeout": f"{self.timeout_ms}ms"}
+        if relevance:
+            body["search_type"] = "dfs_query_then_fetch"
+        offset = 0
+        if cursor:
+            body["pit"] = {"id": cursor["pit"], "keep_alive": _PIT_KEEP_ALIVE}
+            if relevance:
+                offset = cursor["o"]
+                body["from_"] = offset
+            else:
+                body["search_after"] = cursor["k"]
+        try:
+            resp = self._search("search", **body)
+        except SearchBackendError as exc:
+            if cursor and ("search_context_missing" in str(exc) or "404" in str(exc) or isinstance(exc, InvalidQuery)):
+                raise InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor") from None
+            raise
+        hits_raw = resp["hits"]["hits"]
+        total = resp["hits"]["total"]["value"]
+        more = len(hits_raw) > query.limit
+        hits_raw = hits_raw[: query.limit]
+        next_cursor = None
+        if more:
+            if cursor:
+                pit = resp.get("pit_id") or cursor["pit"]
+            else:
+                pit = self._call("open point in time", self.es.open_point_in_time, index=self.names.alias,
+                                 keep_alive=_PIT_KEEP_ALIVE)["id"]
+            state: dict = {"v": 1, "f": fingerprint, "S": pack_pit(pit)}
+            if relevance:
+                state["o"] = offset + len(hits_raw)
+            else:
+                state["k"] = hits_raw[-1]["sort"][:2]
+            next_cursor = encode_cursor(state)
+        tokens = parsed.highlight_tokens() if query.highlight else frozenset()
+        hits = []
+        for h in hits_raw:
+            doc = Document.model_validate(h["_source"]["doc"])
+            marks = {}
+            if tokens:
+                for name, text in (("title", doc.title), ("text", doc.text)):
+                    snippet = highlight(text or "", tokens, self.analyser)
+                    if snippet is not None:
+                        marks[name] = snippet
+            score = h.get("_score") if relevance else None
+            hits.append(Hit(document=doc, score=score, highlights=marks))
+        return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
+
+    # -- analytics -----------------------------------------------------------------
+    def trends(self, query: TrendQuery) -> TrendResult:
+        es_query, filters = self._query(query.q, query.filters)
+        tz = ZoneInfo(query.tz)
+        interval = query.interval
+        topic = query.split is Split.topic
+        prefix = "topics." if topic else ""
+        histogram = {
+            "date_histogram": {"field": f"{prefix}created_at", "calendar_interval": _CALENDAR[interval.value],
+                               "time_zone": query.tz, "min_doc_count": 1},
+            "aggs": {
+                "neg": {"filter": {"term": {"topics.polarity" if topic else "sentiment": "negative"}}},
+                "rs": {"sum": {"field": f"{prefix}rating"}},
+                "rn": {"value_count": {"field": f"{prefix}rating"}},
+            },
+        }
+        if query.split is None:
+            aggs = {"h": histogram}
+        elif topic:
+            # the query already limits documents to since/until; topics carry their document's created_at
+            aggs = {"t": {"nested": {"path": "topics"},
+                          "aggs": {"k": {"terms": {"field": "topics.topic", "size": _MANY}, "aggs": {"h": histogram}}}}}
+        else:
+            aggs = {"k": {"terms": {"field": query.split.value, "size": _MANY}, "aggs": {"h": histogram}}}
+        resp = self._search("trends", query=es_query, size=0, aggs=aggs, track_total_hits=False,
+                            timeout=f"{self.timeout_ms}ms")
+        raw = resp.get("aggregations", {})
+        # key -> [(bucket start ms, volume, negative, rating sum, rating count)]
+        rows: dict[str | None, list[tuple]] = {}
+
+        def read(hist: dict) -> list[tuple]:
+            return [(b["key"], b["doc_count"], b["neg"]["doc_count"], b["rs"]["value"] or 0.0, b["rn"]["value"])
+                    for b in hist["buckets"]]
+
+        if query.split is None:
+            rows[None] = read(raw.get("h", {"buckets": []}))
+        else:
+            node = (raw["t"]["k"] if topic else raw["k"]) if raw else {"buckets": []}
+            for b in node["buckets"]:
+                rows[str(b["key"])] = read(b["h"])
+        starts = [r[0] // 1000 for series in rows.values() for r in series]
+        if not starts and not (filters.since and filters.until):
+            return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
+        lo = int(filters.since.timestamp()) if filters.since else min(starts)
+        hi = math.ceil(filters.until.timestamp()) if filters.until else tb.next_boundary(tb.floor_local(max(starts), tz, interval), tz, interval)
+        try:
+            bounds = tb.boundaries(lo, hi, tz, interval)
+        except ValueError as exc:
+            raise InvalidQuery(str(exc), field="interval") from None
+        n = len(bounds) - 1
+        acc: dict[str | None, list[list]] = {k: [[0, 0, 0.0, 0] for _ in range(n)] for k in rows}
+        for key, series in rows.items():
+            for start_ms, volume, negative, rating_sum, rating_n in series:
+                i = tb.bucket_index(bounds, start_ms // 1000)
+                if 0 <= i < n:
+                    b = acc[key][i]
+                    b[0] += volume
+                    b[1] += negative
+                    b[2] += rating_sum
+                    b[3] += rating_n
+        if query.split is None:
+            keys: list[str | None] = [None]
+        else:
+            totals = {k: sum(b[0] for b in v) for k, v in acc.items()}
+            keys = sorted((k for k in totals if totals[k]), key=lambda k: (-totals[k], k))[: query.split_limit]
+        series = []
+        for key in keys:
+            buckets = [
+                TrendBucket.model_construct(
+                    start=datetime.fromtimestamp(bounds[i], tz), volume=v, negative=neg,
+                    negative_share=neg / v if v else None, avg_rating=rs / rn if rn else None,
+                )
+                for i, (v, neg, rs, rn) in enumerate(acc[key])
+            ]
+            series.append(TrendSeries(key=key, buckets=buckets))
+        return TrendResult(interval=interval, tz=query.tz, series=series)
+
+    def _terms(self, field: str, size: int, **extra) -> dict:
+        return {"terms": {"field": field, "size": size, "shard_size": max(size * 4, 1000), **extra}}
+
+    def top_topics(self, query: TopQuery) -> list[TopicCount]:
+        es_query, _ = self._query(query.q, query.filters)
+        per_topic = {**self._terms("topics.topic", _MANY),
+                     "aggs": {"neg": {"filter": {"term": {"topics.polarity": "negative"}}}}}
+        if query.polarity is not None:
+            per_topic = {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": {"k": per_topic}}
+            nested = {"nested": {"path": "topics"}, "aggs": {"p": per_topic}}
+        else:
+            nested = {"nested": {"path": "topics"}, "aggs": {"k": per_topic}}
+        resp = self._search("top topics", query=es_query, size=0, track_total_hits=True, aggs={"t": nested})
+        total = resp["hits"]["total"]["value"]
+        node = resp["aggregations"]["t"]
+        node = node["p"]["k"] if "p" in node else node["k"]
+        rows = sorted(((b["key"], b["doc_count"], b["neg"]["doc_count"]) for b in node["buckets"]), key=lambda r: (-r[1], r[0]))
+        return [TopicCount(topic=t, count=n, negative=neg, share=n / total if total else 0.0) for t, n, neg in rows[: query.limit]]
+
+    def top_keywords(self, query: TopQuery) -> list[KeywordCount]:
+        es_query, _ = self._query(query.q, query.filters)
+        if query.polarity is not None:
+            es_query = and_filters(es_query, {"term": {"sentiment": query.polarity.value}})
+        terms = self._terms("keywords", query.limit, order=[{"_count": "desc"}, {"_key": "asc"}])
+        resp = self._search("top keywords", query=es_query, size=0, track_total_hits=False, aggs={"k": terms})
+        rows = sorted(((b["key"], b["doc_count"]) for b in resp["aggregations"]["k"]["buckets"]), key=lambda r: (-r[1], r[0]))
+        return [KeywordCount(keyword=k, count=n) for k, n in rows[: query.limit]]
+
+    @staticmethod
+    def _windows(query: EmergingQuery) -> tuple[dict, dict]:
+        return (date_range("created_at", query.current_since, query.current_until),
+                date_range("created_at", query.baseline_since, query.baseline_until))
+
+    def emerging_topics(self, query: EmergingQuery) -> list[Emerging]:
+        es_query, _ = self._query(query.q, query.filters)
+        cur, base = self._windows(query)
+        per_topic: dict = {"k": {"terms": {"field": "topics.topic", "size": _MANY}}}
+        if query.polarity is not None:
+            per_topic = {"p": {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": per_topic}}
+        window = {"t": {"nested": {"path": "topics"}, "aggs": per_topic}}
+        aggs = {"cur": {"filter": cur, "aggs": window}, "base": {"filter": base, "aggs": window}}
+        resp = self._search("emerging topics", query=es_query, size=0, track_total_hits=False, aggs=aggs)
+        out = resp["aggregations"]
+
+        def counts(win: dict) -> dict[str, int]:
+            node = win["t"]["p"] if "p" in win["t"] else win["t"]
+            return {b["key"]: b["doc_count"] for b in node["k"]["buckets"]}
+
+        return emerging(counts(out["cur"]), counts(out["base"]), out["cur"]["doc_count"], out["base"]["doc_count"],
+                        min_count=query.min_count, limit=query.limit)
+
+    def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]:
+        """Counts keywords in both windows and ranks them with ``index.stats``.
+
+        Only keywords seen ``min_count`` times in the (short) current window can
+        emerge: those are found first, then counted in the (long) baseline.
+        """
+        es_query, _ = self._query(query.q, query.filters)
+        cur, base = self._windows(query)
+        polarity = {"term": {"sentiment": query.polarity.value}} if query.polarity is not None else None
+        current_terms = {"terms": {"field": "keywords", "size": 65_000 // 2, "min_doc_count": query.min_count}}
+        aggs = {
+            "cur": {"filter": cur, "aggs": {"k": {"filter": polarity or {"match_all": {}}, "aggs": {"k": current_terms}}}},
+            "base": {"filter": base},
+        }
+        resp = self._search("emerging keywords", query=es_query, size=0, track_total_hits=False, aggs=aggs)
+        out = resp["aggregations"]
+        current = {b["key"]: b["doc_count"] for b in out["cur"]["k"]["k"]["buckets"]}
+        baseline: dict[str, int] = {}
+        keys = list(current)
+        for i in range(0, len(keys), 5000):
+            chunk = keys[i : i + 5000]
+            resp = self._search("emerging keywords baseline", size=0, track_total_hits=False,
+                                query=and_filters(es_query, base, polarity),
+                                aggs={"k": {"terms": {"field": "keywords", "size": len(chunk), "include": chunk}}})
+            baseline.update({b["key"]: b["doc_count"] for b in resp["aggregations"]["k"]["buckets"]})
+        return emerging(current, baseline, out["cur"]["doc_count"], out["base"]["doc_count"],
+                        min_count=query.min_count, limit=query.limit)
+
+    # -- operations ------------------------------------------------------------------
+    def health(self) -> dict:
+        cluster = self._call("cluster health", self.es.cluster.health)
+        documents = self.count()
+        return {
+            "backend": self.name,
+            "status": "ok" if cluster["status"] in ("green", "yellow") else "degraded",
+            "cluster_status": cluster["status"],
+            "documents": documents,
+            "hosts": self.hosts,
+            "alias": self.names.alias,
+            "indices": self.indices(),
+            "schema_version": SCHEMA_VERSION,
+            "elasticsearch_version": self.server_version,
+        }
+
+    def migrate(self, batch_size: int = 1000, progress=None) -> dict:
+        """Move documents of older-schema indices into the current schema's indices.
+
+        The current template is (re)installed, then every document found in an
+        index of another schema version is upserted again: ``upsert`` writes it
+        to its current-schema month and deletes the old copy in the same bulk
+        request, so it is never missing from, nor doubled behind, the alias.
+        Emptied old indices are deleted. Safe to interrupt and run again.
+
+        Returns:
+            ``{"moved": n, "dropped": [old index names], "indices": [...]}``.
+        """
+        self._call("template install", self.es.indices.put_index_template, name=self.names.template,
+                   **template_body(self.names, replicas=self.replicas))
+        current = f"{self.names.alias}-v{self.names.version}-"
+        old = [i for i in self.indices() if not i.startswith(current)]
+        moved = 0
+        for index in old:
+            after: list | None = None
+            while True:
+                extra = {"search_after": after} if after else {}
+                resp = self._call("migrate scan", self.es.search, index=index, query={"match_all": {}}, size=batch_size,
+                                  source=["doc"], sort=[{"id": "asc"}], track_total_hits=False, **extra).body
+                hits = resp["hits"]["hits"]
+                if not hits:
+                    break
+                self.upsert([Document.model_validate(h["_source"]["doc"]) for h in hits])
+                moved += len(hits)
+                if progress is not None:
+                    progress(len(hits))
+                after = hits[-1]["sort"]
+            self._call("refresh", self.es.indices.refresh, index=index)
+            left = self._call("count", self.es.count, index=index)["count"]
+            if left:
+                raise SearchBackendError(f"{left} document(s) still in {index} after migration; run migrate again")
+            self._call("drop old index", self.es.indices.delete, index=index)
+        return {"moved": moved, "dropped": old, "indices": self.indices()}
+
+    def drop_all(self) -> None:
+        """Delete every index and template of this prefix (tests, ``index copy --replace``)."""
+        self._call("drop indices", self.es.indices.delete, index=self.names.all_versions, **_READ)
+        try:
+            templates = self.es.indices.get_index_template(name=f"{self.names.prefix}-documents-v*")
+        except ApiError:  # none
+            return
+        for t in templates.get("index_templates", []):
+            self._call("drop template", self.es.indices.delete_index_template, name=t["name"])
+
+
+__all__ = ["ElasticsearchBackend"]

@@ -1,0 +1,92 @@
+"""Elasticsearch-only behaviour (the shared behaviour is in ``test_contract.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from index.base import SearchQuery
+from index.errors import BackendUnavailable, BulkWriteError
+from tests.es_node import unique_prefix
+
+from .corpus import NOW, corpus, doc
+
+pytestmark = pytest.mark.elasticsearch
+
+
+@pytest.fixture
+def es(es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    b = ElasticsearchBackend([es_node.url], index_prefix=unique_prefix())
+    yield b
+    b.drop_all()
+    b.close()
+
+
+def test_monthly_indices_behind_one_alias(es):
+    es.upsert(corpus())
+    prefix = es.names.prefix
+    assert es.indices() == [f"{prefix}-documents-v1-2026.02", f"{prefix}-documents-v1-2026.03"]
+    assert es.health()["indices"] == es.indices() and es.count() == 10
+
+
+def test_a_document_moving_month_is_stored_once(es):
+    d = doc("m", "物流太慢", created_at=NOW)
+    es.upsert([d])
+    moved = doc("m", "物流太慢", created_at=NOW - timedelta(days=40))
+    result = es.upsert([moved])
+    assert (result.created, result.updated) == (0, 1)
+    assert es.count() == 1 and es.get(d.id).created_at == moved.created_at
+    assert len(es.search(SearchQuery(q="物流")).hits) == 1
+
+
+def test_rejected_documents_are_reported_per_id(es):
+    good = doc("ok", "物流")
+    es.upsert([good])
+    # a mapping conflict: an index of this prefix where created_at is a boolean
+    bad_index = es.names.index_for(NOW - timedelta(days=400))
+    es.es.indices.create(index=bad_index, mappings={"properties": {"created_at": {"type": "boolean"}}})
+    bad = doc("bad", "物流", created_at=NOW - timedelta(days=400))
+    with pytest.raises(BulkWriteError) as exc:
+        es.upsert([bad, doc("ok2", "物流")])
+    assert list(exc.value.errors) == [bad.id] and "parsing" in exc.value.errors[bad.id]
+    assert es.count() == 2  # the good one of the failed batch was written
+
+
+def test_bulk_items_rejected_with_429_are_retried(es, monkeypatch):
+    calls = []
+    real = es.es.bulk
+
+    def flaky(**kw):
+        calls.append(len(kw["operations"]))
+        resp = real(**kw)
+        if len(calls) == 1:  # pretend the first item was rejected by a full write queue
+            body = dict(resp.body)
+            item = body["items"][0]["index"]
+            body["items"][0] = {"index": {**item, "status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}}
+            body["errors"] = True
+            return body
+        return resp
+
+    monkeypatch.setattr(es.es, "bulk", flaky)
+    monkeypatch.setattr("index.elasticsearch.time.sleep", lambda s: None)
+    es.upsert(corpus()[:3])
+    assert calls == [6, 2] and es.count() == 3
+
+
+def test_unreachable_cluster_is_a_clear_error():
+    from index.elasticsearch import ElasticsearchBackend
+
+    with pytest.raises(BackendUnavailable, match="cannot open Elasticsearch at http://127.0.0.1:9"):
+        ElasticsearchBackend(["http://127.0.0.1:9"], timeout_ms=500)
+
+
+def test_closed_backend_refuses_work(es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    b = ElasticsearchBackend([es_node.url], index_prefix=unique_prefix())
+    b.close()
+    with pytest.raises(BackendUnavailable):
+        b.count()
