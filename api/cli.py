@@ -545,6 +545,9 @@ def keys_create(
 from .cli_model import model_app  # noqa: E402  (registered last: it imports this module lazily)
 
 app.add_typer(model_app, name="model")
+from .cli_index import index_app  # noqa: E402
+
+app.add_typer(index_app, name="index")
 
 
 def main() -> None:
