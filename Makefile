@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/voclens demo
 
 test: $(STAMP)
+	-@scripts/es-node fetch >/dev/null  # Elasticsearch for the contract suite (cached; tests start the node)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -17,10 +17,10 @@ def open_configured_backend(settings: Settings) -> Backend:
     """Open the configured backend; the data directory is created on first use."""
     from index.registry import open_backend
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # side files (checkpoints) live there with either backend
     if settings.backend == "elasticsearch":
         return open_backend("elasticsearch", **elasticsearch_options(settings), analyser=analyser_for(settings),
                             timeout_ms=settings.query_timeout_ms)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return open_backend(settings.backend, path=settings.sqlite_path, analyser=analyser_for(settings),
                         timeout_ms=settings.query_timeout_ms)
 

@@ -4,7 +4,7 @@ Layout (``prefix`` defaults to ``voclens``)::
 
     alias     {prefix}-documents                 every read goes here
     indices   {prefix}-documents-v{N}-YYYY.MM    one per month of created_at (UTC)
-    template  {prefix}-documents-v{N}            mappings + settings + alias for new months
+    template  {prefix}-documents-v{N}            mappings + settings for new months
 
 Monthly indices make dropping or archiving old data a cheap index deletion,
 and a schema change (``SCHEMA_VERSION``) is a migration to new indices behind
@@ -99,7 +99,7 @@ def template_body(names: Names, *, shards: int = 1, replicas: int = 0) -> dict:
                 "max_result_window": 50_000,
             },
             "mappings": mappings(),
-            "aliases": {names.alias: {}},
+            # no alias here: an index joins the alias once its shards are ready (see upsert)
         },
         "_meta": {"voclens_schema": names.version, "managed_by": "voclens"},
     }

@@ -242,6 +242,8 @@ class ElasticsearchBackend(Backend):
         if not latest:
             return UpsertResult()
         ids = list(latest)
+        for index in {self.names.index_for(d.created_at) for d in latest.values()} - self._known_indices:
+            self._ensure_index(index)
         existing = self._locate(ids)
         actions: list[tuple[dict, dict | None]] = []
         for doc_id, doc in latest.items():
@@ -253,6 +255,23 @@ class ElasticsearchBackend(Backend):
         self._bulk(actions)
         created = sum(1 for i in ids if i not in existing)
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids)
+
+    def _ensure_index(self, index: str) -> None:
+        """Create a month's index and only then add it to the alias.
+
+        Letting bulk auto-create it would put it behind the alias (through the
+        template) before its shard is ready, and searches in that moment fail
+        with 503.
+        """
+        try:
+            self.es.indices.create(index=index, wait_for_active_shards="1")
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise translate(exc, "create index") from exc
+        except TransportError as exc:
+            raise translate(exc, "create index") from exc
+        self._call("add index to alias", self.es.indices.put_alias, index=index, name=self.names.alias)
+        self._known_indices.add(index)
 
     def _bulk(self, actions: list[tuple[dict, dict | None]]) -> None:
         """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest."""
@@ -267,7 +286,10 @@ class ElasticsearchBackend(Backend):
                     operations.append(head)
                     if source is not None:
                         operations.append(source)
-                resp = self._call("bulk write", self.es.bulk, operations=operations,
+                # Bulk writes are idempotent (stable ids): a slow node gets a longer
+                # time limit than a search, and a timed-out request is simply sent again.
+                client = self.es.options(request_timeout=max(self.timeout_ms / 1000, 60), retry_on_timeout=True)
+                resp = self._call("bulk write", client.bulk, operations=operations,
                                   refresh=self.refresh, timeout=f"{max(self.timeout_ms, 30_000)}ms")
                 if not resp.get("errors"):
                     continue

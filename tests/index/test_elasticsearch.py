@@ -57,20 +57,27 @@ def test_rejected_documents_are_reported_per_id(es):
 
 def test_bulk_items_rejected_with_429_are_retried(es, monkeypatch):
     calls = []
-    real = es.es.bulk
+    real_options = es.es.options
 
-    def flaky(**kw):
-        calls.append(len(kw["operations"]))
-        resp = real(**kw)
-        if len(calls) == 1:  # pretend the first item was rejected by a full write queue
-            body = dict(resp.body)
-            item = body["items"][0]["index"]
-            body["items"][0] = {"index": {**item, "status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}}
-            body["errors"] = True
-            return body
-        return resp
+    def options(**kw):
+        client = real_options(**kw)
+        real = client.bulk
 
-    monkeypatch.setattr(es.es, "bulk", flaky)
+        def flaky(**kw):
+            calls.append(len(kw["operations"]))
+            resp = real(**kw)
+            if len(calls) == 1:  # pretend the first item was rejected by a full write queue
+                body = dict(resp.body)
+                item = body["items"][0]["index"]
+                body["items"][0] = {"index": {**item, "status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}}
+                body["errors"] = True
+                return body
+            return resp
+
+        client.bulk = flaky
+        return client
+
+    monkeypatch.setattr(es.es, "options", options)
     monkeypatch.setattr("index.elasticsearch.time.sleep", lambda s: None)
     es.upsert(corpus()[:3])
     assert calls == [6, 2] and es.count() == 3
