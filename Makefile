@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench eval clean
+.PHONY: install demo test test-fast bench bench-backends eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_embedded.py
+
+bench-backends: $(STAMP)
+	$(BIN)/python bench/bench_backends.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval_baseline.py

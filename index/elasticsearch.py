@@ -410,6 +410,11 @@ class ElasticsearchBackend(Backend):
             else:
                 state["k"] = hits_raw[-1]["sort"][:2]
             next_cursor = encode_cursor(state)
+        elif cursor:  # the last page: free the point in time now rather than at its keep-alive
+            try:
+                self.es.close_point_in_time(id=resp.get("pit_id") or cursor["pit"])
+            except (ApiError, TransportError):
+                pass  # it expires by itself
         tokens = parsed.highlight_tokens() if query.highlight else frozenset()
         hits = []
         for h in hits_raw:
