@@ -64,6 +64,10 @@ def train_cmd(
     max_length: Annotated[int, typer.Option(min=16, max=512, help="Tokens per text; long texts keep start and end.")] = 96,
     batch_size: Annotated[int, typer.Option(min=1, max=512)] = 32,
     version: Annotated[str, typer.Option(help="model_version stored on documents this model labels.")] = "e5s-mt-1",
+    learning_rate: Annotated[float, typer.Option(min=0, help="Learning rate of the trained layers (heads: 10x).")] = 1e-4,
+    init_from: Annotated[Path | None, typer.Option(help="Continue from a trained model folder instead of the base layers.")] = None,
+    oversample: Annotated[list[str], typer.Option(help="SET=N: show a set N times per epoch (repeatable; default zhijiang2019_ecommerce_opinion=3).")] = [],  # noqa: B006
+    eval_every: Annotated[int, typer.Option(min=1, help="Steps between early-stopping checks on the tune splits.")] = 150,
 ) -> None:
     """Fine-tune the upper encoder layers and the sentiment and topic heads.
 
@@ -79,9 +83,12 @@ def train_cmd(
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
+        extra = {"oversample": {k: int(v) for k, _, v in (o.partition("=") for o in oversample)}} if oversample else {}
         args = TrainingArguments(output_dir=output, cache_dir=settings.model_cache_dir.expanduser(),
                                  data_dir=data_dir or DEFAULT_DATA_DIR, epochs=epochs, frozen_layers=frozen_layers,
-                                 max_length=max_length, batch_size=batch_size, version=version)  # fmt: skip
+                                 max_length=max_length, batch_size=batch_size, version=version,
+                                 learning_rate=learning_rate, head_learning_rate=learning_rate * 10,
+                                 init_from=init_from, eval_every=eval_every, **extra)  # fmt: skip
     except ValueError as exc:
         _fail(exc)
     with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
@@ -105,6 +112,9 @@ def eval_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many dev rows per set (quick checks).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    decide_default: Annotated[bool, typer.Option(
+        "--decide-default", help="With --runtime all: write default_runtime into the model's config.json "
+        "(onnx-int8 if every set's scores stay within half a point of torch, else torch).")] = False,
 ) -> None:
     """Accuracy and macro-F1 for sentiment, micro/macro-F1 for topic-polarity pairs, per dev split.
 
@@ -134,3 +144,19 @@ def eval_cmd(
             out.print(format_report(clf.version, reports) + "\n", markup=False, highlight=False)
     if json_out:
         out.print_json(data={v: [asdict(r) for r in reports] for v, reports in results.items()})
+    if decide_default:
+        if len(results) != 2:
+            _fail(ValueError("--decide-default needs --runtime all"))
+        from nlp.model_eval import choose_default_runtime
+
+        (onnx_v, onnx_r), (torch_v, torch_r) = results.items()
+        choice, worst = choose_default_runtime(onnx_r, torch_r)
+        model_dir = Path(settings.model_dir) if settings.model_dir else None
+        from nlp.transformer import SHIPPED_MODEL_DIR
+
+        config_path = (model_dir or SHIPPED_MODEL_DIR) / "config.json"
+        config = json.loads(config_path.read_text())
+        config["default_runtime"] = choice
+        config["runtime_check"] = {"largest_drop_points": round(worst * 100, 2), "compared": [onnx_v, torch_v]}
+        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        out.print(f"default runtime: {choice} (largest drop of onnx-int8 against torch: {worst * 100:.2f} points)")

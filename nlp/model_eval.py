@@ -127,4 +127,19 @@ def format_report(model_version: str, reports: Sequence[SetReport]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["EVAL_SETS", "SetReport", "evaluate_set", "format_report"]
+def choose_default_runtime(fast: Sequence[SetReport], reference: Sequence[SetReport],
+                           tolerance: float = 0.005) -> tuple[str, float]:  # fmt: skip
+    """``("onnx-int8", drop)`` when no metric of any set falls more than ``tolerance`` below torch.
+
+    ``fast`` and ``reference`` are the same sets scored with ONNX Runtime int8
+    and with torch; ``drop`` is the largest fall found (negative: int8 scored higher).
+    """
+    worst = -1.0
+    for a, b in zip(fast, reference, strict=True):
+        for name, value in b.metrics.items():
+            if name in a.metrics and not name.startswith("topic_micro_p") and not name.startswith("topic_micro_r"):
+                worst = max(worst, value - a.metrics[name])
+    return ("onnx-int8" if worst <= tolerance else "torch"), worst
+
+
+__all__ = ["EVAL_SETS", "SetReport", "choose_default_runtime", "evaluate_set", "format_report"]

@@ -62,10 +62,26 @@ def export_onnx(model_dir: str | Path, base_dir: str | Path, path: str | Path) -
 
 
 def quantize_int8(src: str | Path, dst: str | Path) -> Path:
-    """Dynamic int8 quantisation of the matrix products (weights int8, activations at run time)."""
+    """Dynamic int8 quantisation of the weight matrices and the embedding table.
+
+    Measured against torch on 1,000 dev texts (sentiment agreement): all
+    MatMuls per-tensor 0.940; per-channel 0.957; per-channel but leaving in
+    float the attention-score products (activation x activation), the FFN
+    output projections (the largest activation outliers) and the two heads
+    0.978, at the same speed and 139 MB instead of 118 MB.
+    """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+    graph = onnx.load(str(src), load_external_data=False).graph
+    keep_float = [
+        n.name for n in graph.node if n.op_type in ("MatMul", "Gemm") and (
+            n.name.endswith(("self/MatMul", "self/MatMul_1")) or "_head" in n.name
+            or (n.name.endswith("output/dense/MatMul") and "attention" not in n.name)
+        )
+    ]  # fmt: skip
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Gemm", "Gather"], nodes_to_exclude=keep_float)  # fmt: skip
     return Path(dst)
 
 

@@ -68,6 +68,10 @@ class TrainingArguments:
     topic_loss_weight: float = 1.0
     weak_weight: float = 0.3
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    #: Sets shown this many times per epoch (the topic gold is small and the target domain).
+    oversample: dict[str, int] = field(default_factory=lambda: {"zhijiang2019_ecommerce_opinion": 3})
+    #: Start from a trained model folder (same frozen_layers) instead of the base encoder's layers.
+    init_from: Path | None = None
     tune_limit: int = 400
     eval_every: int = 150
     patience: int = 4
@@ -267,6 +271,9 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     base = build_base_encoder(args.cache_dir)
     net = VoclensNet(BertConfig.from_pretrained(str(base)), DEFAULT_TOPICS, args.frozen_layers)
     net.bert.load_state_dict(load_file(str(base / "model.safetensors")), strict=False)
+    if args.init_from:
+        net.load_state_dict({n: t.float() for n, t in load_file(str(Path(args.init_from) / "weights.safetensors")).items()},
+                            strict=False)  # fmt: skip
     encoder = TextEncoder(base / "tokenizer.json", args.max_length, args.tail)
 
     train_ex, tune = select_examples(args)
@@ -287,7 +294,9 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
         [{"params": layers, "lr": args.learning_rate}, {"params": heads, "lr": args.head_learning_rate}],
         weight_decay=0.01,
     )
-    steps_per_epoch = (len(train_ex) + args.batch_size - 1) // args.batch_size
+    # oversampling repeats indices, so the cached features (keyed by the texts) are reused
+    epoch_order = [i for i, e in enumerate(train_ex) for _ in range(args.oversample.get(e.source, 1))]
+    steps_per_epoch = (len(epoch_order) + args.batch_size - 1) // args.batch_size
     total_steps = int(steps_per_epoch * args.epochs)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=[args.learning_rate, args.head_learning_rate], total_steps=total_steps, pct_start=0.06
@@ -312,7 +321,7 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     step = 0
     net.train()
     while step < total_steps and bad_evals < args.patience:
-        order = list(range(len(train_ex)))
+        order = list(epoch_order)
         rng.shuffle(order)
         # bucket by length inside chunks so batches pad little but stay shuffled
         chunks = [order[i : i + args.batch_size * 50] for i in range(0, len(order), args.batch_size * 50)]
@@ -355,6 +364,10 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
         raise RuntimeError("training ran no evaluation; raise epochs or lower eval_every")
     net.load_state_dict(best_state, strict=False)
     _, best_per_set = evaluate()
+    # per-topic presence thresholds from the tune splits (sets that annotate the topic)
+    gold_tune = [i for i, e in enumerate(all_tune) if e.covered and not e.weak]
+    _, tune_topic_probs = _predict_features(net, [tune_feats[i] for i in gold_tune])
+    thresholds = calibrate_topic_thresholds(tune_topic_probs, [all_tune[i] for i in gold_tune], DEFAULT_TOPICS)
     report = {
         "version": args.version,
         "base": BASE_NAME,
@@ -369,12 +382,45 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
         "history": history,
         "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
     }
+    report["topic_thresholds"] = thresholds
     meta = {"version": args.version, "base": BASE_NAME, "max_length": args.max_length, "tail": args.tail,
-            "topic_threshold": 0.5}  # fmt: skip
+            "topic_threshold": 0.5, "topic_thresholds": thresholds}  # fmt: skip
     save_trained(net, args.output_dir, meta)
     (args.output_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return report
 
 
-__all__ = ["DEFAULT_LIMITS", "TrainingArguments", "balanced_weights", "decode_topics", "score_logits",
+__all__ = ["DEFAULT_LIMITS", "TrainingArguments", "balanced_weights", "calibrate_topic_thresholds",
+           "decode_topics", "score_logits",
            "select_examples", "targets", "train"]  # fmt: skip
+
+
+def calibrate_topic_thresholds(topic_probs: np.ndarray, examples: Sequence, topics: Sequence[str],
+                               grid: Sequence[float] = tuple(np.round(np.arange(0.30, 0.96, 0.05), 2))) -> dict[str, float]:  # fmt: skip
+    """Per-topic presence thresholds that maximise each topic's pair F1 on tune examples.
+
+    Class-balanced training pushes "present" probabilities up, so 0.5 over-reports
+    topics; each topic gets the threshold that scores best on the tune examples
+    whose set annotates it (weak sets excluded). Ties go to the higher threshold.
+    """
+    out = {}
+    for k, topic in enumerate(topics):
+        rows = [i for i, e in enumerate(examples) if topic in e.covered and not e.weak]
+        if not rows:
+            out[topic] = 0.5
+            continue
+        best = (-1.0, 0.5)
+        for th in grid:
+            tp = n_pred = n_gold = 0
+            for i in rows:
+                gold = examples[i].topics.get(topic)
+                p = topic_probs[i, k]
+                pred = Polarity(SENTIMENT_LABELS[int(np.argmax(p[1:]))]) if 1.0 - p[0] >= th else None
+                n_gold += gold is not None
+                n_pred += pred is not None
+                tp += pred is not None and pred == gold
+            f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+            if f1 >= best[0]:
+                best = (f1, float(th))
+        out[topic] = best[1]
+    return out

@@ -70,8 +70,10 @@ class TransformerClassifier(Classifier):
         self.runtime = runtime
         self.batch_size = batch_size
         self.threads = threads
-        self.threshold = float(self.config.get("topic_threshold", 0.5))
         self._topics = tuple(self.config["topics"])
+        default = float(self.config.get("topic_threshold", 0.5))
+        per_topic = self.config.get("topic_thresholds", {})
+        self.thresholds = np.array([float(per_topic.get(t, default)) for t in self._topics])
         self._lock = threading.Lock()
         self._encoder: TextEncoder | None = None
         self._run = None
@@ -127,7 +129,7 @@ class TransformerClassifier(Classifier):
             k = int(np.argmax(s))
             topics = []
             for i, topic in enumerate(self._topics):
-                if 1.0 - t[i, 0] >= self.threshold:
+                if 1.0 - t[i, 0] >= self.thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
                     topics.append(TopicLabel(topic=topic, polarity=Polarity(SENTIMENT_LABELS[j]),
                                              score=round(float(1.0 - t[i, 0]), 4)))  # fmt: skip

@@ -65,3 +65,22 @@ def test_tiny_training_run_saves_a_model_that_loads(tmp_path):
     (res,) = clf.classify_batch(["物流太慢了"])
     assert res.model_version == "tiny-1/torch"
     assert (tmp_path / "m" / "weights.safetensors").stat().st_size < 5_000_000  # one layer + heads, fp16
+
+
+def test_calibrated_thresholds_maximise_each_topics_f1_on_annotated_examples():
+    from nlp.training import calibrate_topic_thresholds
+
+    # logistics: gold on rows 0 and 1 (present probs 0.9, 0.65), absent on rows 2, 3 (0.6, 0.2)
+    probs = np.zeros((5, 3, 4))
+    for i, present in enumerate([0.9, 0.65, 0.6, 0.2, 0.99]):
+        probs[i, 0] = [1 - present, present, 0, 0]  # negative when present
+    examples = [
+        _ex(None, {"logistics": Polarity.negative}, covered=("logistics",)),
+        _ex(None, {"logistics": Polarity.negative}, covered=("logistics",)),
+        _ex(None, {}, covered=("logistics",)),
+        _ex(None, {}, covered=("logistics",)),
+        _ex(None, {}, covered=("logistics",), weak=True),  # weak rows never calibrate
+    ]
+    th = calibrate_topic_thresholds(probs, examples, TOPICS)
+    assert 0.6 < th["logistics"] <= 0.65  # keeps 0.65 in, 0.6 out
+    assert th["quality"] == 0.5 and th["price"] == 0.5  # nothing annotates them: default
