@@ -122,16 +122,26 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
         config = json.loads((model_dir / CONFIG_FILE).read_text())
     except FileNotFoundError as exc:
         raise ModelError(f"no trained model in {model_dir}: {CONFIG_FILE} missing") from exc
-    net = VoclensNet(BertConfig.from_pretrained(str(base_dir)), tuple(config["topics"]), config["frozen_layers"])
+    # Built on the meta device (no memory) and then given the loaded tensors themselves
+    # (assign=True): the weights are in memory once, not three times (random init, file, copy).
+    with torch.device("meta"):
+        net = VoclensNet(BertConfig.from_pretrained(str(base_dir)), tuple(config["topics"]), config["frozen_layers"])
     base = load_file(str(base_dir / "model.safetensors"))
-    missing = net.bert.load_state_dict(base, strict=False).missing_keys
+    missing = net.bert.load_state_dict(base, strict=False, assign=True).missing_keys
+    del base
+    emb = net.bert.embeddings  # non-persistent buffers are not in any file: rebuild them
+    emb.register_buffer("position_ids", torch.arange(emb.position_ids.shape[1]).expand(1, -1), persistent=False)
+    emb.register_buffer("token_type_ids", torch.zeros(emb.token_type_ids.shape, dtype=torch.long), persistent=False)
     if missing:
         raise ModelError(f"base encoder in {base_dir} lacks {len(missing)} tensors, e.g. {missing[0]}")
     trained = {n: t.float() for n, t in load_file(str(model_dir / WEIGHTS_FILE)).items()}
     unknown = set(trained) - set(net.state_dict())
     if unknown:
         raise ModelError(f"{model_dir / WEIGHTS_FILE} holds tensors this network lacks: {sorted(unknown)[:3]}")
-    net.load_state_dict(trained, strict=False)
+    net.load_state_dict(trained, strict=False, assign=True)
+    still_meta = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
+    if still_meta:
+        raise ModelError(f"{model_dir} and {base_dir} together lack {len(still_meta)} tensors, e.g. {still_meta[0]}")
     return net.eval(), config
 
 

@@ -1,0 +1,100 @@
+"""The shipped transformer model, on both runtimes (marker ``model``).
+
+The first run builds the base encoder and the ONNX file into the default
+cache (~/.cache/voclens), about a minute; later runs reuse them.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from nlp.errors import ModelError
+from nlp.labels import Polarity
+from nlp.models import get_classifier
+from nlp.transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR, TransformerClassifier
+
+pytestmark = pytest.mark.model
+
+CLEAR = [
+    ("物流太慢了，等了一个星期才到，快递员态度也很差", Polarity.negative, {"logistics"}),
+    ("质量非常好，做工精细，性价比很高，下次还会再来", Polarity.positive, {"quality", "price"}),
+    ("The package arrived two weeks late and the box was crushed.", Polarity.negative, {"logistics"}),
+    ("Great quality for the price, I love it!", Polarity.positive, {"quality", "price"}),
+    ("客服一直不回复，退款申请了五天都没处理", Polarity.negative, {"customer_service", "returns_refunds"}),
+    ("Customer service never answered my refund request.", Polarity.negative, {"customer_service", "returns_refunds"}),
+]
+
+
+@pytest.fixture(scope="module", params=["onnx-int8", "torch"])
+def clf(request):
+    return TransformerClassifier(SHIPPED_MODEL_DIR, cache_dir=DEFAULT_CACHE_DIR, runtime=request.param).load()
+
+
+def test_shipped_model_is_small_and_described():
+    size = sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir())
+    assert size < 60_000_000
+    config = json.loads((SHIPPED_MODEL_DIR / "config.json").read_text())
+    assert config["default_runtime"] in ("onnx-int8", "torch")
+    assert len(config["topics"]) == 12
+
+
+def test_clear_texts_get_the_expected_sentiment_and_topics(clf):
+    preds = clf.predict([t for t, _, _ in CLEAR])
+    for (text, sentiment, topics), pred in zip(CLEAR, preds):
+        assert pred.sentiment.label is sentiment, text
+        found = {t.topic for t in pred.topics}
+        assert found & topics, (text, found)
+        assert all(t.polarity is sentiment for t in pred.topics if t.topic in topics), (text, pred.topics)
+
+
+def _labels(c):
+    return c.sentiment.label, sorted((t.topic, t.polarity) for t in c.topics)
+
+
+def test_one_text_or_many_and_order_is_kept(clf):
+    """Labels do not depend on batch companions; scores only within a small tolerance.
+
+    Padding changes float sums slightly, and ONNX Runtime's dynamic int8
+    quantisation scales activations per batch, so scores are not bit-identical.
+    """
+    texts = [t for t, _, _ in CLEAR]
+    one = clf.predict(texts[2])
+    many = clf.predict(texts)
+    assert _labels(one) == _labels(many[2])
+    assert one.sentiment.score == pytest.approx(many[2].sentiment.score, abs=0.03)
+    # length bucketing reorders internally: reversing the input reverses the output
+    assert [_labels(c) for c in clf.predict(texts[::-1])] == [_labels(c) for c in many[::-1]]
+    assert clf.classify_batch([]) == []
+
+
+def test_version_names_weights_and_runtime(clf):
+    (res,) = clf.classify_batch(["还不错"])
+    assert res.model_version == clf.version == f"e5s-mt-1/{clf.runtime}"
+    assert res.lang == "zh" and 0 <= res.sentiment.score <= 1
+
+
+def test_runtimes_agree_on_probabilities():
+    texts = [t for t, _, _ in CLEAR] + ["一般般吧，没什么特别的", "It's okay, nothing special."]
+    torch_rt = TransformerClassifier(runtime="torch", cache_dir=DEFAULT_CACHE_DIR)
+    onnx_rt = TransformerClassifier(runtime="onnx-int8", cache_dir=DEFAULT_CACHE_DIR)
+    s1, t1 = torch_rt.probabilities(texts)
+    s2, t2 = onnx_rt.probabilities(texts)
+    assert np.abs(s1 - s2).max() < 0.15 and np.abs(t1 - t2).max() < 0.15
+    assert (s1.argmax(1) == s2.argmax(1)).mean() >= 0.75
+
+
+def test_very_long_text_is_classified_from_start_and_end(clf):
+    filler = "订单号已经收到，这是商品的使用说明和参数介绍。" * 100
+    with_end, without_end = clf.predict([filler + "结果用了两天就坏了，质量太差，要求退货退款！", filler])
+    assert with_end.sentiment.label is Polarity.negative  # the verdict sits in the kept tail
+    assert without_end.sentiment.label is not Polarity.negative
+    assert ("quality", Polarity.negative) in {(t.topic, t.polarity) for t in with_end.topics}
+
+
+def test_factory_and_errors(tmp_path):
+    assert get_classifier("transformer", cache_dir=DEFAULT_CACHE_DIR).name == "transformer"
+    with pytest.raises(ModelError, match="no trained model"):
+        TransformerClassifier(tmp_path)
+    with pytest.raises(ModelError, match="unknown runtime"):
+        TransformerClassifier(runtime="gpu")
