@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from .network import WEIGHTS_FILE, load_network
@@ -51,13 +52,18 @@ def export_onnx(model_dir: str | Path, base_dir: str | Path, path: str | Path) -
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.inference_mode():
+    # The TorchScript exporter is deliberate: the torch.export-based one needs onnxscript and
+    # gives no better graph here. Its deprecation and tracer warnings are logged, not raised.
+    with torch.inference_mode(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         torch.onnx.export(
             _Probabilities(net), (ids, mask), str(path), dynamo=False, opset_version=17,
             input_names=["input_ids", "attention_mask"], output_names=["sentiment", "topics"],
             dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
                           "sentiment": {0: "batch"}, "topics": {0: "batch"}},
         )  # fmt: skip
+    for w in caught:
+        log.debug("onnx export: %s", w.message)
     return path
 
 

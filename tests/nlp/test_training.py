@@ -23,7 +23,15 @@ def test_targets_mask_what_a_set_does_not_annotate():
     sent, top, weight = targets(examples, TOPICS, weak_weight=0.3)
     assert sent.tolist() == [2, -100, 1]
     assert top.tolist() == [[-100, -100, -100], [1, 0, -100], [0, 0, 0]]  # 1 = negative, 0 = absent
-    assert weight.tolist() == pytest.approx([1.0, 1.0, 0.3])
+    assert weight.tolist() == [pytest.approx([1.0, 1.0])] * 2 + [pytest.approx([0.3, 0.3])]
+
+
+def test_baseline_topics_are_weak_but_gold_sentiment_is_not():
+    from dataclasses import replace
+
+    review = replace(_ex(Polarity.negative, {"quality": Polarity.negative}, covered=TOPICS), source="waimai_10k")
+    _, _, weight = targets([review], TOPICS, weak_weight=0.3)
+    assert weight.tolist() == [pytest.approx([1.0, 0.3])]  # [sentiment, topics]
 
 
 def test_balanced_weights_favour_rare_classes_and_ignore_masked():
