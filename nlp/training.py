@@ -393,7 +393,7 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     report["topic_thresholds"] = thresholds
     meta = {"version": args.version, "base": BASE_NAME, "max_length": args.max_length, "tail": args.tail,
             "topic_threshold": 0.5, "topic_thresholds": thresholds}  # fmt: skip
-    save_trained(net, args.output_dir, meta)
+    save_trained(net, args.output_dir, meta, base)
     (args.output_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return report
 

@@ -33,7 +33,7 @@ def clf(request):
 
 def test_shipped_model_is_small_and_described():
     size = sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir())
-    assert size < 60_000_000
+    assert size < 5_000_000  # 4-bit deltas over the base encoder
     config = json.loads((SHIPPED_MODEL_DIR / "config.json").read_text())
     assert config["default_runtime"] in ("onnx-int8", "torch")
     assert len(config["topics"]) == 12
@@ -98,3 +98,26 @@ def test_factory_and_errors(tmp_path):
         TransformerClassifier(tmp_path)
     with pytest.raises(ModelError, match="unknown runtime"):
         TransformerClassifier(runtime="gpu")
+
+
+def test_trained_part_round_trips_as_4bit_deltas(tmp_path):
+    """save_trained stores matrices as 4-bit deltas from the base; loading restores them closely."""
+    import torch
+
+    from nlp.encoder import build_base_encoder
+    from nlp.network import dequantize_delta, load_network, quantize_delta, save_trained
+
+    delta = torch.randn(8, 64) * 0.004
+    packed, scale = quantize_delta(delta)
+    assert packed.dtype == torch.uint8 and packed.shape == (8, 32) and scale.shape == (8, 2)
+    assert (dequantize_delta(packed, scale) - delta).abs().max() <= scale.float().max() / 2 + 1e-6
+
+    base = build_base_encoder(DEFAULT_CACHE_DIR)
+    net, config = load_network(SHIPPED_MODEL_DIR, base)
+    meta = {k: config[k] for k in ("version", "base", "max_length", "tail")}
+    save_trained(net, tmp_path, meta, base)
+    again, _ = load_network(tmp_path, base)
+    for name in net.trainable_names():
+        a, b = net.state_dict()[name], again.state_dict()[name]
+        assert (a - b).abs().max() <= 0.02 * a.abs().max() + 1e-3, name
+    assert (tmp_path / "weights.safetensors").stat().st_size < 4_000_000
