@@ -17,6 +17,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ._sqlite_rollup_memory import BUMP_SQL
 from .base import Filters, Split
 
 HOUR_MS = 3_600_000
@@ -80,6 +81,7 @@ def add(conn: sqlite3.Connection, docs: Iterable[tuple], topics: Iterable[tuple]
             acc[3] += 1
     conn.executemany(_ADD_DOCS, [(*k, *v) for k, v in d.items()])
     conn.executemany(_ADD_TOPICS, [(*k, *v) for k, v in t.items()])
+    conn.execute(BUMP_SQL)
 
 
 def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
@@ -94,6 +96,7 @@ def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
     conn.executemany(_ADD_TOPICS, topics)
     conn.execute("DELETE FROM rollup_docs WHERE n = 0")
     conn.execute("DELETE FROM rollup_topics WHERE n = 0")
+    conn.execute(BUMP_SQL)
 
 
 def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> bool:

@@ -22,7 +22,8 @@ Tables:
   breaking phrase adjacency. The tokenizer only splits on the spaces between
   tokens; raw text lives in ``documents.doc``.
 * ``rollup_docs`` / ``rollup_topics``: hourly counts, negatives and rating
-  sums, kept exact by every write, for trend queries that need nothing else.
+  sums, kept exact by every write, for trend queries that need nothing else;
+  ``rollup_generation`` counts those writes (see ``_sqlite_rollup_memory``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import sqlite3
 
 from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
+from ._sqlite_rollup_memory import GENERATION_MIGRATION
 from .errors import BackendUnavailable
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -84,6 +86,8 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 2: hourly rollups for trend queries (see _sqlite_rollup), back-filled from existing rows
     ROLLUP_MIGRATION,
+    # 3: a generation number bumped by every rollup write, so readers know when their in-memory copy is stale
+    GENERATION_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

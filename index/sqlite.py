@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from nlp.analyser import Analyser, get_analyser, normalize
 
 from . import _sqlite_rollup as rollup
+from . import _sqlite_rollup_memory as memory
 from . import _sqlite_trends as tb
 from ._sqlite_schema import migrate
 from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint
@@ -120,6 +121,7 @@ class SQLiteBackend(Backend):
         self._closed = False
         #: Answer plain trend queries from the hourly rollups (tests turn it off to compare).
         self.use_rollups = True
+        self._rollup_memory = memory.RollupMemory()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = _Conn(self.path, busy_ms=self._busy_ms)
@@ -399,8 +401,15 @@ class SQLiteBackend(Backend):
         interval = query.interval
         slot = tb.slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
         folded = False
+        acc: dict[str | None, list[list]] | None = None
         with self._read() as conn:
-            if self.use_rollups and rollup.usable(parsed.has_text, filters, slot, query.split):
+            usable = self.use_rollups and rollup.usable(parsed.has_text, filters, slot, query.split)
+            arrays = self._rollup_memory.arrays(conn, "topics" if query.split is Split.topic else "docs") if usable else None
+            if arrays is not None:
+                acc, bounds = self._fold_in_memory(arrays, filters, query.split, tz, interval)
+                if acc is None:
+                    return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
+            elif usable:
                 span = rollup.hour_span(conn, filters, query.split)
                 if span is None and not (filters.since and filters.until):
                     return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
@@ -422,21 +431,8 @@ class SQLiteBackend(Backend):
                     slot = tb.fine_slot(bounds, slot)
                     rows = self._trend_rows(conn, where, slot, query.split)
         n = len(bounds) - 1
-        acc: dict[str | None, list[list]] = defaultdict(lambda: [[0, 0, 0.0, 0] for _ in range(n)])
-        bucket_of: dict[int, int] = {}  # a split returns many rows per slot: look each slot up once
-        for s, key, volume, negative, rating_sum, rating_n in rows:
-            if folded:
-                i = s
-            else:
-                i = bucket_of.get(s)
-                if i is None:
-                    i = bucket_of[s] = tb.bucket_index(bounds, s * slot)
-            if 0 <= i < n:
-                b = acc[key][i]
-                b[0] += volume
-                b[1] += negative
-                b[2] += rating_sum or 0.0
-                b[3] += rating_n
+        if acc is None:
+            acc = self._accumulate(rows, bounds, slot, folded)
         if query.split is None:
             keys: list[str | None] = [None]
         else:
@@ -453,10 +449,58 @@ class SQLiteBackend(Backend):
                     negative_share=neg / v if v else None,
                     avg_rating=rs / rn if rn else None,
                 )
-                for i, (v, neg, rs, rn) in enumerate(acc[key])
+                for i, (v, neg, rs, rn) in enumerate(acc.get(key) or [[0, 0, 0.0, 0]] * n)
             ]
             series.append(TrendSeries(key=key, buckets=buckets))
         return TrendResult(interval=interval, tz=query.tz, series=series)
+
+    def _fold_in_memory(self, arrays, filters: Filters, split: Split | None, tz: ZoneInfo, interval):
+        """``(acc, bounds)`` from the in-memory rollups; ``(None, None)`` when there is nothing to chart."""
+        keys = None
+        if split is not Split.topic:
+            if filters.sentiment:
+                keys = [s.value for s in filters.sentiment]
+            if split is Split.sentiment:
+                keys = [k for k in (keys or arrays.keys) if k]
+        lo_h = int(filters.since.timestamp() * 1000) // rollup.HOUR_MS if filters.since else None
+        hi_h = int(filters.until.timestamp() * 1000) // rollup.HOUR_MS if filters.until else None
+        hours, counts, rating_sum, keys = memory.select(arrays, keys, lo_h, hi_h)
+        if not len(hours) and not (filters.since and filters.until):
+            return None, None
+        lo = int(filters.since.timestamp()) if filters.since else int(hours[0]) * 3600
+        hi = math.ceil(filters.until.timestamp()) if filters.until else (int(hours[-1]) + 1) * 3600
+        bounds = self._boundaries(lo, hi, tz, interval)
+        c, r = memory.fold(hours, counts, rating_sum, bounds)
+        if split is None:
+            c, r, keys = c.sum(axis=1, keepdims=True), r.sum(axis=1, keepdims=True), [None]
+        acc: dict[str | None, list[list]] = {}
+        for j, key in enumerate(keys):
+            volume = c[:, j, 0].tolist()
+            if split is not None and not any(volume):
+                continue  # a split lists only keys present in the range, as the row scan does
+            acc[key] = [list(t) for t in zip(volume, c[:, j, 1].tolist(), r[:, j].tolist(), c[:, j, 2].tolist())]
+        return acc, bounds
+
+    @staticmethod
+    def _accumulate(rows, bounds: list[int], slot: int, folded: bool) -> dict[str | None, list[list]]:
+        """Sum SQL trend rows ``(slot or bucket, key, volume, negative, rating_sum, rating_n)`` per key and bucket."""
+        n = len(bounds) - 1
+        acc: dict[str | None, list[list]] = defaultdict(lambda: [[0, 0, 0.0, 0] for _ in range(n)])
+        bucket_of: dict[int, int] = {}  # a split returns many rows per slot: look each slot up once
+        for s, key, volume, negative, rating_sum, rating_n in rows:
+            if folded:
+                i = s
+            else:
+                i = bucket_of.get(s)
+                if i is None:
+                    i = bucket_of[s] = tb.bucket_index(bounds, s * slot)
+            if 0 <= i < n:
+                b = acc[key][i]
+                b[0] += volume
+                b[1] += negative
+                b[2] += rating_sum or 0.0
+                b[3] += rating_n
+        return acc
 
     @staticmethod
     def _boundaries(lo: int, hi: int, tz: ZoneInfo, interval) -> list[int]:

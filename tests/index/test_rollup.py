@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from index.base import Filters, TrendQuery
+from index import _sqlite_rollup_memory as memory
+from index._sqlite_schema import SCHEMA_VERSION
 from index.sqlite import SQLiteBackend
 from nlp.labels import Sentiment, TopicLabel
 
@@ -107,9 +109,10 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
         with b._write() as conn:  # make it look like a schema-1 file
             conn.execute("DROP TABLE rollup_docs")
             conn.execute("DROP TABLE rollup_topics")
+            conn.execute("DROP TABLE rollup_generation")
             conn.execute("DELETE FROM schema_version WHERE version > 1")
     with SQLiteBackend(path) as b:
-        assert b.schema_version == 2
+        assert b.schema_version == SCHEMA_VERSION == 3
         for q in QUERIES:
             _same(*_both(b, q))
 
@@ -117,10 +120,35 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "Asia/Shanghai", "Asia/Kolkata", "UTC"])
 @pytest.mark.parametrize("interval", ["hour", "day", "week", "month"])
 def test_rollups_across_daylight_saving_changes(sqlite_backend, tz, interval):
-    """Evenly spaced buckets are summed in SQL, uneven ones (DST, months) in Python: both exact."""
+    """Buckets of any shape (DST days, months, half-hour zones) fold exactly from the in-memory rollups."""
     rng = random.Random(11)
     b = sqlite_backend
     b.upsert([d.model_copy(update={"created_at": d.created_at + timedelta(days=30)}) for d in _random_docs(rng, 400, "d")])
     for split in (None, "topic", "sentiment"):
         _same(*_both(b, TrendQuery(interval=interval, tz=tz, split=split)))
     _same(*_both(b, TrendQuery(interval=interval, tz=tz, filters=Filters(since=NOW - timedelta(days=3), until=NOW + timedelta(days=40)))))
+
+
+def test_sql_rollup_path_matches_when_the_arrays_are_too_large(sqlite_backend, monkeypatch):
+    """Past ``MAX_CELLS`` the rollups are grouped in SQL instead of memory; the answers stay the same."""
+    b = sqlite_backend
+    b.upsert(_random_docs(random.Random(3), 300, "m"))
+    monkeypatch.setattr(memory, "MAX_CELLS", 0)
+    for q in QUERIES:
+        _same(*_both(b, q))
+    assert b._rollup_memory.arrays(b._writer.conn, "topics") is None
+
+
+def test_in_memory_rollups_see_writes_from_another_connection(tmp_path):
+    """A second process writing to the same file bumps the generation: no stale chart."""
+    path = tmp_path / "shared.db"
+    with SQLiteBackend(path) as reader, SQLiteBackend(path) as writer:
+        writer.upsert(corpus())
+        q = TrendQuery(interval="day", split="topic")
+        before = {s.key: sum(x.volume for x in s.buckets) for s in reader.trends(q).series}
+        extra = [doc(f"x{i}", "物流太慢", topics={"logistics": "negative"}, created_at=NOW - timedelta(hours=i))
+                 for i in range(5)]
+        writer.upsert(extra)
+        after = {s.key: sum(x.volume for x in s.buckets) for s in reader.trends(q).series}
+        assert after["logistics"] == before.get("logistics", 0) + 5
+        _same(*_both(reader, q))
