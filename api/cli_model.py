@@ -160,3 +160,48 @@ def eval_cmd(
         config["runtime_check"] = {"largest_drop_points": round(worst * 100, 2), "compared": [onnx_v, torch_v]}
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
         out.print(f"default runtime: {choice} (largest drop of onnx-int8 against torch: {worst * 100:.2f} points)")
+
+
+@model_app.command("tune-cues")
+def tune_cues_cmd(
+    runtime: Annotated[str, typer.Option(help="Transformer runtime that computes the probabilities.")] = "torch",
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+    write: Annotated[bool, typer.Option("--write/--dry-run", help="Write the chosen shift into the model's config.json.")] = True,
+) -> None:
+    """Choose how far the cue rules move each topic's threshold, on the tune splits only.
+
+    Runs the transformer over the tune rows of every set with human topic
+    labels, tries every (present, absent) shift on a grid and keeps the one
+    with the best mean topic-pair micro-F1; `voclens model eval` then shows
+    the effect on the dev splits. A shift of (0, 0) turns the cues off.
+    """
+    import numpy as np
+
+    from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
+    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.transformer import SHIPPED_MODEL_DIR, TransformerClassifier
+
+    settings = _settings()
+    model_dir = Path(settings.model_dir) if settings.model_dir else SHIPPED_MODEL_DIR
+    try:
+        clf = TransformerClassifier(model_dir, settings.model_cache_dir, runtime=runtime, threads=settings.model_threads)
+        clf.cue_shift = {}  # measure the network alone
+        per_lang = collect_tune_sets(clf, data_dir=data_dir or DEFAULT_DATA_DIR,
+                                     progress=lambda key, n: err.print(f"{key}: {n} tune rows"))  # fmt: skip
+    except Exception as exc:
+        _fail(exc)
+    chosen = {}
+    for lang, sets in per_lang.items():
+        best, scores = choose_cue_shift(sets, clf.thresholds, clf.topics)
+        chosen[lang] = {"present": best[0], "absent": best[1],
+                        "chosen_on": "tune splits (" + lang + " rows) of " + ", ".join(s.key for s in sets)}
+        for shift in [(0.0, 0.0), best]:
+            row = scores[shift]
+            out.print(f"{lang}: shift present={shift[0]:.2f} absent={shift[1]:.2f}: mean {np.mean(list(row.values())):.3f}  "
+                      + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), markup=False, highlight=False)
+    if write:
+        config_path = model_dir / "config.json"
+        config = json.loads(config_path.read_text())
+        config["cue_shift"] = chosen
+        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        out.print(f"wrote cue_shift to {config_path}")

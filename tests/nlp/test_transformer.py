@@ -70,7 +70,7 @@ def test_one_text_or_many_and_order_is_kept(clf):
 
 def test_version_names_weights_and_runtime(clf):
     (res,) = clf.classify_batch(["还不错"])
-    assert res.model_version == clf.version == f"e5s-mt-1/{clf.runtime}"
+    assert res.model_version == clf.version == f"e5s-mt-1+cues/{clf.runtime}"
     assert res.lang == "zh" and 0 <= res.sentiment.score <= 1
 
 
@@ -121,3 +121,25 @@ def test_trained_part_round_trips_as_4bit_deltas(tmp_path):
         a, b = net.state_dict()[name], again.state_dict()[name]
         assert (a - b).abs().max() <= 0.02 * a.abs().max() + 1e-3, name
     assert (tmp_path / "weights.safetensors").stat().st_size < 4_000_000
+
+
+def test_cue_rules_move_topic_thresholds_per_language(clf):
+    """A topic whose cue fires needs less probability; without cue shifts the network alone decides."""
+    text = "物流太慢了，等了一个星期"
+    shifts = dict(clf.cue_shift)
+    try:
+        _, top = clf.probabilities([text])
+        k = clf.topics.index("logistics")
+        presence = float(1.0 - top[0, k, 0])
+        # make the threshold unreachable for the network alone, then let the cue pull it back down
+        clf.thresholds[k], saved = presence + 0.2, clf.thresholds[k]
+        clf.cue_shift = {}
+        assert "logistics" not in {t.topic for t in clf.predict(text).topics}
+        assert clf.version == f"e5s-mt-1/{clf.runtime}"
+        clf.cue_shift = {"zh": (0.3, 0.0)}
+        assert "logistics" in {t.topic for t in clf.predict(text).topics}
+        clf.cue_shift = {"en": (0.3, 0.0)}  # an English shift does not touch a Chinese text
+        assert "logistics" not in {t.topic for t in clf.predict(text).topics}
+    finally:
+        clf.thresholds[k] = saved
+        clf.cue_shift = shifts
