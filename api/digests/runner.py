@@ -144,21 +144,21 @@ class Runner:
             if delivery is None:
                 report.skipped += 1  # another runner took it between our read and our claim
                 continue
-            self._deliver(delivery, report)
+            self._deliver(delivery, report, now)
         return report
 
-    def _deliver(self, delivery: DeliveryPublic, report: RunReport) -> None:
+    def _deliver(self, delivery: DeliveryPublic, report: RunReport, now: datetime) -> None:
         sub = self.store.get(delivery.subscription_id)
         started = time.perf_counter()
         try:
             digest = digest_for(self.backend, sub, delivery, self.store.context(delivery.id), self.settings.public_base_url)
             self.send(sub, digest, delivery.idempotency_key)
         except DeliveryFailed as exc:
-            self._failed(sub, delivery, str(exc), exc.retryable, time.perf_counter() - started, report)
+            self._failed(sub, delivery, str(exc), exc.retryable, time.perf_counter() - started, report, now)
             return
         except Exception as exc:  # a bug or a backend outage must not leave the row in 'sending' until the lease ends
             log.exception("digest delivery crashed", extra={"delivery": delivery.id})
-            self._failed(sub, delivery, f"{type(exc).__name__}: {exc}", True, time.perf_counter() - started, report)
+            self._failed(sub, delivery, f"{type(exc).__name__}: {exc}", True, time.perf_counter() - started, report, now)
             return
         self.store.finish(delivery, self.runner_id, ok=True, seconds=time.perf_counter() - started)
         self.store.record_outcome(sub.id, True, threshold=self.settings.digest_failure_threshold)
@@ -166,8 +166,8 @@ class Runner:
         log.info("digest sent", extra={"subscription": sub.id, "period": delivery.period_key, "attempt": delivery.attempts})
 
     def _failed(self, sub: Subscription, delivery: DeliveryPublic, error: str, retryable: bool, seconds: float,
-                report: RunReport) -> None:
-        retry_at = retry_time(datetime.now(UTC), delivery.attempts, self.settings.digest_retry_base_s)
+                report: RunReport, now: datetime) -> None:
+        retry_at = retry_time(now, delivery.attempts, self.settings.digest_retry_base_s)
         self.store.finish(delivery, self.runner_id, ok=False, error=error, retry_at=retry_at, seconds=seconds)
         threshold = self.settings.digest_failure_threshold if retryable else 1
         paused = self.store.record_outcome(sub.id, False, threshold=threshold, error=error)

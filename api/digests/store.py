@@ -118,7 +118,7 @@ class DigestStore:
             if enabled:  # failed deliveries are retried at once instead of after their backoff
                 conn.execute(update(m.deliveries).where(
                     m.deliveries.c.subscription_id == sub_id, m.deliveries.c.state == "failed",
-                ).values(next_attempt_at=_naive(datetime.now(UTC))))
+                ).values(next_attempt_at=None))
         return self.get(sub_id)
 
     def record_outcome(self, sub_id: str, ok: bool, *, threshold: int, error: str | None = None) -> bool:
@@ -148,9 +148,10 @@ class DigestStore:
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         stmt = dialect_insert(m.deliveries).values(**values).on_conflict_do_nothing(
-            index_elements=["subscription_id", "period_key"])
+            index_elements=["subscription_id", "period_key"]).returning(m.deliveries.c.id)
         with self.engine.begin() as conn:
-            return conn.execute(stmt).rowcount == 1
+            # RETURNING, not rowcount: PostgreSQL reports no reliable rowcount for a skipped conflict.
+            return conn.execute(stmt).first() is not None
 
     def claimable(self, now: datetime) -> list[DeliveryPublic]:
         """Deliveries of enabled subscriptions that a runner may try now."""
