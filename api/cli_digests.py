@@ -158,8 +158,7 @@ def create(
         "alert": _alert(alert, threshold, window, baseline),
     }
     sub = _checked(data)
-    with_store = _store()
-    _show(with_store.create(sub))
+    _show(_store().create(sub))
 
 
 @digests_app.command("list")
@@ -173,8 +172,9 @@ def list_(
         out.print_json(json.dumps([s.public().model_dump(mode="json") for s in subs], ensure_ascii=False))
         return
     table = Table(title=f"{len(subs)} subscription(s)")
-    for col in ("id", "name", "owner", "schedule", "to", "state"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)
+    for col in ("name", "owner", "schedule", "to", "state"):
+        table.add_column(col, overflow="fold")
     for s in subs:
         schedule = (f"{s.frequency} {s.hour:02d}:00 {s.tz}" if s.digest else "alert only") + (" + alert" if s.alert and s.digest else "")
         to = ", ".join(s.email_to) if s.channel == "email" else f"{s.webhook_format} webhook"

@@ -38,7 +38,7 @@ from . import alerts, payloads, render
 from .content import AlertInfo, Digest, build_digest
 from .delivery import SmtpConfig, retry_time, send_email, send_webhook
 from .errors import DeliveryFailed
-from .schedule import Period, alert_window, idempotency_key, latest_due, local_midnight
+from .schedule import Period, alert_window, idempotency_key, latest_due, local_midnight, period_ending
 from .schemas import DeliveryPublic, Subscription
 from .store import DigestStore
 
@@ -88,8 +88,6 @@ def digest_for(backend: Backend, sub: Subscription, delivery: DeliveryPublic, co
         return digest.model_copy(update={"period_key": delivery.period_key})
     zone = ZoneInfo(sub.tz)
     days = (delivery.period_end.astimezone(zone).date() - delivery.period_start.astimezone(zone).date()).days
-    from .schedule import period_ending
-
     period = period_ending("daily" if days == 1 else "weekly", sub.tz, delivery.period_end.astimezone(zone).date(), sub.hour)
     return build_digest(backend, sub, period, public_base_url=public_base_url)
 

@@ -7,6 +7,7 @@ returned: responses say ``has_webhook_secret`` instead.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -17,7 +18,7 @@ from ..deps import BackendDep, ReadAccess, SettingsDep, WriteAccess
 from ..digests import payloads, render
 from ..digests.content import build_digest
 from ..digests.scheduler import get_store
-from ..digests.schedule import latest_due, next_send, period_ending
+from ..digests.schedule import idempotency_key, latest_due, next_send, period_ending
 from ..digests.schemas import (
     DeliveryPublic,
     SubscriptionCreate,
@@ -125,13 +126,11 @@ def preview_subscription(
     if format == "text":
         return PlainTextResponse(render.render_text(digest))
     if format == "html":
-        data_uri = "data:image/png;base64," + __import__("base64").b64encode(render.chart_bytes(digest)).decode()
+        data_uri = "data:image/png;base64," + base64.b64encode(render.chart_bytes(digest)).decode()
         return HTMLResponse(render.render_html(digest, chart_src=data_uri))
     if format == "json":
         return digest.model_dump(mode="json")
     fmt = "json" if format == "webhook-json" else format
-    from ..digests.schedule import idempotency_key
-
     return payloads.payload(fmt, digest, idempotency_key(sub.id, period.key))
 
 

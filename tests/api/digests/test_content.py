@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from api.digests.content import build_digest, pick_examples
 from api.digests.schedule import latest_due
-from tests.index.corpus import NOW, doc
+from index.registry import open_backend
+from tests.es_node import unique_prefix
+from tests.index.corpus import NOW, corpus, doc
 
 from .helpers import DUE, make_sub
 
@@ -72,3 +76,28 @@ def test_examples_skip_near_duplicates_and_spread_over_sources():
     assert picked[:2] == ["a", "e"]  # one per source first
     assert "b" not in picked and "c" not in picked
     assert picked == ["a", "e", "d"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def any_backend(request, tmp_path):
+    """The corpus on each search backend: digests use only the Backend interface."""
+    if request.param == "sqlite":
+        b = open_backend("sqlite", path=tmp_path / "any.db")
+    else:
+        b = open_backend("elasticsearch", hosts=[request.getfixturevalue("es_node").url], index_prefix=unique_prefix())
+    b.upsert(corpus())
+    yield b
+    drop = getattr(b, "drop_all", None)
+    if drop is not None:
+        drop()
+    b.close()
+
+
+def test_the_same_digest_on_every_backend(any_backend, sqlite_store):
+    sub = make_sub(sqlite_store, filters={"brand": ["Acme"]})
+    d = build_digest(any_backend, sub, _period(sub), public_base_url="https://voc.example.com")
+    assert (d.volume, d.negative, d.previous_volume) == (6, 5, 0)
+    assert [(t.topic, t.count) for t in d.top_topics][:2] == [("logistics", 3), ("customer_service", 2)]
+    assert {e.text for e in d.top_topics[0].examples} == {
+        "物流太慢了，等了一个星期才到", "太慢的物流，包装也破了", "Slow delivery, but the product quality is fine"}
+    assert [p.volume for p in d.trend][-2:] == [0, 6]
