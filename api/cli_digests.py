@@ -93,7 +93,7 @@ def _alert(kind: str | None, threshold: float | None, window: str, baseline: str
 
 
 def _show(sub) -> None:
-    from .digests.schedule import next_send
+    from .digests.schedule import next_send_of
 
     p = sub.public()
     target = ", ".join(p.email_to) if p.channel == "email" else f"{p.webhook_url} ({p.webhook_format})"
@@ -103,8 +103,11 @@ def _show(sub) -> None:
     out.print(f"{p.id}  {p.name}  [{state}]", markup=False, highlight=False)
     out.print(f"  owner: {p.owner}\n  query: {describe_query(sub)}", markup=False, highlight=False)
     if p.digest:
-        when = f"{p.frequency} at {p.hour:02d}:00" + (f" on {p.weekday}" if p.frequency == "weekly" else "")
-        nxt = next_send(p.frequency, p.hour, p.weekday, p.tz, datetime.now(UTC))
+        if p.frequency == "cron":
+            when = f"cron '{p.cron}'"
+        else:
+            when = f"{p.frequency} at {p.hour:02d}:00" + (f" on {p.weekday}" if p.frequency == "weekly" else "")
+        nxt = next_send_of(sub, datetime.now(UTC))
         out.print(f"  digest: {when} {p.tz}; next {nxt:%Y-%m-%d %H:%M} UTC", markup=False, highlight=False)
     if p.alert:
         out.print(f"  alert: {p.alert.kind} >= {p.alert.threshold:g} per {p.alert.window}", markup=False, highlight=False)
@@ -127,6 +130,7 @@ def create(
     weekly: Annotated[bool, typer.Option("--weekly/--daily", help="Weekly (default) or daily digest.")] = True,
     hour: Annotated[int, typer.Option(help="Local hour it is sent (0-23).")] = 9,
     weekday: Annotated[str, typer.Option(help="Weekly: mon, tue, wed, thu, fri, sat or sun.")] = "mon",
+    cron: Annotated[str | None, typer.Option(help="Instead of --daily/--weekly: a cron expression in --tz, e.g. '0 9 * * 1-5'; each digest covers the time since the previous one.")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone, e.g. Asia/Shanghai.")] = "UTC",
     email: Annotated[list[str], typer.Option("--email", help="Send by e-mail to this address (repeatable).")] = [],  # noqa: B006
     webhook: Annotated[str | None, typer.Option(help="Send to this http(s) webhook URL instead.")] = None,
@@ -152,7 +156,8 @@ def create(
     data = {
         "name": name, "owner": owner, "q": query,
         "filters": _filters(brand, product, source, channel, lang, sentiment, topic).model_dump(mode="json"),
-        "frequency": "weekly" if weekly else "daily", "hour": hour, "weekday": weekday, "tz": tz,
+        "frequency": "cron" if cron else "weekly" if weekly else "daily", "cron": cron, "hour": hour,
+        "weekday": weekday, "tz": tz,
         "channel": "webhook" if webhook else "email", "email_to": email, "webhook_url": webhook,
         "webhook_format": fmt or "json", "webhook_secret": secret, "digest": not no_digest,
         "alert": _alert(alert, threshold, window, baseline),
@@ -176,7 +181,8 @@ def list_(
     for col in ("name", "owner", "schedule", "to", "state"):
         table.add_column(col, overflow="fold")
     for s in subs:
-        schedule = (f"{s.frequency} {s.hour:02d}:00 {s.tz}" if s.digest else "alert only") + (" + alert" if s.alert and s.digest else "")
+        when = f"cron '{s.cron}'" if s.frequency == "cron" else f"{s.frequency} {s.hour:02d}:00"
+        schedule = (f"{when} {s.tz}" if s.digest else "alert only") + (" + alert" if s.alert and s.digest else "")
         to = ", ".join(s.email_to) if s.channel == "email" else f"{s.webhook_format} webhook"
         table.add_row(s.id, s.name, s.owner, schedule, to, "on" if s.enabled else "paused")
     out.print(table)
@@ -196,7 +202,8 @@ def update(
     hour: Annotated[int | None, typer.Option(help="New local hour (0-23).")] = None,
     weekday: Annotated[str | None, typer.Option(help="New weekday (weekly).")] = None,
     tz: Annotated[str | None, typer.Option(help="New time zone.")] = None,
-    frequency: Annotated[str | None, typer.Option(help="daily or weekly.")] = None,
+    frequency: Annotated[str | None, typer.Option(help="daily, weekly or cron (with --cron).")] = None,
+    cron: Annotated[str | None, typer.Option(help="New cron expression (sets frequency cron).")] = None,
     email: Annotated[list[str], typer.Option("--email", help="Replace the addresses (repeatable).")] = [],  # noqa: B006
     webhook: Annotated[str | None, typer.Option(help="New webhook URL.")] = None,
     fmt: FormatOpt = None,
@@ -209,10 +216,13 @@ def update(
     store = _store()
     current = _get(store, sub_id)
     patch = {k: v for k, v in {"name": name, "q": query, "hour": hour, "weekday": weekday, "tz": tz,
-                               "frequency": frequency, "webhook_url": webhook, "webhook_format": fmt}.items()
+                               "frequency": frequency, "cron": cron, "webhook_url": webhook,
+                               "webhook_format": fmt}.items()
              if v is not None}
     if email:
         patch["email_to"] = email
+    if cron:
+        patch["frequency"] = "cron"
     if webhook:
         patch["channel"] = "webhook"
     try:
@@ -264,11 +274,13 @@ def preview(
     from .cli import _backend
     from .digests import payloads, render
     from .digests.content import build_digest
-    from .digests.schedule import idempotency_key, latest_due
+    from .digests.schedule import due_period, idempotency_key
 
     settings = _settings()
     sub = _get(_store(), sub_id)
-    period = latest_due(sub.frequency, sub.hour, sub.weekday, sub.tz, datetime.now(UTC))
+    period = due_period(sub, datetime.now(UTC))
+    if period is None:
+        _die(f"the cron expression {sub.cron!r} has never fired yet", 1)
     with _backend(settings) as backend:
         digest = build_digest(backend, sub, period, public_base_url=settings.public_base_url)
     if fmt == "text":

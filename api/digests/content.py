@@ -165,8 +165,30 @@ def _examples(backend: Backend, sub: Subscription, topic: str, start: datetime, 
             for d in pick_examples(docs)]
 
 
+def _negative_filters(sub: Subscription, start: datetime, end: datetime) -> Filters | None:
+    """The saved filters narrowed to negative documents, or None when the saved query excludes them."""
+    saved = sub.filters.sentiment
+    if saved and Polarity.negative not in saved:
+        return None
+    return _window(sub, start, end).model_copy(update={"sentiment": [Polarity.negative]})
+
+
+def _span_trend(backend: Backend, sub: Subscription, period: Period, count: int = 8) -> list[TrendPoint]:
+    """Cron periods have any length: count each of the last ``count`` spans exactly."""
+    span = period.end - period.start
+    points = []
+    for i in range(count, 0, -1):
+        start, end = period.end - i * span, period.end - (i - 1) * span
+        negative = _negative_filters(sub, start, end)
+        points.append(TrendPoint(start=start, volume=backend.count(sub.q, _window(sub, start, end)),
+                                 negative=backend.count(sub.q, negative) if negative else 0))
+    return points
+
+
 def _trend(backend: Backend, sub: Subscription, period: Period) -> tuple[list[TrendPoint], str]:
-    """Daily points for daily digests (14 days), weekly sums for weekly ones (8 periods)."""
+    """Daily points for daily digests (14 days), weekly sums for weekly ones (8 periods), spans for cron."""
+    if period.is_span:
+        return _span_trend(backend, sub, period), "period"
     zone = ZoneInfo(sub.tz)
     days = (period.end.astimezone(zone).date() - period.start.astimezone(zone).date()).days
     count = 14 if days == 1 else 8

@@ -43,6 +43,7 @@ subscriptions = Table(
     Column("frequency", String(16), nullable=False),
     Column("hour", Integer, nullable=False),
     Column("weekday", String(3), nullable=False),
+    Column("cron", String(100)),
     Column("tz", String(64), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("email_to", JSON, nullable=False),

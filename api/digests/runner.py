@@ -38,7 +38,7 @@ from . import alerts, payloads, render
 from .content import AlertInfo, Digest, build_digest
 from .delivery import SmtpConfig, retry_time, send_email, send_webhook
 from .errors import DeliveryFailed
-from .schedule import Period, alert_window, idempotency_key, latest_due, local_midnight, period_ending
+from .schedule import Period, alert_window, due_period, idempotency_key, local_midnight, period_ending, span_label
 from .schemas import DeliveryPublic, Subscription
 from .store import DigestStore
 
@@ -86,9 +86,15 @@ def digest_for(backend: Backend, sub: Subscription, delivery: DeliveryPublic, co
         info = AlertInfo.model_validate(context or {})
         digest = build_digest(backend, sub, alert_period(info, sub.tz), public_base_url=public_base_url, alert=info)
         return digest.model_copy(update={"period_key": delivery.period_key})
-    zone = ZoneInfo(sub.tz)
-    days = (delivery.period_end.astimezone(zone).date() - delivery.period_start.astimezone(zone).date()).days
-    period = period_ending("daily" if days == 1 else "weekly", sub.tz, delivery.period_end.astimezone(zone).date(), sub.hour)
+    if delivery.period_key.startswith("cron:"):
+        period = Period(key=delivery.period_key, start=delivery.period_start, end=delivery.period_end,
+                        scheduled_at=delivery.period_end,
+                        label=span_label(delivery.period_start, delivery.period_end, sub.tz))
+    else:
+        zone = ZoneInfo(sub.tz)
+        days = (delivery.period_end.astimezone(zone).date() - delivery.period_start.astimezone(zone).date()).days
+        period = period_ending("daily" if days == 1 else "weekly", sub.tz, delivery.period_end.astimezone(zone).date(),
+                               sub.hour)
     return build_digest(backend, sub, period, public_base_url=public_base_url)
 
 
@@ -109,8 +115,8 @@ class Runner:
     def queue_due(self, now: datetime, report: RunReport) -> None:
         for sub in self.store.list(enabled=True):
             if sub.digest:
-                period = latest_due(sub.frequency, sub.hour, sub.weekday, sub.tz, now)
-                if period.scheduled_at >= sub.created_at and self.store.ensure_delivery(
+                period = due_period(sub, now)
+                if period is not None and period.scheduled_at >= sub.created_at and self.store.ensure_delivery(
                         sub.id, "digest", period.key, period.start, period.end,
                         idempotency_key(sub.id, period.key), now=now):
                     report.queued += 1

@@ -12,6 +12,9 @@ Semantics (docs/digests.md repeats them for users):
 * A send time that does not exist locally (02:30 on the spring-forward
   night) resolves with the offset before the change, i.e. an hour later on
   the wall clock; an ambiguous one (autumn) takes its first occurrence.
+* A **cron** schedule (``frequency="cron"``, e.g. ``0 9 * * 1-5``) sends at
+  each fire time, and its digest covers the time since the previous fire
+  time (Monday 09:00 covers Friday 09:00 to Monday 09:00).
 * Only the latest due period is sent: a runner that was down for three days
   sends the newest digest, not three stale ones. A subscription's first
   digest is the first send time after it was created.
@@ -37,8 +40,17 @@ class Period:
     scheduled_at: datetime
     label: str
 
+    @property
+    def is_span(self) -> bool:
+        """Cron periods run between fire times, not between local midnights."""
+        return self.key.startswith("cron:")
+
     def previous(self, tz: str) -> Period:
         """The period of the same calendar length right before this one (for "vs previous")."""
+        if self.is_span:
+            span = self.end - self.start
+            return Period(key=f"prev:{self.key}", start=self.start - span, end=self.start, scheduled_at=self.start,
+                          label=span_label(self.start - span, self.start, tz))
         zone = ZoneInfo(tz)
         start_local = self.start.astimezone(zone).date()
         end_local = self.end.astimezone(zone).date()
@@ -81,6 +93,42 @@ def latest_due(frequency: str, hour: int, weekday: str, tz: str, now: datetime) 
     return period
 
 
+def span_label(start: datetime, end: datetime, tz: str) -> str:
+    zone = ZoneInfo(tz)
+    return f"{start.astimezone(zone):%d %b %H:%M} - {end.astimezone(zone):%d %b %Y %H:%M}"
+
+
+def cron_period(expr: str, tz: str, now: datetime) -> Period | None:
+    """The cron period whose fire time is the latest at or before ``now``."""
+    from .cron import parse, previous_fire
+
+    spec = parse(expr)
+    fire = previous_fire(spec, tz, now)
+    if fire is None:
+        return None
+    before = previous_fire(spec, tz, fire - timedelta(microseconds=1))
+    start = before if before is not None else fire - timedelta(days=1)
+    local = fire.astimezone(ZoneInfo(tz))
+    return Period(key=f"cron:{local.replace(tzinfo=None).isoformat(timespec='minutes')}", start=start, end=fire,
+                  scheduled_at=fire, label=span_label(start, fire, tz))
+
+
+def due_period(sub, now: datetime) -> Period | None:
+    """The latest due period of a subscription (any schedule kind)."""
+    if sub.frequency == "cron":
+        return cron_period(sub.cron, sub.tz, now)
+    return latest_due(sub.frequency, sub.hour, sub.weekday, sub.tz, now)
+
+
+def next_send_of(sub, now: datetime) -> datetime | None:
+    """When the subscription's next digest goes out (UTC)."""
+    if sub.frequency == "cron":
+        from .cron import next_fire, parse
+
+        return next_fire(parse(sub.cron), sub.tz, now)
+    return next_send(sub.frequency, sub.hour, sub.weekday, sub.tz, now)
+
+
 def next_send(frequency: str, hour: int, weekday: str, tz: str, now: datetime) -> datetime:
     """When the next digest after ``now`` goes out (UTC); shown by the CLI and the API."""
     due = latest_due(frequency, hour, weekday, tz, now)
@@ -108,4 +156,5 @@ def idempotency_key(subscription_id: str, period_key: str) -> str:
     return hashlib.sha256(f"voclens-digest\x1f{subscription_id}\x1f{period_key}".encode()).hexdigest()[:40]
 
 
-__all__ = ["Period", "alert_window", "idempotency_key", "latest_due", "next_send", "period_ending"]
+__all__ = ["Period", "alert_window", "cron_period", "due_period", "idempotency_key", "latest_due", "next_send",
+           "next_send_of", "period_ending"]

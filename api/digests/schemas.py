@@ -14,14 +14,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from index.base import MAX_QUERY_CHARS, Filters
 
 from ..windows import parse_duration
 from .errors import InvalidSubscription
 
-Frequency = Literal["daily", "weekly"]
+Frequency = Literal["daily", "weekly", "cron"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DeliveryChannel = Literal["email", "webhook"]
@@ -69,12 +69,13 @@ class _SubscriptionFields(_Model):
     frequency: Frequency = "weekly"
     hour: int = Field(default=9, ge=0, le=23, description="Local hour the digest is sent.")
     weekday: Weekday = Field(default="mon", description="Weekly digests: the day they are sent.")
+    cron: str | None = Field(default=None, max_length=100, validate_default=True, description="frequency=cron: five-field expression in tz, e.g. '0 9 * * 1-5'; a digest covers the time since the previous fire.")
     tz: str = Field(default="UTC", max_length=64, description="IANA time zone of the schedule and of day boundaries.")
     channel: DeliveryChannel
-    email_to: list[str] = Field(default_factory=list, max_length=50)
-    webhook_url: str | None = Field(default=None, max_length=2048)
+    email_to: list[str] = Field(default_factory=list, max_length=50, validate_default=True)
+    webhook_url: str | None = Field(default=None, max_length=2048, validate_default=True)
     webhook_format: WebhookFormat = "json"
-    alert: AlertRule | None = None
+    alert: AlertRule | None = Field(default=None, validate_default=True)
 
     @field_validator("tz")
     @classmethod
@@ -84,6 +85,19 @@ class _SubscriptionFields(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)") from None
         return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from .cron import CronError, parse
+
+        try:
+            parse(value)
+        except CronError as exc:
+            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+        return " ".join(value.split())
 
     @field_validator("email_to")
     @classmethod
@@ -113,15 +127,38 @@ class _SubscriptionFields(_Model):
             raise ValueError("a saved query has no since/until: each digest covers its own period")
         return value
 
-    @model_validator(mode="after")
-    def _target(self):
-        if self.channel == "email" and not self.email_to:
-            raise ValueError("email_to: an e-mail subscription needs at least one address")
-        if self.channel == "webhook" and not self.webhook_url:
-            raise ValueError("webhook_url: a webhook subscription needs a URL")
-        if not self.digest and self.alert is None:
-            raise ValueError("alert: a subscription without a digest needs an alert rule")
-        return self
+    # Cross-field rules are field validators (fields validate in order, earlier ones are in
+    # info.data) so an error names its field: 422 {"field": "webhook_url"}, not a bare model error.
+    @field_validator("cron")
+    @classmethod
+    def _cron_needed(cls, value, info):
+        frequency = info.data.get("frequency")
+        if frequency == "cron" and not value:
+            raise ValueError("frequency 'cron' needs a cron expression such as '0 9 * * 1-5'")
+        if frequency not in (None, "cron") and value:
+            raise ValueError("a cron expression needs frequency 'cron'")
+        return value
+
+    @field_validator("email_to")
+    @classmethod
+    def _email_needed(cls, value, info):
+        if info.data.get("channel") == "email" and not value:
+            raise ValueError("an e-mail subscription needs at least one address")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url_needed(cls, value, info):
+        if info.data.get("channel") == "webhook" and not value:
+            raise ValueError("a webhook subscription needs a URL")
+        return value
+
+    @field_validator("alert")
+    @classmethod
+    def _something_to_send(cls, value, info):
+        if info.data.get("digest") is False and value is None:
+            raise ValueError("a subscription without a digest needs an alert rule")
+        return value
 
 
 class SubscriptionCreate(_SubscriptionFields):
@@ -142,6 +179,7 @@ class SubscriptionUpdate(_Model):
     frequency: Frequency | None = None
     hour: int | None = None
     weekday: Weekday | None = None
+    cron: str | None = None
     tz: str | None = None
     channel: DeliveryChannel | None = None
     email_to: list[str] | None = None

@@ -18,7 +18,7 @@ from ..deps import BackendDep, ReadAccess, SettingsDep, WriteAccess
 from ..digests import payloads, render
 from ..digests.content import build_digest
 from ..digests.scheduler import get_store
-from ..digests.schedule import idempotency_key, latest_due, next_send, period_ending
+from ..digests.schedule import due_period, idempotency_key, next_send_of, period_ending
 from ..digests.schemas import (
     DeliveryPublic,
     SubscriptionCreate,
@@ -27,6 +27,7 @@ from ..digests.schemas import (
     check_target,
 )
 from ..digests.store import DigestStore
+from ..errors import ApiError
 from ..settings import Settings
 
 router = APIRouter(tags=["subscriptions"])
@@ -45,7 +46,7 @@ class SubscriptionOut(SubscriptionPublic):
 
 
 def _out(sub) -> SubscriptionOut:
-    nxt = next_send(sub.frequency, sub.hour, sub.weekday, sub.tz, datetime.now(UTC)) if sub.digest and sub.enabled else None
+    nxt = next_send_of(sub, datetime.now(UTC)) if sub.digest and sub.enabled else None
     return SubscriptionOut(**sub.public().model_dump(), next_send_at=nxt)
 
 
@@ -76,8 +77,6 @@ def get_subscription(sub_id: str, store: StoreDep) -> SubscriptionOut:
 def update_subscription(sub_id: str, body: SubscriptionUpdate, store: StoreDep, settings: SettingsDep) -> SubscriptionOut:
     """Change some fields; the result is validated as a whole."""
     from pydantic import ValidationError
-
-    from ..errors import ApiError
 
     try:
         updated = body.apply(store.get(sub_id))
@@ -114,14 +113,16 @@ def resume_subscription(sub_id: str, store: StoreDep) -> SubscriptionOut:
 def preview_subscription(
     sub_id: str, store: StoreDep, backend: BackendDep, settings: SettingsDep,
     format: Annotated[PreviewFormat, Query(description="json (the digest data), text, html, or a webhook body.")] = "json",
-    send_day: Annotated[datetime | None, Query(description="Preview the digest sent on this local day (default: the latest due).")] = None,
+    send_day: Annotated[datetime | None, Query(description="Preview the digest sent on this local day (cron: the latest fire before this time); default: the latest due.")] = None,
 ):
     """Build the digest the subscription would get, without sending it."""
     sub = store.get(sub_id)
-    if send_day is not None:
+    if send_day is not None and sub.frequency != "cron":
         period = period_ending(sub.frequency, sub.tz, send_day.date(), sub.hour)
     else:
-        period = latest_due(sub.frequency, sub.hour, sub.weekday, sub.tz, datetime.now(UTC))
+        period = due_period(sub, send_day or datetime.now(UTC))
+    if period is None:
+        raise ApiError(422, "Invalid request", "the cron expression never fired before that time", field="cron")
     digest = build_digest(backend, sub, period, public_base_url=settings.public_base_url)
     if format == "text":
         return PlainTextResponse(render.render_text(digest))

@@ -25,6 +25,7 @@ def test_help_lists_every_command():
     (["--tz", "Mars/Olympus", "--email", "a@example.com"], "error: tz: unknown time zone 'Mars/Olympus'"),
     (["--hour", "25", "--email", "a@example.com"], "error: hour: Input should be less than or equal to 23"),
     (["--email", "not-an-address"], "error: email_to: 'not-an-address' is not an e-mail address"),
+    (["--cron", "0 9 * *", "--email", "a@example.com"], "error: cron: bad cron expression '0 9 * *': expected 5 fields"),
     (["--webhook", "file:///etc/passwd"], "error: webhook_url: webhook URLs must be http or https, not 'file'"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, args, message):

@@ -181,3 +181,17 @@ def test_volume_alert(backend, sqlite_store, settings, smtp):
     assert smtp.messages[0]["Subject"].startswith("[voclens alert] Acme logistics: 3 mentions")
     assert Runner(sqlite_store, backend, settings.model_copy()).run_once(NOW + timedelta(hours=1)).alerts_fired == 0
     assert CREATED < NOW
+
+
+def test_cron_schedule_digest_covers_the_time_since_the_previous_fire(backend, sqlite_store, settings, smtp):
+    # Weekdays 09:00 UTC; at Monday 10:00 the digest covers Friday 09:00 to Monday 09:00.
+    sub = make_sub(sqlite_store, frequency="cron", cron="0 9 * * 1-5", filters={"brand": ["Acme"]})
+    report = Runner(sqlite_store, backend, settings).run_once(DUE)
+    assert report.queued == 1 and len(report.sent) == 1
+    (d,) = sqlite_store.deliveries(sub.id)
+    assert d.period_key == "cron:2026-03-02T09:00"
+    assert (d.period_start, d.period_end) == (NOW - timedelta(days=3) + timedelta(hours=9), NOW + timedelta(hours=9))
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    # Acme items from Fri 27 Feb 09:00 on: zh1 (1 Mar), zh2 (28 Feb), en1 (1 Mar 02:00), zh4 (28 Feb 05:00), zh6 (1 Mar 06:00)
+    assert "Volume: 5" in text and "Negative share: 100%" in text
+    assert "Trend per period" in text

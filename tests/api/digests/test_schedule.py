@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from api.digests.schedule import alert_window, idempotency_key, latest_due, next_send, period_ending
 
 
@@ -59,3 +61,50 @@ def test_alert_windows_are_local_calendar_days_and_keys_are_stable():
     half, _ = alert_window(timedelta(hours=12), "UTC", datetime(2026, 11, 23, 13, tzinfo=UTC))
     assert half == "alert:2026-11-23T12:00"
     assert idempotency_key("s1", key) == idempotency_key("s1", key) != idempotency_key("s2", key)
+
+
+def test_cron_parse_and_fire_times():
+    from api.digests.cron import next_fire, parse, previous_fire
+
+    weekdays = parse("0 9 * * mon-fri")
+    # Monday 23 Nov 2026 02:00 UTC = 10:00 Shanghai: fired at 09:00 local today; next is Tuesday.
+    now = datetime(2026, 11, 23, 2, tzinfo=UTC)
+    assert previous_fire(weekdays, "Asia/Shanghai", now) == datetime(2026, 11, 23, 1, tzinfo=UTC)
+    assert next_fire(weekdays, "Asia/Shanghai", now) == datetime(2026, 11, 24, 1, tzinfo=UTC)
+    # Monday before 09:00: the previous fire is Friday.
+    assert previous_fire(weekdays, "Asia/Shanghai", datetime(2026, 11, 23, 0, tzinfo=UTC)) == \
+        datetime(2026, 11, 20, 1, tzinfo=UTC)
+    assert sorted(parse("*/15 8,17 * * *").minutes) == [0, 15, 30, 45]
+    assert parse("0 0 * * 7").weekdays == frozenset({0})  # 7 is Sunday too
+    # day-of-month OR day-of-week when both are restricted (classic cron)
+    both = parse("0 0 13 * fri")
+    assert both.day_matches(datetime(2026, 11, 13).date()) and both.day_matches(datetime(2026, 11, 20).date())
+    assert not both.day_matches(datetime(2026, 11, 19).date())
+
+
+def test_cron_periods_run_between_fire_times():
+    from types import SimpleNamespace
+
+    from api.digests.schedule import due_period, next_send_of
+
+    sub = SimpleNamespace(frequency="cron", cron="0 9 * * 1-5", tz="Asia/Shanghai")
+    p = due_period(sub, datetime(2026, 11, 23, 2, tzinfo=UTC))  # Monday 10:00 Shanghai
+    assert p.key == "cron:2026-11-23T09:00"
+    assert (p.start, p.end) == (datetime(2026, 11, 20, 1, tzinfo=UTC), datetime(2026, 11, 23, 1, tzinfo=UTC))
+    assert p.previous("Asia/Shanghai").start == datetime(2026, 11, 17, 1, tzinfo=UTC)
+    assert next_send_of(sub, datetime(2026, 11, 23, 2, tzinfo=UTC)) == datetime(2026, 11, 24, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("expr", "words"), [
+    ("0 9 * *", "expected 5 fields"),
+    ("0 25 * * *", "hour field: 25 is outside 0-23"),
+    ("61 * * * *", "minute field: 61 is outside 0-59"),
+    ("0 9 * * funday", "day of week field: 'funday' is not a number"),
+    ("*/0 * * * *", "step '0' must be a positive number"),
+    ("0 9 5-1 * *", "runs backwards"),
+])
+def test_bad_cron_names_the_field(expr, words):
+    from api.digests.cron import CronError, parse
+
+    with pytest.raises(CronError, match=words):
+        parse(expr)
