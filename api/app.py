@@ -14,7 +14,8 @@ from nlp.classifier import Classifier
 
 from .components import analyser_for, load_classifier, open_configured_backend
 from .errors import install_error_handlers
-from .routes import documents, search, topics, trends
+from .digests.scheduler import digests_lifespan
+from .routes import documents, search, subscriptions, topics, trends
 from .settings import Settings, get_settings
 
 log = logging.getLogger("voclens.api")
@@ -43,14 +44,15 @@ def create_app(
         app.state.backend = backend or open_configured_backend(settings)
         log.info("voclens API ready", extra={"backend": app.state.backend.name, "model": app.state.classifier.version})
         try:
-            yield
+            async with digests_lifespan(app, settings, lambda: app.state.backend):
+                yield
         finally:
             if owned:
                 app.state.backend.close()
 
     app = FastAPI(title="voclens", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (search, trends, topics, documents):
+    for module in (search, trends, topics, documents, subscriptions):
         app.include_router(module.router)
 
     @app.middleware("http")

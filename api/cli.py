@@ -548,6 +548,9 @@ app.add_typer(model_app, name="model")
 from .cli_index import index_app  # noqa: E402
 
 app.add_typer(index_app, name="index")
+from .cli_digests import digests_app  # noqa: E402
+
+app.add_typer(digests_app, name="digests")
 
 
 def main() -> None:

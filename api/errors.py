@@ -24,6 +24,8 @@ from index.errors import (
     SearchBackendError,
 )
 
+from .digests.errors import InvalidSubscription, SubscriptionNotFound
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -31,6 +33,8 @@ PROBLEM_JSON = "application/problem+json"
 #: Exception type -> (HTTP status, title). Most specific first.
 STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "Document not found"),
+    (SubscriptionNotFound, 404, "Subscription not found"),
+    (InvalidSubscription, 422, "Invalid subscription"),
     (InvalidQuery, 400, "Invalid query"),
     (RecordError, 422, "Invalid document"),
     (QueryTimeout, 504, "Query timed out"),

@@ -85,6 +85,40 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level of `voclens serve` (CLI commands log warnings unless -v).")
     log_format: Literal["text", "json"] = Field(default="text", description="'json' writes one JSON object per log line.")
+    # -- digests and alerts (issue 6): subscriptions, SMTP, webhooks, the scheduler ----------------
+    state_db_url: str | None = Field(default=None, description="SQLAlchemy URL of the subscription state database; unset = sqlite:///<data_dir>/state.db. PostgreSQL: postgresql+psycopg://user:pass@host/db.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail digests; unset = e-mail deliveries fail with a clear error.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (25, 587 with STARTTLS, 465 with smtp_ssl).")
+    smtp_user: str | None = Field(default=None, description="SMTP login; unset = no authentication.")
+    smtp_password: SecretStr | None = Field(default=None, description="Password of smtp_user; never shown by the API.")
+    smtp_from: str = Field(default="voclens@localhost", description="From address of digest e-mails.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS before logging in.")
+    smtp_ssl: bool = Field(default=False, description="Connect to the SMTP server over TLS from the start (port 465).")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, le=300, description="Time limit of one SMTP conversation.")
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Host names webhooks may target (comma-separated; '*.example.com' matches subdomains); empty = any host.")
+    webhook_signing_secret: SecretStr | None = Field(default=None, description="Key of the X-Voclens-Signature HMAC on every webhook; a subscription may set its own. Never shown by the API.")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Time limit of one webhook request.")
+    digest_scheduler: bool = Field(default=False, description="Run due digests and alerts inside `voclens serve` (otherwise use `voclens digests run` from cron).")
+    digest_poll_s: float = Field(default=60.0, gt=0, le=3600, description="How often the in-process scheduler looks for due work.")
+    digest_failure_threshold: int = Field(default=5, ge=1, le=100, description="Consecutive failed attempts after which a subscription is paused and reported.")
+    digest_retry_base_s: float = Field(default=60.0, gt=0, le=86400, description="First retry delay after a failed delivery; doubles per attempt up to 6 hours.")
+    digest_lease_s: float = Field(default=600.0, ge=1, le=86400, description="How long a delivery being sent is reserved; one left 'sending' longer (a crashed runner) is sent again with the same idempotency key.")
+    public_base_url: str | None = Field(default=None, description="Public URL of this voclens API, used for links in digests to documents without a source URL.")
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @property
+    def state_url(self) -> str:
+        """The state database URL, defaulting to ``state.db`` in the data directory."""
+        return self.state_db_url or f"sqlite:///{self.data_dir / 'state.db'}"
+    # -- end of digests and alerts -------------------------------------------------------------
 
     @field_validator("elasticsearch_urls", mode="before")
     @classmethod

@@ -21,3 +21,13 @@ def es_node(tmp_path_factory):
     node = start_node(tmp_path_factory.mktemp("elasticsearch"))
     yield node
     node.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the session (see ``tests/pg_server.py``); stopped at the end."""
+    from tests.pg_server import start_server
+
+    server = start_server()
+    yield server
+    server.stop()

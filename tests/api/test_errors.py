@@ -1,5 +1,6 @@
 """The API's one error table is pinned: changing a status is a deliberate act."""
 
+from api.digests.errors import InvalidSubscription, SubscriptionNotFound
 from api.errors import STATUS_BY_ERROR
 from crawlers.errors import RecordError
 from index.errors import (
@@ -15,6 +16,8 @@ from index.errors import (
 def test_status_table():
     assert [(cls, status) for cls, status, _ in STATUS_BY_ERROR] == [
         (DocumentNotFound, 404),
+        (SubscriptionNotFound, 404),
+        (InvalidSubscription, 422),
         (InvalidQuery, 400),
         (RecordError, 422),
         (QueryTimeout, 504),
