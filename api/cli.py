@@ -548,6 +548,9 @@ app.add_typer(model_app, name="model")
 from .cli_index import index_app  # noqa: E402
 
 app.add_typer(index_app, name="index")
+from .cli_crawl import crawl  # noqa: E402
+
+app.command()(crawl)
 
 
 def main() -> None:
