@@ -133,7 +133,9 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
     level = logging.getLogger().level
     process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
                                              overrides=overrides), install_root_handler=False)
-    logging.getLogger().setLevel(level)  # Scrapy resets the root level; voclens logging decides it
+    # Scrapy resets the root level and pins its own loggers at DEBUG; voclens logging decides (-v for debug).
+    logging.getLogger().setLevel(level)
+    logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(spidercls)
     show = progress and (sys.stderr.isatty() or os.environ.get("VOCLENS_PROGRESS") == "1")
     with Progress(SpinnerColumn(), TextColumn("crawl {task.description}: {task.fields[pages]} pages, "

@@ -148,5 +148,5 @@ class IndexPipeline(_Pipeline):
         self.stats.inc_value("voclens/new", result.created)
         self.stats.inc_value("voclens/updated", result.updated)
         comp.state.add_fingerprints((c.document.id, c.fingerprint) for c in batch if c.fingerprint is not None)
-        log.info("batch written", extra={"documents": len(batch), "created": result.created,
+        log.info("batch written", extra={"documents": len(batch), "new": result.created,
                                          "updated": result.updated})

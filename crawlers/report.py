@@ -10,6 +10,7 @@ _ERROR_PREFIXES = {
     "downloader/exception_type_count/": "download",
     "spider_exceptions/": "spider",
     "voclens/page_errors/": "page",
+    "voclens/failed_pages/": "failed",
     "voclens/write_errors/": "write",
     "httperror/response_ignored_status_count/": "http",
 }
@@ -33,6 +34,7 @@ class CrawlSummary:
     robots_forbidden: int = 0
     incremental_stops: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    backoff_s: float = 0.0
     elapsed_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ def summarise(spider: str, stats: dict[str, Any]) -> CrawlSummary:
         if key.startswith("retry/reason_count/"):
             name = key.removeprefix("retry/reason_count/").split(" ", 1)[0].rsplit(".", 1)[-1]
             s.errors[f"retried:{name}"] = s.errors.get(f"retried:{name}", 0) + int(value)
+    s.backoff_s = round(float(stats.get("voclens/retry_backoff_seconds", 0)), 2)
     start, finish = stats.get("start_time"), stats.get("finish_time")
     if start and finish:
         s.elapsed_s = round((finish - start).total_seconds(), 3)

@@ -79,8 +79,9 @@ class VoclensSpider(scrapy.Spider):
     def __init__(self, name: str | None = None, **kwargs: Any):
         self.args = self.validate_args(kwargs)
         super().__init__(name)
-        self._pending_marks: dict[str, datetime] = {}
+        self._pending_marks: dict[str, str] = {}
         self._watermarks: dict[str, datetime | None] = {}
+        self._incomplete: set[str] = set()
 
     @classmethod
     def validate_args(cls, raw: dict[str, Any]) -> SpiderArgs:
@@ -107,6 +108,25 @@ class VoclensSpider(scrapy.Spider):
             default = "required" if info.is_required() else f"default {info.get_default(call_default_factory=True)!r}"
             rows.append((name, f"{kind}, {default}", info.description or ""))
         return rows
+
+    # -- requests -----------------------------------------------------------------------
+    def page(self, url: str, callback, scope: str, **kwargs: Any) -> Request:
+        """A request for one page of ``scope``; a page that finally fails marks the scope incomplete."""
+        meta = {**kwargs.pop("meta", {}), "voclens_scope": scope}
+        return Request(url, callback=callback, errback=self.page_error, meta=meta, **kwargs)
+
+    def page_error(self, failure) -> None:
+        """Errback: an HTTP error or download failure after retries (counted by Scrapy's stats)."""
+        request = getattr(failure, "request", None)
+        response = getattr(failure.value, "response", None)
+        if request is None and response is not None:
+            request = response.request
+        reason = f"http-{response.status}" if response is not None else type(failure.value).__name__
+        self.crawler.stats.inc_value(f"voclens/failed_pages/{reason}")
+        scope = request.meta.get("voclens_scope") if request is not None else None
+        if scope:
+            self._incomplete.add(scope)
+        log.warning("page failed", extra={"url": getattr(request, "url", None), "error": failure.getErrorMessage()})
 
     # -- incremental paging --------------------------------------------------------------
     def watermark(self, scope: str) -> datetime | None:
@@ -162,7 +182,9 @@ class VoclensSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Advance watermarks only after a clean finish with every batch written."""
-        marks = {k: datetime.fromisoformat(v) for k, v in self._marks().items()}
+        marks = {k: datetime.fromisoformat(v) for k, v in self._marks().items() if k not in self._incomplete}
+        if self._incomplete:
+            log.warning("pages failed: watermarks of these scopes stay", extra={"scopes": sorted(self._incomplete)})
         comp = getattr(self.crawler, "_voclens_components", None)
         if reason != "finished" or comp is None or comp.write_failures or not marks:
             if marks:
@@ -173,7 +195,14 @@ class VoclensSpider(scrapy.Spider):
 
     # -- page errors ----------------------------------------------------------------------
     def page_failed(self, response: Response, exc: PageError) -> Request | None:
-        """Count a page that did not parse and retry it once (truncated bodies are often transient)."""
+        """Count a page that did not parse and retry it once (truncated bodies are often transient).
+
+        When the retry is spent too the scope is marked incomplete, so its
+        watermark does not move past the pages this crawl could not read.
+        """
         self.crawler.stats.inc_value(f"voclens/page_errors/{exc.kind}")
         log.warning("page did not parse", extra={"url": response.url, "error": str(exc)})
-        return get_retry_request(response.request, spider=self, reason=f"page error {exc.kind}", max_retry_times=1)
+        retry = get_retry_request(response.request, spider=self, reason=f"page error {exc.kind}", max_retry_times=1)
+        if retry is None and response.meta.get("voclens_scope"):
+            self._incomplete.add(response.meta["voclens_scope"])
+        return retry

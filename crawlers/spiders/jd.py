@@ -111,9 +111,9 @@ class JdSpider(VoclensSpider):
     def page_request(self, product_id: str, page: int) -> Request:
         query = urlencode({"productId": product_id, "score": 0, "sortType": 6, "page": page,
                            "pageSize": self.args.page_size})
-        return Request(f"{self.args.base_url.rstrip('/')}/comment/productPageComments.action?{query}",
-                       callback=self.parse_page, cb_kwargs={"product_id": product_id, "page": page},
-                       headers={"Referer": f"https://item.jd.com/{product_id}.html"})
+        return self.page(f"{self.args.base_url.rstrip('/')}/comment/productPageComments.action?{query}",
+                         self.parse_page, f"jd:{product_id}", cb_kwargs={"product_id": product_id, "page": page},
+                         headers={"Referer": f"https://item.jd.com/{product_id}.html"})
 
     async def start(self):
         for product_id in self.args.products:

@@ -69,9 +69,14 @@ def crawl_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "VOCLENS_DATA_DIR": str(data_dir), "VOCLENS_MODEL": "fast", **extra}
 
 
+def crawl_command(spider: str, *args: str) -> list[str]:
+    """``voclens crawl`` with the fast test settings; later ``-s`` in ``args`` override them."""
+    return [sys.executable, "-m", "api.cli", "crawl", spider, *FAST, *args, "--json"]
+
+
 def voclens_crawl(data_dir: Path, spider: str, *args: str, timeout: float = 120, expect_rc: int | None = 0) -> dict:
     """Run ``voclens crawl SPIDER ... --json`` to the end; returns the printed stats."""
-    cmd = [sys.executable, "-m", "api.cli", "crawl", spider, *args, *FAST, "--json"]
+    cmd = crawl_command(spider, *args)
     proc = subprocess.run(cmd, cwd=ROOT, env=crawl_env(data_dir), capture_output=True, text=True, timeout=timeout)
     if expect_rc is not None and proc.returncode != expect_rc:
         raise AssertionError(f"voclens crawl exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-4000:]}")

@@ -41,11 +41,14 @@ def _phrases(phrases: list[str], i: int, seed: str) -> list[str]:
 
 
 def zh_text(i: int, seed: str = "") -> str:
-    return "，".join(_phrases(ZH_PHRASES, i, seed)) + f"。第{i}次购买"
+    # the second part differs per seed (product), so products never share a text
+    own = "".join(random.Random(f"zh{seed}").sample(ZH_PHRASES, 2))
+    return "，".join(_phrases(ZH_PHRASES, i, seed)) + f"。总的来说{own}。第{i}次购买"
 
 
 def en_text(i: int, seed: str = "") -> str:
-    return "; ".join(_phrases(EN_PHRASES, i, seed)).capitalize() + f". Order {i}."
+    own = " and ".join(random.Random(f"en{seed}").sample(EN_PHRASES, 2))
+    return "; ".join(_phrases(EN_PHRASES, i, seed)).capitalize() + f". Overall {own}. Order {i}."
 
 
 def jd_comment(i: int, product_id: str, minutes: int) -> dict:
