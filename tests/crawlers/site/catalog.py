@@ -89,3 +89,23 @@ def write_catalog(path: Path, catalog: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
+
+
+def amazon_review(i: int, asin: str, days: int, **overrides) -> dict:
+    t = BASE_TIME + timedelta(days=days)
+    helpful = {0: None, 1: "One person found this helpful"}.get(i % 4, f"{i % 4 * 3} people found this helpful")
+    review = {
+        "id": f"R{asin[-4:]}{i:06d}", "sort_key": t.isoformat(), "author": f"Customer {i}",
+        "stars": f"{1 + i % 5}.0", "title": f"Review {i}: {EN_PHRASES[i % len(EN_PHRASES)]}",
+        "date": f"Reviewed in the United States on {t.strftime('%B')} {t.day}, {t.year}",
+        "verified": i % 3 != 0, "body": en_text(i, asin), "helpful": helpful,
+        "variant": ["Color: Black", "Color: Silver"][i % 2],
+    }
+    review.update(overrides)
+    return review
+
+
+def amazon_product(asin: str, n: int, *, offset: int = 0, **extra) -> dict:
+    """``n`` reviews one day apart, newest first on the pages; ``offset`` adds newer ones."""
+    return {"name": f"Voltra V8 Cordless Vacuum ({asin})",
+            "reviews": [amazon_review(i, asin, i) for i in range(offset, offset + n)], **extra}
