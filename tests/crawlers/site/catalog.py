@@ -109,3 +109,30 @@ def amazon_product(asin: str, n: int, *, offset: int = 0, **extra) -> dict:
     """``n`` reviews one day apart, newest first on the pages; ``offset`` adds newer ones."""
     return {"name": f"Voltra V8 Cordless Vacuum ({asin})",
             "reviews": [amazon_review(i, asin, i) for i in range(offset, offset + n)], **extra}
+
+
+def rss_feed(n: int, brand: str = "Voltra", encoding: str = "utf-8", *, offset: int = 0) -> str:
+    """RSS 2.0, newest first; every third item mentions ``brand``, one item has a broken date."""
+    items = []
+    for i in reversed(range(offset, offset + n)):
+        t = BASE_TIME + timedelta(hours=i)
+        mention = f"{brand} 吸尘器" if i % 3 == 0 else "行业新闻"
+        items.append(
+            f"<item><title>{mention}：第{i}篇报道</title><link>https://news.example.com/a/{i}</link>"
+            f"<guid>https://news.example.com/a/{i}</guid>"
+            f"<description>&lt;p&gt;{zh_text(i, 'rss')}，{mention}&lt;/p&gt;</description>"
+            f"<pubDate>{t.strftime('%a, %d %b %Y %H:%M:%S')} +0800</pubDate></item>")
+    return (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>科技新闻</title>'
+            f'{"".join(items)}</channel></rss>')
+
+
+def atom_page(ids: range, next_href: str | None, brand: str = "Voltra") -> str:
+    entries = []
+    for i in reversed(ids):
+        t = BASE_TIME + timedelta(hours=i)
+        entries.append(
+            f"<entry><id>tag:blog.example.com,2026:{i}</id><title>{brand} review, part {i}</title>"
+            f"<link rel='alternate' href='/posts/{i}'/><published>{t.isoformat()}Z</published>"
+            f"<author><name>blogger{i}</name></author><summary type='html'>&lt;b&gt;{en_text(i, 'atom')}&lt;/b&gt;</summary></entry>")
+    nxt = f"<link rel='next' href='{next_href}'/>" if next_href else ""
+    return f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Blog</title>{nxt}{''.join(entries)}</feed>"
