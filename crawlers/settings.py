@@ -34,6 +34,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     "crawlers.middlewares.ProxyMiddleware": 740,  # before HttpProxyMiddleware (750)
+    # robots.txt checked for every request, also those queued while it downloads (crawlers/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.robots.RobotsTxtMiddleware": 100,
 }
 #: Proxy URL for every request (``http://user:pass@host:port``); None = direct or *_proxy env vars.
 CRAWL_PROXY = None
