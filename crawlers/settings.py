@@ -58,5 +58,10 @@ CRAWL_BATCH_SIZE = 100
 #: Near-duplicates (copy-pasted reviews): "mark" stores them with meta.duplicate_of; "drop" skips them.
 CRAWL_NEAR_DUPLICATES = "mark"
 
+# -- spider contracts (scrapy check): @site and @fills, see crawlers/contracts.py ----
+SPIDER_CONTRACTS = {"crawlers.contracts.SiteContract": 10, "crawlers.contracts.FillsContract": 10}
+#: Origin @site contracts fetch from (a fixture site in tests); None = each spider's base_url.
+CONTRACT_SITE_URL = None
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -113,6 +113,7 @@ class AmazonSpider(VoclensSpider):
     description = "Amazon product reviews (HTML pages, newest first): rating, title, verified purchase, helpful votes."
     Args = AmazonArgs
     args: AmazonArgs
+    contract_args = {"asins": "B0TEST0001"}
 
     def reviews_request(self, asin: str, url: str, page: int):
         return self.page(url, self.parse_page, f"amazon:{asin}", cb_kwargs={"asin": asin, "page": page})
@@ -123,6 +124,15 @@ class AmazonSpider(VoclensSpider):
                 asin, f"{self.args.base_url.rstrip('/')}/product-reviews/{asin}/?sortBy=recent&pageNumber=1", 1)
 
     def parse_page(self, response: Response, asin: str, page: int):
+        """One review page: its items, then "Next page" while reviews are new.
+
+        @site /product-reviews/B0TEST0001/?sortBy=recent&pageNumber=1
+        @cb_kwargs {"asin": "B0TEST0001", "page": 1}
+        @returns items 10 10
+        @returns requests 1 1
+        @scrapes source source_id text created_at rating scope title
+        @fills source source_id text created_at rating author title url
+        """
         try:
             parsed = parse_reviews(response.text, asin, response.url, self.args.brand)
         except PageError as exc:

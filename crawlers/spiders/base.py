@@ -11,6 +11,7 @@ newest item a previous finished crawl saw) end the paging of that scope.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar, get_args, get_origin
@@ -75,8 +76,13 @@ class VoclensSpider(scrapy.Spider):
 
     Args: ClassVar[type[SpiderArgs]] = SpiderArgs
     description: ClassVar[str] = ""
+    #: Sample arguments under ``scrapy check`` (Scrapy sets ``SCRAPY_CHECK``): contracts need an
+    #: instance, so required arguments get these; incremental is off so no crawl state is opened.
+    contract_args: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, name: str | None = None, **kwargs: Any):
+        if os.environ.get("SCRAPY_CHECK"):
+            kwargs = {"incremental": False, **self.contract_args, **kwargs}
         self.args = self.validate_args(kwargs)
         super().__init__(name)
         self._pending_marks: dict[str, str] = {}

@@ -124,12 +124,22 @@ class FeedsSpider(VoclensSpider):
     description = "RSS/Atom feeds (news, blogs): entries that mention a brand; Atom paging followed."
     Args = FeedArgs
     args: FeedArgs
+    contract_args = {"urls": "https://blog.example.com/atom.xml"}
 
     async def start(self):
         for url in self.args.urls:
             yield self.page(url, self.parse_feed, f"feed:{url}", cb_kwargs={"feed_url": url, "page": 1})
 
     def parse_feed(self, response: Response, feed_url: str, page: int):
+        """One feed document: its entries, then the Atom next page while entries are new.
+
+        @site /blog/atom.xml
+        @cb_kwargs {"feed_url": "https://blog.example.com/atom.xml", "page": 1}
+        @returns items 6 6
+        @returns requests 1 1
+        @scrapes source source_id text created_at url
+        @fills source source_id text created_at url author
+        """
         try:
             parsed = parse_feed(response.body, feed_url, self.args.brands)
         except PageError as exc:

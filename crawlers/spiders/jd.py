@@ -107,6 +107,7 @@ class JdSpider(VoclensSpider):
     description = "JD product reviews (JSON comment endpoint): rating, time, product variant; newest first."
     Args = JdArgs
     args: JdArgs
+    contract_args = {"products": "100001"}
 
     def page_request(self, product_id: str, page: int) -> Request:
         query = urlencode({"productId": product_id, "score": 0, "sortType": 6, "page": page,
@@ -120,6 +121,15 @@ class JdSpider(VoclensSpider):
             yield self.page_request(product_id, 0)
 
     def parse_page(self, response: Response, product_id: str, page: int):
+        """One comment page: its items, then the next page while comments are new.
+
+        @site /comment/productPageComments.action?productId=100001&score=0&sortType=6&page=0&pageSize=10
+        @cb_kwargs {"product_id": "100001", "page": 0}
+        @returns items 10 10
+        @returns requests 1 1
+        @scrapes source source_id text created_at rating scope product_id
+        @fills source source_id text created_at rating author product_name
+        """
         try:
             parsed = parse_comments(response.text, product_id, f"https://item.jd.com/{product_id}.html",
                                     self.args.brand)

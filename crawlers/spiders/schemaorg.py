@@ -289,6 +289,7 @@ class SchemaOrgSpider(VoclensSpider):
                    "text, rating on its scale, author, date, product; rel=next or a CSS selector for paging.")
     Args = SchemaOrgArgs
     args: SchemaOrgArgs
+    contract_args = {"urls": "https://shop.example.com/v8"}
 
     def review_request(self, url: str, product_url: str, page: int):
         return self.page(url, self.parse_page, f"web:{product_url}",
@@ -299,7 +300,15 @@ class SchemaOrgSpider(VoclensSpider):
             yield self.review_request(url, url, 1)
 
     def parse_page(self, response: Response, product_url: str, page: int):
-        """Reviews of one page, then the next page while reviews are new."""
+        """Reviews of one page, then the next page while reviews are new.
+
+        @site /shop/v8/reviews.html
+        @cb_kwargs {"product_url": "https://shop.example.com/v8", "page": 1}
+        @returns items 10 10
+        @returns requests 1 1
+        @scrapes source source_id text created_at rating scope
+        @fills source source_id text created_at rating author product_name
+        """
         content_type = response.headers.get(b"Content-Type")
         try:
             parsed = parse_review_page(
