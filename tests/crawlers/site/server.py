@@ -136,9 +136,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, body, "application/json")
         with self.catalog.lock:
             self.catalog.log.append(self.path)
-        if url.path == "/robots.txt":
-            return self.send(200, ROBOTS.encode(), "text/plain")
         data = self.catalog.get()
+        if url.path == "/robots.txt":
+            return self.robots(data.get("robots", {}))
         try:
             if url.path == "/comment/productPageComments.action":
                 return self.jd(data, q)
@@ -167,6 +167,12 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send(int(answer), b"<html><body>Service Unavailable</body></html>", "text/html")
         return True
+
+    def robots(self, spec: dict):
+        """``catalog["robots"]``: ``body`` (default ``ROBOTS``) and ``behaviour`` (faults of its hits, key "0")."""
+        if self.fault(spec.get("behaviour", {}), "robots", "0"):
+            return
+        self.send(200, spec.get("body", ROBOTS).encode(), "text/plain")
 
     def jd(self, data: dict, q: dict):
         product = data["jd"][q["productId"]]
