@@ -144,6 +144,23 @@ def test_crawl_reads_every_shape_follows_pages_and_stops_at_known_reviews(make_s
     again = voclens_crawl(data, "schemaorg", "-a", f"urls={site.url}/shop/v8/reviews.html")
     assert again["new"] == 2 and again["incremental_stops"] == 1
     assert [p for p in site.requests() if p.startswith("/shop/")] == ["/shop/v8/reviews.html"]
+    site.reset()
+    unsorted = voclens_crawl(data, "schemaorg", "-a", f"urls={site.url}/shop/v8/reviews.html", "-a", "newest_first=false")
+    assert unsorted["new"] == 0 and len([p for p in site.requests() if p.startswith("/shop/v8/")]) == 3
+
+
+def test_next_page_by_selector_attribute_or_rel_next():
+    from parsel import Selector
+
+    from crawlers.spiders.schemaorg import next_page
+
+    sel = Selector(text='<link rel="prev next" href="/p?page=3"><a class="more" href="?page=9">more</a>'
+                        '<button data-url="/p/b">x</button>')
+    assert next_page(sel, URL, None) == "https://shop.example.com/p?page=3"
+    assert next_page(sel, URL, "a.more") == "https://shop.example.com/p/v8.html?page=9"
+    assert next_page(sel, URL, "button::attr(data-url)") == "https://shop.example.com/p/b"
+    assert next_page(sel, URL, "a.missing") == "https://shop.example.com/p?page=3"   # falls back to rel=next
+    assert next_page(Selector(text="<p>last page</p>"), URL, None) is None
 
 
 def test_bad_url_file_line_is_named(make_site, tmp_path: Path):
