@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench bench-backends eval clean
+.PHONY: install demo test test-fast bench bench-backends bench-crawl eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ bench: $(STAMP)
 
 bench-backends: $(STAMP)
 	$(BIN)/python bench/bench_backends.py
+
+bench-crawl: $(STAMP)
+	$(BIN)/python bench/bench_crawl.py
 
 eval: $(STAMP)
 	$(BIN)/python bench/eval_baseline.py

@@ -551,6 +551,9 @@ app.add_typer(index_app, name="index")
 from .cli_digests import digests_app  # noqa: E402
 
 app.add_typer(digests_app, name="digests")
+from .cli_crawl import crawl  # noqa: E402
+
+app.command()(crawl)
 
 
 def main() -> None:

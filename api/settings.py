@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         """The state database URL, defaulting to ``state.db`` in the data directory."""
         return self.state_db_url or f"sqlite:///{self.data_dir / 'state.db'}"
     # -- end of digests and alerts -------------------------------------------------------------
+    # -- crawling (issue 5): defaults `voclens crawl` maps onto Scrapy settings (crawlers/settings.py) --
+    crawl_user_agent: str = Field(default="voclens/0.1 (+https://github.com/voclens/voclens)", min_length=1, max_length=300, description="User agent of the crawlers; name your deployment and a contact URL.")
+    crawl_proxy: str | None = Field(default=None, pattern=r"^https?://", description="Proxy URL for every crawl request (http://user:pass@host:port); unset = direct (http_proxy/https_proxy env vars still apply).")
+    crawl_concurrency_per_domain: int = Field(default=2, ge=1, le=64, description="Most simultaneous requests to one site.")
+    crawl_download_delay: float = Field(default=1.0, ge=0, le=600, description="Seconds between requests to one site (AutoThrottle adapts from there).")
+    crawl_batch_size: int = Field(default=100, ge=1, le=10000, description="Crawled documents per enrich-and-write batch.")
+    crawl_near_duplicates: Literal["mark", "drop"] = Field(default="mark", description="Near-duplicate (copy-pasted) reviews: 'mark' stores them with meta.duplicate_of, 'drop' skips them.")
 
     @field_validator("elasticsearch_urls", mode="before")
     @classmethod

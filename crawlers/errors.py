@@ -22,3 +22,26 @@ class RecordError(CrawlerError):
 
 class ImportFileError(CrawlerError):
     """The file as a whole cannot be read (missing, wrong format, no header)."""
+
+
+class SpiderArgumentError(CrawlerError):
+    """A spider was started with arguments it cannot use (``-a products=...``).
+
+    The message names each argument that was wrong, so ``voclens crawl`` can
+    refuse to start instead of crawling with a half-understood request.
+    """
+
+
+class PageError(CrawlerError):
+    """A fetched page or JSON payload does not have the structure its parser expects.
+
+    Raised by the pure parse functions (malformed JSON, a block page in place
+    of reviews); spiders count it by kind and retry the page once.
+
+    Attributes:
+        kind: short machine-readable reason (``malformed-json``, ``blocked``...).
+    """
+
+    def __init__(self, kind: str, message: str):
+        self.kind = kind
+        super().__init__(f"{kind}: {message}")

@@ -1,0 +1,151 @@
+"""``voclens crawl``: run a Scrapy spider into the configured index and print the crawl's stats.
+
+The command maps voclens settings (``crawl_*``, backend, model, salt) and its
+options onto Scrapy settings, runs one spider in this process, and ends
+with a summary: items seen, new, updated, duplicates, invalid, errors by type.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_INTERRUPTED = 130
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{option} {value!r}: use KEY=VALUE")
+        pairs[key.strip()] = val
+    return pairs
+
+
+def _spider_classes() -> dict[str, type]:
+    from scrapy.settings import Settings as ScrapySettings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = ScrapySettings()
+    settings.setmodule("crawlers.settings", priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    return {name: loader.load(name) for name in sorted(loader.list())}
+
+
+def _print_list(spiders: dict[str, type]) -> None:
+    for name, cls in spiders.items():
+        out.print(f"[bold]{name}[/bold]: {cls.description}")
+        for arg, kind, help_ in cls.describe_args():
+            out.print(f"    -a {arg}=...  ({kind}) {help_}", highlight=False, markup=False)
+        out.print()
+    out.print("Example: voclens crawl jd -a products=100012043978 -a since=2026-11-01", highlight=False)
+
+
+def _print_summary(summary) -> None:
+    table = Table(title=f"crawl {summary.spider}: {summary.finish_reason}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (("pages", summary.pages), ("items seen", summary.items_seen), ("new", summary.new),
+                         ("updated", summary.updated), ("duplicates (exact)", summary.duplicates_exact),
+                         ("duplicates (near)", summary.duplicates_near), ("invalid", summary.invalid),
+                         ("retries", summary.retries), ("robots.txt forbidden", summary.robots_forbidden),
+                         ("incremental stops", summary.incremental_stops)):
+        table.add_row(label, str(value))
+    for field, n in sorted(summary.invalid_by_field.items()):
+        table.add_row(f"  invalid {field}", str(n))
+    for kind, n in sorted(summary.errors.items()):
+        table.add_row(f"error {kind}", str(n))
+    table.add_row("seconds", f"{summary.elapsed_s:.1f}")
+    out.print(table)
+
+
+def crawl(
+    spider: Annotated[str | None, typer.Argument(help="Spider to run (see --list): jd, amazon, schemaorg, feeds...")] = None,
+    arg: Annotated[list[str], typer.Option("-a", "--arg", help="Spider argument KEY=VALUE (repeatable), e.g. -a products=100012043978 -a since=2026-11-01.")] = [],  # noqa: B006
+    list_spiders: Annotated[bool, typer.Option("--list", help="Describe every spider and its arguments, then exit.")] = False,
+    jobdir: Annotated[Path | None, typer.Option(help="Folder that makes the crawl resumable: stop with one Ctrl-C, run the same command to continue.")] = None,
+    classify: Annotated[bool, typer.Option("--classify/--no-classify", help="Classify items with the configured model (off: language and keywords only).")] = True,
+    model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
+    setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy setting KEY=VALUE (repeatable), e.g. -s DOWNLOAD_DELAY=5.")] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="Print the crawl stats as JSON.")] = False,
+) -> None:
+    """Crawl a source into the index: reviews and posts are normalised, de-duplicated, classified and written.
+
+    Obeys robots.txt, throttles itself and backs off on 429/5xx. A second crawl
+    of the same product or feed stops paging at items it already has; an
+    interrupted crawl with --jobdir resumes where it stopped.
+    """
+    from crawlers.errors import CrawlerError
+
+    from .cli import _fail, _settings
+
+    spiders = _spider_classes()
+    if list_spiders:
+        _print_list(spiders)
+        return
+    if not spider:
+        raise typer.BadParameter("name a spider (voclens crawl --list shows them)", param_hint="SPIDER")
+    if spider not in spiders:
+        raise typer.BadParameter(f"no spider {spider!r}; known: {', '.join(spiders)}", param_hint="SPIDER")
+    settings = _settings()
+    args = _pairs(arg, "-a")
+    try:
+        spiders[spider].validate_args(args)
+    except CrawlerError as exc:
+        _fail(exc)
+    overrides = _pairs(setting, "--set")
+    summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,
+                        overrides=overrides, progress=not as_json)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    if summary.finish_reason == "shutdown":
+        err.print("interrupted: run the same command again to continue" + ("" if jobdir else " (add --jobdir to resume exactly)"))
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary.finish_reason != "finished":
+        raise typer.Exit(1)
+
+
+def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = True, model: str | None = None,
+              jobdir: Path | None = None, overrides: dict | None = None, progress: bool = True):
+    """Run one spider to the end in this process (Twisted's reactor runs once per process)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.report import summarise
+
+    from .crawl import scrapy_settings
+
+    level = logging.getLogger().level
+    process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
+                                             overrides=overrides), install_root_handler=False)
+    # Scrapy resets the root level and pins its own loggers at DEBUG; voclens logging decides (-v for debug).
+    logging.getLogger().setLevel(level)
+    logging.getLogger("scrapy").setLevel(level)
+    crawler = process.create_crawler(spidercls)
+    show = progress and (sys.stderr.isatty() or os.environ.get("VOCLENS_PROGRESS") == "1")
+    with Progress(SpinnerColumn(), TextColumn("crawl {task.description}: {task.fields[pages]} pages, "
+                                              "{task.completed:.0f} items"), TimeElapsedColumn(),
+                  console=err, disable=not show) as bar:
+        task = bar.add_task(spidercls.name, total=None, pages=0)
+        crawler.signals.connect(lambda **_: bar.advance(task), signal=signals.item_scraped, weak=False)
+        crawler.signals.connect(
+            lambda **_: bar.update(task, pages=bar.tasks[0].fields["pages"] + 1),
+            signal=signals.response_received, weak=False)
+        process.crawl(crawler, **args)
+        process.start()
+    return summarise(spidercls.name, crawler.stats.get_stats())

@@ -1,0 +1,63 @@
+"""The edge between voclens settings and Scrapy: Scrapy settings for a crawl, and its components.
+
+``voclens crawl`` and plain ``scrapy crawl`` (``SCRAPY_SETTINGS_MODULE=crawlers.settings``)
+both reach ``open_components`` through the ``CRAWL_COMPONENTS`` Scrapy setting, so
+both write to the configured backend with the configured model and salt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import Settings as ScrapySettings
+
+from .settings import Settings
+
+
+def scrapy_settings(
+    settings: Settings,
+    *,
+    classify: bool = True,
+    model: str | None = None,
+    jobdir: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ScrapySettings:
+    """``crawlers.settings`` with voclens ``crawl_*`` settings and command-line options applied.
+
+    Args:
+        overrides: raw Scrapy settings (``--set KEY=VALUE``), applied last.
+    """
+    s = ScrapySettings()
+    s.setmodule("crawlers.settings", priority="project")
+    s.setdict({
+        "USER_AGENT": settings.crawl_user_agent,
+        "CRAWL_PROXY": settings.crawl_proxy,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.crawl_concurrency_per_domain,
+        "DOWNLOAD_DELAY": settings.crawl_download_delay,
+        "CRAWL_BATCH_SIZE": settings.crawl_batch_size,
+        "CRAWL_NEAR_DUPLICATES": settings.crawl_near_duplicates,
+        "CRAWL_CLASSIFY": classify,
+        "CRAWL_MODEL": model,
+    }, priority="cmdline")
+    if jobdir is not None:
+        s.set("JOBDIR", str(jobdir), priority="cmdline")
+    if overrides:
+        s.setdict(overrides, priority="cmdline")
+    return s
+
+
+def open_components(crawler_settings: ScrapySettings):
+    """``CRAWL_COMPONENTS`` factory: backend, analyser, classifier and crawl state from voclens settings."""
+    from crawlers.runtime import CrawlComponents
+    from crawlers.state import STATE_FILE, CrawlState
+
+    from .components import analyser_for, load_classifier, open_configured_backend
+
+    settings = Settings()
+    classifier = None
+    if crawler_settings.getbool("CRAWL_CLASSIFY", True):
+        classifier = load_classifier(settings, crawler_settings.get("CRAWL_MODEL") or None)
+    backend = open_configured_backend(settings)
+    return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=classifier,
+                           state=CrawlState(settings.data_dir / STATE_FILE), salt=settings.author_salt)

@@ -1,0 +1,110 @@
+"""The item pipelines with their real components: voclens settings, a SQLite index file, the crawl state file.
+
+No crawl here: items go straight through DocumentPipeline -> DedupePipeline
+-> IndexPipeline of a Scrapy crawler built with the project's settings, and
+what lands in the SQLite file is read back through the backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawlers.items import FeedbackItem
+from crawlers.pipelines import DedupePipeline, DocumentPipeline, IndexPipeline
+from crawlers.runtime import components
+from nlp.privacy import hash_author
+from tests.crawlers.conftest import stored
+
+SPAM = "加微信领红包返现50元，好评截图发给客服立即到账，机会难得，先到先得不要错过"
+
+
+def item(n: int, text: str | None = "物流很快，包装完好，手机用着很流畅", **kw) -> FeedbackItem:
+    fields = {"source": "shop", "source_id": str(n), "text": text, "created_at": f"2026-10-{n % 28 + 1:02d} 10:00:00",
+              "scope": "shop:p1", "author": f"buyer{n}", "rating": 4, "tz": "Asia/Shanghai"}
+    fields.update(kw)
+    return FeedbackItem(**fields)
+
+
+class Run:
+    """One crawl's pipelines over the SQLite data directory ``data``."""
+
+    def __init__(self, data: Path, monkeypatch, **settings):
+        monkeypatch.setenv("VOCLENS_DATA_DIR", str(data))
+        monkeypatch.setenv("VOCLENS_AUTHOR_SALT", "test-salt-1234")
+        self.crawler = get_crawler(settings_dict={"CRAWL_COMPONENTS": "api.crawl.open_components",
+                                                  "CRAWL_CLASSIFY": False, "CRAWL_BATCH_SIZE": 3, **settings})
+        self.stages = [cls.from_crawler(self.crawler) for cls in (DocumentPipeline, DedupePipeline, IndexPipeline)]
+        self.dropped: list[str] = []
+
+    def feed(self, *items: FeedbackItem) -> None:
+        for it in items:
+            try:
+                for stage in self.stages:
+                    it = stage.process_item(it)
+            except DropItem as exc:
+                self.dropped.append(str(exc))
+
+    def close(self) -> dict:
+        self.stages[-1].close_spider()
+        components(self.crawler).close()
+        return {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("voclens/")}
+
+
+def test_invalid_items_are_counted_by_reason_and_the_rest_written(tmp_path: Path, monkeypatch):
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1), item(2, text="  "), item(3, created_at="昨天"), item(4, rating=9), item(5, text=None, rating="x"),
+             item(6, text="屏幕显示效果非常细腻，客服态度耐心"), {"source": "shop", "source_id": "7", "scope": "shop:p1",
+                                                     "text": "a plain dict item works too", "created_at": "2026-10-07"})
+    stats = run.close()
+    assert stats["voclens/items_seen"] == 7 and stats["voclens/invalid"] == 4
+    assert {k: v for k, v in stats.items() if k.startswith("voclens/invalid/")} == {
+        "voclens/invalid/text": 2, "voclens/invalid/created_at": 1, "voclens/invalid/rating": 2}
+    assert len(run.dropped) == 4 and any("shop:3" in d and "created_at" in d and "昨天" in d for d in run.dropped)
+    docs = stored(tmp_path)
+    assert sorted(docs) == ["1", "6", "7"] and stats["voclens/new"] == 3
+    assert docs["1"].created_at.isoformat() == "2026-10-02T02:00:00+00:00"   # Beijing time to UTC
+
+
+def test_authors_are_hashed_and_contacts_masked_before_writing(tmp_path: Path, monkeypatch):
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1, text="有问题打我电话13812345678或者发邮件到 shop.owner@example.com 咨询", author="张三"),
+             item(2, author="张三"), item(3, author="李四"))
+    run.close()
+    docs = stored(tmp_path)
+    raw = (tmp_path / "voclens.db").read_bytes()
+    assert "13812345678".encode() not in raw and b"shop.owner@example.com" not in raw and "张三".encode() not in raw
+    assert "13812345678" not in docs["1"].text and "example.com" not in docs["1"].text
+    assert docs["1"].author_hash == docs["2"].author_hash == hash_author("shop", "张三", "test-salt-1234")
+    assert docs["3"].author_hash != docs["1"].author_hash
+    assert hash_author("shop", "张三", "another-salt-99") != docs["1"].author_hash
+
+
+def test_near_duplicates_keep_a_link_to_the_original(tmp_path: Path, monkeypatch):
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1, text=SPAM), item(2, text=SPAM + "！！👍"), item(1, text=SPAM), item(3))
+    stats = run.close()
+    assert (stats["voclens/duplicates/near"], stats["voclens/duplicates/exact"], stats["voclens/new"]) == (1, 1, 3)
+    assert any("shop:1 was already crawled" in d for d in run.dropped)
+    docs = stored(tmp_path)
+    assert docs["2"].meta["duplicate_of"] == docs["1"].id and docs["2"].meta["duplicate_distance"] <= 3
+    assert "duplicate_of" not in docs["1"].meta and "duplicate_of" not in docs["3"].meta
+
+    # next crawl, new process state: the copy is recognised from the fingerprints in crawl-state.sqlite
+    later = Run(tmp_path, monkeypatch)
+    later.feed(item(9, text="【" + SPAM + "】"))
+    assert later.close()["voclens/duplicates/near"] == 1
+    assert stored(tmp_path)["9"].meta["duplicate_of"] == docs["1"].id
+
+
+def test_drop_mode_skips_near_duplicates(tmp_path: Path, monkeypatch):
+    run = Run(tmp_path, monkeypatch, CRAWL_NEAR_DUPLICATES="drop")
+    run.feed(item(1, text=SPAM), item(2, text=SPAM + "!!"))
+    stats = run.close()
+    assert stats["voclens/duplicates/near"] == 1 and stats["voclens/new"] == 1
+    assert sorted(stored(tmp_path)) == ["1"] and "near-duplicate of" in run.dropped[0]
+    with pytest.raises(ValueError, match="CRAWL_NEAR_DUPLICATES must be 'mark' or 'drop'"):
+        Run(tmp_path, monkeypatch, CRAWL_NEAR_DUPLICATES="keep")
