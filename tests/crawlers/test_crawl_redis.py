@@ -58,3 +58,17 @@ def test_without_redis_the_setting_changes_nothing(tmp_path: Path):
     assert shared.get("SCHEDULER_QUEUE_KEY") == "voclens:%(spider)s:r1:requests"
     assert shared.getbool("SCHEDULER_PERSIST") and shared.get("REDIS_URL") == "redis://10.0.0.5:6379/1"
     assert list(shared.getdict("ITEM_PIPELINES")) == list(plain.getdict("ITEM_PIPELINES"))  # our pipelines stay
+
+
+def test_a_missing_redis_server_fails_in_ci_and_skips_locally(monkeypatch, tmp_path: Path):
+    import pytest
+
+    from tests.redis_server import start_redis
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no redis-server on it
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(RuntimeError, match="CI needs a real Redis server"):
+        start_redis(tmp_path)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        start_redis(tmp_path)

@@ -82,3 +82,14 @@ def test_since_bounds_the_crawl(make_site, tmp_path: Path):
                           "-a", "since=2026-10-01T21:00:00+00:00")
     assert stats["new"] == 5
     assert len([p for p in site.requests() if p.startswith("/api/")]) == 1
+
+
+def test_mixed_order_pages_to_the_end_without_incremental_stops(make_site, tmp_path: Path):
+    site = make_site({"weibo": {"小米13": weibo_search("小米13", 15)}})
+    data, args = tmp_path / "data", ["-a", "keywords=小米13", "-a", f"base_url={site.url}", "-a", "order=mixed"]
+    assert voclens_crawl(data, "weibo", *args)["new"] == 15
+    site.reset()
+    again = voclens_crawl(data, "weibo", *args)
+    assert (again["new"], again["updated"], again["incremental_stops"]) == (0, 15, 0)
+    pages = [p for p in site.requests() if p.startswith("/api/")]
+    assert len(pages) == 3 and all("containerid=100103type%3D1%26q%3D" in p for p in pages)  # 2 pages, then ok: 0
