@@ -61,7 +61,8 @@ def redis_settings(redis_url: str, run: str) -> dict[str, Any]:
 class RedisWorkers:
     """Counts the workers of a run in Redis, keeps idle workers a moment, cleans up after the last one.
 
-    Switched off (``NotConfigured``) unless ``CRAWL_REDIS_URL`` is set.
+    Switched off (``NotConfigured``) unless ``CRAWL_REDIS_URL`` is set and the
+    scrapy-redis scheduler is in use (``redis_settings`` sets both).
     Stats: ``voclens/redis/idle_waits`` (times this worker waited for others).
     """
 
@@ -75,7 +76,7 @@ class RedisWorkers:
     @classmethod
     def from_crawler(cls, crawler: Crawler):
         url = crawler.settings.get("CRAWL_REDIS_URL")
-        if not url:
+        if not url or crawler.settings.get("SCHEDULER") != "scrapy_redis.scheduler.Scheduler":
             raise NotConfigured  # no message: a crawl without Redis is the normal case, not worth a warning
         import redis
 

@@ -67,8 +67,7 @@ def _listing_children(listing: Any, where: str) -> list[dict]:
     return [c for c in children if isinstance(c, dict)]
 
 
-def parse_search(body: str, subreddit: str, query: str, base_url: str = REDDIT_BASE_URL,
-                 brand: str | None = None) -> SearchPage:
+def parse_search(body: str, subreddit: str, query: str, brand: str | None = None) -> SearchPage:
     """Posts of one search page and the ``after`` cursor of the next.
 
     Raises:
@@ -192,7 +191,7 @@ class RedditSpider(VoclensSpider):
 
     def parse_search(self, response: Response, subreddit: str, page: int):
         try:
-            parsed = parse_search(response.text, subreddit, self.args.query, self.args.base_url, self.args.brand)
+            parsed = parse_search(response.text, subreddit, self.args.query, self.args.brand)
         except PageError as exc:
             retry = self.page_failed(response, exc)
             if retry is not None:
