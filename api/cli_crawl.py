@@ -80,6 +80,8 @@ def crawl(
     model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy setting KEY=VALUE (repeatable), e.g. -s DOWNLOAD_DELAY=5.")] = [],  # noqa: B006
     as_json: Annotated[bool, typer.Option("--json", help="Print the crawl stats as JSON.")] = False,
+    redis_url: Annotated[str | None, typer.Option(help="Share this crawl with other workers through Redis (redis://host:6379/0); run the same command on every machine. Default: VOCLENS_CRAWL_REDIS_URL.")] = None,
+    redis_run: Annotated[str | None, typer.Option(help="Name of the shared run (default: derived from the spider and its arguments, so identical commands join one run).")] = None,
 ) -> None:
     """Crawl a source into the index: reviews and posts are normalised, de-duplicated, classified and written.
 
@@ -106,8 +108,13 @@ def crawl(
     except CrawlerError as exc:
         _fail(exc)
     overrides = _pairs(setting, "--set")
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise typer.BadParameter(f"{redis_url!r}: use redis://host:port/db", param_hint="--redis-url")
+    from crawlers.distributed import run_key
+
     summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,
-                        overrides=overrides, progress=not as_json)
+                        overrides=overrides, progress=not as_json, redis_url=redis_url,
+                        redis_run=redis_run or run_key(spider, args))
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
@@ -120,7 +127,8 @@ def crawl(
 
 
 def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = True, model: str | None = None,
-              jobdir: Path | None = None, overrides: dict | None = None, progress: bool = True):
+              jobdir: Path | None = None, overrides: dict | None = None, progress: bool = True,
+              redis_url: str | None = None, redis_run: str = "default"):
     """Run one spider to the end in this process (Twisted's reactor runs once per process)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from scrapy import signals
@@ -132,7 +140,8 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
 
     level = logging.getLogger().level
     process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
-                                             overrides=overrides), install_root_handler=False)
+                                             overrides=overrides, redis_url=redis_url,
+                                             redis_run=redis_run), install_root_handler=False)
     # Scrapy resets the root level and pins its own loggers at DEBUG; voclens logging decides (-v for debug).
     logging.getLogger().setLevel(level)
     logging.getLogger("scrapy").setLevel(level)

@@ -22,11 +22,15 @@ def scrapy_settings(
     model: str | None = None,
     jobdir: Path | None = None,
     overrides: dict[str, Any] | None = None,
+    redis_url: str | None = None,
+    redis_run: str = "default",
 ) -> ScrapySettings:
     """``crawlers.settings`` with voclens ``crawl_*`` settings and command-line options applied.
 
     Args:
         overrides: raw Scrapy settings (``--set KEY=VALUE``), applied last.
+        redis_url: share the crawl with other workers through this Redis
+            (default: ``crawl_redis_url``); ``redis_run`` names the shared run.
     """
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
@@ -40,6 +44,11 @@ def scrapy_settings(
         "CRAWL_CLASSIFY": classify,
         "CRAWL_MODEL": model,
     }, priority="cmdline")
+    redis_url = redis_url or settings.crawl_redis_url
+    if redis_url:
+        from crawlers.distributed import redis_settings
+
+        s.setdict(redis_settings(redis_url, redis_run), priority="cmdline")
     if jobdir is not None:
         s.set("JOBDIR", str(jobdir), priority="cmdline")
     if overrides:

@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     crawl_download_delay: float = Field(default=1.0, ge=0, le=600, description="Seconds between requests to one site (AutoThrottle adapts from there).")
     crawl_batch_size: int = Field(default=100, ge=1, le=10000, description="Crawled documents per enrich-and-write batch.")
     crawl_near_duplicates: Literal["mark", "drop"] = Field(default="mark", description="Near-duplicate (copy-pasted) reviews: 'mark' stores them with meta.duplicate_of, 'drop' skips them.")
+    # -- crawl scale-out (issue 5, scrapy-redis): workers on several machines share one crawl --
+    crawl_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis shared by crawl workers (redis://host:6379/0): one request queue and seen-requests filter for every worker; unset = each crawl runs alone.")
 
     @field_validator("elasticsearch_urls", mode="before")
     @classmethod

@@ -63,5 +63,12 @@ SPIDER_CONTRACTS = {"crawlers.contracts.SiteContract": 10, "crawlers.contracts.F
 #: Origin @site contracts fetch from (a fixture site in tests); None = each spider's base_url.
 CONTRACT_SITE_URL = None
 
+# -- scale-out (optional): scheduler queue and seen-requests filter in Redis (crawlers/distributed.py) --
+#: ``redis://host:port/db`` shared by every worker; None = this process crawls alone (``voclens crawl --redis-url``).
+CRAWL_REDIS_URL = None
+#: Seconds an idle worker waits for other workers to queue more pages before it closes.
+CRAWL_REDIS_IDLE_CLOSE = 5.0
+EXTENSIONS = {"crawlers.distributed.RedisWorkers": 500}  # switched off unless CRAWL_REDIS_URL is set
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

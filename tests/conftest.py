@@ -31,3 +31,13 @@ def pg_server():
     server = start_server()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real Redis server for the session (see ``tests/redis_server.py``); stopped at the end."""
+    from tests.redis_server import start_redis
+
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

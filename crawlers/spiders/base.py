@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar, get_args, get_origin
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import scrapy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -39,6 +39,8 @@ def split_list(value: Any) -> Any:
 def _type_name(annotation: Any) -> str:
     """``list[str]`` -> "list of str", ``date | datetime | None`` -> "date"."""
     args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(a) for a in args)
     if get_origin(annotation) is list:
         return f"list of {_type_name(args[0])}" if args else "list"
     if args:
@@ -171,6 +173,25 @@ class VoclensSpider(scrapy.Spider):
         if not more and mark:
             self.crawler.stats.inc_value("voclens/incremental_stops")
         return keep, more
+
+    def within_since(self, items: Iterable[FeedbackItem]) -> list[FeedbackItem]:
+        """Items on or after ``since``, for listings not ordered by time (comment trees, ranked search).
+
+        No watermark applies: an old item there says nothing about the next one.
+        Items that cannot be dated are kept (the pipeline rejects them with a reason).
+        """
+        if self.args.since is None:
+            return list(items)
+        keep = []
+        for item in items:
+            try:
+                if parse_datetime(item.created_at, item.tz) < self.args.since:
+                    self.crawler.stats.inc_value("voclens/since_skipped")
+                    continue
+            except ValueError:
+                pass
+            keep.append(item)
+        return keep
 
     def _note(self, scope: str, created: datetime) -> None:
         marks = self._marks()

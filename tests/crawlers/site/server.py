@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.crawlers.site import social
+
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 SLOW_SECONDS = 6.0
 
@@ -140,6 +142,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/robots.txt":
             return self.robots(data.get("robots", {}))
         try:
+            answer = social.route(url.path, url.query, data)  # Weibo, Reddit, App Store
+            if answer is not None:
+                return self.social(answer)
             if url.path == "/comment/productPageComments.action":
                 return self.jd(data, q)
             if url.path.startswith("/product-reviews/"):
@@ -173,6 +178,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.fault(spec.get("behaviour", {}), "robots", "0"):
             return
         self.send(200, spec.get("body", ROBOTS).encode(), "text/plain")
+
+    def social(self, answer: dict):
+        if answer["key"] and self.fault(answer["behaviour"], answer["key"], answer["page"]):
+            return
+        self.send(answer.get("status", 200), answer["body"], answer["ctype"])
 
     def jd(self, data: dict, q: dict):
         product = data["jd"][q["productId"]]
