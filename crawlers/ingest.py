@@ -126,12 +126,12 @@ def ingest_file(
 
     last_line = start_after
 
-    def write(items: list[Row | BadRow], docs: list[Document], rejects: list[tuple]) -> None:
+    def write(items: list[Row | BadRow], docs: list, rejects: list[tuple], prepared: bool = False) -> None:
         nonlocal last_line
         for line, reason, fields, raw in rejects:
             reject(line, reason, fields, raw)
         if docs:
-            result = backend.upsert(docs)
+            result = backend.write_prepared(docs) if prepared else backend.upsert(docs)
             summary.created += result.created
             summary.updated += result.updated
         summary.rows += len(items)
@@ -153,22 +153,27 @@ def ingest_file(
                 docs, rejects = _prepare_chunk(items, analyser, classifier, options)
                 write(items, docs, rejects)
         else:
-            ctx = multiprocessing.get_context("fork")  # workers inherit the loaded dictionary and model
+            # Workers inherit the loaded dictionary and model. Where the backend can split its
+            # upsert (SQLite), they also tokenise and serialise, and send plain rows: this
+            # process then only writes, which is what makes workers pay off on two cores.
+            preparer = backend.row_preparer
+            ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(analyser, classifier, options)) as pool:
+                                     initargs=(analyser, classifier, options, preparer)) as pool:
                 pending: deque = deque()
-                for items in chunks:
-                    pending.append((items, pool.submit(_worker_chunk, items)))
-                    if len(pending) > 2 * workers:
-                        done_items, future = pending.popleft()
-                        docs, rejects, handoff = future.result()
-                        analyser.give_handoff(handoff)
-                        write(done_items, docs, rejects)
-                while pending:
+
+                def drain_one() -> None:
                     done_items, future = pending.popleft()
                     docs, rejects, handoff = future.result()
                     analyser.give_handoff(handoff)
-                    write(done_items, docs, rejects)
+                    write(done_items, docs, rejects, prepared=preparer is not None)
+
+                for items in chunks:
+                    pending.append((items, pool.submit(_worker_chunk, items)))
+                    if len(pending) > 2 * workers:
+                        drain_one()
+                while pending:
+                    drain_one()
     finally:
         rejected_fh.close()
     if checkpoint and checkpoint.exists():
@@ -213,14 +218,18 @@ def _prepare_chunk(
 _worker_state: tuple | None = None
 
 
-def _init_worker(analyser: Analyser, classifier: Classifier | None, options: RecordOptions) -> None:
+def _init_worker(analyser: Analyser, classifier: Classifier | None, options: RecordOptions,
+                 preparer: Callable[..., list] | None = None) -> None:  # fmt: skip
     global _worker_state
-    _worker_state = (analyser, classifier, options)
+    _worker_state = (analyser, classifier, options, preparer)
 
 
-def _worker_chunk(items: list[Row | BadRow]) -> tuple[list[Document], list[tuple], dict[str, list[str]]]:
-    analyser, classifier, options = _worker_state
+def _worker_chunk(items: list[Row | BadRow]) -> tuple[list, list[tuple], dict[str, list[str]]]:
+    """(documents or the backend's prepared rows, rejections, tokens handed over)."""
+    analyser, classifier, options, preparer = _worker_state
     docs, rejects = _prepare_chunk(items, analyser, classifier, options)
+    if preparer is not None:
+        return preparer(docs, analyser), rejects, {}
     texts = [t for d in docs for t in (d.title, d.text) if t]
     return docs, rejects, analyser.take_handoff(texts)
 

@@ -9,10 +9,10 @@ Nothing outside ``index/`` writes SQL or query DSL.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -256,9 +256,18 @@ class Backend(ABC):
     def close(self) -> None: ...
 
     # -- writes ------------------------------------------------------------
+    #: ``(docs, analyser) -> rows``: the CPU side of ``upsert`` (tokenising, serialising) as a
+    #: module-level function that needs no open backend, so importers can run it in worker
+    #: processes and send plain rows to ``write_prepared``; None where the backend has no such split.
+    row_preparer: ClassVar[Callable[..., list] | None] = None
+
     @abstractmethod
     def upsert(self, docs: Sequence[Document]) -> UpsertResult:
         """Insert or replace documents by id, atomically for the batch."""
+
+    def write_prepared(self, rows: Sequence) -> UpsertResult:
+        """Write rows made by ``row_preparer``; only backends that define one support it."""
+        raise NotImplementedError(f"the {self.name} backend has no prepared-row writes")
 
     @abstractmethod
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
