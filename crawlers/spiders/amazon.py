@@ -133,12 +133,8 @@ class AmazonSpider(VoclensSpider):
         @scrapes source source_id text created_at rating scope title
         @fills source source_id text created_at rating author title url
         """
-        try:
-            parsed = parse_reviews(response.text, asin, response.url, self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, asin, response.url, self.args.brand)
+        if parsed is None:
             return
         items, more = self.gate(f"amazon:{asin}", parsed.items)
         yield from items

@@ -130,12 +130,8 @@ class AppStoreSpider(VoclensSpider):
                 yield self.page_request(app_id, country, 1)
 
     def parse_page(self, response: Response, app_id: str, country: str, page: int):
-        try:
-            parsed = parse_reviews(response.text, app_id, country, self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, app_id, country, self.args.brand)
+        if parsed is None:
             return
         items, more = self.gate(f"appstore:{country}:{app_id}", parsed.items)
         yield from items

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -221,6 +221,20 @@ class VoclensSpider(scrapy.Spider):
         log.info("watermarks advanced", extra={"scopes": len(marks)})
 
     # -- page errors ----------------------------------------------------------------------
+    def parsed_or_retry(self, response: Response, parse: Callable, *args, **kwargs):
+        """Run a pure page parser; on ``PageError`` count it, yield its retry (once) and return None.
+
+        Use as ``parsed = yield from self.parsed_or_retry(response, parse_x, ...)`` in a callback,
+        then ``if parsed is None: return``.
+        """
+        try:
+            return parse(*args, **kwargs)
+        except PageError as exc:
+            retry = self.page_failed(response, exc)
+            if retry is not None:
+                yield retry
+            return None
+
     def page_failed(self, response: Response, exc: PageError) -> Request | None:
         """Count a page that did not parse and retry it once (truncated bodies are often transient).
 

@@ -140,12 +140,8 @@ class FeedsSpider(VoclensSpider):
         @scrapes source source_id text created_at url
         @fills source source_id text created_at url author
         """
-        try:
-            parsed = parse_feed(response.body, feed_url, self.args.brands)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_feed, response.body, feed_url, self.args.brands)
+        if parsed is None:
             return
         # feeds list newest first; the gate applies since and the watermark per feed
         items, more = self.gate(f"feed:{feed_url}", parsed.items)

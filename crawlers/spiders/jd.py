@@ -130,13 +130,9 @@ class JdSpider(VoclensSpider):
         @scrapes source source_id text created_at rating scope product_id
         @fills source source_id text created_at rating author product_name
         """
-        try:
-            parsed = parse_comments(response.text, product_id, f"https://item.jd.com/{product_id}.html",
-                                    self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(
+            response, parse_comments, response.text, product_id, f"https://item.jd.com/{product_id}.html", self.args.brand)
+        if parsed is None:
             return
         items, more = self.gate(f"jd:{product_id}", parsed.items)
         yield from items

@@ -190,12 +190,8 @@ class RedditSpider(VoclensSpider):
             yield self.search_request(subreddit, 1)
 
     def parse_search(self, response: Response, subreddit: str, page: int):
-        try:
-            parsed = parse_search(response.text, subreddit, self.args.query, self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_search, response.text, subreddit, self.args.query, self.args.brand)
+        if parsed is None:
             return
         by_id = {id(p.item): p for p in parsed.posts}
         items, more = self.gate(self.scope(subreddit), [p.item for p in parsed.posts])
@@ -210,12 +206,8 @@ class RedditSpider(VoclensSpider):
             yield self.search_request(subreddit, page + 1, parsed.after)
 
     def parse_comments(self, response: Response, subreddit: str, post_name: str):
-        try:
-            parsed = parse_comments(response.text, self.scope(subreddit), post_name, self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_comments, response.text, self.scope(subreddit), post_name, self.args.brand)
+        if parsed is None:
             return
         if parsed.gone:
             self.crawler.stats.inc_value("voclens/reddit/comments_gone", parsed.gone)

@@ -310,15 +310,11 @@ class SchemaOrgSpider(VoclensSpider):
         @fills source source_id text created_at rating author product_name
         """
         content_type = response.headers.get(b"Content-Type")
-        try:
-            parsed = parse_review_page(
-                response.body, response.url, content_type=content_type.decode("latin-1") if content_type else None,
+        parsed = yield from self.parsed_or_retry(
+                response, parse_review_page, response.body, response.url, content_type=content_type.decode("latin-1") if content_type else None,
                 product_url=product_url, brand=self.args.brand, product_id=self.args.product, tz=self.args.tz,
                 next_selector=self.args.next_selector)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        if parsed is None:
             return
         stats = self.crawler.stats
         for problem in parsed.problems:

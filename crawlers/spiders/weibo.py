@@ -139,12 +139,8 @@ class WeiboSpider(VoclensSpider):
             yield self.page_request(keyword, 1)
 
     def parse_page(self, response: Response, keyword: str, page: int):
-        try:
-            parsed = parse_search(response.text, keyword, self.args.brand)
-        except PageError as exc:
-            retry = self.page_failed(response, exc)
-            if retry is not None:
-                yield retry
+        parsed = yield from self.parsed_or_retry(response, parse_search, response.text, keyword, self.args.brand)
+        if parsed is None:
             return
         if self.args.order == "realtime":
             items, more = self.gate(f"weibo:{keyword}", parsed.items)
