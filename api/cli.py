@@ -125,7 +125,8 @@ def ingest(
     extra: Annotated[str, typer.Option(help="Unknown columns: reject the row, keep them in meta, or ignore them.")] = "reject",
     classify: Annotated[bool, typer.Option("--classify/--no-classify", help="Classify with the configured model.")] = True,
     model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows per committed batch.")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows analysed together (the unit of work a worker takes).")] = 500,
+    commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; --batch-size on Elasticsearch).")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes that validate, analyse, classify and tokenise while this one writes; into SQLite, 2 on a 2-core machine nearly doubles the rate (use your core count).")] = 1,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
     rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
@@ -172,6 +173,7 @@ def ingest(
                 file, backend, analyser_for(settings), classifier, options, fmt=fmt, batch_size=batch_size,
                 state_dir=settings.data_dir, rejected_path=rejected, resume=resume,
                 progress=lambda n: bar.advance(task, n), workers=workers,
+                commit_every=commit_every or backend.bulk_commit_rows,
             )
         except CrawlerError as exc:
             _fail(exc)

@@ -260,6 +260,9 @@ class Backend(ABC):
     #: module-level function that needs no open backend, so importers can run it in worker
     #: processes and send plain rows to ``write_prepared``; None where the backend has no such split.
     row_preparer: ClassVar[Callable[..., list] | None] = None
+    #: Documents per write transaction that bulk importers should gather (``voclens ingest
+    #: --commit-every``); None: write each batch as it comes.
+    bulk_commit_rows: ClassVar[int | None] = None
 
     @abstractmethod
     def upsert(self, docs: Sequence[Document]) -> UpsertResult:

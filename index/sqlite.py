@@ -124,6 +124,11 @@ class _Conn:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA cache_size = -32000")
         self.conn.execute("PRAGMA mmap_size = 268435456")
+        # Checkpoint the WAL every ~40 MB instead of 4 MB: a bulk import rewrites
+        # the same index pages less often (about 1.3x its rate); the file is cut
+        # back to 64 MB after each checkpoint.
+        self.conn.execute("PRAGMA wal_autocheckpoint = 10000")
+        self.conn.execute("PRAGMA journal_size_limit = 67108864")
 
     def _tick(self) -> int:
         return 1 if time.monotonic() > self.deadline else 0
@@ -259,6 +264,9 @@ class SQLiteBackend(Backend):
 
     #: see ``Backend.row_preparer``
     row_preparer = staticmethod(prepare_rows)
+    #: Each commit flushes a full-text segment and may checkpoint the WAL: 10,000-row
+    #: transactions write about twice as fast per row as 1,000-row ones.
+    bulk_commit_rows = 10_000
 
     def prepare(self, docs: Sequence[Document]) -> list[tuple]:
         return prepare_rows(docs, self.analyser)
@@ -267,6 +275,8 @@ class SQLiteBackend(Backend):
         """Write rows made by ``prepare`` (in this or another process) in one transaction."""
         if not prepared:
             return UpsertResult()
+        # Rows of several prepared batches may repeat an id: the last copy wins, as in upsert.
+        prepared = list({p[0][0]: p for p in prepared}.values())
         ids = [p[0][0] for p in prepared]
         with self._write() as conn:
             existing: dict[str, int] = {}

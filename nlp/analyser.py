@@ -111,6 +111,7 @@ class Analyser:
         self.user_dict = str(user_dict) if user_dict else None
         self._jieba: rjieba.Jieba | None = None
         self._cut_cache: dict[str, tuple[str, ...]] = {}
+        self._search_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         self._stems: dict[str, str] = {}
         self._latin_memo: dict[str, list[str]] = {}
         self._handoff: dict[str, tuple[list[str], list[str]]] = {}
@@ -204,6 +205,24 @@ class Analyser:
             self._cut_cache[run] = words
         return words
 
+    def _cut_search(self, run: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """``(words, sub-words, tokens)`` of one CJK run in search mode, memoised like ``_cut``."""
+        hit = self._search_cache.get(run)
+        if hit is None:
+            words = self._cut(run)
+            grams: list[str] = []
+            tokens: list[str] = []
+            for w in words:
+                parts = self._search_parts(w)
+                grams.extend(parts)
+                tokens.extend(parts)
+                tokens.append(w)
+            hit = (words, tuple(grams), tuple(tokens))
+            if len(self._search_cache) >= _CLAUSE_CACHE:
+                self._search_cache.clear()
+            self._search_cache[run] = hit
+        return hit
+
     def _search_parts(self, word: str) -> list[str]:
         # jieba's search mode: dictionary 2- and 3-grams inside longer words.
         known = self._jieba.has_word
@@ -260,15 +279,15 @@ class Analyser:
         tokens: list[str] = []
         for run in _RUN_RE.findall(normalize(text).lower().replace("’", "'")):
             if _CJK_RE.match(run):
-                for w in self._cut(run):
-                    if search_mode:
-                        parts = self._search_parts(w)
-                        if parts:
-                            grams.extend(parts)
-                            tokens.extend(parts)
-                    tokens.append(w)
-                    ordered.append(w)
-                    words.append(w)
+                if search_mode:
+                    cut, run_grams, run_tokens = self._cut_search(run)
+                    grams.extend(run_grams)
+                    tokens.extend(run_tokens)
+                else:
+                    cut = self._cut(run)
+                    tokens.extend(cut)
+                ordered.extend(cut)
+                words.extend(cut)
             elif run.isascii():
                 if stem:
                     stems = self._latin(run)

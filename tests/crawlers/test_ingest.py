@@ -61,7 +61,8 @@ def test_killed_import_resumes_without_loss_or_duplicates(tmp_path):
     _write_jsonl(src, [{"source": "survey", "source_id": f"s{i}", "text": f"第{i}条 shipping was slow 物流慢",
                         "created_at": "2026-11-01T00:00:00Z"} for i in range(n)])
     env = {**os.environ, "VOCLENS_DATA_DIR": str(tmp_path / "data")}
-    cmd = [sys.executable, "-m", "api.cli", "ingest", str(src), "--no-classify", "--batch-size", "200", "--json"]
+    cmd = [sys.executable, "-m", "api.cli", "ingest", str(src), "--no-classify", "--batch-size", "200",
+           "--commit-every", "1000", "--json"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     checkpoints = []
@@ -105,3 +106,25 @@ def test_worker_processes_give_the_same_index_and_report(tmp_path):
     assert results[1] == results[2]
     assert results[2][0][:4] == (900, 1098, 2, 2000)
     assert results[2][2] == 900
+
+
+def test_batches_are_gathered_into_larger_transactions_with_the_same_result(tmp_path):
+    """commit_every groups batches (ids repeating across them) into one write; the index is the same."""
+    rows = [{"source": "jd", "source_id": str(i % 300), "text": f"第{i}条 物流太慢 refunds refused",
+             "created_at": f"2026-11-{1 + i % 20:02d}T10:00:00Z"} for i in range(700)]
+    rows[10] = "{broken json"
+    src = tmp_path / "g.jsonl"
+    _write_jsonl(src, rows)
+    results = {}
+    for workers, commit_every in ((1, None), (1, 500), (2, 500)):
+        with open_backend("sqlite", path=tmp_path / f"g{workers}-{commit_every}.db") as backend:
+            writes = []  # a spy on the real backend: every write (upsert goes through write_prepared)
+            real = backend.write_prepared
+            backend.write_prepared = lambda rows, real=real: writes.append(len(rows)) or real(rows)
+            s = ingest_file(src, backend, get_analyser(), None, RecordOptions(), batch_size=100, workers=workers,
+                            commit_every=commit_every, rejected_path=tmp_path / "rej.jsonl")
+            docs = [d.model_dump(exclude={"fetched_at"}) for batch in backend.iter_documents() for d in batch]
+            results[workers, commit_every] = (docs, backend.count("refund"), s.rejected, s.rows, s.created)
+        assert len(writes) == (7 if commit_every is None else 2), writes
+    assert results[1, None] == results[1, 500] == results[2, 500]
+    assert results[2, 500][1:] == (300, 1, 700, 300)
