@@ -107,18 +107,18 @@ def train_cmd(
 @model_app.command("eval")
 def eval_cmd(
     model: Annotated[str | None, typer.Option(help="Model name (default: settings).")] = None,
-    runtime: Annotated[str | None, typer.Option(help="Transformer runtime: onnx-int8, torch or all.")] = None,
+    runtime: Annotated[str | None, typer.Option(help="Transformer runtime: onnx-int8, onnx-fp32, torch, torch-int8, or all (the first three).")] = None,
     sets: Annotated[list[str], typer.Option("--set", help="Only this data set (repeatable); default: all eval sets.")] = [],  # noqa: B006
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many dev rows per set (quick checks).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     decide_default: Annotated[bool, typer.Option(
         "--decide-default", help="With --runtime all: write default_runtime into the model's config.json "
-        "(onnx-int8 if every set's scores stay within half a point of torch, else torch).")] = False,
+        "(the fastest of onnx-int8, onnx-fp32 whose every score stays within half a point of torch, else torch).")] = False,
 ) -> None:
     """Accuracy and macro-F1 for sentiment, micro/macro-F1 for topic-polarity pairs, per dev split.
 
-    With --runtime all, both transformer runtimes are scored on the same rows.
+    With --runtime all, the ONNX int8, ONNX float32 and torch runtimes are scored on the same rows.
     """
     from dataclasses import asdict
 
@@ -131,7 +131,7 @@ def eval_cmd(
     unknown = [s for s in sets if s not in EVAL_SETS]
     if unknown:
         _fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
-    runtimes = ["onnx-int8", "torch"] if runtime == "all" else [runtime or settings.model_runtime]
+    runtimes = ["onnx-int8", "onnx-fp32", "torch"] if runtime == "all" else [runtime or settings.model_runtime]
     results = {}
     for rt in runtimes:
         try:
@@ -145,21 +145,23 @@ def eval_cmd(
     if json_out:
         out.print_json(data={v: [asdict(r) for r in reports] for v, reports in results.items()})
     if decide_default:
-        if len(results) != 2:
+        if len(results) != 3:
             _fail(ValueError("--decide-default needs --runtime all"))
         from nlp.model_eval import choose_default_runtime
 
-        (onnx_v, onnx_r), (torch_v, torch_r) = results.items()
-        choice, worst = choose_default_runtime(onnx_r, torch_r)
+        *candidates, (torch_v, torch_r) = results.items()
+        choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
         model_dir = Path(settings.model_dir) if settings.model_dir else None
         from nlp.transformer import SHIPPED_MODEL_DIR
 
         config_path = (model_dir or SHIPPED_MODEL_DIR) / "config.json"
         config = json.loads(config_path.read_text())
         config["default_runtime"] = choice
-        config["runtime_check"] = {"largest_drop_points": round(worst * 100, 2), "compared": [onnx_v, torch_v]}
+        config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
+                                   "reference": torch_v}
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-        out.print(f"default runtime: {choice} (largest drop of onnx-int8 against torch: {worst * 100:.2f} points)")
+        out.print(f"default runtime: {choice} (largest drop against torch, points: "
+                  + ", ".join(f"{rt} {d * 100:.2f}" for rt, d in drops.items()) + ")")
 
 
 @model_app.command("tune-cues")

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     elasticsearch_replicas: int = Field(default=0, ge=0, le=5, description="Replica shards per index; 0 on a single node, 1 or more on a cluster.")
     model: str = Field(default="transformer", description="Classifier used by ingest, classify, reclassify and the demo: 'transformer' (fine-tuned e5-small) or 'fast' (lexicon baseline).")
     model_dir: Path | None = Field(default=None, description="Trained transformer model folder; unset = the model shipped in nlp/weights.")
-    model_runtime: Literal["auto", "onnx-int8", "torch", "torch-int8"] = Field(default="auto", description="Transformer runtime; 'auto' takes the one the model's eval chose (ONNX Runtime int8 when within half a point of torch).")
+    model_runtime: Literal["auto", "onnx-int8", "onnx-fp32", "torch", "torch-int8"] = Field(default="auto", description="Transformer runtime; 'auto' takes the one the model's eval chose (the fastest ONNX Runtime variant within half a point of torch).")
     model_cache_dir: Path = Field(default=Path("~/.cache/voclens"), description="Where the base encoder and the ONNX file are built once (about 600 MB).")
     model_threads: int | None = Field(default=None, ge=1, le=256, description="CPU threads for inference; unset = the runtime's default (all cores).")
     user_terms: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Brand and product terms the Chinese tokeniser keeps whole.")

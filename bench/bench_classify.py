@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_classify.py [--n 2000] [--runtimes onnx-int8,torch,torch-int8,fast]
+    .venv/bin/python bench/bench_classify.py [--n 2000] [--runtimes onnx-int8,onnx-fp32,torch,torch-int8,fast]
                                              [--threads 2] [--repeat 3] [--cli]
 
 The mix is drawn from the dev splits of the shared data, with their real
@@ -74,7 +74,7 @@ def run_one(runtime: str, texts_file: str, threads: int, repeat: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=2000, help="texts in the mix")
-    ap.add_argument("--runtimes", default="onnx-int8,torch,torch-int8,fast")
+    ap.add_argument("--runtimes", default="onnx-int8,onnx-fp32,torch,torch-int8,fast")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cli", action="store_true", help="also time one `voclens classify` run")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate import DEFAULT_DATA_DIR, set_scores
-from .network import SENTIMENT_LABELS
+from .model_layout import SENTIMENT_LABELS
 
 log = logging.getLogger(__name__)
 

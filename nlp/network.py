@@ -20,12 +20,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
-
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
-#: Topic head classes; index 0 means the text does not speak about the topic.
-TOPIC_STATES = ("absent", "negative", "neutral", "positive")
-WEIGHTS_FILE = "weights.safetensors"
-CONFIG_FILE = "config.json"
+from .model_layout import CONFIG_FILE, SENTIMENT_LABELS, TOPIC_STATES, WEIGHTS_FILE
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

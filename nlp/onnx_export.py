@@ -1,7 +1,8 @@
-"""Export the network to ONNX and quantise it to int8, once, into the cache.
+"""Export the network to ONNX (and quantise it to int8), once, into the cache.
 
-The int8 file is about four times smaller than float32 and runs about three
-times faster on two cores. It is built on the user's machine from the base
+The float32 file gives torch's results about 1.25 times faster; the int8 one
+is about four times smaller and 1.6 times faster again, but moves some
+borderline labels. They are built on the user's machine from the base
 encoder plus the shipped trained part (too big to ship: the embedding table
 alone is 96M parameters), keyed by the trained weights' hash so a new model
 never reuses an old file.
@@ -15,7 +16,7 @@ import os
 import warnings
 from pathlib import Path
 
-from .network import WEIGHTS_FILE, load_network
+from .model_layout import WEIGHTS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def weights_digest(model_dir: str | Path) -> str:
 def export_onnx(model_dir: str | Path, base_dir: str | Path, path: str | Path) -> Path:
     """Write the float32 ONNX graph of the full network (dynamic batch and length)."""
     import torch
+
+    from .network import load_network
 
     net, _ = load_network(model_dir, base_dir)
     ids = torch.tensor([[0, 10, 20, 30, 2], [0, 11, 2, 1, 1]])
@@ -91,21 +94,36 @@ def quantize_int8(src: str | Path, dst: str | Path) -> Path:
     return Path(dst)
 
 
-def quantized_onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path) -> Path:
-    """The cached int8 ONNX file for this trained model, built first if missing."""
+def onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path, *, int8: bool) -> Path:
+    """The cached ONNX file (float32, or int8 when ``int8``) for this trained model, built first if missing.
+
+    The float32 graph computes what torch computes (probabilities agree to
+    1e-5) about 1.25 times faster on two cores, because ONNX Runtime fuses
+    LayerNorm, GELU and the attention's small operations.
+    """
     folder = Path(cache_dir).expanduser() / "onnx"
-    final = folder / f"{Path(model_dir).name}-{weights_digest(model_dir)}-int8.onnx"
+    stem = f"{Path(model_dir).name}-{weights_digest(model_dir)}"
+    fp32 = folder / f"{stem}-fp32.onnx"
+    if not fp32.exists():
+        log.info("exporting %s to ONNX (once)", model_dir)
+        tmp = folder / f"{stem}.{os.getpid()}.fp32.tmp.onnx"  # per process: two first uses may race
+        export_onnx(model_dir, base_dir, tmp)
+        os.replace(tmp, fp32)
+    if not int8:
+        return fp32
+    final = folder / f"{stem}-int8.onnx"
     if final.exists():
         return final
-    log.info("exporting %s to ONNX int8 (once)", model_dir)
-    fp32 = folder / f"{final.stem}.fp32.tmp.onnx"
-    tmp = folder / f"{final.stem}.tmp.onnx"
-    export_onnx(model_dir, base_dir, fp32)
+    log.info("quantising %s to int8 (once)", fp32.name)
+    tmp = folder / f"{stem}.{os.getpid()}.int8.tmp.onnx"
     quantize_int8(fp32, tmp)
     os.replace(tmp, final)
-    for leftover in folder.glob(f"{final.stem}.fp32.tmp.onnx*"):
-        leftover.unlink(missing_ok=True)
     return final
 
 
-__all__ = ["export_onnx", "quantize_int8", "quantized_onnx_path", "weights_digest"]
+def quantized_onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path) -> Path:
+    """The cached int8 ONNX file for this trained model, built first if missing."""
+    return onnx_path(model_dir, base_dir, cache_dir, int8=True)
+
+
+__all__ = ["export_onnx", "onnx_path", "quantize_int8", "quantized_onnx_path", "weights_digest"]

@@ -6,10 +6,16 @@ runtimes:
 
 - ``onnx-int8``: the network exported to ONNX once, its matrix products
   quantised to int8 (ONNX Runtime dynamic quantisation), cached next to the
-  base encoder. About three times faster than torch on two cores; the default
-  when the model's config says its accuracy stays within half a point of torch
-  (``voclens model eval --runtime all`` measures it).
+  base encoder. About 1.6 times faster than torch on two cores, but it moves
+  some borderline labels.
+- ``onnx-fp32``: the same export without quantisation: torch's numbers (to
+  1e-5) about 1.25 times faster, since ONNX Runtime fuses LayerNorm, GELU
+  and attention steps.
 - ``torch``: float32 under ``torch.inference_mode``; the reference.
+
+The default is the fastest runtime whose scores stay within half a point of
+torch on every dev set (``voclens model eval --runtime all --decide-default``
+measures it and writes it into the model's config).
 - ``torch-int8``: torch with dynamic int8 linear layers; measured for
   comparison, slower and less exact than ONNX Runtime int8 here.
 
@@ -33,7 +39,7 @@ from .batching import TextEncoder, length_batches
 from .classifier import Classifier
 from .errors import ModelError
 from .labels import Classification, Polarity, Sentiment, TopicLabel
-from .network import CONFIG_FILE, SENTIMENT_LABELS
+from .model_layout import CONFIG_FILE, SENTIMENT_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +47,7 @@ log = logging.getLogger(__name__)
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-1"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
-RUNTIMES = ("onnx-int8", "torch", "torch-int8")
+RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")
 
 
 class TransformerClassifier(Classifier):
@@ -107,9 +113,10 @@ class TransformerClassifier(Classifier):
             if self.runtime.startswith("torch"):
                 self._run = _TorchRunner(self.model_dir, base, self.threads, int8=self.runtime == "torch-int8")
             else:
-                from .onnx_export import quantized_onnx_path
+                from .onnx_export import onnx_path
 
-                self._run = _OnnxRunner(quantized_onnx_path(self.model_dir, base, self.cache_dir), self.threads)
+                path = onnx_path(self.model_dir, base, self.cache_dir, int8=self.runtime == "onnx-int8")
+                self._run = _OnnxRunner(path, self.threads)
         return self
 
     # -- inference ------------------------------------------------------------------------

@@ -9,13 +9,17 @@ def _r(**metrics):
     return SetReport("s", 10, dict(metrics))
 
 
-def test_int8_is_default_only_within_half_a_point_everywhere():
+def test_default_is_the_fastest_runtime_within_half_a_point_everywhere():
     torch_r = [_r(sentiment_accuracy=0.930), _r(topic_micro_f1=0.760, topic_micro_precision=0.9)]
     close = [_r(sentiment_accuracy=0.926), _r(topic_micro_f1=0.758, topic_micro_precision=0.5)]
-    assert choose_default_runtime(close, torch_r)[0] == "onnx-int8"  # precision alone is not a score
     far = [_r(sentiment_accuracy=0.931), _r(topic_micro_f1=0.750)]
-    choice, drop = choose_default_runtime(far, torch_r)
-    assert choice == "torch" and drop == pytest.approx(0.010)
+    same = [_r(sentiment_accuracy=0.930), _r(topic_micro_f1=0.760)]
+    choice, drops = choose_default_runtime({"onnx-int8": close, "onnx-fp32": same}, torch_r)
+    assert choice == "onnx-int8"  # precision alone is not a score
+    choice, drops = choose_default_runtime({"onnx-int8": far, "onnx-fp32": same}, torch_r)
+    assert choice == "onnx-fp32" and drops["onnx-int8"] == pytest.approx(0.010) and drops["onnx-fp32"] == 0.0
+    choice, _ = choose_default_runtime({"onnx-int8": far}, torch_r)
+    assert choice == "torch"
 
 
 @pytest.mark.skipif(not DEFAULT_DATA_DIR.exists(), reason="shared data folder not present")

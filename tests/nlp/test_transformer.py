@@ -35,7 +35,7 @@ def test_shipped_model_is_small_and_described():
     size = sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir())
     assert size < 5_000_000  # 4-bit deltas over the base encoder
     config = json.loads((SHIPPED_MODEL_DIR / "config.json").read_text())
-    assert config["default_runtime"] in ("onnx-int8", "torch")
+    assert config["default_runtime"] in ("onnx-int8", "onnx-fp32", "torch")
     assert len(config["topics"]) == 12
 
 
@@ -82,6 +82,9 @@ def test_runtimes_agree_on_probabilities():
     s2, t2 = onnx_rt.probabilities(texts)
     assert np.abs(s1 - s2).max() < 0.15 and np.abs(t1 - t2).max() < 0.15
     assert (s1.argmax(1) == s2.argmax(1)).mean() >= 0.75
+    # the float32 export computes what torch computes
+    s3, t3 = TransformerClassifier(runtime="onnx-fp32", cache_dir=DEFAULT_CACHE_DIR).probabilities(texts)
+    assert np.abs(s1 - s3).max() < 1e-4 and np.abs(t1 - t3).max() < 1e-4
 
 
 def test_very_long_text_is_classified_from_start_and_end(clf):
@@ -143,3 +146,22 @@ def test_cue_rules_move_topic_thresholds_per_language(clf):
     finally:
         clf.thresholds[k] = saved
         clf.cue_shift = shifts
+
+
+def test_onnx_runtimes_run_without_importing_torch():
+    """torch's libraries take ~700 MB; the ONNX runtimes must not pay for them once their file is built."""
+    import subprocess
+    import sys
+
+    TransformerClassifier(runtime="onnx-fp32", cache_dir=DEFAULT_CACHE_DIR).load()  # build the file if missing
+    code = (
+        "import sys\n"
+        "from nlp.transformer import TransformerClassifier\n"
+        f"c = TransformerClassifier(runtime='onnx-fp32', cache_dir={str(DEFAULT_CACHE_DIR)!r})\n"
+        "(r,) = c.classify_batch(['物流太慢了，等了一个星期'])\n"
+        "assert r.sentiment.label.value == 'negative', r\n"
+        "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]

@@ -1,0 +1,16 @@
+"""What a trained model directory holds and in which order its outputs come.
+
+Kept apart from ``nlp.network`` so the ONNX runtimes can load and run a model
+without importing torch: on this project's machines torch's libraries alone
+take about 700 MB of memory.
+"""
+
+from __future__ import annotations
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+#: Topic head classes; index 0 means the text does not speak about the topic.
+TOPIC_STATES = ("absent", "negative", "neutral", "positive")
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "config.json"
+
+__all__ = ["CONFIG_FILE", "SENTIMENT_LABELS", "TOPIC_STATES", "WEIGHTS_FILE"]
