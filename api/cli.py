@@ -127,7 +127,7 @@ def ingest(
     model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows analysed together (the unit of work a worker takes).")] = 500,
     commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; --batch-size on Elasticsearch).")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes that validate, analyse, classify and tokenise while this one writes; into SQLite, 2 on a 2-core machine nearly doubles the rate (use your core count).")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes that parse, validate, analyse, classify and tokenise while this one writes (default: one per core, up to 8, for files of 20,000+ rows without the transformer model; else 1).")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
     rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
     as_json: JsonOpt = False,
@@ -142,7 +142,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from crawlers.errors import CrawlerError
-    from crawlers.ingest import ingest_file
+    from crawlers.ingest import auto_workers, ingest_file
     from crawlers.normalize import RecordOptions
 
     from .components import analyser_for, load_classifier
@@ -163,6 +163,7 @@ def ingest(
     except Exception as exc:
         _fail(exc)
     total = _count_lines(file) if file.is_file() else None
+    workers = workers or auto_workers(total, classifier)
     with _backend(settings) as backend, Progress(
         TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, disable=as_json or not sys.stderr.isatty() and not _force_progress(),

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,6 +90,28 @@ def _fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+#: Files with fewer rows than this import in one process by default: starting workers costs more.
+AUTO_WORKERS_MIN_ROWS = 20_000
+
+
+def auto_workers(rows: int | None, classifier: Classifier | None, cores: int | None = None) -> int:
+    """How many worker processes ``voclens ingest`` uses when not told.
+
+    One per core (up to 8) for large files analysed without a model or with
+    the lexicon model: there the analysis is Python that workers parallelise
+    (on two cores 1.5x the rate of one process). One otherwise: a small file
+    finishes before workers start, and a transformer already uses every core
+    for its matrix products.
+    """
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not rows or rows < AUTO_WORKERS_MIN_ROWS or cores < 2:
+        return 1
+    if classifier is not None and getattr(classifier, "name", "") == "transformer":
+        return 1
+    return min(cores, 8)
 
 
 def _checkpoint_path(state_dir: Path, path: Path) -> Path:

@@ -128,3 +128,20 @@ def test_batches_are_gathered_into_larger_transactions_with_the_same_result(tmp_
         assert len(writes) == (7 if commit_every is None else 2), writes
     assert results[1, None] == results[1, 500] == results[2, 500]
     assert results[2, 500][1:] == (300, 1, 700, 300)
+
+
+def test_worker_count_by_default_follows_file_size_model_and_cores():
+    from crawlers.ingest import AUTO_WORKERS_MIN_ROWS, auto_workers
+
+    fast = get_classifier("fast")
+    big = AUTO_WORKERS_MIN_ROWS
+    assert auto_workers(big, None, cores=2) == 2
+    assert auto_workers(big, fast, cores=16) == 8
+    assert auto_workers(big - 1, None, cores=16) == 1  # small files: starting workers costs more
+    assert auto_workers(None, None, cores=16) == 1
+    assert auto_workers(big, None, cores=1) == 1
+
+    class TransformerNamed:  # only the name matters: a transformer already uses every core
+        name = "transformer"
+
+    assert auto_workers(big, TransformerNamed(), cores=16) == 1
