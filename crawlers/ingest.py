@@ -83,8 +83,7 @@ def _fewer_collections() -> Iterator[None]:
     anyway.
     """
     old = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(_GC_YOUNG, 20, 100)
+    _collect_less()
     try:
         yield
     finally:
@@ -112,6 +111,12 @@ def auto_workers(rows: int | None, classifier: Classifier | None, cores: int | N
     if classifier is not None and getattr(classifier, "name", "") == "transformer":
         return 1
     return min(cores, 8)
+
+
+def _collect_less() -> None:
+    """Freeze what the process holds now and collect young objects every ``_GC_YOUNG`` allocations."""
+    gc.freeze()
+    gc.set_threshold(_GC_YOUNG, 20, 100)
 
 
 def _checkpoint_path(state_dir: Path, path: Path) -> Path:
@@ -303,8 +308,7 @@ def _init_worker(analyser: Analyser, classifier: Classifier | None, options: Rec
                  preparer: Callable[..., list] | None = None) -> None:  # fmt: skip
     global _worker_state
     _worker_state = (analyser, classifier, options, preparer)
-    gc.freeze()  # what the fork inherited is never garbage (see _fewer_collections)
-    gc.set_threshold(_GC_YOUNG, 20, 100)
+    _collect_less()  # what the fork inherited is never garbage (see _fewer_collections)
 
 
 def _worker_chunk(items: list[Row | BadRow | RawLine]) -> tuple[list, list[tuple], dict[str, list[str]]]:

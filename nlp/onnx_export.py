@@ -121,9 +121,4 @@ def onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path
     return final
 
 
-def quantized_onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path) -> Path:
-    """The cached int8 ONNX file for this trained model, built first if missing."""
-    return onnx_path(model_dir, base_dir, cache_dir, int8=True)
-
-
-__all__ = ["export_onnx", "onnx_path", "quantize_int8", "quantized_onnx_path", "weights_digest"]
+__all__ = ["export_onnx", "onnx_path", "quantize_int8", "weights_digest"]
