@@ -87,6 +87,24 @@ class VoclensNet(nn.Module):
             param.requires_grad = name in keep
 
 
+def student_config(base_dir: str | Path, num_layers: int | None = None):
+    """The base encoder's config, cut to its first ``num_layers`` layers when given.
+
+    A distilled student keeps the base's embedding table and its lowest
+    layers (the layers nearest the input transfer best when a network is made
+    shallower); everything above is simply not built, which is where its
+    speed comes from.
+    """
+    from transformers import BertConfig
+
+    config = BertConfig.from_pretrained(str(base_dir))
+    if num_layers is not None:
+        if not 1 <= num_layers <= config.num_hidden_layers:
+            raise ModelError(f"num_layers must lie in [1, {config.num_hidden_layers}], got {num_layers}")
+        config.num_hidden_layers = num_layers
+    return config
+
+
 def _layer_out(out):
     """``BertLayer`` returns a tensor in transformers 5 and a tuple before it."""
     return out[0] if isinstance(out, tuple) else out
@@ -143,16 +161,42 @@ def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: s
                 weights[name] = tensor.to(torch.float16).contiguous()
     save_file(weights, str(directory / WEIGHTS_FILE))
     config = {**meta, "topics": list(net.topics), "frozen_layers": net.frozen_layers,
+              "num_layers": len(net.bert.encoder.layer),
               "sentiment_labels": list(SENTIMENT_LABELS), "topic_states": list(TOPIC_STATES),
               "weights_format": f"fp16 + 4-bit deltas from the base encoder (groups of {DELTA_GROUP})"}  # fmt: skip
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     return directory
 
 
+def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The trained part of ``model_dir`` as float tensors, its 4-bit deltas added to ``current``.
+
+    ``current`` must hold the base encoder's weights (the deltas are relative
+    to them). Continuing training from a folder goes through here too, so
+    the matrices are restored and not silently dropped as unknown names.
+    """
+    from safetensors.torch import load_file
+
+    path = Path(model_dir) / WEIGHTS_FILE
+    stored = load_file(str(path))
+    trained = {}
+    for name, tensor in stored.items():
+        if name.endswith(".delta_q4"):
+            param = name.removesuffix(".delta_q4")
+            if param not in current:
+                raise ModelError(f"{path} holds a delta for {param}, which this network lacks")
+            trained[param] = current[param].float() + dequantize_delta(tensor, stored[param + ".delta_scale"])
+        elif not name.endswith(".delta_scale"):
+            trained[name] = tensor.float()
+    unknown = set(trained) - set(current)
+    if unknown:
+        raise ModelError(f"{path} holds tensors this network lacks: {sorted(unknown)[:3]}")
+    return trained
+
+
 def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNet, dict]:
     """The full network: base encoder weights with the trained part laid over them."""
     from safetensors.torch import load_file
-    from transformers import BertConfig
 
     model_dir, base_dir = Path(model_dir), Path(base_dir)
     try:
@@ -162,8 +206,10 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     # Built on the meta device (no memory) and then given the loaded tensors themselves
     # (assign=True): the weights are in memory once, not three times (random init, file, copy).
     with torch.device("meta"):
-        net = VoclensNet(BertConfig.from_pretrained(str(base_dir)), tuple(config["topics"]), config["frozen_layers"])
+        bert_config = student_config(base_dir, config.get("num_layers"))
+        net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"])
     base = load_file(str(base_dir / "model.safetensors"))
+    base = {k: v for k, v in base.items() if k in net.bert.state_dict()}  # a shallower student skips the upper layers
     missing = net.bert.load_state_dict(base, strict=False, assign=True).missing_keys
     del base
     emb = net.bert.embeddings  # non-persistent buffers are not in any file: rebuild them
@@ -171,21 +217,7 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     emb.register_buffer("token_type_ids", torch.zeros(emb.token_type_ids.shape, dtype=torch.long), persistent=False)
     if missing:
         raise ModelError(f"base encoder in {base_dir} lacks {len(missing)} tensors, e.g. {missing[0]}")
-    stored = load_file(str(model_dir / WEIGHTS_FILE))
-    current = net.state_dict()
-    trained = {}
-    for name, tensor in stored.items():
-        if name.endswith(".delta_q4"):
-            param = name.removesuffix(".delta_q4")
-            if param not in current:
-                raise ModelError(f"{model_dir / WEIGHTS_FILE} holds a delta for {param}, which this network lacks")
-            delta = dequantize_delta(tensor, stored[param + ".delta_scale"])
-            trained[param] = current[param].float() + delta
-        elif not name.endswith(".delta_scale"):
-            trained[name] = tensor.float()
-    unknown = set(trained) - set(net.state_dict())
-    if unknown:
-        raise ModelError(f"{model_dir / WEIGHTS_FILE} holds tensors this network lacks: {sorted(unknown)[:3]}")
+    trained = trained_tensors(model_dir, net.state_dict())
     net.load_state_dict(trained, strict=False, assign=True)
     still_meta = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
     if still_meta:
@@ -195,5 +227,5 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
 
 __all__ = [
     "SENTIMENT_LABELS", "TOPIC_STATES", "VoclensNet", "additive_mask", "load_network",
-    "dequantize_delta", "mean_pool", "quantize_delta", "save_trained",
+    "dequantize_delta", "mean_pool", "quantize_delta", "save_trained", "student_config", "trained_tensors",
 ]  # fmt: skip

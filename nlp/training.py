@@ -11,6 +11,12 @@ Sets without topic gold (online_shopping, waimai) get weak topic labels from
 the lexicon baseline, marked weak and weighted down. Losses are masked: a set
 only teaches the topics its scheme covers. Early stopping watches the tune
 splits; the dev splits are never seen.
+
+Distillation (``num_layers`` and ``teacher``): a shallower student, the
+base's embedding table and lowest layers, all of them trained, learns from
+the gold labels and from a trained teacher's probabilities on every
+training text, sentiment and all topic states alike. The teacher's answers
+carry what gold cannot: how sure it is, and the topics a set never annotates.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from torch import nn
 from .batching import TextEncoder, length_batches
 from .evaluate import DEFAULT_DATA_DIR, accuracy, macro_f1, set_scores
 from .labels import DEFAULT_TOPICS, Polarity
-from .network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained
+from .network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained, student_config, trained_tensors
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +80,12 @@ class TrainingArguments:
     oversample: dict[str, int] = field(default_factory=lambda: {"zhijiang2019_ecommerce_opinion": 3})
     #: Start from a trained model folder (same frozen_layers) instead of the base encoder's layers.
     init_from: Path | None = None
+    #: Keep only the first ``num_layers`` encoder layers (a faster student); None keeps all 12.
+    num_layers: int | None = None
+    #: A trained model folder whose probabilities the student also learns from.
+    teacher: Path | None = None
+    #: Share of the loss taken by the teacher's probabilities (the rest: gold labels).
+    distill_weight: float = 0.7
     tune_limit: int = 400
     eval_every: int = 150
     patience: int = 4
@@ -82,8 +94,12 @@ class TrainingArguments:
 
     def __post_init__(self) -> None:
         self.output_dir, self.cache_dir, self.data_dir = map(Path, (self.output_dir, self.cache_dir, self.data_dir))
+        if self.teacher is not None:
+            self.teacher = Path(self.teacher)
+        depth = 12 if self.num_layers is None else self.num_layers
         checks = {
-            "frozen_layers": 0 <= self.frozen_layers <= 12, "epochs": self.epochs > 0,
+            "num_layers": 1 <= depth <= 12, "distill_weight": 0 <= self.distill_weight <= 1,
+            "frozen_layers": 0 <= self.frozen_layers <= depth, "epochs": self.epochs > 0,
             "batch_size": self.batch_size > 0, "learning_rate": self.learning_rate > 0,
             "weak_weight": 0 <= self.weak_weight <= 1, "eval_every": self.eval_every > 0,
             "patience": self.patience > 0, "max_length": 16 <= self.max_length <= 512,
@@ -195,6 +211,50 @@ def lower_features(net: VoclensNet, encoded: list[list[int]], cache_file: Path, 
     return out  # type: ignore[return-value]
 
 
+def teacher_probabilities(teacher_dir: Path, texts: Sequence[str], cache_dir: Path, threads: int,
+                          on_progress=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The teacher network's sentiment (N, 3) and topic-state (N, T, 4) probabilities, cached.
+
+    Computed once per (teacher weights, texts) with the ONNX float32 runtime,
+    which gives torch's numbers faster; the cache lets a second student with
+    other settings start training at once.
+    """
+    from safetensors.torch import load_file, save_file
+
+    from .onnx_export import weights_digest
+    from .transformer import TransformerClassifier
+
+    h = hashlib.sha256(weights_digest(teacher_dir).encode())
+    for t in texts:
+        h.update(t.encode("utf-8", "replace") + b"\x00")
+    cache_file = cache_dir / "features" / f"teacher-{h.hexdigest()[:20]}.safetensors"
+    if cache_file.exists():
+        blob = load_file(str(cache_file))
+        return blob["sentiment"], blob["topics"]
+    teacher = TransformerClassifier(teacher_dir, cache_dir, runtime="onnx-fp32", threads=threads)
+    if list(teacher.topics) != list(DEFAULT_TOPICS):
+        raise ValueError(f"teacher {teacher_dir} predicts topics {teacher.topics}, not the default taxonomy")
+    sent, top = [], []
+    chunk = 1024
+    for start in range(0, len(texts), chunk):
+        s, t = teacher.probabilities(texts[start : start + chunk])
+        sent.append(torch.from_numpy(s))
+        top.append(torch.from_numpy(t))
+        if on_progress:
+            on_progress("teacher", min(start + chunk, len(texts)), len(texts))
+    blob = {"sentiment": torch.cat(sent).contiguous(), "topics": torch.cat(top).contiguous()}
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(".tmp")
+    save_file(blob, str(tmp))
+    tmp.rename(cache_file)
+    return blob["sentiment"], blob["topics"]
+
+
+def soft_cross_entropy(logits: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy against a teacher's probabilities over the last axis, one value per row."""
+    return -(probs * torch.log_softmax(logits, -1)).sum(-1)
+
+
 def _pad_hidden(features: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(f.shape[0] for f in features)
     hidden = torch.zeros(len(features), width, features[0].shape[1])
@@ -269,7 +329,6 @@ ProgressFn = Callable[[str, int, int], None]
 def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dict:
     """Run one training and save the best model to ``args.output_dir``; return its report."""
     from safetensors.torch import load_file
-    from transformers import BertConfig
 
     from .encoder import BASE_NAME, build_base_encoder
 
@@ -277,11 +336,10 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     base = build_base_encoder(args.cache_dir)
-    net = VoclensNet(BertConfig.from_pretrained(str(base)), DEFAULT_TOPICS, args.frozen_layers)
-    net.bert.load_state_dict(load_file(str(base / "model.safetensors")), strict=False)
+    net = VoclensNet(student_config(base, args.num_layers), DEFAULT_TOPICS, args.frozen_layers)
+    net.bert.load_state_dict(load_file(str(base / "model.safetensors")), strict=False)  # a student skips upper layers
     if args.init_from:
-        net.load_state_dict({n: t.float() for n, t in load_file(str(Path(args.init_from) / "weights.safetensors")).items()},
-                            strict=False)  # fmt: skip
+        net.load_state_dict(trained_tensors(args.init_from, net.state_dict()), strict=False)
     encoder = TextEncoder(base / "tokenizer.json", args.max_length, args.tail)
 
     train_ex, tune = select_examples(args)
@@ -290,6 +348,9 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     key = _features_key(args, BASE_NAME, texts)
     feats = lower_features(net, encoder.encode(texts), args.cache_dir / "features" / f"{key}.safetensors", on_progress)
     train_feats, tune_feats = feats[: len(train_ex)], feats[len(train_ex) :]
+    soft = None
+    if args.teacher is not None:
+        soft = teacher_probabilities(args.teacher, [e.text for e in train_ex], args.cache_dir, args.threads, on_progress)
     feature_secs = time.perf_counter() - started
 
     sent_y, topic_y, weight = targets(train_ex, DEFAULT_TOPICS, args.weak_weight)
@@ -351,6 +412,10 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
             t_loss = ce_topic(t_logits.reshape(-1, len(TOPIC_STATES)), t_target.reshape(-1)).view(len(idx), -1)
             t_den = ((t_target >= 0).float() * wt[:, None]).sum().clamp(min=1)
             loss = (s_loss * ws).sum() / s_den + args.topic_loss_weight * (t_loss * wt[:, None]).sum() / t_den
+            if soft is not None:
+                kd = soft_cross_entropy(s_logits, soft[0][ix]).mean()
+                kd = kd + args.topic_loss_weight * soft_cross_entropy(t_logits, soft[1][ix]).mean()
+                loss = (1 - args.distill_weight) * loss + args.distill_weight * kd
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -393,6 +458,8 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     report["topic_thresholds"] = thresholds
     meta = {"version": args.version, "base": BASE_NAME, "max_length": args.max_length, "tail": args.tail,
             "topic_threshold": 0.5, "topic_thresholds": thresholds}  # fmt: skip
+    if args.teacher is not None:
+        meta["distilled_from"] = json.loads((args.teacher / "config.json").read_text()).get("version", args.teacher.name)
     save_trained(net, args.output_dir, meta, base)
     (args.output_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return report
@@ -400,7 +467,7 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
 
 __all__ = ["DEFAULT_LIMITS", "TrainingArguments", "balanced_weights", "calibrate_topic_thresholds",
            "decode_topics", "score_logits",
-           "select_examples", "targets", "train"]  # fmt: skip
+           "select_examples", "soft_cross_entropy", "targets", "teacher_probabilities", "train"]  # fmt: skip
 
 
 def calibrate_topic_thresholds(topic_probs: np.ndarray, examples: Sequence, topics: Sequence[str],

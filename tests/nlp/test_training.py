@@ -53,6 +53,27 @@ def test_decode_topics_threshold_and_polarity():
 def test_training_arguments_validate(tmp_path):
     with pytest.raises(ValueError, match="frozen_layers=13.*epochs=0"):
         TrainingArguments(output_dir=tmp_path, cache_dir=tmp_path, frozen_layers=13, epochs=0)
+    # a student cannot freeze more layers than it has
+    with pytest.raises(ValueError, match="frozen_layers=9"):
+        TrainingArguments(output_dir=tmp_path, cache_dir=tmp_path, num_layers=4)
+    with pytest.raises(ValueError, match="num_layers=0.*distill_weight=1.5"):
+        TrainingArguments(output_dir=tmp_path, cache_dir=tmp_path, num_layers=0, frozen_layers=0, distill_weight=1.5)
+
+
+def test_soft_cross_entropy_is_smallest_at_the_teachers_distribution():
+    from nlp.training import soft_cross_entropy
+
+    teacher = torch.tensor([[0.7, 0.2, 0.1]])
+    one_hot = torch.tensor([[0.0, 1.0, 0.0]])
+    logits = torch.tensor([[0.3, -1.2, 2.0]])
+    # against a one-hot target it is the ordinary cross-entropy
+    assert soft_cross_entropy(logits, one_hot).item() == pytest.approx(
+        torch.nn.functional.cross_entropy(logits, torch.tensor([1])).item())
+    at_teacher = soft_cross_entropy(teacher.log(), teacher).item()
+    assert at_teacher == pytest.approx(-(teacher * teacher.log()).sum().item())  # the teacher's entropy
+    assert soft_cross_entropy(logits, teacher).item() > at_teacher
+    # topic states: one value per (text, topic)
+    assert soft_cross_entropy(torch.zeros(2, 5, 4), torch.full((2, 5, 4), 0.25)).shape == (2, 5)
 
 
 @pytest.mark.model
@@ -73,6 +94,61 @@ def test_tiny_training_run_saves_a_model_that_loads(tmp_path):
     (res,) = clf.classify_batch(["物流太慢了"])
     assert res.model_version == "tiny-1/torch"
     assert (tmp_path / "m" / "weights.safetensors").stat().st_size < 5_000_000  # one layer + heads, fp16
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.skipif(not DEFAULT_DATA_DIR.exists(), reason="shared data folder not present")
+def test_tiny_distilled_student_keeps_its_depth_and_loads_on_both_runtimes(tmp_path):
+    """A 2-layer student learns from the shipped model; the saved folder says so and loads as 2 layers."""
+    import json
+
+    from nlp.encoder import build_base_encoder
+    from nlp.network import load_network, trained_tensors
+    from nlp.training import DEFAULT_LIMITS, train
+    from nlp.transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR, TransformerClassifier
+
+    args = TrainingArguments(output_dir=tmp_path / "s", cache_dir=DEFAULT_CACHE_DIR, version="tiny-student",
+                             limits={k: 4 for k in DEFAULT_LIMITS}, tune_limit=4, epochs=1, eval_every=2,
+                             num_layers=2, frozen_layers=0, teacher=SHIPPED_MODEL_DIR, max_length=32, tail=8)  # fmt: skip
+    report = train(args)
+    assert report["steps"] >= 2
+    config = json.loads((tmp_path / "s" / "config.json").read_text())
+    assert config["num_layers"] == 2 and config["frozen_layers"] == 0 and config["distilled_from"] == "e5s-mt-1"
+    base = build_base_encoder(DEFAULT_CACHE_DIR)
+    net, _ = load_network(tmp_path / "s", base)
+    assert len(net.bert.encoder.layer) == 2
+    # every matrix of both layers was trained and stored (as a delta), so it differs from the base's
+    stored = trained_tensors(tmp_path / "s", net.state_dict())
+    assert "bert.encoder.layer.0.attention.self.query.weight" in stored
+    assert "bert.encoder.layer.1.output.dense.weight" in stored
+    texts = ["物流太慢了", "Great quality for the price."]
+    s_torch, t_torch = TransformerClassifier(tmp_path / "s", DEFAULT_CACHE_DIR, runtime="torch").probabilities(texts)
+    s_onnx, t_onnx = TransformerClassifier(tmp_path / "s", DEFAULT_CACHE_DIR, runtime="onnx-fp32").probabilities(texts)
+    assert np.abs(s_torch - s_onnx).max() < 1e-4 and np.abs(t_torch - t_onnx).max() < 1e-4
+
+
+@pytest.mark.model
+def test_continuing_from_a_folder_restores_its_trained_matrices():
+    """``init_from`` goes through ``trained_tensors``: the 4-bit deltas come back, not only the biases."""
+    import torch
+
+    from nlp.encoder import build_base_encoder
+    from nlp.network import load_network, trained_tensors
+    from nlp.transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR
+
+    base = build_base_encoder(DEFAULT_CACHE_DIR)
+    net, _ = load_network(SHIPPED_MODEL_DIR, base)
+    fresh = {k: v.clone() for k, v in net.state_dict().items()}
+    from safetensors.torch import load_file
+
+    for name, tensor in load_file(str(base / "model.safetensors")).items():
+        if "bert." + name in fresh:
+            fresh["bert." + name] = tensor.float()
+    restored = trained_tensors(SHIPPED_MODEL_DIR, fresh)
+    name = "bert.encoder.layer.11.intermediate.dense.weight"
+    assert torch.equal(restored[name], net.state_dict()[name])
+    assert not torch.equal(restored[name], fresh[name])  # training moved it away from the base
 
 
 def test_calibrated_thresholds_maximise_each_topics_f1_on_annotated_examples():
