@@ -243,6 +243,18 @@ def find_topics(clauses: Sequence[Clause]) -> dict[str, float]:
     return found
 
 
+def mentioned_topics(text: str) -> set[str]:
+    """The topics ``find_topics`` would report for ``text``, without scoring any clause.
+
+    The transformer consults the cue rules on every text it labels; skipping
+    the word segmentation and lexicon scoring that ``analyse_text`` does makes
+    that check several times cheaper.
+    """
+    res = _resources()
+    judged = [c for c, _ in split_clauses(normalize(text).lower()) if not _IRREALIS_RE.search(c)]
+    return {topic for topic, pattern in res.topic_res if any(pattern.search(c) for c in judged)}
+
+
 class LexiconClassifier(Classifier):
     """Lexicon-and-rules classifier: fast, deterministic, explainable.
 
@@ -308,4 +320,4 @@ class LexiconClassifier(Classifier):
         )
 
 
-__all__ = ["Clause", "LexiconClassifier", "analyse_text", "find_topics", "split_clauses"]
+__all__ = ["Clause", "LexiconClassifier", "analyse_text", "find_topics", "mentioned_topics", "split_clauses"]

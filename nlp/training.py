@@ -388,6 +388,11 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
 
     best, best_state, best_step, bad_evals, history = -1.0, None, 0, 0, []
     step = 0
+    if args.init_from:  # the starting point competes too: a continuation never ships worse than it began
+        best, _ = evaluate()
+        best_state = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
+        history.append({"step": 0, "loss": None, "tune": round(best, 4)})
+        log.info("step 0 (from %s) tune %.4f", args.init_from, best)
     net.train()
     while step < total_steps and bad_evals < args.patience:
         order = list(epoch_order)
