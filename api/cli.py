@@ -366,7 +366,7 @@ def get(doc_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
 def classify(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL with `id` and `text` on each line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL to write: id, lang, sentiment, topics.")],
-    model: Annotated[str | None, typer.Option(help="Model name (default: settings; 'fast' = lexicon baseline).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name (default: settings; 'transformer' = the 12-layer model; 'fast' = lexicon baseline).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 64,
 ) -> None:
     """Classify texts without indexing them: overall sentiment and topics with their own polarity."""
@@ -424,7 +424,7 @@ def classify(
 
 @app.command()
 def reclassify(
-    model: Annotated[str | None, typer.Option(help="Model to label with (default: settings; 'fast' = lexicon baseline).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model to label with (default: settings; 'transformer' = the 12-layer model; 'fast' = lexicon baseline).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Documents classified and written together; progress is saved after each batch.")] = 256,
     force: Annotated[bool, typer.Option("--force", help="Also re-label documents this model version has already labelled.")] = False,
     as_json: JsonOpt = False,

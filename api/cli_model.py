@@ -179,10 +179,9 @@ def eval_cmd(
 
         *candidates, (torch_v, torch_r) = results.items()
         choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
-        model_dir = Path(settings.model_dir) if settings.model_dir else None
-        from nlp.transformer import SHIPPED_MODEL_DIR
-
-        config_path = (model_dir or SHIPPED_MODEL_DIR) / "config.json"
+        if not hasattr(clf, "model_dir"):
+            _fail(ValueError(f"--decide-default needs a transformer model, not {clf.name!r}"))
+        config_path = clf.model_dir / "config.json"  # the folder of the model just scored
         config = json.loads(config_path.read_text())
         config["default_runtime"] = choice
         config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
@@ -195,6 +194,7 @@ def eval_cmd(
 @model_app.command("tune-cues")
 def tune_cues_cmd(
     runtime: Annotated[str, typer.Option(help="Transformer runtime that computes the probabilities.")] = "torch",
+    model: Annotated[str | None, typer.Option(help="Transformer model whose config.json gets the shift (default: settings).")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
     write: Annotated[bool, typer.Option("--write/--dry-run", help="Write the chosen shift into the model's config.json.")] = True,
 ) -> None:
@@ -209,12 +209,14 @@ def tune_cues_cmd(
 
     from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
     from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.transformer import SHIPPED_MODEL_DIR, TransformerClassifier
+    from .components import load_classifier
 
     settings = _settings()
-    model_dir = Path(settings.model_dir) if settings.model_dir else SHIPPED_MODEL_DIR
     try:
-        clf = TransformerClassifier(model_dir, settings.model_cache_dir, runtime=runtime, threads=settings.model_threads)
+        clf = load_classifier(settings.model_copy(update={"model_runtime": runtime}), model)
+        if not hasattr(clf, "cue_shift"):
+            raise ValueError(f"model {clf.name!r} has no cue shift to tune; name a transformer model (--model)")
+        model_dir = clf.model_dir
         clf.cue_shift = {}  # measure the network alone
         per_lang = collect_tune_sets(clf, data_dir=data_dir or DEFAULT_DATA_DIR,
                                      progress=lambda key, n: err.print(f"{key}: {n} tune rows"))  # fmt: skip

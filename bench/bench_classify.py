@@ -3,7 +3,11 @@
 Usage::
 
     .venv/bin/python bench/bench_classify.py [--n 2000] [--runtimes onnx-int8,onnx-fp32,torch,torch-int8,fast]
-                                             [--threads 2] [--repeat 3] [--cli]
+                                             [--threads 2] [--repeat 3] [--cli] [--model transformer]
+
+A runtime may name its model: ``lite/onnx-fp32`` runs the distilled 4-layer
+student (``--model lite``) on ONNX Runtime float32; a bare runtime uses
+``--model`` (default ``transformer``).
 
 The mix is drawn from the dev splits of the shared data, with their real
 lengths: 40% Chinese product reviews (online_shopping, waimai), 20% Chinese
@@ -46,7 +50,7 @@ def build_mix(n: int, seed: int = 7) -> list[str]:
     return texts
 
 
-def run_one(runtime: str, texts_file: str, threads: int, repeat: int) -> dict:
+def run_one(runtime: str, texts_file: str, threads: int, repeat: int, model: str = "transformer") -> dict:
     """Runs inside a child process: load, warm up, time ``repeat`` passes."""
     import resource
 
@@ -54,10 +58,12 @@ def run_one(runtime: str, texts_file: str, threads: int, repeat: int) -> dict:
 
     texts = json.loads(Path(texts_file).read_text())
     started = time.perf_counter()
+    if "/" in runtime:
+        model, runtime = runtime.split("/", 1)
     if runtime == "fast":
         clf = get_classifier("fast")
     else:
-        clf = get_classifier("transformer", runtime=runtime, threads=threads).load()
+        clf = get_classifier(model, runtime=runtime, threads=threads).load()
     clf.classify_batch(texts[:32])
     load_s = time.perf_counter() - started
     times = []
@@ -78,10 +84,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cli", action="store_true", help="also time one `voclens classify` run")
+    ap.add_argument("--model", default="transformer", help="model of bare runtimes: transformer or lite")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child[0], args.child[1], args.threads, args.repeat)))
+        print(json.dumps(run_one(args.child[0], args.child[1], args.threads, args.repeat, args.model)))
         return
     texts = build_mix(args.n)
     chars = sorted(len(t) for t in texts)
@@ -90,20 +97,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tf = Path(tmp, "texts.json")
         tf.write_text(json.dumps(texts, ensure_ascii=False))
-        print(f"{'runtime':<12}{'docs/s':>9}{'peak MB':>9}{'load s':>8}  version")
+        print(f"{'runtime':<18}{'docs/s':>9}{'peak MB':>9}{'load s':>8}  version")
         for rt in args.runtimes.split(","):
             cmd = [sys.executable, __file__, "--child", rt, str(tf), "--threads", str(args.threads),
-                   "--repeat", str(args.repeat)]  # fmt: skip
+                   "--repeat", str(args.repeat), "--model", args.model]  # fmt: skip
             res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
             if res.returncode:
-                print(f"{rt:<12} failed: {res.stderr.strip().splitlines()[-1:]}")
+                print(f"{rt:<18} failed: {res.stderr.strip().splitlines()[-1:]}")
                 continue
             r = json.loads(res.stdout.strip().splitlines()[-1])
-            print(f"{rt:<12}{r['docs_per_s']:>9.1f}{r['peak_rss_mb']:>9}{r['load_s']:>8}  {r['version']}")
+            print(f"{rt:<18}{r['docs_per_s']:>9.1f}{r['peak_rss_mb']:>9}{r['load_s']:>8}  {r['version']}")
         if args.cli:
             src, dst = Path(tmp, "in.jsonl"), Path(tmp, "out.jsonl")
             src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)))
-            env = {**os.environ, "VOCLENS_MODEL": "transformer", "VOCLENS_MODEL_THREADS": str(args.threads)}
+            env = {**os.environ, "VOCLENS_MODEL": args.model, "VOCLENS_MODEL_THREADS": str(args.threads)}
             t = time.perf_counter()
             subprocess.run([str(Path(sys.executable).parent / "voclens"), "classify", "-i", str(src), "-o", str(dst)],
                            check=True, env=env, capture_output=True)  # fmt: skip

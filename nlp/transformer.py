@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: The trained part that ships in the repository.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-1"
+#: The 4-layer student distilled from it (``--model lite``).
+LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-1"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")
@@ -156,10 +158,10 @@ class TransformerClassifier(Classifier):
 
 
 def cue_topics(text: str) -> set[str]:
-    """Topics the lexicon baseline's cue rules find in ``text`` (a few microseconds per text)."""
-    from .baseline import analyse_text, find_topics
+    """Topics the lexicon baseline's cue rules find in ``text`` (tens of microseconds per text)."""
+    from .baseline import mentioned_topics
 
-    return set(find_topics(analyse_text(text or "")[1]))
+    return mentioned_topics(text or "")
 
 
 def shifted_thresholds(thresholds: np.ndarray, topics: Sequence[str], cues: set[str],
@@ -214,4 +216,4 @@ class _OnnxRunner:
         return s, t
 
 
-__all__ = ["DEFAULT_CACHE_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]
+__all__ = ["DEFAULT_CACHE_DIR", "LITE_MODEL_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]

@@ -8,7 +8,7 @@ def test_defaults(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("VOCLENS_MODEL", raising=False)  # tests/conftest.py sets it for the suite
     s = Settings()
-    assert s.backend == "sqlite" and s.model == "transformer" and str(s.data_dir) == "voclens-data"
+    assert s.backend == "sqlite" and s.model == "lite" and str(s.data_dir) == "voclens-data"
     assert s.model_runtime == "auto" and s.model_dir is None
     assert s.sqlite_path.name == "voclens.db"
 

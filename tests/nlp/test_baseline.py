@@ -98,6 +98,18 @@ def test_topic_rules_follow_the_taxonomy(clf, text, topic, polarity):
         assert topics[topic] is polarity
 
 
+def test_mentioned_topics_match_the_scored_analysis():
+    """The transformer's cheap cue check finds exactly the topics the full analysis reports."""
+    from nlp.baseline import analyse_text, find_topics, mentioned_topics
+
+    texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
+    texts += ["期待效果，物流很快", "hope it lasts, but the box was crushed", "", "运费太贵了。客服态度很好"]
+    found = [mentioned_topics(t) for t in texts]
+    assert found == [set(find_topics(analyse_text(t)[1])) for t in texts]
+    assert sum(bool(f) for f in found) >= 5  # the sample does name topics
+    assert mentioned_topics("期待效果") == set()  # an anticipating clause judges nothing
+
+
 def test_predict_answers_in_the_shape_it_was_asked(clf):
     one = clf.predict("物流很快")
     assert isinstance(one, Classification)
@@ -126,7 +138,10 @@ def test_non_default_thresholds_change_the_version():
 
 
 def test_factory():
+    from nlp.models import known_models
+
     assert isinstance(get_classifier("fast"), LexiconClassifier)
+    assert known_models() == ("fast", "lite", "transformer")
     with pytest.raises(UnknownModel, match="fast"):
         get_classifier("gpt")
 

@@ -165,3 +165,23 @@ def test_onnx_runtimes_run_without_importing_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_lite_student_is_shallow_small_and_gets_clear_texts_right():
+    """``--model lite``: the 4-layer student distilled from e5s-mt-1, on its chosen runtime."""
+    from nlp.network import load_network
+    from nlp.transformer import LITE_MODEL_DIR
+
+    config = json.loads((LITE_MODEL_DIR / "config.json").read_text())
+    assert config["num_layers"] == 4 and config["distilled_from"] == "e5s-mt-1"
+    assert sum(p.stat().st_size for p in LITE_MODEL_DIR.iterdir()) < 5_000_000
+    lite = get_classifier("lite", cache_dir=DEFAULT_CACHE_DIR)
+    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-1")
+    preds = lite.predict([t for t, _, _ in CLEAR])
+    for (text, sentiment, topics), pred in zip(CLEAR, preds):
+        assert pred.sentiment.label is sentiment, text
+        assert {t.topic for t in pred.topics} & topics, (text, pred.topics)
+    from nlp.encoder import build_base_encoder
+
+    net, _ = load_network(LITE_MODEL_DIR, build_base_encoder(DEFAULT_CACHE_DIR))
+    assert len(net.bert.encoder.layer) == 4
