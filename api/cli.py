@@ -367,7 +367,7 @@ def classify(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL with `id` and `text` on each line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL to write: id, lang, sentiment, topics.")],
     model: Annotated[str | None, typer.Option(help="Model name (default: settings; 'transformer' = the 12-layer model; 'fast' = lexicon baseline).")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 64,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Texts handed to the model together; the transformer sorts each batch by length, so larger batches pad less.")] = 512,
 ) -> None:
     """Classify texts without indexing them: overall sentiment and topics with their own polarity."""
     from rich.progress import Progress
