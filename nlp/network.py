@@ -209,7 +209,8 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
         bert_config = student_config(base_dir, config.get("num_layers"))
         net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"])
     base = load_file(str(base_dir / "model.safetensors"))
-    base = {k: v for k, v in base.items() if k in net.bert.state_dict()}  # a shallower student skips the upper layers
+    wanted = set(net.bert.state_dict())
+    base = {k: v for k, v in base.items() if k in wanted}  # a shallower student skips the upper layers
     missing = net.bert.load_state_dict(base, strict=False, assign=True).missing_keys
     del base
     emb = net.bert.embeddings  # non-persistent buffers are not in any file: rebuild them
