@@ -185,7 +185,7 @@ def balanced_weights(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 def lower_features(net: VoclensNet, encoded: list[list[int]], cache_file: Path, on_progress=None) -> list[torch.Tensor]:
     """Per-text fp16 hidden states after the frozen layers, computed once and cached."""
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     if cache_file.exists():
         blob = load_file(str(cache_file))
@@ -204,10 +204,7 @@ def lower_features(net: VoclensNet, encoded: list[list[int]], cache_file: Path, 
                 on_progress("features", done, len(encoded))
     lengths = [len(e) for e in encoded]
     offsets = torch.tensor(np.concatenate([[0], np.cumsum(lengths)]), dtype=torch.long)
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(".tmp")
-    save_file({"hidden": torch.cat(out), "offsets": offsets}, str(tmp))
-    tmp.rename(cache_file)
+    _save_cache({"hidden": torch.cat(out), "offsets": offsets}, cache_file)
     return out  # type: ignore[return-value]
 
 
@@ -219,15 +216,12 @@ def teacher_probabilities(teacher_dir: Path, texts: Sequence[str], cache_dir: Pa
     which gives torch's numbers faster; the cache lets a second student with
     other settings start training at once.
     """
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     from .onnx_export import weights_digest
     from .transformer import TransformerClassifier
 
-    h = hashlib.sha256(weights_digest(teacher_dir).encode())
-    for t in texts:
-        h.update(t.encode("utf-8", "replace") + b"\x00")
-    cache_file = cache_dir / "features" / f"teacher-{h.hexdigest()[:20]}.safetensors"
+    cache_file = cache_dir / "features" / f"teacher-{_texts_key(weights_digest(teacher_dir), texts)}.safetensors"
     if cache_file.exists():
         blob = load_file(str(cache_file))
         return blob["sentiment"], blob["topics"]
@@ -243,10 +237,7 @@ def teacher_probabilities(teacher_dir: Path, texts: Sequence[str], cache_dir: Pa
         if on_progress:
             on_progress("teacher", min(start + chunk, len(texts)), len(texts))
     blob = {"sentiment": torch.cat(sent).contiguous(), "topics": torch.cat(top).contiguous()}
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(".tmp")
-    save_file(blob, str(tmp))
-    tmp.rename(cache_file)
+    _save_cache(blob, cache_file)
     return blob["sentiment"], blob["topics"]
 
 
@@ -265,11 +256,26 @@ def _pad_hidden(features: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.T
     return hidden, mask
 
 
-def _features_key(args: TrainingArguments, base_name: str, texts: Sequence[str]) -> str:
-    h = hashlib.sha256(f"{base_name}|{args.frozen_layers}|{args.max_length}|{args.tail}".encode())
+def _texts_key(prefix: str, texts: Sequence[str]) -> str:
+    """Cache key for something computed from ``texts`` under settings summed up in ``prefix``."""
+    h = hashlib.sha256(prefix.encode())
     for t in texts:
         h.update(t.encode("utf-8", "replace") + b"\x00")
     return h.hexdigest()[:20]
+
+
+def _features_key(args: TrainingArguments, base_name: str, texts: Sequence[str]) -> str:
+    return _texts_key(f"{base_name}|{args.frozen_layers}|{args.max_length}|{args.tail}", texts)
+
+
+def _save_cache(tensors: dict[str, torch.Tensor], cache_file: Path) -> None:
+    """Write under a temporary name, then rename: a crash never leaves a file a later run would trust."""
+    from safetensors.torch import save_file
+
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(".tmp")
+    save_file(tensors, str(tmp))
+    tmp.rename(cache_file)
 
 
 # -- scoring on tune splits ---------------------------------------------------------------

@@ -76,18 +76,24 @@ def test_soft_cross_entropy_is_smallest_at_the_teachers_distribution():
     assert soft_cross_entropy(torch.zeros(2, 5, 4), torch.full((2, 5, 4), 0.25)).shape == (2, 5)
 
 
+def _tiny_args(output_dir, rows: int, **overrides) -> TrainingArguments:
+    """A few rows per set, short texts, an evaluation every 2 steps: a training run in seconds."""
+    from nlp.training import DEFAULT_LIMITS
+    from nlp.transformer import DEFAULT_CACHE_DIR
+
+    return TrainingArguments(output_dir=output_dir, cache_dir=DEFAULT_CACHE_DIR, limits={k: rows for k in DEFAULT_LIMITS},
+                             tune_limit=rows, epochs=1, eval_every=2, max_length=32, tail=8, **overrides)  # fmt: skip
+
+
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.skipif(not DEFAULT_DATA_DIR.exists(), reason="shared data folder not present")
 def test_tiny_training_run_saves_a_model_that_loads(tmp_path):
     """A few examples per set, a few steps: the whole path from data to a loadable model."""
-    from nlp.training import DEFAULT_LIMITS, train
+    from nlp.training import train
     from nlp.transformer import DEFAULT_CACHE_DIR, TransformerClassifier
 
-    args = TrainingArguments(output_dir=tmp_path / "m", cache_dir=DEFAULT_CACHE_DIR, version="tiny-1",
-                             limits={k: 6 for k in DEFAULT_LIMITS}, tune_limit=6, epochs=1, eval_every=2,
-                             frozen_layers=11, max_length=32, tail=8)  # fmt: skip
-    report = train(args)
+    report = train(_tiny_args(tmp_path / "m", rows=6, version="tiny-1", frozen_layers=11))
     assert report["steps"] >= 2 and report["best_step"] >= 2 and report["history"]
     assert sum(report["train_examples"].values()) > 40 and report["weak_examples"] > 0
     clf = TransformerClassifier(tmp_path / "m", cache_dir=DEFAULT_CACHE_DIR, runtime="torch")
@@ -105,13 +111,11 @@ def test_tiny_distilled_student_keeps_its_depth_and_loads_on_both_runtimes(tmp_p
 
     from nlp.encoder import build_base_encoder
     from nlp.network import load_network, trained_tensors
-    from nlp.training import DEFAULT_LIMITS, train
+    from nlp.training import train
     from nlp.transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR, TransformerClassifier
 
-    args = TrainingArguments(output_dir=tmp_path / "s", cache_dir=DEFAULT_CACHE_DIR, version="tiny-student",
-                             limits={k: 4 for k in DEFAULT_LIMITS}, tune_limit=4, epochs=1, eval_every=2,
-                             num_layers=2, frozen_layers=0, teacher=SHIPPED_MODEL_DIR, max_length=32, tail=8)  # fmt: skip
-    report = train(args)
+    report = train(_tiny_args(tmp_path / "s", rows=4, version="tiny-student", num_layers=2, frozen_layers=0,
+                              teacher=SHIPPED_MODEL_DIR))  # fmt: skip
     assert report["steps"] >= 2
     config = json.loads((tmp_path / "s" / "config.json").read_text())
     assert config["num_layers"] == 2 and config["frozen_layers"] == 0 and config["distilled_from"] == "e5s-mt-1"
