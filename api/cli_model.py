@@ -68,6 +68,7 @@ def train_cmd(
     init_from: Annotated[Path | None, typer.Option(help="Continue from a trained model folder instead of the base layers.")] = None,
     oversample: Annotated[list[str], typer.Option(help="SET=N: show a set N times per epoch (repeatable; default zhijiang2019_ecommerce_opinion=3).")] = [],  # noqa: B006
     eval_every: Annotated[int, typer.Option(min=1, help="Steps between early-stopping checks on the tune splits.")] = 150,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many checks without a better tune score.")] = 4,
     limit: Annotated[list[str], typer.Option(help="SET=N: take at most N training rows from a set (repeatable; see nlp.training.DEFAULT_LIMITS).")] = [],  # noqa: B006
     num_layers: Annotated[int | None, typer.Option(min=1, max=12, help="Keep only the first N encoder layers: a faster student (use with --teacher).")] = None,
     teacher: Annotated[Path | None, typer.Option(help="A trained model folder whose probabilities the student learns from as well as the gold labels.")] = None,
@@ -100,7 +101,7 @@ def train_cmd(
                                  data_dir=data_dir or DEFAULT_DATA_DIR, epochs=epochs, frozen_layers=frozen_layers,
                                  max_length=max_length, batch_size=batch_size, version=version,
                                  learning_rate=learning_rate, head_learning_rate=learning_rate * 10,
-                                 init_from=init_from, eval_every=eval_every, num_layers=num_layers,
+                                 init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
                                  teacher=teacher, distill_weight=distill_weight, **extra)  # fmt: skip
     except ValueError as exc:
         _fail(exc)

@@ -332,6 +332,15 @@ def _predict_features(net, features, batch_size=64):
 ProgressFn = Callable[[str, int, int], None]
 
 
+def _rounded(per_set: dict) -> dict:
+    return {k: {m: round(v, 4) for m, v in scores.items()} for k, scores in per_set.items()}
+
+
+def _headline(per_set: dict) -> dict[str, float]:
+    """The first score of each set, for a one-line log of an early-stopping check."""
+    return {k: next(iter(scores.values())) for k, scores in per_set.items() if scores}
+
+
 def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dict:
     """Run one training and save the best model to ``args.output_dir``; return its report."""
     from safetensors.torch import load_file
@@ -395,10 +404,11 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     best, best_state, best_step, bad_evals, history = -1.0, None, 0, 0, []
     step = 0
     if args.init_from:  # the starting point competes too: a continuation never ships worse than it began
-        best, _ = evaluate()
+        best, per_set = evaluate()
         best_state = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}
-        history.append({"step": 0, "loss": None, "tune": round(best, 4)})
-        log.info("step 0 (from %s) tune %.4f", args.init_from, best)
+        history.append({"step": 0, "loss": None, "tune": round(best, 4), "per_set": _rounded(per_set)})
+        log.info("step 0 (from %s) tune %.4f %s", args.init_from, best,
+                 " ".join(f"{k}={v:.3f}" for k, v in _headline(per_set).items()))  # fmt: skip
     net.train()
     while step < total_steps and bad_evals < args.patience:
         order = list(epoch_order)
@@ -437,8 +447,10 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
                 on_progress("train", step, total_steps)
             if step % args.eval_every == 0 or step == total_steps:
                 score, per_set = evaluate()
-                history.append({"step": step, "loss": round(loss.item(), 4), "tune": round(score, 4)})
-                log.info("step %d/%d loss %.4f tune %.4f", step, total_steps, loss.item(), score)
+                history.append({"step": step, "loss": round(loss.item(), 4), "tune": round(score, 4),
+                                "per_set": _rounded(per_set)})  # fmt: skip
+                log.info("step %d/%d loss %.4f tune %.4f %s", step, total_steps, loss.item(), score,
+                         " ".join(f"{k}={v:.3f}" for k, v in _headline(per_set).items()))  # fmt: skip
                 if score > best:
                     best, best_step, bad_evals = score, step, 0
                     best_state = {n: p.detach().clone() for n, p in net.named_parameters() if p.requires_grad}

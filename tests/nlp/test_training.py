@@ -95,6 +95,10 @@ def test_tiny_training_run_saves_a_model_that_loads(tmp_path):
 
     report = train(_tiny_args(tmp_path / "m", rows=6, version="tiny-1", frozen_layers=11))
     assert report["steps"] >= 2 and report["best_step"] >= 2 and report["history"]
+    # each check records every tune set's scores, so a run can be judged per set afterwards
+    check = report["history"][-1]
+    assert set(check["per_set"]) == set(report["tune_per_set"])
+    assert all(0.0 <= v <= 1.0 for scores in check["per_set"].values() for v in scores.values())
     assert sum(report["train_examples"].values()) > 40 and report["weak_examples"] > 0
     clf = TransformerClassifier(tmp_path / "m", cache_dir=DEFAULT_CACHE_DIR, runtime="torch")
     (res,) = clf.classify_batch(["物流太慢了"])
