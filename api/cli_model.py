@@ -141,6 +141,9 @@ def eval_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many dev rows per set (quick checks).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    annotated: Annotated[str | None, typer.Option(
+        help="Score the annotation set's part instead of the dev splits: tune (for choices) or test "
+        "(frozen: report only), per language, domain and topic.")] = None,
     decide_default: Annotated[bool, typer.Option(
         "--decide-default", help="With --runtime all: write default_runtime into the model's config.json "
         "(the fastest of onnx-int8, onnx-fp32 whose every score stays within half a point of torch, else torch).")] = False,
@@ -157,6 +160,8 @@ def eval_cmd(
     from .components import load_classifier
 
     settings = _settings()
+    if annotated is not None:
+        return _eval_annotated(settings, model, runtime, annotated, data_dir or DEFAULT_DATA_DIR, json_out)
     unknown = [s for s in sets if s not in EVAL_SETS]
     if unknown:
         _fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
@@ -190,6 +195,31 @@ def eval_cmd(
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
         out.print(f"default runtime: {choice} (largest drop against torch, points: "
                   + ", ".join(f"{rt} {d * 100:.2f}" for rt, d in drops.items()) + ")")
+
+
+def _eval_annotated(settings, model: str | None, runtime: str | None, split: str, data_dir: Path,
+                    json_out: bool) -> None:  # fmt: skip
+    """``voclens model eval --annotated SPLIT``: the annotation set's figures for one model."""
+    from nlp.annotations.evaluation import evaluate_annotated, format_annotated
+    from nlp.annotations.store import SPLITS, load_gold
+
+    from .components import load_classifier
+
+    if split not in SPLITS:
+        _fail(ValueError(f"--annotated {split!r}: must be one of {', '.join(SPLITS)}"))
+    if not Path(data_dir).is_dir():
+        _fail(ValueError(f"labelled data folder {data_dir} is missing: the annotation set keeps pointers "
+                         "into ../shared/data (or pass --data-dir)"))  # fmt: skip
+    try:
+        items = load_gold(Path(data_dir), split=split)
+        clf = load_classifier(settings.model_copy(update={"model_runtime": runtime or settings.model_runtime}), model)
+    except Exception as exc:
+        _fail(exc)
+    report = evaluate_annotated(clf, items, split)
+    if json_out:
+        out.print_json(data=report.as_dict())
+    else:
+        out.print(format_annotated(report), markup=False, highlight=False)
 
 
 @model_app.command("tune-cues")

@@ -1,0 +1,121 @@
+"""Which texts get annotated, in which order, and in which split: the annotation plan.
+
+The plan is drawn once from ``../shared/data`` and committed (pointers only) so that every
+session labels the next items of the same plan. Within a domain the rows are stratified by
+what the set says of them (stars, or its binary or emotion label) and by length, and taken
+round-robin from the strata, so a domain's first 50 items already span ratings and lengths.
+Across domains the plan interleaves items in proportion to each domain's quota, so any prefix
+of the plan is a small version of the whole (the set can grow batch by batch and stay
+balanced).
+
+Splits are drawn per item from a hash of its pointer: about 30% **test** (frozen, never used
+for a choice), 15% **tune** (thresholds, checkpoints) and the rest **train**, in every domain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sources import READERS, SourceRow
+
+#: Items per domain in the full plan (3,000 Chinese, 3,000 English).
+QUOTAS: dict[str, int] = {
+    # Chinese: the 10 online_shopping categories, food delivery, Weibo, merchant appeals,
+    # PyABSA's product domains, cosmetics (Zhijiang) and emotion-labelled Weibo posts
+    "books": 150, "tablets": 150, "phones": 150, "fruit": 150, "shampoo": 150,
+    "water_heaters": 150, "dairy": 150, "clothing": 150, "computers": 150, "hotels": 150,
+    "food_delivery": 300, "weibo": 200, "dispute_appeals": 200, "cosmetics": 200,
+    "pyabsa_camera": 100, "pyabsa_car": 100, "pyabsa_notebook": 100, "pyabsa_phone": 100,
+    "pyabsa_hair": 100, "weibo_emotion": 100,
+    # English: Echo reviews, clothing, UCI Amazon and Yelp sentences, T-shirts, televisions,
+    # SemEval laptop reviews, CFPB narratives, banking support questions, tweets
+    "smart_speakers": 600, "womens_clothing": 500, "cell_phone_accessories": 300,
+    "restaurants": 150, "tshirts": 250, "televisions": 300, "laptops": 277,
+    "consumer_finance": 141, "banking_support": 300, "tweets": 280,
+}  # fmt: skip
+
+#: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
+MAX_CHARS = 700
+MAX_CHARS_BY_DOMAIN = {"consumer_finance": 2500}
+SPLIT_PERCENT = (("test", 30), ("tune", 15), ("train", 55))
+SEED = 20261206
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """A pointer to one text to annotate, with its place in the plan."""
+
+    set: str
+    key: str
+    sha: str
+    lang: str
+    domain: str
+    split: str
+
+    def to_json(self) -> dict:
+        return {"set": self.set, "key": self.key, "sha": self.sha, "lang": self.lang,
+                "domain": self.domain, "split": self.split}  # fmt: skip
+
+
+def split_for(set_name: str, key: str) -> str:
+    """The split of a pointer: a hash, so it never depends on the order items were drawn in."""
+    h = int(hashlib.sha1(f"{set_name}|{key}".encode()).hexdigest()[:8], 16) % 100
+    for split, percent in SPLIT_PERCENT:
+        if h < percent:
+            return split
+        h -= percent
+    raise AssertionError("split percentages must sum to 100")
+
+
+def _stratum(row: SourceRow, cuts: tuple[int, int]) -> tuple:
+    label = row.meta.get("stars") or row.meta.get("label") or row.meta.get("emotion") or \
+        row.meta.get("term_polarity") or ""  # fmt: skip
+    length = 0 if len(row.text) < cuts[0] else 1 if len(row.text) < cuts[1] else 2
+    return (str(label), length)
+
+
+def _stratified(rows: list[SourceRow], n: int, rng: random.Random) -> list[SourceRow]:
+    """``n`` rows taken round-robin over (label, length tercile) strata, each shuffled."""
+    lengths = sorted(len(r.text) for r in rows)
+    cuts = (lengths[len(lengths) // 3], lengths[2 * len(lengths) // 3])
+    strata: dict[tuple, list[SourceRow]] = defaultdict(list)
+    for r in rows:
+        strata[_stratum(r, cuts)].append(r)
+    queues = [strata[k] for k in sorted(strata)]
+    for q in queues:
+        rng.shuffle(q)
+    out: list[SourceRow] = []
+    while len(out) < n and any(queues):
+        for q in queues:
+            if q and len(out) < n:
+                out.append(q.pop())
+    return out
+
+
+def draw_plan(data_dir: Path, quotas: dict[str, int] = QUOTAS, seed: int = SEED) -> list[PlanItem]:
+    """The whole plan: every domain's stratified sample, interleaved in proportion to quota."""
+    by_domain: dict[str, list[SourceRow]] = defaultdict(list)
+    for reader in READERS.values():
+        for row in reader(Path(data_dir)):
+            if row.domain in quotas and len(row.text) <= MAX_CHARS_BY_DOMAIN.get(row.domain, MAX_CHARS):
+                by_domain[row.domain].append(row)
+    ranked: list[tuple[float, str, PlanItem]] = []
+    for domain in sorted(quotas):
+        rng = random.Random(f"{seed}:{domain}")
+        picked = _stratified(by_domain.get(domain, []), quotas[domain], rng)
+        for i, row in enumerate(picked):
+            item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split_for(row.set, row.key))
+            ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
+    ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
+    return [item for _, _, item in ranked]
+
+
+def batches(plan: Iterable[PlanItem], lang: str, size: int) -> list[list[PlanItem]]:
+    """The plan's items of one language cut into consecutive batches of ``size``."""
+    items = [p for p in plan if p.lang == lang]
+    return [items[i : i + size] for i in range(0, len(items), size)]
