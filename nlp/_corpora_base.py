@@ -24,7 +24,8 @@ SPLITS = ("train", "tune", "dev")
 DEFAULT_SPLIT = (10, 10)
 #: Zhijiang keeps bench/eval_baseline.py's 20/20, so "the Zhijiang dev split" is one set of
 #: reviews for the baseline and the transformer alike.
-SPLIT_PERCENT: dict[str, tuple[int, int]] = {"zhijiang2019_ecommerce_opinion": (20, 20)}
+SPLIT_PERCENT: dict[str, tuple[int, int]] = {"zhijiang2019_ecommerce_opinion": (20, 20),
+                                             "annotations": (30, 15)}  # its own hash split: test 30, tune 15
 #: Sets never trained on: every example is "dev" and the whole set is evaluated.
 HELD_OUT: frozenset[str] = frozenset({"uci_sentiment_labelled_sentences"})
 

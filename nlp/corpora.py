@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .evaluate import DEFAULT_DATA_DIR, ZHIJIANG_TOPICS, load_online_shopping, load_zhijiang
@@ -183,6 +184,89 @@ def load_banking77(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
     return finish("banking77", rows, lang="en")
 
 
+# -- the annotation set and the star-rated sets ------------------------------------------------
+
+#: The annotation set's own parts map onto the training splits: its frozen test part is "dev"
+#: (scored, never trained on or tuned with), its tune part "tune".
+_ANNOTATION_SPLIT = {"train": "train", "tune": "tune", "test": "dev"}
+ANNOTATIONS = "annotations"
+
+
+def load_annotations(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
+    """The team's annotation set (``nlp/annotations``): every topic covered, gold sentiment.
+
+    A text annotated under two pointers (the same short review in two sets) is kept once, in
+    its most protected part (test before tune before train), so it can never be trained on
+    while it is scored.
+    """
+    from .annotations.store import load_gold
+    from .labels import DEFAULT_TOPICS
+
+    order = {"test": 0, "tune": 1, "train": 2}
+    items = sorted(load_gold(Path(data_dir)), key=lambda i: order[i.annotation.split])
+    seen: set[str] = set()
+    out = []
+    for i in items:
+        if i.text in seen:
+            continue
+        seen.add(i.text)
+        out.append(Example(text=i.text, lang=i.annotation.lang, source=ANNOTATIONS,
+                           split=_ANNOTATION_SPLIT[i.annotation.split], sentiment=i.annotation.sentiment,
+                           topics={t.topic: t.polarity for t in i.annotation.topics},
+                           covered=frozenset(DEFAULT_TOPICS)))  # fmt: skip
+    return out
+
+
+def annotated_texts(data_dir: str | Path = DEFAULT_DATA_DIR) -> frozenset[str]:
+    """Texts of the annotation set's tune and test parts: kept out of every set's training rows.
+
+    Pointers whose set folder is absent from ``data_dir`` (or whose row differs) add nothing:
+    a text that is not there cannot leak. The answer is cached per folder and label files.
+    """
+    from .annotations.store import LABELS_DIR
+
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(LABELS_DIR.glob("*.jsonl")))
+    return _annotated_texts(str(Path(data_dir)), stamp)
+
+
+@lru_cache(maxsize=4)
+def _annotated_texts(data_dir: str, _stamp: tuple) -> frozenset[str]:
+    from .annotations.sources import READERS
+    from .annotations.store import gold, read_annotations
+
+    wanted: dict[str, dict[str, str]] = {}
+    for a in gold(read_annotations()):
+        if a.split != "train":
+            wanted.setdefault(a.set, {})[a.key] = a.sha
+    texts = set()
+    for name, keys in wanted.items():
+        if name in READERS and (Path(data_dir) / name).is_dir():
+            texts.update(row.text for row in READERS[name](Path(data_dir)) if keys.get(row.key) == row.sha)
+    return frozenset(texts)
+
+
+#: Star ratings -> three classes, wherever a set has stars.
+STARS = {1: NEG, 2: NEG, 3: NEU, 4: POS, 5: POS}
+
+
+def _star_rows(reader, data_dir) -> list[Row]:
+    return [Row(row.text, STARS[row.meta["stars"]]) for row in reader(Path(data_dir))]
+
+
+def load_amazon_alexa_reviews_en(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
+    """Echo reviews (duplicates dropped), sentiment from their 1-5 stars."""
+    from .annotations.sources import amazon_alexa
+
+    return finish("amazon_alexa_reviews_en", _star_rows(amazon_alexa, data_dir), lang="en")
+
+
+def load_womens_clothing_reviews_en(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
+    """Clothing reviews, sentiment from their 1-5 stars."""
+    from .annotations.sources import womens_clothing
+
+    return finish("womens_clothing_reviews_en", _star_rows(womens_clothing, data_dir), lang="en")
+
+
 # -- registry -------------------------------------------------------------------------------
 
 
@@ -275,6 +359,13 @@ CORPORA: dict[str, CorpusSpec] = {spec.key: spec for spec in (
     _spec("cfpb_consumer_complaints_sample", "en", load_cfpb_consumer_complaints_sample,
           sentiment="narratives only, all neg, weak (a filed complaint, not a rating)",
           topics="none"),
+    _spec("amazon_alexa_reviews_en", "en", load_amazon_alexa_reviews_en,
+          sentiment="stars 1-2 neg, 3 neu, 4-5 pos", topics="none"),
+    _spec("womens_clothing_reviews_en", "en", load_womens_clothing_reviews_en,
+          sentiment="stars 1-2 neg, 3 neu, 4-5 pos", topics="none"),
+    _spec(ANNOTATIONS, "zh+en", load_annotations,
+          sentiment="annotated (docs/annotation.md); test part = dev, tune part = tune",
+          topics="annotated, every topic covered"),
 )}  # fmt: skip
 
 
@@ -293,6 +384,8 @@ def load_corpus(key: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Examp
     if spec.held_out:
         return examples
     held = held_out_texts(data_dir)
+    if key != ANNOTATIONS:  # an annotated tune or test text is never a training row of its own set
+        held = held | annotated_texts(data_dir)
     return [ex for ex in examples if ex.text not in held]
 
 

@@ -180,3 +180,33 @@ def format_annotated(report: AnnotatedReport) -> str:
         ev = report.evidence_overlap.get(lang)
         lines.append(f"  evidence spans overlapping the annotated quote: {'-' if ev is None else f'{ev:.3f}'}")
     return "\n".join(lines)
+
+
+def agreement(annotations: Iterable) -> dict[str, dict[str, float]]:
+    """Inter-annotator agreement on items labelled twice, independently, per language.
+
+    The first and second annotators' labels are compared as gold and prediction (pair F1 is
+    symmetric): pair micro-F1 over (topic, polarity), topic-detection F1 ignoring polarity,
+    and sentiment accuracy. Adjudicated lines are not annotators and are left out.
+    """
+    from .store import ADJUDICATED
+
+    by_pointer: dict[tuple, list] = defaultdict(list)
+    for a in annotations:
+        if a.annotator != ADJUDICATED:
+            by_pointer[a.pointer].append(a)
+    out: dict[str, dict[str, float]] = {}
+    for lang in ("zh", "en"):
+        twice = [v[:2] for v in by_pointer.values() if len(v) >= 2 and v[0].lang == lang]
+        pairs, detect = PairCounts(), PairCounts()
+        same = 0
+        for a, b in twice:
+            pa, pb = a.pairs(), b.pairs()
+            pairs.tp, pairs.fp, pairs.fn = pairs.tp + len(pa & pb), pairs.fp + len(pb - pa), pairs.fn + len(pa - pb)
+            ta, tb = {t for t, _ in pa}, {t for t, _ in pb}
+            detect.tp, detect.fp, detect.fn = detect.tp + len(ta & tb), detect.fp + len(tb - ta), detect.fn + len(ta - tb)
+            same += a.sentiment == b.sentiment
+        if twice:
+            out[lang] = {"items": len(twice), "pair_f1": round(pairs.f1, 4), "topic_detection_f1": round(detect.f1, 4),
+                         "sentiment_accuracy": round(same / len(twice), 4)}  # fmt: skip
+    return out

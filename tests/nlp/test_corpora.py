@@ -422,6 +422,8 @@ _EXPECTED = {
     "semeval_absa_2014_2016": (5_000, 9_000), "absa_term_en_tshirt_television": (4_000, 7_031),
     "tweeteval_sentiment": (1_900, 2_000), "uci_sentiment_labelled_sentences": (2_900, 3_000),
     "banking77": (13_000, 13_083), "cfpb_consumer_complaints_sample": (100, 141),
+    "amazon_alexa_reviews_en": (2_000, 2_435), "womens_clothing_reviews_en": (1_100, 1_499),
+    "annotations": (900, 6_100),
 }  # fmt: skip
 
 
@@ -429,7 +431,7 @@ _EXPECTED = {
 @real_data
 def test_real_data_counts_topics_and_splits():
     folders = {p.name for p in DEFAULT_DATA_DIR.iterdir() if p.is_dir()}
-    assert set(CORPORA) == folders == set(_EXPECTED)
+    assert set(CORPORA) == folders | {"annotations"} == set(_EXPECTED)
     sets = load_all()
     for key, examples in sets.items():
         low, high = _EXPECTED[key]
@@ -448,4 +450,7 @@ def test_real_data_counts_topics_and_splits():
     trainable = [e for k, exs in sets.items() if not CORPORA[k].held_out for e in exs]
     assert not any(e.text in held for e in trainable)
     topics = {t for exs in sets.values() for e in exs for t in e.topics}
-    assert topics == set(DEFAULT_TOPICS) - {"app_website"}
+    assert topics >= set(DEFAULT_TOPICS) - {"app_website"}
+    # no annotated tune or test text is a training row of any set
+    frozen = {e.text for e in sets["annotations"] if e.split != "train"}
+    assert not any(e.text in frozen for k, exs in sets.items() if k != "annotations" for e in exs if e.split == "train")
