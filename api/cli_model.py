@@ -73,6 +73,7 @@ def train_cmd(
     num_layers: Annotated[int | None, typer.Option(min=1, max=12, help="Keep only the first N encoder layers: a faster student (use with --teacher).")] = None,
     teacher: Annotated[Path | None, typer.Option(help="A trained model folder whose probabilities the student learns from as well as the gold labels.")] = None,
     distill_weight: Annotated[float, typer.Option(min=0, max=1, help="With --teacher: share of the loss taken by the teacher's probabilities.")] = 0.7,
+    select_on: Annotated[list[str], typer.Option(help="SET: choose the checkpoint on this set's tune scores only (repeatable; default: every set). 'annotations' is the annotation set's tune part.")] = [],  # noqa: B006
 ) -> None:
     """Fine-tune the upper encoder layers and the sentiment and topic heads.
 
@@ -102,9 +103,17 @@ def train_cmd(
                                  max_length=max_length, batch_size=batch_size, version=version,
                                  learning_rate=learning_rate, head_learning_rate=learning_rate * 10,
                                  init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
-                                 teacher=teacher, distill_weight=distill_weight, **extra)  # fmt: skip
+                                 teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on),
+                                 **extra)  # fmt: skip
+        from nlp.corpora import CORPORA
+
+        if unknown := [s for s in select_on if s not in CORPORA]:
+            raise ValueError(f"--select-on {unknown[0]!r}: unknown set; known: {', '.join(CORPORA)}")
     except ValueError as exc:
         _fail(exc)
+    if not Path(args.data_dir).is_dir():
+        _fail(ValueError(f"labelled data folder {args.data_dir} is missing: training reads ../shared/data "
+                         "(or pass --data-dir)"))  # fmt: skip
     with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
         tasks: dict[str, int] = {}
 

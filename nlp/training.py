@@ -50,6 +50,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "ecommerce_dispute_appeals_zh": 800, "absa_term_zh_pyabsa": 1200,
     "semeval_absa_2014_2016": 2500, "absa_term_en_tshirt_television": 1200,
     "tweeteval_sentiment": 1600, "banking77": 1000, "cfpb_consumer_complaints_sample": 200,
+    "amazon_alexa_reviews_en": 1500, "womens_clothing_reviews_en": 1000, "annotations": 100_000,
 }  # fmt: skip
 #: Sets whose texts get weak topic labels from the lexicon baseline (their sentiment stays gold).
 #: TweetEval adds English complaints that name no taxonomy topic, so English negativity alone
@@ -87,6 +88,9 @@ class TrainingArguments:
     #: Share of the loss taken by the teacher's probabilities (the rest: gold labels).
     distill_weight: float = 0.7
     tune_limit: int = 400
+    #: Sets whose tune scores choose the checkpoint (empty: every set). The annotation set's
+    #: tune part is never capped by ``tune_limit``: it is what the targets are stated on.
+    select_on: tuple[str, ...] = ()
     eval_every: int = 150
     patience: int = 4
     seed: int = 13
@@ -116,7 +120,7 @@ class TrainingArguments:
 def select_examples(args: TrainingArguments) -> tuple[list, dict[str, list]]:
     """Train examples (capped per set, weak topics added) and tune examples per set."""
     from .baseline import LexiconClassifier
-    from .corpora import CORPORA, load_corpus
+    from .corpora import ANNOTATIONS, CORPORA, load_corpus
 
     rng = random.Random(args.seed)
     train, tune = [], {}
@@ -132,7 +136,7 @@ def select_examples(args: TrainingArguments) -> tuple[list, dict[str, list]]:
         train.extend(tr)
         tn = [e for e in rows if e.split == "tune"]
         rng.shuffle(tn)
-        tune[key] = tn[: args.tune_limit]
+        tune[key] = tn if key == ANNOTATIONS else tn[: args.tune_limit]
         log.info("set %s: %d train, %d tune", key, len(tr), len(tune[key]))
     rng.shuffle(train)
     return train, tune
@@ -397,7 +401,8 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
             s, t = _predict_features(net, tune_feats[offset : offset + len(rows)])
             offset += len(rows)
             per_set[key_] = score_logits(rows, s, t, DEFAULT_TOPICS)
-        values = [v for scores in per_set.values() for v in scores.values()]
+        chosen = {k: v for k, v in per_set.items() if not args.select_on or k in args.select_on}
+        values = [v for scores in chosen.values() for v in scores.values()]
         net.train()
         return (sum(values) / len(values) if values else 0.0), per_set
 
@@ -464,6 +469,7 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     gold_tune = [i for i, e in enumerate(all_tune) if e.covered and not e.weak]
     _, tune_topic_probs = _predict_features(net, [tune_feats[i] for i in gold_tune])
     thresholds = calibrate_topic_thresholds(tune_topic_probs, [all_tune[i] for i in gold_tune], DEFAULT_TOPICS)
+    by_lang = _thresholds_by_lang(net, tune, tune_feats)
     report = {
         "version": args.version,
         "base": BASE_NAME,
@@ -481,6 +487,8 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     report["topic_thresholds"] = thresholds
     meta = {"version": args.version, "base": BASE_NAME, "max_length": args.max_length, "tail": args.tail,
             "topic_threshold": 0.5, "topic_thresholds": thresholds}  # fmt: skip
+    if by_lang:
+        meta["topic_thresholds_by_lang"] = report["topic_thresholds_by_lang"] = by_lang
     if args.teacher is not None:
         meta["distilled_from"] = json.loads((args.teacher / "config.json").read_text()).get("version", args.teacher.name)
     save_trained(net, args.output_dir, meta, base)
@@ -491,6 +499,23 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
 __all__ = ["DEFAULT_LIMITS", "TrainingArguments", "balanced_weights", "calibrate_topic_thresholds",
            "decode_topics", "score_logits",
            "select_examples", "soft_cross_entropy", "targets", "teacher_probabilities", "train"]  # fmt: skip
+
+
+def _thresholds_by_lang(net, tune: dict[str, list], tune_feats) -> dict[str, dict[str, float]]:
+    """Per-language, per-topic thresholds on the annotation set's tune part (every topic covered)."""
+    from .corpora import ANNOTATIONS
+
+    offset = 0
+    for key, rows in tune.items():
+        if key == ANNOTATIONS and rows:
+            _, probs = _predict_features(net, tune_feats[offset : offset + len(rows)])
+            out = {}
+            for lang in sorted({e.lang for e in rows}):
+                idx = [i for i, e in enumerate(rows) if e.lang == lang]
+                out[lang] = calibrate_topic_thresholds(probs[idx], [rows[i] for i in idx], DEFAULT_TOPICS)
+            return out
+        offset += len(rows)
+    return {}
 
 
 def calibrate_topic_thresholds(topic_probs: np.ndarray, examples: Sequence, topics: Sequence[str],
