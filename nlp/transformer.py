@@ -82,6 +82,9 @@ class TransformerClassifier(Classifier):
         default = float(self.config.get("topic_threshold", 0.5))
         per_topic = self.config.get("topic_thresholds", {})
         self.thresholds = np.array([float(per_topic.get(t, default)) for t in self._topics])
+        #: language -> per-topic thresholds, chosen on the annotation set's tune part (head retraining)
+        self.lang_thresholds = {lang: np.array([float(v.get(t, default)) for t in self._topics])
+                                for lang, v in (self.config.get("topic_thresholds_by_lang") or {}).items()}  # fmt: skip
         #: language -> (present, absent) threshold shifts from the cue rules (``voclens model tune-cues``)
         self.cue_shift = {lang: (float(v.get("present", 0.0)), float(v.get("absent", 0.0)))
                           for lang, v in (self.config.get("cue_shift") or {}).items() if isinstance(v, dict)}  # fmt: skip
@@ -143,7 +146,8 @@ class TransformerClassifier(Classifier):
             topics = []
             lang = detect_lang(text or "")
             shift = self.cue_shift.get(lang)
-            thresholds = shifted_thresholds(self.thresholds, self._topics, cue_topics(text), shift) if shift else self.thresholds
+            base = self.lang_thresholds.get(lang, self.thresholds)
+            thresholds = shifted_thresholds(base, self._topics, cue_topics(text), shift) if shift else base
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
