@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Polarity(str, Enum):
@@ -69,6 +69,16 @@ class TopicLabel(BaseModel):
     topic: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     polarity: Polarity
     score: float = Field(ge=0.0, le=1.0)
+    #: Character offsets [start, end) of the part of the text that shows this topic: the
+    #: clause that weighs most for it in the model (None for models that do not locate it).
+    evidence: tuple[int, int] | None = None
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_is_a_span(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise ValueError(f"evidence must be [start, end) with 0 <= start < end, got {list(value)}")
+        return value
 
 
 class Classification(BaseModel):

@@ -64,12 +64,34 @@ class VoclensNet(nn.Module):
 
     def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Sentiment logits (B, 3) and topic logits (B, T, 4) from lower hidden states."""
+        return self.heads(self.upper_hidden(hidden, attention_mask), attention_mask)
+
+    def upper_hidden(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Last hidden states (B, L, H) from the lower hidden states."""
         mask = additive_mask(attention_mask, hidden.dtype)
         for layer in self.bert.encoder.layer[self.frozen_layers :]:
             hidden = _layer_out(layer(hidden, attention_mask=mask))
+        return hidden
+
+    def heads(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two heads on the mean-pooled last hidden states."""
         pooled = self.dropout(mean_pool(hidden, attention_mask))
         topic_logits = self.topic_head(pooled).view(-1, len(self.topics), len(TOPIC_STATES))
         return self.sentiment_head(pooled), topic_logits
+
+    def token_evidence(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+                       weight: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        """Each token's share of each topic's "present with polarity p" vs "absent" logit: (B, L, T, 3).
+
+        The topic head is linear over the mean of the token states, so a topic's logit is
+        exactly the mean of per-token terms plus the bias: the tokens (and the clause) that
+        push a topic's polarity logit above "absent" are where the text shows the topic.
+        """
+        weight = self.topic_head.weight if weight is None else weight  # a quantised head keeps a float copy
+        w = weight.view(len(self.topics), len(TOPIC_STATES), -1)
+        diff = w[:, 1:, :] - w[:, :1, :]  # (T, 3, H)
+        ev = torch.einsum("blh,tsh->blts", hidden, diff)
+        return ev * attention_mask[:, :, None, None].to(ev.dtype)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         return self.upper(self.lower(input_ids, attention_mask), attention_mask)

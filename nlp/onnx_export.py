@@ -21,8 +21,12 @@ from .model_layout import WEIGHTS_FILE
 log = logging.getLogger(__name__)
 
 
+#: Bumped when the exported graph's outputs change, so no cached file of an older graph is used.
+GRAPH_VERSION = 2
+
+
 class _Probabilities:
-    """Wraps the network so the graph returns probabilities, not logits."""
+    """Wraps the network so the graph returns probabilities, not logits, and token evidence."""
 
     def __new__(cls, net):
         import torch
@@ -33,8 +37,10 @@ class _Probabilities:
                 self.net = net
 
             def forward(self, input_ids, attention_mask):
-                s, t = self.net(input_ids, attention_mask)
-                return torch.softmax(s, -1), torch.softmax(t, -1)
+                hidden = self.net.upper_hidden(self.net.lower(input_ids, attention_mask), attention_mask)
+                s, t = self.net.heads(hidden, attention_mask)
+                evidence = self.net.token_evidence(hidden, attention_mask)
+                return torch.softmax(s, -1), torch.softmax(t, -1), evidence
 
         return Wrapped().eval()
 
@@ -61,9 +67,9 @@ def export_onnx(model_dir: str | Path, base_dir: str | Path, path: str | Path) -
         warnings.simplefilter("always")
         torch.onnx.export(
             _Probabilities(net), (ids, mask), str(path), dynamo=False, opset_version=17,
-            input_names=["input_ids", "attention_mask"], output_names=["sentiment", "topics"],
+            input_names=["input_ids", "attention_mask"], output_names=["sentiment", "topics", "evidence"],
             dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
-                          "sentiment": {0: "batch"}, "topics": {0: "batch"}},
+                          "sentiment": {0: "batch"}, "topics": {0: "batch"}, "evidence": {0: "batch", 1: "length"}},
         )  # fmt: skip
     for w in caught:
         log.debug("onnx export: %s", w.message)
@@ -102,7 +108,7 @@ def onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path
     LayerNorm, GELU and the attention's small operations.
     """
     folder = Path(cache_dir).expanduser() / "onnx"
-    stem = f"{Path(model_dir).name}-{weights_digest(model_dir)}"
+    stem = f"{Path(model_dir).name}-{weights_digest(model_dir)}-g{GRAPH_VERSION}"
     fp32 = folder / f"{stem}-fp32.onnx"
     if not fp32.exists():
         log.info("exporting %s to ONNX (once)", model_dir)
@@ -121,4 +127,4 @@ def onnx_path(model_dir: str | Path, base_dir: str | Path, cache_dir: str | Path
     return final
 
 
-__all__ = ["export_onnx", "onnx_path", "quantize_int8", "weights_digest"]
+__all__ = ["GRAPH_VERSION", "export_onnx", "onnx_path", "quantize_int8", "weights_digest"]

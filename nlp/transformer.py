@@ -38,6 +38,7 @@ from .analyser import detect_lang
 from .batching import TextEncoder, length_batches
 from .classifier import Classifier
 from .errors import ModelError
+from .evidence import evidence_span
 from .labels import Classification, Polarity, Sentiment, TopicLabel
 from .model_layout import CONFIG_FILE, SENTIMENT_LABELS
 
@@ -127,21 +128,29 @@ class TransformerClassifier(Classifier):
     # -- inference ------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Sentiment (N, 3) and topic-state (N, T, 4) probabilities, in input order."""
+        sent, top, _, _ = self._infer(texts)
+        return sent, top
+
+    def _infer(self, texts: Sequence[str]):
+        """Probabilities, and per text its tokens' start offsets and evidence (L, T, 3)."""
         self.load()
-        encoded = self._encoder.encode(list(texts))
+        encoded, starts = self._encoder.encode_with_offsets(list(texts))
         sent = np.zeros((len(encoded), len(SENTIMENT_LABELS)), dtype=np.float32)
         top = np.zeros((len(encoded), len(self._topics), 4), dtype=np.float32)
+        evidence: list[np.ndarray | None] = [None] * len(encoded)
         for batch in length_batches(encoded, self.batch_size):
-            s, t = self._run(batch.input_ids, batch.attention_mask)
+            s, t, ev = self._run(batch.input_ids, batch.attention_mask)
             sent[batch.positions], top[batch.positions] = s, t
-        return sent, top
+            for j, pos in enumerate(batch.positions):
+                evidence[pos] = ev[j, : len(encoded[pos])]
+        return sent, top, starts, evidence
 
     def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
         if not texts:
             return []
-        sent, top = self.probabilities(texts)
+        sent, top, starts, evidence = self._infer(texts)
         out = []
-        for text, s, t in zip(texts, sent, top):
+        for n, (text, s, t) in enumerate(zip(texts, sent, top)):
             k = int(np.argmax(s))
             topics = []
             lang = detect_lang(text or "")
@@ -151,8 +160,12 @@ class TransformerClassifier(Classifier):
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
+                    # where the topic shows, whatever its polarity: each polarity's token shares
+                    # weighted by how likely that polarity is
+                    weights = t[i, 1:] / max(float(t[i, 1:].sum()), 1e-9)
+                    span = evidence_span(text or "", starts[n], evidence[n][:, i, :] @ weights)
                     topics.append(TopicLabel(topic=topic, polarity=Polarity(SENTIMENT_LABELS[j]),
-                                             score=round(float(1.0 - t[i, 0]), 4)))  # fmt: skip
+                                             score=round(float(1.0 - t[i, 0]), 4), evidence=span))  # fmt: skip
             out.append(Classification(
                 lang=lang,
                 sentiment=Sentiment(label=Polarity(SENTIMENT_LABELS[k]), score=round(float(s[k]), 4)),
@@ -195,14 +208,18 @@ class _TorchRunner:
             torch.set_num_threads(threads)
         self.torch = torch
         self.net, _ = load_network(model_dir, base)
+        self.topic_weight = self.net.topic_head.weight.detach().clone()  # the evidence reads it in float
         if int8:
             self.net = torch.ao.quantization.quantize_dynamic(self.net, {torch.nn.Linear}, dtype=torch.qint8)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
         torch = self.torch
         with torch.inference_mode():
-            s, t = self.net(torch.from_numpy(ids), torch.from_numpy(mask))
-            return torch.softmax(s, -1).numpy(), torch.softmax(t, -1).numpy()
+            ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+            hidden = self.net.upper_hidden(self.net.lower(ids_t, mask_t), mask_t)
+            s, t = self.net.heads(hidden, mask_t)
+            ev = self.net.token_evidence(hidden, mask_t, self.topic_weight)
+            return torch.softmax(s, -1).numpy(), torch.softmax(t, -1).numpy(), ev.numpy()
 
 
 class _OnnxRunner:
@@ -216,8 +233,8 @@ class _OnnxRunner:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
-        s, t = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return s, t
+        s, t, ev = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return s, t, ev
 
 
 __all__ = ["DEFAULT_CACHE_DIR", "LITE_MODEL_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]

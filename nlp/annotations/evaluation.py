@@ -134,7 +134,7 @@ def score_annotated(model: str, split: str, items: Sequence[AnnotatedText], pred
                 g = gold.get(t.topic)
                 if g is not None and g.polarity == t.polarity:
                     hit[t.topic] += 1
-                    span = getattr(t, "span", None)
+                    span = getattr(t, "evidence", None)
                     if span is not None:
                         spanned += 1
                         overlap += _overlaps((span[0], span[1]), (g.start, g.end))

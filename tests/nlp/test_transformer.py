@@ -185,3 +185,20 @@ def test_lite_student_is_shallow_small_and_gets_clear_texts_right():
 
     net, _ = load_network(LITE_MODEL_DIR, build_base_encoder(DEFAULT_CACHE_DIR))
     assert len(net.bert.encoder.layer) == 4
+
+
+def test_every_topic_carries_evidence_inside_the_text(clf):
+    texts = ["物流很快，第二天就到了。但是质量很差，穿了一次就起球了",
+             "Great quality for the price. The package arrived two weeks late and the box was crushed."]  # fmt: skip
+    for text, pred in zip(texts, clf.predict(texts)):
+        assert pred.topics
+        for t in pred.topics:
+            start, end = t.evidence
+            assert 0 <= start < end <= len(text) and text[start:end].strip() == text[start:end]
+
+
+def test_runtimes_agree_on_evidence():
+    texts = ["物流太慢了，等了一个星期才到，快递员态度也很差，不过衣服质量还可以"]
+    ev = {rt: [(t.topic, t.evidence) for t in TransformerClassifier(runtime=rt, cache_dir=DEFAULT_CACHE_DIR).predict(texts)[0].topics]
+          for rt in ("torch", "onnx-fp32")}  # fmt: skip
+    assert ev["torch"] == ev["onnx-fp32"] and ev["torch"]
