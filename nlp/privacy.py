@@ -91,7 +91,7 @@ _PHONE_RE = re.compile(
 )
 # A number right after one of these names a thing, not a person: no card, ID or phone mask.
 _THING_CUE_RE = re.compile(
-    r"(?:订单|单号|运单|快递单|物流单|发票|序列号|型号|编号|order|tracking|invoice|serial|model|sku|ref)"
+    r"(?:订单|单号|运单|快递单|物流单|发票|序列号|型号|编号|order|tracking|invoice|serial|model|sku|ref|(?<![a-z])sn)"
     r"(?:\s*(?:号码|号|no\.?|number|id))?\s*[:#：]?\s*$",
     re.IGNORECASE,
 )

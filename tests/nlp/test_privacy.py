@@ -91,6 +91,7 @@ def test_only_masked_spans_lose_their_full_width_characters():
     "order #112233445566 arrived 2026-11-18 10:30",
     "model SM-G9910 2345678",
     "SN: 12345678901234",
+    "SN 4111111111111111",
     "ISBN 9787020002207",
     "110105194912310021 is not an ID: wrong check digit",
     "1234567890123456 fails Luhn",
