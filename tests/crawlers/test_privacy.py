@@ -101,3 +101,26 @@ def test_nothing_raw_reaches_the_database_file_or_the_rejected_rows_file(tmp_pat
             assert needle.encode() not in content, f"{needle} found in {path.name}"
     side = [json.loads(line) for line in files[-1].read_text(encoding="utf-8").splitlines()]
     assert any("[phone]" in json.dumps(s, ensure_ascii=False) for s in side)
+
+
+def test_scrapy_log_lines_name_items_without_their_content():
+    from types import SimpleNamespace
+
+    from scrapy.exceptions import DropItem
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawlers.items import FeedbackItem
+    from crawlers.logformatter import PrivateLogFormatter
+
+    settings = ScrapySettings()
+    settings.setmodule("crawlers.settings", priority="project")
+    assert settings["LOG_FORMATTER"] == "crawlers.logformatter.PrivateLogFormatter"
+    spider = SimpleNamespace(crawler=SimpleNamespace(settings=settings))
+    item = FeedbackItem(source="weibo", source_id="49001", text="电话13912345678", created_at="刚刚",
+                        scope="weibo:x", author="handle_x", author_id="7312345600")
+    fmt = PrivateLogFormatter()
+    for entry in (fmt.dropped(item, DropItem("invalid"), None, spider), fmt.scraped(item, None, spider),
+                  fmt.item_error(item, ValueError("x"), None, spider)):
+        line = entry["msg"] % entry["args"]
+        assert "weibo:49001" in line or "Error processing" in line
+        assert not any(raw in line for raw in ("13912345678", "handle_x", "7312345600"))
