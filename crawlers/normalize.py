@@ -61,6 +61,7 @@ class RecordOptions:
 
 
 _NUMERIC_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_AUTHOR_HASH_RE = re.compile(r"^a_[0-9a-f]{24}$")
 
 
 def parse_datetime(value: Any, tz: str = "UTC") -> datetime:
@@ -153,6 +154,10 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
 
     source = str(data.get("source", ""))
     author, author_id = data.pop("author", None), data.pop("author_id", None)
+    given = data.get("author_hash")
+    if given is not None and not _AUTHOR_HASH_RE.match(str(given)):
+        # Not a hash this installation made (a raw handle in the wrong column): hash it.
+        data["author_hash"] = hash_author(source, str(given), opts.salt)
     if "author_hash" not in data:
         # The platform's id is stable where handles change, so it wins when both come.
         if author_id is not None:

@@ -124,3 +124,10 @@ def test_scrapy_log_lines_name_items_without_their_content():
         line = entry["msg"] % entry["args"]
         assert "weibo:49001" in line or "Error processing" in line
         assert not any(raw in line for raw in ("13912345678", "handle_x", "7312345600"))
+
+
+def test_an_author_hash_that_is_not_a_hash_is_hashed():
+    kept = hash_author("jd", "zhang_san", SALT)
+    assert record_to_document({**BASE, "text": "ok", "author_hash": kept}, RecordOptions(salt=SALT)).author_hash == kept
+    raw = record_to_document({**BASE, "text": "ok", "author_hash": "zhang_san"}, RecordOptions(salt=SALT))
+    assert raw.author_hash == kept
