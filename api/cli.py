@@ -101,6 +101,18 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _require_own_salt(settings: Settings, command: str, hosts: list[str]) -> None:
+    """Stop ``command`` before it starts when the default author salt would leave this machine."""
+    from rich.markup import escape
+
+    from .settings import default_salt_refusal
+
+    refusal = default_salt_refusal(settings, command, hosts)
+    if refusal:
+        err.print(f"[red]configuration error:[/red] {escape(refusal)}")
+        raise typer.Exit(2)
+
+
 @app.callback()
 def main_callback(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
@@ -493,6 +505,7 @@ def serve(
 
     configure_logging(settings.log_level, settings.log_format)
     host, port = host or settings.host, port or settings.port
+    _require_own_salt(settings, "serve", [host])
     err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 

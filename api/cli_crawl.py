@@ -71,6 +71,16 @@ def _print_summary(summary) -> None:
     out.print(table)
 
 
+def _shared_hosts(settings, redis_url: str | None) -> list[str]:
+    """Hosts a crawl writes to or shares work through: other machines see its author hashes there."""
+    from urllib.parse import urlsplit
+
+    urls = [redis_url or settings.crawl_redis_url or ""]
+    if settings.backend == "elasticsearch":
+        urls += settings.elasticsearch_urls
+    return [urlsplit(u).hostname or "" for u in urls if u and not u.startswith("unix://")]
+
+
 def crawl(
     spider: Annotated[str | None, typer.Argument(help="Spider to run (see --list): jd, amazon, schemaorg, feeds...")] = None,
     arg: Annotated[list[str], typer.Option("-a", "--arg", help="Spider argument KEY=VALUE (repeatable), e.g. -a products=100012043978 -a since=2026-11-01.")] = [],  # noqa: B006
@@ -91,7 +101,7 @@ def crawl(
     """
     from crawlers.errors import CrawlerError
 
-    from .cli import _fail, _settings
+    from .cli import _fail, _require_own_salt, _settings
 
     spiders = _spider_classes()
     if list_spiders:
@@ -110,6 +120,7 @@ def crawl(
     overrides = _pairs(setting, "--set")
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise typer.BadParameter(f"{redis_url!r}: use redis://host:port/db", param_hint="--redis-url")
+    _require_own_salt(settings, "crawl", _shared_hosts(settings, redis_url))
     from crawlers.distributed import run_key
 
     summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,

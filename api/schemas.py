@@ -43,7 +43,7 @@ class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     documents: list[dict[str, Any]] = Field(
-        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author`."
+        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author` and `author_id` (stored only hashed)."
     )
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,6 +27,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from nlp.privacy import DEFAULT_AUTHOR_SALT, is_default_salt
 
 Scope = Literal["read", "write"]
 
@@ -75,7 +79,8 @@ class Settings(BaseSettings):
     model_threads: int | None = Field(default=None, ge=1, le=256, description="CPU threads for inference; unset = the runtime's default (all cores).")
     user_terms: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Brand and product terms the Chinese tokeniser keeps whole.")
     user_dict: Path | None = Field(default=None, description="Optional jieba user dictionary file.")
-    author_salt: str = Field(default="voclens-default-salt", min_length=8, description="Secret key for hashing author handles; set your own in production.")
+    author_salt: str = Field(default=DEFAULT_AUTHOR_SALT, min_length=8, description="Secret key for hashing author handles and ids; set your own: `voclens serve` and `voclens crawl` refuse the default on a non-loopback address or in production.")
+    env: Literal["development", "test", "staging", "production"] = Field(default="development", description="Deployment kind; 'production' makes `voclens serve` and `voclens crawl` refuse to start with the default author_salt.")
     api_keys: list[ApiKey] = Field(default_factory=list, description="Hashed API keys; when any is set every data endpoint requires one.")
     host: str = Field(default="127.0.0.1", description="Address `voclens serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `voclens serve` listens on.")
@@ -168,6 +173,40 @@ class Settings(BaseSettings):
         elif "VOCLENS_CONFIG" in os.environ:
             raise FileNotFoundError(f"VOCLENS_CONFIG points to {toml_path}, which does not exist")
         return tuple(sources)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses; a name or ``0.0.0.0`` may reach other machines."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_salt_refusal(settings: Settings, command: str, hosts: Iterable[str] = ()) -> str | None:
+    """Why ``command`` must not start with the shipped author salt, or None when it may.
+
+    With the default salt every installation hashes a handle to the same value,
+    so hashes stop protecting anyone once data leaves this machine: refuse in
+    production and wherever ``hosts`` (a listen address, a shared Redis or
+    Elasticsearch) is not loopback.
+    """
+    if not is_default_salt(settings.author_salt):
+        return None
+    if settings.env == "production":
+        why = "VOCLENS_ENV is production"
+    else:
+        remote = [h for h in hosts if h and not is_loopback(h)]
+        if not remote:
+            return None
+        why = f"{remote[0]} is not a loopback address"
+    return (f"refusing to start `voclens {command}`: {why} and the author salt is the default, so author "
+            "hashes would match every other installation's. Set a secret of your own, e.g. "
+            "export VOCLENS_AUTHOR_SALT=\"$(python -c 'import secrets; print(secrets.token_hex(32))')\" "
+            "(or author_salt in voclens.toml), and keep it: changing it changes every author hash.")
 
 
 @lru_cache(maxsize=1)

@@ -24,11 +24,12 @@ from index.base import Backend
 from index.document import Document
 from nlp.analyser import Analyser
 from nlp.classifier import Classifier
+from nlp.privacy import mask_pii
 
 from .enrich import enrich
 from .errors import ImportFileError, RecordError
 from .importers import BadRow, RawLine, Row, parse_jsonl_line, read_raw_lines, read_records
-from .normalize import RecordOptions, record_to_document
+from .normalize import RecordOptions, record_to_document, redact_record
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,8 @@ def ingest_file(
     Args:
         state_dir: where the checkpoint lives (the data directory); None disables resuming.
         rejected_path: side file that receives each rejected row with its reasons
-            (JSON lines); defaults to ``<path>.rejected.jsonl``.
+            (JSON lines), authors hashed and identifiers masked as in the index;
+            defaults to ``<path>.rejected.jsonl``.
         progress: called with the number of rows processed since the last call.
         workers: processes that validate, analyse and classify batches while
             this one writes; 1 does everything in this process. Batches are
@@ -283,19 +285,23 @@ def _chunks(items: Iterator[Row | BadRow | RawLine], size: int) -> Iterator[list
 def _prepare_chunk(
     items: list[Row | BadRow | RawLine], analyser: Analyser, classifier: Classifier | None, options: RecordOptions
 ) -> tuple[list[Document], list[tuple]]:
-    """Validate and enrich one batch: (documents to write, rejections as (line, reason, fields, raw))."""
+    """Validate and enrich one batch: (documents to write, rejections as (line, reason, fields, raw)).
+
+    A rejection's raw row is redacted here (``redact_record``), so the side file
+    never holds what the index would not.
+    """
     docs: list[Document] = []
     rejects: list[tuple] = []
     for item in items:
         if isinstance(item, RawLine):
             item = parse_jsonl_line(item)
         if isinstance(item, BadRow):
-            rejects.append((item.line, item.reason, [], item.raw))
+            rejects.append((item.line, mask_pii(item.reason), [], redact_record(item.raw, options)))
             continue
         try:
             docs.append(record_to_document(item.record, options))
         except RecordError as exc:
-            rejects.append((item.line, str(exc), [f for f, _ in exc.problems], item.record))
+            rejects.append((item.line, str(exc), [f for f, _ in exc.problems], redact_record(item.record, options)))
     # Within one batch the last row for an id wins, as it would across batches.
     unique = list({d.id: d for d in docs}.values())
     return enrich(unique, analyser, classifier), rejects

@@ -17,7 +17,7 @@ from index.document import Document
 #: FeedbackItem fields that are passed to ``record_to_document`` as record fields.
 RECORD_FIELDS = (
     "source", "source_id", "channel", "url", "brand", "product_id", "product_name",
-    "author", "title", "text", "rating", "created_at", "lang", "meta",
+    "author", "author_id", "title", "text", "rating", "created_at", "lang", "meta",
 )
 
 
@@ -32,6 +32,8 @@ class FeedbackItem:
             one (JD writes Beijing time).
         rating_scale: top of the source's rating scale; stored ratings are 0-5.
         author: the handle as the source shows it; hashed before storage.
+        author_id: the platform's id of the author (a Weibo uid); hashed before
+            storage, never put in ``meta``.
     """
 
     source: str
@@ -45,6 +47,7 @@ class FeedbackItem:
     product_id: str | None = None
     product_name: str | None = None
     author: str | None = None
+    author_id: str | None = None
     title: str | None = None
     rating: Any = None
     lang: str | None = None
@@ -57,6 +60,8 @@ class FeedbackItem:
         out = {name: getattr(self, name) for name in RECORD_FIELDS}
         if not out["meta"]:
             out.pop("meta")
+        if out["author_id"] is None:
+            out.pop("author_id")
         return out
 
 

@@ -1,6 +1,8 @@
 """Turn an outside record (a CSV row, a JSON line, a crawled item, an API
-payload) into a ``Document``: parse dates and ratings, hash the author,
-mask contact details. One function, so every way in behaves the same.
+payload) into a ``Document``: parse dates and ratings, hash the author and
+every platform id of a person, mask personal identifiers. One function, so
+every way in behaves the same; ``redact_record`` applies the same privacy to
+a record that is rejected, before it is written to a side file.
 """
 
 from __future__ import annotations
@@ -15,12 +17,21 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from index.document import Channel, Document
-from nlp.privacy import hash_author, mask_pii
+from nlp.privacy import DEFAULT_AUTHOR_SALT, hash_author, hash_author_id, mask_fields, mask_pii, mask_value
 
 from .errors import RecordError
 
-#: Fields a record may carry besides the ``Document`` fields.
-EXTRA_INPUT_FIELDS = ("author",)
+#: Fields a record may carry besides the ``Document`` fields: the author's handle and the
+#: platform's id of the author (Weibo uid, openid...); both are only ever stored hashed.
+EXTRA_INPUT_FIELDS = ("author", "author_id")
+#: ``meta`` keys (any depth, any case) whose values identify a person: stored as keyed hashes.
+#: Handles hash like ``author``, ids like ``author_id``, so both match ``author_hash``.
+PERSON_HANDLE_KEYS = frozenset({"author", "nickname", "nick", "username", "user_name", "screen_name", "handle"})
+PERSON_ID_KEYS = frozenset({
+    "author_id", "user_id", "userid", "uid", "customer_id", "member_id", "buyer_id", "reviewer_id",
+    "profile_id", "openid", "open_id", "unionid", "union_id", "wechat_id", "weixin_id", "qq", "qq_id",
+})
+PERSON_OBJECT_KEYS = frozenset({"user", "author", "customer", "buyer", "member", "reviewer", "profile"})
 DOCUMENT_FIELDS = tuple(Document.model_fields)
 KNOWN_FIELDS = frozenset(DOCUMENT_FIELDS) | frozenset(EXTRA_INPUT_FIELDS)
 
@@ -37,7 +48,7 @@ class RecordOptions:
             are stored on 0-5.
         extra: what to do with unknown fields: ``reject`` the record, keep
             them in ``meta``, or ``ignore`` them.
-        salt: key for hashing author handles.
+        salt: key for hashing author handles and ids (``VOCLENS_AUTHOR_SALT``).
     """
 
     source: str | None = None
@@ -45,11 +56,12 @@ class RecordOptions:
     tz: str = "UTC"
     rating_scale: float = 5.0
     extra: str = "reject"
-    salt: str = "voclens-default-salt"
+    salt: str = DEFAULT_AUTHOR_SALT
     mapping: Mapping[str, str] = field(default_factory=dict)
 
 
 _NUMERIC_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_AUTHOR_HASH_RE = re.compile(r"^a_[0-9a-f]{24}$")
 
 
 def parse_datetime(value: Any, tz: str = "UTC") -> datetime:
@@ -140,17 +152,26 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
             problems.append(("rating", f"{data['rating']!r} is not a number between 0 and {opts.rating_scale:g}"))
             data.pop("rating")
 
-    author = data.pop("author", None)
-    if author is not None and "author_hash" not in data:
-        data["author_hash"] = hash_author(str(data.get("source", "")), str(author), opts.salt)
-    for name in ("text", "title"):
-        if isinstance(data.get(name), str):
-            data[name] = mask_pii(data[name])
+    source = str(data.get("source", ""))
+    author, author_id = data.pop("author", None), data.pop("author_id", None)
+    given = data.get("author_hash")
+    if given is not None and not _AUTHOR_HASH_RE.match(str(given)):
+        # Not a hash this installation made (a raw handle in the wrong column): hash it.
+        data["author_hash"] = hash_author(source, str(given), opts.salt)
+    if "author_hash" not in data:
+        # The platform's id is stable where handles change, so it wins when both come.
+        if author_id is not None:
+            data["author_hash"] = hash_author_id(source, author_id, opts.salt)
+        elif author is not None:
+            data["author_hash"] = hash_author(source, str(author), opts.salt)
     if meta:
         data["meta"] = {**meta, **(data.get("meta") or {})}
     if isinstance(data.get("meta"), str):
         problems.append(("meta", "must be an object"))
         data.pop("meta")
+    if isinstance(data.get("meta"), Mapping):
+        data["meta"] = hash_person_keys(data["meta"], source, opts.salt)
+    data = mask_fields(data)
 
     try:
         doc = Document.model_validate(data)
@@ -162,10 +183,64 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
                 continue  # already explained more precisely above
             msg = "missing or empty" if err["type"] == "missing" else err["msg"]
             problems.append((loc, msg))
-        raise RecordError(_dedupe(problems)) from None
+        raise RecordError(_private(problems)) from None
     if problems:
-        raise RecordError(_dedupe(problems))
+        raise RecordError(_private(problems))
     return doc
+
+
+def hash_person_keys(value: Any, source: str, salt: str, *, person: bool = False) -> Any:
+    """``value`` with the values of person keys (``PERSON_HANDLE_KEYS``, ``PERSON_ID_KEYS``) hashed, at any depth.
+
+    Inside an object kept under a ``PERSON_OBJECT_KEYS`` key (``"user": {"id": ..., "name": ...}``)
+    its ``id`` and ``name`` count as person keys too.
+    """
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            name = str(key).lower()
+            if item is None or isinstance(item, (bool, Mapping, list)):
+                out[key] = hash_person_keys(item, source, salt, person=name in PERSON_OBJECT_KEYS)
+            elif name in PERSON_ID_KEYS or (person and name in ("id", "idstr")):
+                out[key] = hash_author_id(source, item, salt)
+            elif name in PERSON_HANDLE_KEYS or (person and name == "name"):
+                out[key] = hash_author(source, str(item), salt)
+            else:
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [hash_person_keys(v, source, salt, person=person) for v in value]
+    return value
+
+
+def redact_record(record: Any, options: RecordOptions | None = None) -> Any:
+    """A rejected record as it may be written down: authors and person keys hashed, the rest masked.
+
+    ``record`` is a parsed row (a mapping) or the raw text of a line that could
+    not be parsed; text can only be masked, since no field in it can be told apart.
+    """
+    opts = options or RecordOptions()
+    if not isinstance(record, Mapping):
+        return mask_value(record)
+    reverse = {src: dst for dst, src in opts.mapping.items()}
+    source = str(record.get(opts.mapping.get("source", "source")) or opts.source or "")
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = reverse.get(key, key)
+        if value is None or _blank(value):
+            out[key] = value
+        elif name == "author":
+            out[key] = hash_author(source, str(value), opts.salt)
+        elif name == "author_id":
+            out[key] = hash_author_id(source, value, opts.salt)
+        else:
+            out[key] = mask_value(hash_person_keys({key: value}, source, opts.salt)[key])
+    return out
+
+
+def _private(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Problems with the values they quote masked: messages reach logs, API answers and side files."""
+    return [(f, mask_pii(m)) for f, m in _dedupe(problems)]
 
 
 def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:

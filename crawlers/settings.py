@@ -70,5 +70,8 @@ CRAWL_REDIS_URL = None
 CRAWL_REDIS_IDLE_CLOSE = 5.0
 EXTENSIONS = {"crawlers.distributed.RedisWorkers": 500}  # switched off unless CRAWL_REDIS_URL is set
 
+# -- privacy: log items by source:source_id, never their content (crawlers/logformatter.py) --
+LOG_FORMATTER = "crawlers.logformatter.PrivateLogFormatter"
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -7,6 +7,8 @@ means there are no more pages. ``type=61`` is the real-time tab (newest
 first), which incremental paging needs; ``type=1`` (the mixed tab) ranks by
 relevance, so ``order=mixed`` turns incremental stops off for it.
 Parsing is a pure function (``parse_search``) tested on fixture payloads.
+The author's numeric uid goes to ``FeedbackItem.author_id``, which is stored
+only as the author hash; it never reaches ``meta``.
 """
 
 from __future__ import annotations
@@ -96,8 +98,6 @@ def parse_search(body: str, keyword: str, brand: str | None = None) -> SearchPag
         for key, name in (("reposts_count", "reposts"), ("comments_count", "comments"), ("attitudes_count", "likes")):
             if isinstance(post.get(key), int):
                 meta[name] = post[key]
-        if user.get("id") is not None:
-            meta["user_id"] = str(user["id"])
         if post.get("isLongText"):
             meta["truncated"] = True  # the search shows the first ~140 characters of long posts
         if isinstance(post.get("retweeted_status"), dict) and post["retweeted_status"].get("id"):
@@ -106,7 +106,7 @@ def parse_search(body: str, keyword: str, brand: str | None = None) -> SearchPag
             source="weibo", source_id=str(post_id), text=weibo_text(post.get("text")),
             created_at=weibo_time(post.get("created_at")), scope=f"weibo:{keyword}", channel="social",
             url=f"https://m.weibo.cn/detail/{post_id}", brand=brand, author=user.get("screen_name"),
-            meta=meta, tz="Asia/Shanghai",
+            author_id=str(user["id"]) if user.get("id") not in (None, "") else None, meta=meta, tz="Asia/Shanghai",
         ))
     return SearchPage(items=items, last=False)
 

@@ -90,3 +90,20 @@ def test_keys_create_prints_a_key_and_only_its_hash_for_settings():
     key = out.split("API key (shown once): ")[1].split()[0]
     assert key.startswith("vl_") and 'hash = "sha256:' in out
     assert out.count(key) == 1
+
+
+@pytest.mark.parametrize(("args", "env", "why"), [
+    (["serve", "--host", "0.0.0.0", "--port", "1"], {}, "0.0.0.0 is not a loopback address"),
+    (["serve", "--port", "1"], {"VOCLENS_ENV": "production"}, "VOCLENS_ENV is production"),
+    (["crawl", "jd", "-a", "products=100012043978"], {"VOCLENS_ENV": "production"}, "VOCLENS_ENV is production"),
+    (["crawl", "jd", "-a", "products=100012043978", "--redis-url", "redis://10.0.0.5:6379/0"], {},
+     "10.0.0.5 is not a loopback address"),
+])
+def test_serve_and_crawl_refuse_the_default_salt_off_loopback_or_in_production(tmp_path, args, env, why):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("VOCLENS_AUTHOR_SALT", "VOCLENS_ENV")}
+    full_env.update(env, VOCLENS_DATA_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "api.cli", *args], env=full_env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2, r.stderr + r.stdout
+    message = " ".join(r.stderr.split())
+    assert why in message and "VOCLENS_AUTHOR_SALT" in message and "default" in message

@@ -168,3 +168,26 @@ def test_health_and_openapi_docs(client, loaded):
     spec = client.get("/openapi.json").json()
     assert {"/search", "/trends", "/topics/top", "/topics/emerging", "/documents", "/documents/{doc_id}",
             "/health"} <= set(spec["paths"])
+
+
+def test_write_route_masks_title_product_name_and_meta_and_error_messages(client, loaded):
+    """Last in the file: it adds a document the counts above do not expect."""
+    record = {"source": "shop", "source_id": "pii-1", "text": "客服不回，加我微信 lumio_fan88 或 QQ 87654321",
+              "title": "call (415) 555-2671", "product_name": "Voltra 卡号 4111 1111 1111 1111",
+              "created_at": _ago(hours=1), "author": "bob_the_buyer", "author_id": 90817263,
+              "meta": {"note": "身份证11010519491231002X", "thread": [{"mail": "jane＠example.com"}],
+                       "user": {"id": 90817263, "name": "Bob"}}}
+    bad = {**record, "source_id": "pii-2", "created_at": "13912345678"}
+    r = client.post("/documents", json={"documents": [record, bad]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["rejected"] == 1 and "13912345678" not in r.text and "[phone]" in body["errors"][0]["message"]
+    doc = client.get(f"/documents/{body['ids'][0]}").json()
+    assert doc["text"] == "客服不回，加我微信 [wechat] 或 QQ [qq]"
+    assert doc["title"] == "call [phone]" and doc["product_name"] == "Voltra 卡号 [bank_card]"
+    assert doc["meta"]["note"] == "身份证[id_number]" and doc["meta"]["thread"] == [{"mail": "[email]"}]
+    assert doc["meta"]["user"]["id"] == doc["author_hash"]
+    dumped = str(doc)
+    for raw in ("lumio_fan88", "87654321", "555-2671", "4111", "11010519491231002X", "jane", "bob_the_buyer",
+                "90817263", "Bob"):
+        assert raw not in dumped

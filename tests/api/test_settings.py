@@ -75,3 +75,20 @@ def test_bad_index_prefix_is_rejected(monkeypatch):
     monkeypatch.setenv("VOCLENS_ELASTICSEARCH_INDEX_PREFIX", "Bad Prefix*")
     with pytest.raises(ValidationError, match="elasticsearch_index_prefix"):
         Settings()
+
+
+def test_default_salt_is_refused_only_where_hashes_would_leave_this_machine(monkeypatch):
+    from api.settings import default_salt_refusal, is_loopback
+
+    monkeypatch.delenv("VOCLENS_AUTHOR_SALT", raising=False)
+    monkeypatch.delenv("VOCLENS_ENV", raising=False)
+    assert all(is_loopback(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "10.0.0.5", "voclens.example.com", "::"))
+    default = Settings()
+    assert default_salt_refusal(default, "serve", ["127.0.0.1"]) is None
+    assert "0.0.0.0 is not a loopback address" in default_salt_refusal(default, "serve", ["0.0.0.0"])
+    assert "production" in default_salt_refusal(Settings(env="production"), "crawl")
+    own = Settings(author_salt="a-secret-of-our-own", env="production")
+    assert default_salt_refusal(own, "serve", ["0.0.0.0"]) is None
+    with pytest.raises(ValidationError, match="env"):
+        Settings(env="prod")

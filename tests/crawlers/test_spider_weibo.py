@@ -21,7 +21,8 @@ def test_parse_search_reads_posts_in_cards_and_card_groups():
     assert first.text.startswith("@小米之家 小米13") and "[doge]" in first.text and "<" not in first.text
     assert first.text.endswith("\n#小米13#")
     assert first.author == "微博用户2" and first.scope == "weibo:小米13" and first.channel == "social"
-    assert first.meta == {"keyword": "小米13", "reposts": 2, "comments": 2, "likes": 6, "user_id": "5000002"}
+    assert first.meta == {"keyword": "小米13", "reposts": 2, "comments": 2, "likes": 6}
+    assert first.author_id == "5000002"  # hashed by the pipeline, never in meta
     assert not page.last
     assert parse_search('{"ok": 0, "msg": "这里还没有内容", "data": {"cards": []}}', "x").last
 
@@ -93,3 +94,23 @@ def test_mixed_order_pages_to_the_end_without_incremental_stops(make_site, tmp_p
     assert (again["new"], again["updated"], again["incremental_stops"]) == (0, 15, 0)
     pages = [p for p in site.requests() if p.startswith("/api/")]
     assert len(pages) == 3 and all("containerid=100103type%3D1%26q%3D" in p for p in pages)  # 2 pages, then ok: 0
+
+
+def test_no_raw_user_id_or_handle_anywhere_in_the_stored_crawl(make_site, tmp_path: Path):
+    uids = [7_312_345_600 + i for i in range(4)]
+    posts = [weibo_post(i, "小米13", 60 * i, user={"id": uid, "screen_name": f"handle_{uid}"})
+             for i, uid in enumerate(uids)]
+    site = make_site({"weibo": {"小米13": {"posts": posts}}})
+    data = tmp_path / "data"
+    assert voclens_crawl(data, "weibo", "-a", "keywords=小米13", "-a", f"base_url={site.url}")["new"] == 4
+    docs = stored(data)
+    dumped = "".join(d.model_dump_json() for d in docs.values())
+    for uid in uids:
+        assert str(uid) not in dumped and f"handle_{uid}" not in dumped
+    assert all("user_id" not in d.meta for d in docs.values())
+    hashes = {d.author_hash for d in docs.values()}
+    assert len(hashes) == 4 and all(h.startswith("a_") for h in hashes)
+    for path in data.glob("voclens.db*"):  # the database file, its WAL and shared memory
+        raw = path.read_bytes()
+        for uid in uids:
+            assert str(uid).encode() not in raw and f"handle_{uid}".encode() not in raw, path.name
