@@ -121,6 +121,71 @@ def cmd_ingest(args) -> None:
         print("  unlabelled: " + " ".join(missing))
 
 
+def _labels_with_quotes(a: Annotation, text: str) -> dict:
+    return {"sentiment": a.sentiment.value,
+            "topics": [{"topic": t.topic, "polarity": t.polarity.value, "quote": text[t.start:t.end]} for t in a.topics]}
+
+
+def cmd_disagreements(args) -> None:
+    """Items two annotators labelled differently, with both labels, for an adjudicator (outside the repo)."""
+    from nlp.annotations.store import ADJUDICATED
+
+    anns = read_annotations()
+    done = {a.pointer for a in anns if a.annotator == ADJUDICATED}
+    by_pointer: dict = {}
+    for a in anns:
+        if a.annotator != ADJUDICATED:
+            by_pointer.setdefault(a.pointer, []).append(a)
+    twice = {p: v[:2] for p, v in by_pointer.items() if len(v) >= 2 and p not in done}
+    rows = source_rows(Path(args.data_dir), {p[0] for p in twice})
+    out = {"zh": [], "en": []}
+    for p, (a, b) in twice.items():
+        if a.sentiment == b.sentiment and a.pairs() == b.pairs():
+            continue
+        text = rows[p].text
+        out[a.lang].append({"id": f"{p[0]}|{p[1]}", "text": text,
+                            "annotator_A": _labels_with_quotes(a, text), "annotator_B": _labels_with_quotes(b, text)})
+    for lang, items in out.items():
+        path = Path(args.out) / f"adjudicate-{lang}.jsonl"
+        path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+        print(f"{path}: {len(items)} disagreements of {sum(1 for v in twice.values() if v[0].lang == lang)} items labelled twice")
+
+
+def cmd_ingest_adjudicated(args) -> None:
+    """An adjudicator's final labels (id = 'set|key', sentiment, topics with quotes) -> adjudicated lines."""
+    from nlp.annotations.store import ADJUDICATED
+
+    anns = read_annotations()
+    first = {}
+    for a in anns:
+        first.setdefault(a.pointer, a)
+    rows = source_rows(Path(args.data_dir), {a.set for a in anns})
+    kept, problems = [], []
+    for n, line in enumerate(Path(args.labels).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            pointer = tuple(rec["id"].split("|", 1))
+            base = first[pointer]
+            text = rows[pointer].text
+            topics = []
+            for t in rec.get("topics") or []:
+                span = _span(text, t.get("quote") or "")
+                if span is None or t.get("topic") not in DEFAULT_TOPICS:
+                    raise ValueError(f"topic {t.get('topic')!r} / quote {t.get('quote')!r} not usable")
+                topics.append(TopicLabel(t["topic"], Polarity(t.get("polarity")), *span))
+            kept.append(Annotation(base.set, base.key, base.sha, base.lang, base.domain, base.split, ADJUDICATED,
+                                   Polarity(rec.get("sentiment")), tuple(topics)))  # fmt: skip
+        except (KeyError, ValueError, json.JSONDecodeError) as exc:
+            problems.append(f"{args.labels}:{n}: {exc}")
+    out = LABELS_DIR / f"adjudicated-{Path(args.labels).stem.split('.')[0]}.jsonl"
+    write_annotations(out, kept)
+    print(f"{out}: {len(kept)} adjudicated, {len(problems)} refused")
+    for p in problems:
+        print("  " + p)
+
+
 def cmd_status(args) -> None:
     anns = read_annotations()
     per = Counter(a.pointer for a in anns)
@@ -147,6 +212,12 @@ def main() -> None:
     i.add_argument("--annotator")
     i.add_argument("-v", "--verbose", action="store_true")
     i.set_defaults(fn=cmd_ingest)
+    d = sub.add_parser("disagreements", help="write the items two annotators labelled differently")
+    d.add_argument("--out", required=True)
+    d.set_defaults(fn=cmd_disagreements)
+    a = sub.add_parser("ingest-adjudicated", help="take an adjudicator's final labels in")
+    a.add_argument("labels")
+    a.set_defaults(fn=cmd_ingest_adjudicated)
     s = sub.add_parser("status", help="how far the annotation set has come")
     s.set_defaults(fn=cmd_status)
     args = parser.parse_args()
