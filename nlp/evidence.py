@@ -1,10 +1,9 @@
-"""Where in a text a topic shows: the clause that weighs most for it in the model.
+"""Where in a text a topic shows: the clause holding the token that shows it most.
 
-The topic head reads the mean of the token states, so each token adds an exact, signed share
-to a topic's "present with this polarity" logit over "absent" (``VoclensNet.token_evidence``).
-Summing those shares per clause and taking the largest gives the part of the text that made
-the model say the topic, as character offsets: what ``voclens get`` and the API show as
-evidence, and what a reader checks a label against. Pure functions, no model.
+Per-token scores come from the model (``VoclensNet.token_evidence``): a learnt evidence head
+when the model has one, else each token's exact share of the linear topic head's logit. The
+clause around the strongest token, as character offsets, is what ``voclens get`` and the API
+show as evidence, and what a reader checks a label against. Pure functions, no model.
 """
 
 from __future__ import annotations
@@ -38,12 +37,16 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 
 def evidence_span(text: str, token_starts: Sequence[int], scores: np.ndarray) -> tuple[int, int] | None:
-    """The clause whose tokens add most to a topic's score.
+    """The clause holding the token that shows the topic most.
+
+    A clause is what a reader checks a label against; the single strongest token picks it
+    (on the annotation set's tune part this overlapped the annotated quote more often than
+    the clause with the largest summed score: 0.709 against 0.647 with a learnt evidence head).
 
     Args:
         text: the classified text.
         token_starts: per token, its first character in ``text`` (-1 for tokens outside it).
-        scores: per token, its share of the topic's logit (same length as ``token_starts``).
+        scores: per token, how much it shows the topic (same length as ``token_starts``).
 
     Returns:
         (start, end) character offsets, or None when no token of the text was scored.
@@ -52,18 +55,14 @@ def evidence_span(text: str, token_starts: Sequence[int], scores: np.ndarray) ->
     if not spans:
         return None
     ends = np.array([b for _, b in spans])
-    totals = np.zeros(len(spans))
-    seen = False
+    best, best_score = None, -np.inf
     for start, score in zip(token_starts, scores):
         if start < 0:
             continue
         k = int(np.searchsorted(ends, start, side="right"))
-        if k < len(spans) and start >= spans[k][0] - 1:
-            totals[k] += float(score)
-            seen = True
-    if not seen:
-        return None
-    return spans[int(np.argmax(totals))]
+        if k < len(spans) and start >= spans[k][0] - 1 and float(score) > best_score:
+            best, best_score = k, float(score)
+    return None if best is None else spans[best]
 
 
 __all__ = ["CLAUSE_END", "clauses", "evidence_span"]

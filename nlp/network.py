@@ -38,7 +38,8 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 class VoclensNet(nn.Module):
     """e5-small encoder plus a sentiment head and a per-topic polarity head."""
 
-    def __init__(self, bert_config, topics: tuple[str, ...], frozen_layers: int, dropout: float = 0.1):
+    def __init__(self, bert_config, topics: tuple[str, ...], frozen_layers: int, dropout: float = 0.1,
+                 evidence_head: bool = False):  # fmt: skip
         super().__init__()
         from transformers import BertModel
 
@@ -52,6 +53,9 @@ class VoclensNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.sentiment_head = nn.Linear(hidden, len(SENTIMENT_LABELS))
         self.topic_head = nn.Linear(hidden, len(self.topics) * len(TOPIC_STATES))
+        #: Per-token "inside the quote that shows topic t" logits, learnt from annotated quotes
+        #: (``nlp.evidence_training``); without it, evidence comes from the topic head itself.
+        self.evidence_head = nn.Linear(hidden, len(self.topics)) if evidence_head else None
 
     # -- the two halves ------------------------------------------------------------
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -79,19 +83,25 @@ class VoclensNet(nn.Module):
         topic_logits = self.topic_head(pooled).view(-1, len(self.topics), len(TOPIC_STATES))
         return self.sentiment_head(pooled), topic_logits
 
-    def token_evidence(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+    def token_evidence(self, hidden: torch.Tensor, attention_mask: torch.Tensor, topic_probs: torch.Tensor,
                        weight: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
-        """Each token's share of each topic's "present with polarity p" vs "absent" logit: (B, L, T, 3).
+        """Per token and topic, how much the token shows the topic: (B, L, T), zero on padding.
 
-        The topic head is linear over the mean of the token states, so a topic's logit is
-        exactly the mean of per-token terms plus the bias: the tokens (and the clause) that
-        push a topic's polarity logit above "absent" are where the text shows the topic.
+        With an evidence head: its logit that the token lies in the quote that shows the topic.
+        Without one: the token's share of the topic's "present" logits over "absent", weighted
+        by the polarities' probabilities. The topic head is linear over the mean of the token
+        states, so a topic's logit is exactly the mean of these per-token terms plus the bias.
         """
+        mask = attention_mask[:, :, None].to(hidden.dtype)
+        if self.evidence_head is not None:
+            return self.evidence_head(hidden) * mask
         weight = self.topic_head.weight if weight is None else weight  # a quantised head keeps a float copy
         w = weight.view(len(self.topics), len(TOPIC_STATES), -1)
         diff = w[:, 1:, :] - w[:, :1, :]  # (T, 3, H)
-        ev = torch.einsum("blh,tsh->blts", hidden, diff)
-        return ev * attention_mask[:, :, None, None].to(ev.dtype)
+        present = topic_probs[:, :, 1:]
+        q = present / present.sum(-1, keepdim=True).clamp(min=1e-9)  # (B, T, 3)
+        ev = torch.einsum("blh,tsh,bts->blt", hidden, diff, q)
+        return ev * mask
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         return self.upper(self.lower(input_ids, attention_mask), attention_mask)
@@ -229,7 +239,8 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     # (assign=True): the weights are in memory once, not three times (random init, file, copy).
     with torch.device("meta"):
         bert_config = student_config(base_dir, config.get("num_layers"))
-        net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"])
+        net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"],
+                         evidence_head=config.get("evidence") == "head")  # fmt: skip
     base = load_file(str(base_dir / "model.safetensors"))
     wanted = set(net.bert.state_dict())
     base = {k: v for k, v in base.items() if k in wanted}  # a shallower student skips the upper layers

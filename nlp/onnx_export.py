@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 #: Bumped when the exported graph's outputs change, so no cached file of an older graph is used.
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 
 
 class _Probabilities:
@@ -39,8 +39,9 @@ class _Probabilities:
             def forward(self, input_ids, attention_mask):
                 hidden = self.net.upper_hidden(self.net.lower(input_ids, attention_mask), attention_mask)
                 s, t = self.net.heads(hidden, attention_mask)
-                evidence = self.net.token_evidence(hidden, attention_mask)
-                return torch.softmax(s, -1), torch.softmax(t, -1), evidence
+                topic_probs = torch.softmax(t, -1)
+                evidence = self.net.token_evidence(hidden, attention_mask, topic_probs)
+                return torch.softmax(s, -1), topic_probs, evidence
 
         return Wrapped().eval()
 

@@ -89,6 +89,7 @@ class TransformerClassifier(Classifier):
         #: language -> (present, absent) threshold shifts from the cue rules (``voclens model tune-cues``)
         self.cue_shift = {lang: (float(v.get("present", 0.0)), float(v.get("absent", 0.0)))
                           for lang, v in (self.config.get("cue_shift") or {}).items() if isinstance(v, dict)}  # fmt: skip
+        self._evidence_scores = _centred_probability if self.config.get("evidence") == "head" else _identity
         self._lock = threading.Lock()
         self._encoder: TextEncoder | None = None
         self._run = None
@@ -132,7 +133,7 @@ class TransformerClassifier(Classifier):
         return sent, top
 
     def _infer(self, texts: Sequence[str]):
-        """Probabilities, and per text its tokens' start offsets and evidence (L, T, 3)."""
+        """Probabilities, and per text its tokens' start offsets and evidence scores (L, T)."""
         self.load()
         encoded, starts = self._encoder.encode_with_offsets(list(texts))
         sent = np.zeros((len(encoded), len(SENTIMENT_LABELS)), dtype=np.float32)
@@ -160,10 +161,7 @@ class TransformerClassifier(Classifier):
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
-                    # where the topic shows, whatever its polarity: each polarity's token shares
-                    # weighted by how likely that polarity is
-                    weights = t[i, 1:] / max(float(t[i, 1:].sum()), 1e-9)
-                    span = evidence_span(text or "", starts[n], evidence[n][:, i, :] @ weights)
+                    span = evidence_span(text or "", starts[n], self._evidence_scores(evidence[n][:, i]))
                     topics.append(TopicLabel(topic=topic, polarity=Polarity(SENTIMENT_LABELS[j]),
                                              score=round(float(1.0 - t[i, 0]), 4), evidence=span))  # fmt: skip
             out.append(Classification(
@@ -172,6 +170,16 @@ class TransformerClassifier(Classifier):
                 topics=topics, model_version=self.version,
             ))  # fmt: skip
         return out
+
+
+def _identity(scores: np.ndarray) -> np.ndarray:
+    return scores
+
+
+def _centred_probability(logits: np.ndarray) -> np.ndarray:
+    # an evidence head's logits -> P(in the quote) - 0.5: a clause's sum grows with the tokens
+    # likely inside the quote and shrinks with those likely outside it
+    return 1.0 / (1.0 + np.exp(-logits)) - 0.5
 
 
 def cue_topics(text: str) -> set[str]:
@@ -218,8 +226,9 @@ class _TorchRunner:
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
             hidden = self.net.upper_hidden(self.net.lower(ids_t, mask_t), mask_t)
             s, t = self.net.heads(hidden, mask_t)
-            ev = self.net.token_evidence(hidden, mask_t, self.topic_weight)
-            return torch.softmax(s, -1).numpy(), torch.softmax(t, -1).numpy(), ev.numpy()
+            topic_probs = torch.softmax(t, -1)
+            ev = self.net.token_evidence(hidden, mask_t, topic_probs, self.topic_weight)
+            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy()
 
 
 class _OnnxRunner:

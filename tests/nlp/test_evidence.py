@@ -12,11 +12,11 @@ def test_clauses_split_on_chinese_and_english_punctuation_but_not_numbers():
     assert clauses("") == [] and clauses("。。") == []
 
 
-def test_the_clause_with_the_largest_summed_share_wins_and_outside_tokens_count_for_nothing():
+def test_the_clause_of_the_strongest_token_wins_and_outside_tokens_count_for_nothing():
     text = "物流很快，质量很差"
     starts = [-1, 0, 2, 5, 7, -1]  # <s>, 物流, 很快, 质量, 很差, </s>
     assert evidence_span(text, starts, np.array([9.0, 0.5, 0.4, 0.3, 0.3, 9.0])) == (0, 4)
-    assert evidence_span(text, starts, np.array([0.0, 0.1, 0.1, 0.2, 0.3, 0.0])) == (5, 9)
+    assert evidence_span(text, starts, np.array([0.0, 0.4, 0.4, 0.2, 0.5, 0.0])) == (5, 9)
     assert evidence_span(text, [-1, -1], np.array([1.0, 1.0])) is None
 
 
