@@ -179,7 +179,7 @@ def cmd_ingest_adjudicated(args) -> None:
                                    Polarity(rec.get("sentiment")), tuple(topics)))  # fmt: skip
         except (KeyError, ValueError, json.JSONDecodeError) as exc:
             problems.append(f"{args.labels}:{n}: {exc}")
-    out = LABELS_DIR / f"adjudicated-{Path(args.labels).stem.split('.')[0]}.jsonl"
+    out = LABELS_DIR / f"{Path(args.labels).name.split('.')[0]}.jsonl"  # adjudicated-zh.labels.jsonl -> adjudicated-zh.jsonl
     write_annotations(out, kept)
     print(f"{out}: {len(kept)} adjudicated, {len(problems)} refused")
     for p in problems:
