@@ -73,6 +73,7 @@ def train_cmd(
     num_layers: Annotated[int | None, typer.Option(min=1, max=12, help="Keep only the first N encoder layers: a faster student (use with --teacher).")] = None,
     teacher: Annotated[Path | None, typer.Option(help="A trained model folder whose probabilities the student learns from as well as the gold labels.")] = None,
     distill_weight: Annotated[float, typer.Option(min=0, max=1, help="With --teacher: share of the loss taken by the teacher's probabilities.")] = 0.7,
+    tune_limit: Annotated[int, typer.Option(min=1, help="Tune rows per set scored at each check (the annotation set's tune part is never capped).")] = 400,
     select_on: Annotated[list[str], typer.Option(help="SET: choose the checkpoint on this set's tune scores only (repeatable; default: every set). 'annotations' is the annotation set's tune part.")] = [],  # noqa: B006
 ) -> None:
     """Fine-tune the upper encoder layers and the sentiment and topic heads.
@@ -103,7 +104,7 @@ def train_cmd(
                                  max_length=max_length, batch_size=batch_size, version=version,
                                  learning_rate=learning_rate, head_learning_rate=learning_rate * 10,
                                  init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
-                                 teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on),
+                                 teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on), tune_limit=tune_limit,
                                  **extra)  # fmt: skip
         from nlp.corpora import CORPORA
 
