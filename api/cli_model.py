@@ -154,6 +154,9 @@ def eval_cmd(
     annotated: Annotated[str | None, typer.Option(
         help="Score the annotation set's part instead of the dev splits: tune (for choices) or test "
         "(frozen: report only), per language, domain and topic.")] = None,
+    lodo: Annotated[bool, typer.Option(
+        "--lodo", help="With --annotated test: also leave-one-domain-out figures (heads retrained without each "
+        "domain over e5s-lite-1's frozen encoder, scored on its test items; a few minutes).")] = False,
     decide_default: Annotated[bool, typer.Option(
         "--decide-default", help="With --runtime all: write default_runtime into the model's config.json "
         "(the fastest of onnx-int8, onnx-fp32 whose every score stays within half a point of torch, else torch).")] = False,
@@ -171,7 +174,9 @@ def eval_cmd(
 
     settings = _settings()
     if annotated is not None:
-        return _eval_annotated(settings, model, runtime, annotated, data_dir or DEFAULT_DATA_DIR, json_out)
+        return _eval_annotated(settings, model, runtime, annotated, data_dir or DEFAULT_DATA_DIR, json_out, lodo)
+    if lodo:
+        _fail(ValueError("--lodo needs --annotated test"))
     unknown = [s for s in sets if s not in EVAL_SETS]
     if unknown:
         _fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
@@ -208,7 +213,7 @@ def eval_cmd(
 
 
 def _eval_annotated(settings, model: str | None, runtime: str | None, split: str, data_dir: Path,
-                    json_out: bool) -> None:  # fmt: skip
+                    json_out: bool, lodo: bool = False) -> None:  # fmt: skip
     """``voclens model eval --annotated SPLIT``: the annotation set's figures for one model."""
     from nlp.annotations.evaluation import evaluate_annotated, format_annotated
     from nlp.annotations.store import SPLITS, load_gold
@@ -226,10 +231,60 @@ def _eval_annotated(settings, model: str | None, runtime: str | None, split: str
     except Exception as exc:
         _fail(exc)
     report = evaluate_annotated(clf, items, split)
+    lodo_report = _lodo(settings, data_dir) if lodo else None
     if json_out:
-        out.print_json(data=report.as_dict())
-    else:
-        out.print(format_annotated(report), markup=False, highlight=False)
+        out.print_json(data={**report.as_dict(), **({"leave_one_domain_out": lodo_report} if lodo_report else {})})
+        return
+    out.print(format_annotated(report), markup=False, highlight=False)
+    if lodo_report:
+        out.print("\n" + _format_lodo(lodo_report), markup=False, highlight=False)
+
+
+def _lodo(settings, data_dir: Path) -> dict:
+    from nlp.head_training import HeadTrainingArguments, leave_one_domain_out
+    from nlp.transformer import LITE_MODEL_DIR
+
+    # e5s-lite-1 never saw the annotation set: what the heads learn is all the labels teach
+    args = HeadTrainingArguments(base_model=LITE_MODEL_DIR.parent / "e5s-lite-1", output_dir=Path("."), version="lodo", data_dir=Path(data_dir),
+                                 cache_dir=settings.model_cache_dir.expanduser())  # fmt: skip
+    return leave_one_domain_out(args)
+
+
+def _format_lodo(report: dict) -> str:
+    lines = [f"leave-one-domain-out ({report['protocol']}; test part)", "",
+             f"{'domain':<30}{'n':>5}  {'pairs out':>9}  {'pairs in':>8}  {'sent out':>8}  {'sent in':>7}"]  # fmt: skip
+    for r in report["domains"]:
+        lines.append(f"{r['domain']:<30}{r['n']:>5}  {r['pair_f1_left_out']:>9.3f}  {r['pair_f1_in_domain']:>8.3f}  "
+                     f"{r['sentiment_macro_f1_left_out']:>8.3f}  {r['sentiment_macro_f1_in_domain']:>7.3f}")  # fmt: skip
+    for lang in ("zh", "en"):
+        if m := report.get(f"{lang}_macro"):
+            lines.append(f"{lang + ' macro':<35}  {m['pair_f1_left_out']:>9.3f}  {m['pair_f1_in_domain']:>8.3f}  "
+                         f"{m['sentiment_macro_f1_left_out']:>8.3f}  {m['sentiment_macro_f1_in_domain']:>7.3f}")  # fmt: skip
+    return "\n".join(lines)
+
+
+@model_app.command("add-evidence")
+def add_evidence_cmd(
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-2).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+) -> None:
+    """Learn where topics show from the annotated quotes and add the evidence head to MODEL_DIR.
+
+    Trained on the annotation set's train part; written only when it beats the topic head's own
+    token shares on the tune part (config.json's evidence_check holds both figures).
+    """
+    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.evidence_training import add_evidence_head
+
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if not Path(data_dir).is_dir():
+        _fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+    try:
+        report = add_evidence_head(model_dir, _settings().model_cache_dir.expanduser(), Path(data_dir))
+    except Exception as exc:
+        _fail(exc)
+    out.print(f"evidence overlap with annotated quotes on the tune part: head {report['tune_overlap_evidence_head']}, "
+              f"topic-head shares {report['tune_overlap_topic_head_shares']}", highlight=False)  # fmt: skip
 
 
 @model_app.command("tune-cues")

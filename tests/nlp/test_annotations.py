@@ -162,3 +162,21 @@ def test_committed_labels_join_the_shared_data():
     for item in joined:
         for t in item.annotation.topics:
             assert item.quote(t).strip()
+
+
+@real_data
+@pytest.mark.model
+def test_the_default_model_beats_the_lexicon_on_a_fixed_sample_of_test_items():
+    """Every 4th item of the frozen test part, by pointer: scored only, never used for a choice."""
+    from nlp.annotations.evaluation import evaluate_annotated
+    from nlp.models import get_classifier
+    from nlp.transformer import DEFAULT_CACHE_DIR
+
+    items = sorted(join(gold(read_annotations(LABELS_DIR)), DEFAULT_DATA_DIR), key=lambda i: i.annotation.pointer)
+    sample = [i for i in items if i.annotation.split == "test"][::4]
+    model = evaluate_annotated(get_classifier("lite", cache_dir=DEFAULT_CACHE_DIR), sample, "test")
+    lexicon = evaluate_annotated(get_classifier("fast"), sample, "test")
+    for ours, theirs in zip(model.languages, lexicon.languages, strict=True):
+        assert ours.n >= 150
+        assert ours.pairs.f1 > theirs.pairs.f1 + 0.05, (ours.name, ours.pairs.f1, theirs.pairs.f1)
+        assert ours.sentiment_macro_f1 > theirs.sentiment_macro_f1, ours.name
