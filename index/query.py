@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from pydantic import ValidationError
 
-from nlp.analyser import Analyser, get_analyser, normalize
+from nlp.analyser import Analyser, fold, get_analyser, normalize
 from nlp.labels import Polarity
 
 from .base import Filters
@@ -114,7 +115,9 @@ class _Item:
 
 
 def _lex(q: str) -> list[_Item]:
-    s = normalize(q).translate(_QUOTES)
+    # NFKC only: the analyser folds traditional Chinese in text terms, while a field
+    # value (brand:臺灣牌) must stay as typed to match the stored one.
+    s = unicodedata.normalize("NFKC", q).translate(_QUOTES)
     items: list[_Item] = []
     i, n = 0, len(s)
     while i < n:
@@ -278,8 +281,10 @@ def highlight(text: str, tokens: frozenset[str], analyser: Analyser | None = Non
     """A snippet of raw ``text`` with the words matching ``tokens`` in ``<mark>``.
 
     Computed on the raw text (not the indexed tokens) so the user sees what
-    they wrote, HTML-escaped. Chinese tokens are found as substrings; other
-    words are matched through the analyser, so ``refund`` marks "Refunded".
+    they wrote, HTML-escaped. Chinese tokens are found as substrings of the
+    text folded to simplified (same length, so the offsets are the raw
+    text's): a query for 质量 marks 質量. Other words are matched through the
+    analyser, so ``refund`` marks "Refunded".
 
     Returns:
         The snippet, or None when nothing in ``text`` matches.
@@ -288,12 +293,13 @@ def highlight(text: str, tokens: frozenset[str], analyser: Analyser | None = Non
         return None
     analyser = analyser or get_analyser()
     spans: list[tuple[int, int]] = []
+    folded = fold(text)
     for tok in tokens:
         if _CJK_RE.search(tok):
-            start = text.find(tok)
+            start = folded.find(tok)
             while start >= 0:
                 spans.append((start, start + len(tok)))
-                start = text.find(tok, start + len(tok))
+                start = folded.find(tok, start + len(tok))
     prefixes = {t[:2] for t in tokens if not _CJK_RE.search(t)}
     if prefixes:
         for m in _WORD_RE.finditer(text):

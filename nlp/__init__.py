@@ -1,6 +1,6 @@
 """Text analysis and classification for voclens: pure functions over texts, no storage."""
 
-from .analyser import Analyser, detect_lang, get_analyser, normalize
+from .analyser import Analyser, detect_lang, fold, get_analyser, normalize
 from .baseline import LexiconClassifier
 from .classifier import Classifier
 from .labels import DEFAULT_TOPICS, Classification, Polarity, Sentiment, TopicLabel
@@ -16,6 +16,7 @@ __all__ = [
     "Sentiment",
     "TopicLabel",
     "detect_lang",
+    "fold",
     "get_analyser",
     "get_classifier",
     "normalize",

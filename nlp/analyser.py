@@ -4,7 +4,8 @@ Both backends index the text this module produces and parse queries with the
 same functions, so a query matches the same documents whichever backend is
 configured. Chinese is segmented with jieba (search mode, so "共和国" is also
 findable inside "中华人民共和国"); English is lower-cased and Snowball-stemmed
-so "refund" finds "refunds" and "refunded".
+so "refund" finds "refunds" and "refunded". Traditional Chinese is folded to
+simplified first (``normalize``), so 質量 and 质量 are one term.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import snowballstemmer
 import jieba
 import rjieba
 
+from ._script import fold
 from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,15 @@ _RUN_RE = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+(?:['’-][^\\W_{_CJK}]+)*", re.U
 
 
 def normalize(text: str) -> str:
-    """NFKC-normalise so full-width letters and digits match their ASCII forms."""
-    return unicodedata.normalize("NFKC", text or "")
+    """The form every comparison uses: NFKC, traditional Chinese folded to simplified.
+
+    NFKC makes full-width letters and digits match their ASCII forms; the
+    fold (``nlp._script.fold``) makes 質量 match 质量. Indexing, queries and
+    the lexicon classifier all go through here, so a query in either script
+    finds both. NFKC may change a text's length; code that maps offsets back
+    to the raw text uses ``fold`` alone.
+    """
+    return fold(unicodedata.normalize("NFKC", text or ""))
 
 
 def detect_lang(text: str) -> str:
@@ -411,4 +420,4 @@ def get_analyser(user_terms: tuple[str, ...] = (), user_dict: str | None = None)
     return Analyser(user_terms=user_terms, user_dict=user_dict)
 
 
-__all__: Sequence[str] = ["Analyser", "detect_lang", "get_analyser", "normalize"]
+__all__: Sequence[str] = ["Analyser", "detect_lang", "fold", "get_analyser", "normalize"]

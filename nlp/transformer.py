@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._script import fold
 from .analyser import detect_lang
 from .batching import TextEncoder, length_batches
 from .classifier import Classifier
@@ -149,6 +150,9 @@ class TransformerClassifier(Classifier):
     def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
         if not texts:
             return []
+        # The model was trained on simplified Chinese: traditional text is
+        # folded first. The fold keeps lengths, so evidence offsets hold for the original.
+        texts = [fold(t) if t else t for t in texts]
         sent, top, starts, evidence = self._infer(texts)
         out = []
         for n, (text, s, t) in enumerate(zip(texts, sent, top)):

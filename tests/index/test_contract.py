@@ -236,6 +236,31 @@ def test_highlights_escape_html(backend):
     assert hit.highlights["text"] == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>物流</mark>太慢"
 
 
+
+# -- traditional and simplified Chinese (issue 23) ----------------------------------
+SCRIPTS = [  # (Hong Kong / Taiwan wording, the simplified query that must find it, and back)
+    ("tw1", "質量很差，用了兩天就壞了", "质量很差", "質量"),
+    ("hk1", "物流太慢，等咗一個星期", "物流太慢", "物流"),
+    ("tw2", "客服態度很好，退貨也很快", "客服态度", "退貨"),
+    ("tw3", "這個軟體的網路功能常常斷線", "软体", "網路"),
+]
+
+
+def test_traditional_and_simplified_find_each_other(backend):
+    backend.upsert([doc(sid, text) for sid, text, _, _ in SCRIPTS]
+                   + [doc("s1", "质量很差，退货很麻烦"), doc("s2", "软体更新后网路断线")])
+    for sid, text, simplified_q, traditional_q in SCRIPTS:
+        assert sid in sids(search(backend, simplified_q)), simplified_q
+        assert sid in sids(search(backend, traditional_q)), traditional_q
+    assert {"tw1", "s1"} <= sids(search(backend, '"質量很差"'))
+    assert sids(search(backend, "退货")) == sids(search(backend, "退貨")) == {"tw2", "s1"}
+    assert sids(search(backend, "网路 软体")) == sids(search(backend, "網路 軟體")) == {"tw3", "s2"}
+    # the stored and shown text is the original; highlights mark it in place
+    (hit,) = search(backend, "质量很差 -退货").hits
+    assert hit.document.text == "質量很差，用了兩天就壞了"
+    assert hit.highlights["text"].startswith("<mark>質量很差</mark>")
+
+
 # -- pagination ------------------------------------------------------------------
 @pytest.mark.parametrize(("q", "sort"), [("", "newest"), ("", "oldest"), ("-漏液", "relevance"), ("物流 OR refund OR 客服 OR quality", "relevance")])
 def test_cursor_pages_are_stable_while_documents_arrive(loaded, q, sort):

@@ -202,3 +202,13 @@ def test_runtimes_agree_on_evidence():
     ev = {rt: [(t.topic, t.evidence) for t in TransformerClassifier(runtime=rt, cache_dir=DEFAULT_CACHE_DIR).predict(texts)[0].topics]
           for rt in ("torch", "onnx-fp32")}  # fmt: skip
     assert ev["torch"] == ev["onnx-fp32"] and ev["torch"]
+
+
+def test_traditional_text_gets_the_simplified_texts_labels(clf):
+    # the model was trained on simplified Chinese; Hong Kong and Taiwan wording is folded first
+    pairs = [("質量很差，用了兩天就壞了，要求退貨", "质量很差，用了两天就坏了，要求退货"),
+             ("物流太慢了，客服態度也很差", "物流太慢了，客服态度也很差")]
+    for traditional, simplified in pairs:
+        t, s = clf.predict(traditional), clf.predict(simplified)
+        assert t.model_dump() == s.model_dump()
+        assert t.topics and all(x.evidence for x in t.topics)  # offsets, valid in the original text
