@@ -142,12 +142,14 @@ def ingest(
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes that parse, validate, analyse, classify and tokenise while this one writes (default: one per core, up to 8, for files of 20,000+ rows without the transformer model; else 1).")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
     rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="The file's character encoding, e.g. gbk, big5, utf-16 (default: detected: byte-order mark, else UTF-8, else GB18030/Big5/UTF-16 by charset-normalizer).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a CSV or JSONL export: validate, mask, classify and index every row.
 
-    Rows that fail validation are skipped (with line number and reason) and
-    written to a side file; the good rows are kept. Re-importing a file
+    Rows that fail validation, cannot be decoded or hold control characters
+    are skipped (with line number and reason) and written to a side file; the
+    good rows are kept. Re-importing a file
     updates documents instead of duplicating them; an interrupted import
     resumes where it stopped.
     """
@@ -186,7 +188,7 @@ def ingest(
                 file, backend, analyser_for(settings), classifier, options, fmt=fmt, batch_size=batch_size,
                 state_dir=settings.data_dir, rejected_path=rejected, resume=resume,
                 progress=lambda n: bar.advance(task, n), workers=workers,
-                commit_every=commit_every or backend.bulk_commit_rows,
+                commit_every=commit_every or backend.bulk_commit_rows, encoding=encoding,
             )
         except CrawlerError as exc:
             _fail(exc)
@@ -195,6 +197,7 @@ def ingest(
         return
     out.print(f"{file}: {summary.rows} rows read, {summary.created} imported, {summary.updated} updated, "
               f"{summary.rejected} rejected" + (f" (resumed after line {summary.resumed_from})" if summary.resumed_from else ""))
+    out.print(f"encoding: {summary.encoding}", markup=False, highlight=False)
     for r in summary.rejections[:20]:
         out.print(f"  line {r.line}: {r.reason}", markup=False, highlight=False)
     if summary.rejected > 20:

@@ -3,6 +3,7 @@
 (The Scrapy spiders arrive with their own issue; importers are the first way in.)
 """
 
+from .charsets import Encoding, detect_encoding
 from .enrich import enrich, label_text, with_labels
 from .errors import CrawlerError, ImportFileError, RecordError
 from .ingest import IngestSummary, ingest_file
@@ -10,10 +11,12 @@ from .normalize import RecordOptions, parse_datetime, record_to_document
 
 __all__ = [
     "CrawlerError",
+    "Encoding",
     "ImportFileError",
     "IngestSummary",
     "RecordError",
     "RecordOptions",
+    "detect_encoding",
     "enrich",
     "ingest_file",
     "label_text",
