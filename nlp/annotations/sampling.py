@@ -39,6 +39,18 @@ QUOTAS: dict[str, int] = {
     "consumer_finance": 141, "banking_support": 300, "tweets": 280,
 }  # fmt: skip
 
+#: The second round (drawn after the first, appended to the plan): product-review domains,
+#: where topics carry the product's value, and the English domains the first model found hardest.
+QUOTAS_ROUND_2: dict[str, int] = {
+    "books": 60, "tablets": 80, "phones": 80, "fruit": 80, "shampoo": 80, "water_heaters": 80,
+    "dairy": 60, "clothing": 80, "computers": 80, "hotels": 100, "food_delivery": 200,
+    "dispute_appeals": 100, "cosmetics": 120, "pyabsa_camera": 60, "pyabsa_car": 60,
+    "pyabsa_notebook": 60, "pyabsa_phone": 60, "pyabsa_hair": 60,
+    "smart_speakers": 350, "womens_clothing": 350, "cell_phone_accessories": 200,
+    "restaurants": 100, "tshirts": 150, "televisions": 200, "banking_support": 150,
+}  # fmt: skip
+ROUNDS = (QUOTAS, QUOTAS_ROUND_2)
+
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
 MAX_CHARS_BY_DOMAIN = {"consumer_finance": 2500}
@@ -97,22 +109,33 @@ def _stratified(rows: list[SourceRow], n: int, rng: random.Random) -> list[Sourc
     return out
 
 
-def draw_plan(data_dir: Path, quotas: dict[str, int] = QUOTAS, seed: int = SEED) -> list[PlanItem]:
-    """The whole plan: every domain's stratified sample, interleaved in proportion to quota."""
+def draw_plan(data_dir: Path, rounds: tuple[dict[str, int], ...] = ROUNDS, seed: int = SEED) -> list[PlanItem]:
+    """The whole plan: round after round, each every domain's stratified sample interleaved in
+    proportion to its quota. A domain's stratified order is drawn once, so round 2 continues
+    where round 1 stopped and the first round's items never change."""
     by_domain: dict[str, list[SourceRow]] = defaultdict(list)
+    wanted = {d for quotas in rounds for d in quotas}
     for reader in READERS.values():
         for row in reader(Path(data_dir)):
-            if row.domain in quotas and len(row.text) <= MAX_CHARS_BY_DOMAIN.get(row.domain, MAX_CHARS):
+            if row.domain in wanted and len(row.text) <= MAX_CHARS_BY_DOMAIN.get(row.domain, MAX_CHARS):
                 by_domain[row.domain].append(row)
-    ranked: list[tuple[float, str, PlanItem]] = []
-    for domain in sorted(quotas):
+    order = {}
+    for domain in sorted(wanted):
         rng = random.Random(f"{seed}:{domain}")
-        picked = _stratified(by_domain.get(domain, []), quotas[domain], rng)
-        for i, row in enumerate(picked):
-            item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split_for(row.set, row.key))
-            ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
-    ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
-    return [item for _, _, item in ranked]
+        order[domain] = _stratified(by_domain.get(domain, []), sum(q.get(domain, 0) for q in rounds), rng)
+    plan: list[PlanItem] = []
+    taken = defaultdict(int)
+    for quotas in rounds:
+        ranked: list[tuple[float, str, PlanItem]] = []
+        for domain in sorted(quotas):
+            picked = order[domain][taken[domain] : taken[domain] + quotas[domain]]
+            taken[domain] += quotas[domain]
+            for i, row in enumerate(picked):
+                item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split_for(row.set, row.key))
+                ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
+        ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
+        plan += [item for _, _, item in ranked]
+    return plan
 
 
 def batches(plan: Iterable[PlanItem], lang: str, size: int) -> list[list[PlanItem]]:
