@@ -382,6 +382,7 @@ def erase(
     author_id: Annotated[str | None, typer.Option("--author-id", help="The platform's id of the author (a Weibo uid...) on --source, hashed like ingest does.")] = None,
     author_hash: Annotated[str | None, typer.Option("--author-hash", help="An author hash (a_ + 24 hex digits) as documents carry it.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Where the author wrote (jd, weibo, zendesk...): hashes are per source. Required with --author / --author-id.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --doc: refuse the id from now on even if it is not stored (a takedown before the crawl, or re-applying the log after restoring a backup).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Erase a document or an author for good (a PIPL / GDPR takedown).
@@ -413,7 +414,7 @@ def erase(
             source, handle=author, author_id=author_id, salt=settings.author_salt)
     with _backend(settings) as backend:
         try:
-            record = erase_one(backend, kind, key, actor="cli")
+            record = erase_one(backend, kind, key, actor="cli", must_exist=not force)
         except DocumentNotFound as exc:
             _fail(exc)
     if as_json:

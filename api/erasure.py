@@ -32,11 +32,13 @@ AUTHOR_HASH_PATTERN = r"^a_[0-9a-f]{24}$"
 DOCUMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
-def erase(backend: Backend, kind: ErasureKind, key: str, *, actor: str) -> ErasureRecord:
+def erase(backend: Backend, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
     """Erase one document (``key`` = its id) or one author (``key`` = the author hash) everywhere.
 
     Args:
         actor: who asked, for the log: the API key's name, or ``cli``.
+        must_exist: refuse (``DocumentNotFound``) a document id that is neither stored nor
+            erased; false tombstones it anyway (see ``Backend.erase``).
 
     Returns:
         The erasure log entry (what, when, who, how many documents).
@@ -44,7 +46,7 @@ def erase(backend: Backend, kind: ErasureKind, key: str, *, actor: str) -> Erasu
     Raises:
         DocumentNotFound: an unknown document id that was never erased either.
     """
-    record = backend.erase(kind, key, actor=actor)
+    record = backend.erase(kind, key, actor=actor, must_exist=must_exist)
     # The log line names ids and hashes only: never text, never a handle.
     log.info("erased", extra={"kind": record.kind.value, "key": record.key, "actor": actor,
                               "documents": record.documents})

@@ -302,7 +302,7 @@ class Backend(ABC):
 
     # -- erasure (takedown requests) -------------------------------------------------
     @abstractmethod
-    def erase(self, kind: ErasureKind, key: str, *, actor: str) -> ErasureRecord:
+    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
         """Remove a document, or every document of an author, for good, and log it.
 
         Unlike ``delete_by_query`` this leaves a tombstone: the document id (for an
@@ -312,8 +312,13 @@ class Backend(ABC):
         ``ErasureRecord`` to the erasure log, which holds ids, hashes and counts,
         never text. Erasing again is allowed and logged with ``documents=0``.
 
+        ``must_exist=False`` tombstones a document id even when it is not stored
+        (a takedown that arrives before the crawl, or re-applying the log
+        after restoring an older backup).
+
         Raises:
-            DocumentNotFound: ``kind`` is document and the id is neither stored nor already erased.
+            DocumentNotFound: ``kind`` is document, the id is neither stored nor
+                already erased, and ``must_exist`` is true.
         """
 
     @abstractmethod

@@ -422,7 +422,7 @@ class ElasticsearchBackend(Backend):
                 after = hits[-1]["sort"]
         return list(dict.fromkeys(found))
 
-    def erase(self, kind: ErasureKind, key: str, *, actor: str) -> ErasureRecord:
+    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
         """See ``Backend.erase``.
 
         The tombstones are written (and refreshed) before the documents are
@@ -438,7 +438,7 @@ class ElasticsearchBackend(Backend):
         self._ensure_erasure_indices()
         if kind is ErasureKind.document:
             where = self._locate([key])
-            if not where and key not in self.erased([key]):
+            if must_exist and not where and key not in self.erased([key]):
                 raise DocumentNotFound(key)
             self._tombstone(kind, [key], stamp)
             hits = [(index, key) for index in where.get(key, [])]

@@ -371,7 +371,7 @@ class SQLiteBackend(Backend):
         with self._read() as conn:
             return self._erased(conn, ids, author_hashes)
 
-    def erase(self, kind: ErasureKind, key: str, *, actor: str) -> ErasureRecord:
+    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
         """See ``Backend.erase``. Beyond the rows, SQLite must not keep the text anywhere in the file.
 
         The delete runs with ``secure_delete`` on (freed pages and cells are
@@ -391,7 +391,7 @@ class SQLiteBackend(Backend):
                 column = "id" if kind is ErasureKind.document else "author_hash"
                 conn.execute(f"INSERT INTO temp.doomed SELECT seq FROM documents WHERE {column} = ?", (key,))
                 ids = [i for (i,) in conn.execute("SELECT id FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")]
-                if kind is ErasureKind.document and not ids and not self._erased(conn, [key], []):
+                if kind is ErasureKind.document and must_exist and not ids and not self._erased(conn, [key], []):
                     raise DocumentNotFound(key)
                 removed = self._delete_doomed(conn)
                 stamp = epoch_ms(now)
