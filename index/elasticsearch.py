@@ -267,7 +267,8 @@ class ElasticsearchBackend(Backend):
         self._bulk(actions)
         late = self._refused(latest)
         if late:
-            self._bulk([({"delete": {"_index": self.names.index_for(latest[i].created_at), "_id": i}}, None) for i in late])
+            self._bulk([({"delete": {"_index": self.names.index_for(latest[i].created_at), "_id": i}}, None)
+                        for i in late], refresh=True)
             erased_ids += late
             ids = [i for i in ids if i not in set(late)]
         created = sum(1 for i in ids if i not in existing)
@@ -297,8 +298,12 @@ class ElasticsearchBackend(Backend):
         self._call("add index to alias", self.es.indices.put_alias, index=index, name=self.names.alias)
         self._known_indices.add(index)
 
-    def _bulk(self, actions: list[tuple[dict, dict | None]]) -> None:
-        """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest."""
+    def _bulk(self, actions: list[tuple[dict, dict | None]], *, refresh: bool | None = None) -> None:
+        """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest.
+
+        ``refresh`` overrides the backend's setting (erasures always refresh).
+        """
+        refresh = self.refresh if refresh is None else refresh
         pending = actions
         failures: dict[str, str] = {}
         for attempt in range(self.bulk_retries + 1):
@@ -314,7 +319,7 @@ class ElasticsearchBackend(Backend):
                 # time limit than a search, and a timed-out request is simply sent again.
                 client = self.es.options(request_timeout=max(self.timeout_ms / 1000, 60), retry_on_timeout=True)
                 resp = self._call("bulk write", client.bulk, operations=operations,
-                                  refresh=self.refresh, timeout=f"{max(self.timeout_ms, 30_000)}ms")
+                                  refresh=refresh, timeout=f"{max(self.timeout_ms, 30_000)}ms")
                 if not resp.get("errors"):
                     continue
                 for (head, source), item in zip(chunk, resp["items"], strict=True):
@@ -390,7 +395,7 @@ class ElasticsearchBackend(Backend):
     def _tombstone(self, kind: ErasureKind, keys: Sequence[str], stamp: int) -> None:
         if keys:
             self._bulk([({"index": {"_index": self.names.erased, "_id": f"{kind.value}:{k}"}},
-                         {"kind": kind.value, "key": k, "at": stamp}) for k in keys])
+                         {"kind": kind.value, "key": k, "at": stamp}) for k in keys], refresh=True)
 
     def _author_documents(self, author_hash: str) -> list[tuple[str, str]]:
         """(index, id) of every document of an author, in current- and older-schema indices."""
@@ -447,7 +452,7 @@ class ElasticsearchBackend(Backend):
             hits = self._author_documents(key)
             self._tombstone(ErasureKind.document, list(dict.fromkeys(i for _, i in hits)), stamp)
         if hits:
-            self._bulk([({"delete": {"_index": index, "_id": doc_id}}, None) for index, doc_id in hits])
+            self._bulk([({"delete": {"_index": index, "_id": doc_id}}, None) for index, doc_id in hits], refresh=True)
             self._expunge(sorted({index for index, _ in hits}))
         removed = len({doc_id for _, doc_id in hits})
         record = ErasureRecord(kind=kind, key=key, at=now, actor=actor, documents=removed)

@@ -121,3 +121,24 @@ def test_erasing_an_author_reaches_indices_of_an_older_schema(es, monkeypatch):
     assert all("-v1-" in i for i in es.indices()) and es.count() == 10
     assert es.erase(ErasureKind.author, "a_old", actor="cli").documents == 3
     assert es.count() == 7 and es.erased([d.id for d in mine]) == {d.id for d in mine}
+
+
+def test_a_write_racing_an_erasure_removes_what_it_wrote(es):
+    """The write checked the tombstones before the erasure wrote them and lands after its delete."""
+    from index.base import ErasureKind
+
+    d = doc("race", "物流太慢")
+    real_bulk = es._bulk
+    state = {"erased": False}
+
+    def bulk(actions, **kw):
+        if not state["erased"]:  # the erasure runs between the write's check and its bulk request
+            state["erased"] = True
+            es.erase(ErasureKind.document, d.id, actor="cli", must_exist=False)
+        real_bulk(actions, **kw)
+
+    es._bulk = bulk
+    result = es.upsert([d])
+    es._bulk = real_bulk
+    assert (result.created, result.erased, result.erased_ids) == (0, 1, [d.id])
+    assert es.count() == 0
