@@ -15,7 +15,7 @@ from nlp.classifier import Classifier
 from .components import analyser_for, load_classifier, open_configured_backend
 from .errors import install_error_handlers
 from .digests.scheduler import digests_lifespan
-from .routes import documents, search, subscriptions, topics, trends
+from .routes import documents, erasure, search, subscriptions, topics, trends
 from .settings import Settings, get_settings
 
 log = logging.getLogger("voclens.api")
@@ -52,7 +52,7 @@ def create_app(
 
     app = FastAPI(title="voclens", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (search, trends, topics, documents, subscriptions):
+    for module in (search, trends, topics, documents, erasure, subscriptions):
         app.include_router(module.router)
 
     @app.middleware("http")

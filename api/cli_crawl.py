@@ -58,7 +58,8 @@ def _print_summary(summary) -> None:
     table.add_column("what")
     table.add_column("count", justify="right")
     for label, value in (("pages", summary.pages), ("items seen", summary.items_seen), ("new", summary.new),
-                         ("updated", summary.updated), ("duplicates (exact)", summary.duplicates_exact),
+                         ("updated", summary.updated), ("refused (erased)", summary.erased),
+                         ("duplicates (exact)", summary.duplicates_exact),
                          ("duplicates (near)", summary.duplicates_near), ("invalid", summary.invalid),
                          ("retries", summary.retries), ("robots.txt forbidden", summary.robots_forbidden),
                          ("incremental stops", summary.incremental_stops)):

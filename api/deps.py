@@ -60,6 +60,17 @@ def has_scope(request: Request, scope: Scope) -> bool:
     return any(k.matches(key) and scope in k.scopes for k in settings.api_keys)
 
 
+def key_name(request: Request) -> str:
+    """The name of the API key the request carries, for the erasure log; ``anonymous`` when no keys are configured."""
+    settings: Settings = request.app.state.settings
+    key = _presented_key(request)
+    if key:
+        for k in settings.api_keys:
+            if k.matches(key):
+                return k.name
+    return "anonymous"
+
+
 def require(scope: Scope):
     """Dependency factory: with API keys configured, demand a valid key with ``scope``."""
 

@@ -57,6 +57,7 @@ class IngestResponse(BaseModel):
     created: int
     updated: int
     rejected: int
+    erased: int = Field(default=0, description="Records refused because the document or its author was erased (see DELETE /documents/{id}).")
     ids: list[str] = Field(description="Ids of the documents written, in request order.")
     errors: list[ItemError]
 

@@ -50,6 +50,8 @@ class IngestSummary:
     created: int = 0
     updated: int = 0
     rejected: int = 0
+    #: rows refused because their document or author was erased (a takedown; not an error)
+    erased: int = 0
     rows: int = 0
     resumed_from: int = 0
     rejections: list[Rejection] = field(default_factory=list)
@@ -63,6 +65,7 @@ class IngestSummary:
             "created": self.created,
             "updated": self.updated,
             "rejected": self.rejected,
+            "erased": self.erased,
             "resumed_from_line": self.resumed_from,
             "rejected_file": self.rejected_file,
             "encoding": self.encoding,
@@ -190,6 +193,7 @@ def ingest_file(
         start_after = int(state.get("line", 0))
         summary.created, summary.updated = state.get("created", 0), state.get("updated", 0)
         summary.rejected, summary.rows = state.get("rejected", 0), state.get("rows", 0)
+        summary.erased = state.get("erased", 0)
         summary.resumed_from = start_after
         log.info("resuming import", extra={"path": str(path), "after_line": start_after})
     rejected_path = Path(rejected_path) if rejected_path else path.with_name(path.name + ".rejected.jsonl")
@@ -212,6 +216,7 @@ def ingest_file(
             result = backend.write_prepared(docs) if prepared else backend.upsert(docs)
             summary.created += result.created
             summary.updated += result.updated
+            summary.erased += result.erased
         summary.rows += len(items)
         last_line = items[-1].line
         rejected_fh.flush()
@@ -219,7 +224,7 @@ def ingest_file(
             _write_json_atomic(
                 checkpoint,
                 {"line": last_line, "created": summary.created, "updated": summary.updated,
-                 "rejected": summary.rejected, "rows": summary.rows},
+                 "rejected": summary.rejected, "erased": summary.erased, "rows": summary.rows},
             )
 
     group: list[tuple[list, list, list]] = []  # batches waiting for one write

@@ -7,7 +7,8 @@ phone numbers and e-mails masked. An invalid item is dropped with its
 reason and counted by field (``voclens/invalid/<field>``); the crawl goes on.
 
 Stats written (Scrapy stats, summarised by ``crawlers.report``):
-``voclens/items_seen``, ``voclens/new``, ``voclens/updated``,
+``voclens/items_seen``, ``voclens/new``, ``voclens/updated``, ``voclens/erased`` (refused:
+the document or its author was erased, see ``Backend.erase``),
 ``voclens/duplicates/exact``, ``voclens/duplicates/near``,
 ``voclens/invalid/<field>``, ``voclens/write_errors/<type>``.
 """
@@ -147,6 +148,8 @@ class IndexPipeline(_Pipeline):
             return
         self.stats.inc_value("voclens/new", result.created)
         self.stats.inc_value("voclens/updated", result.updated)
+        if result.erased:
+            self.stats.inc_value("voclens/erased", result.erased)
         comp.state.add_fingerprints((c.document.id, c.fingerprint) for c in batch if c.fingerprint is not None)
         log.info("batch written", extra={"documents": len(batch), "new": result.created,
-                                         "updated": result.updated})
+                                         "updated": result.updated, "erased": result.erased})

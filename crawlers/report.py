@@ -26,6 +26,8 @@ class CrawlSummary:
     items_seen: int = 0
     new: int = 0
     updated: int = 0
+    #: items refused because the document or its author was erased (a takedown; not an error)
+    erased: int = 0
     duplicates_exact: int = 0
     duplicates_near: int = 0
     invalid: int = 0
@@ -48,6 +50,7 @@ def summarise(spider: str, stats: dict[str, Any]) -> CrawlSummary:
     s.items_seen = int(stats.get("voclens/items_seen", 0))
     s.new = int(stats.get("voclens/new", 0))
     s.updated = int(stats.get("voclens/updated", 0))
+    s.erased = int(stats.get("voclens/erased", 0))
     s.duplicates_exact = int(stats.get("voclens/duplicates/exact", 0))
     s.duplicates_near = int(stats.get("voclens/duplicates/near", 0))
     s.retries = int(stats.get("retry/count", 0))

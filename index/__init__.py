@@ -1,6 +1,6 @@
 """Storage, search and analytics over voclens documents, behind one ``Backend`` interface."""
 
-from .base import Backend, Filters, SearchQuery, SearchResult, TopicFilter
+from .base import Backend, ErasureKind, ErasureRecord, Filters, SearchQuery, SearchResult, TopicFilter, UpsertResult
 from .document import Channel, Document, document_id
 from .errors import (
     BackendUnavailable,
@@ -20,6 +20,8 @@ __all__ = [
     "Channel",
     "Document",
     "DocumentNotFound",
+    "ErasureKind",
+    "ErasureRecord",
     "Filters",
     "ParsedQuery",
     "InvalidQuery",
@@ -28,6 +30,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "TopicFilter",
+    "UpsertResult",
     "document_id",
     "open_backend",
     "parse_query",

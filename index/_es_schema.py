@@ -28,7 +28,8 @@ from nlp.analyser import Analyser, normalize
 from .document import Document
 
 #: Bump when the mapping changes; ``migrate`` moves documents to the new indices.
-SCHEMA_VERSION = 1
+#: 2: ``author_hash`` as a keyword, so an author's documents can be found and erased.
+SCHEMA_VERSION = 2
 
 _KEYWORD_CI = {"type": "keyword", "fields": {"ci": {"type": "keyword", "normalizer": "lowercase"}}}
 _TEXT = {"type": "text", "analyzer": "whitespace", "copy_to": "all_t"}
@@ -41,6 +42,7 @@ def mappings() -> dict:
         "_meta": {"voclens_schema": SCHEMA_VERSION},
         "properties": {
             "id": {"type": "keyword"},
+            "author_hash": {"type": "keyword"},
             "source": _KEYWORD_CI,
             "brand": _KEYWORD_CI,
             "product_id": _KEYWORD_CI,
@@ -82,6 +84,9 @@ class Names:
         self.template = f"{prefix}-documents-v{version}"
         self.pattern = f"{prefix}-documents-v{version}-*"
         self.all_versions = f"{prefix}-documents-v*"
+        #: tombstones of erased document ids and author hashes (id ``kind:key``), and the erasure log
+        self.erased = f"{prefix}-erased"
+        self.erasure_log = f"{prefix}-erasure-log"
 
     def index_for(self, created_at: datetime) -> str:
         when = created_at.astimezone(UTC)
@@ -97,12 +102,29 @@ def template_body(names: Names, *, shards: int = 1, replicas: int = 0) -> dict:
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
                 "max_result_window": 50_000,
+                # an erasure asks for a merge that drops deleted documents (see ``erase``);
+                # without this, segments under 10% deleted would keep them
+                "merge.policy.expunge_deletes_allowed": 0,
             },
             "mappings": mappings(),
             # no alias here: an index joins the alias once its shards are ready (see upsert)
         },
         "_meta": {"voclens_schema": names.version, "managed_by": "voclens"},
     }
+
+
+#: Mappings of the two small erasure indices (``Names.erased``, ``Names.erasure_log``): never any text.
+ERASED_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {"kind": {"type": "keyword"}, "key": {"type": "keyword"},
+                   "at": {"type": "date", "format": "epoch_millis"}},
+}
+ERASURE_LOG_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {"kind": {"type": "keyword"}, "key": {"type": "keyword"},
+                   "at": {"type": "date", "format": "epoch_millis"}, "actor": {"type": "keyword"},
+                   "documents": {"type": "integer"}},
+}
 
 
 def fts_split(token: str) -> list[str]:
@@ -146,6 +168,7 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
     keywords = list(dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k))
     return {
         "id": doc.id,
+        "author_hash": doc.author_hash,
         "source": doc.source,
         "brand": doc.brand,
         "product_id": doc.product_id,
@@ -163,4 +186,4 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
     }
 
 
-__all__ = ["SCHEMA_VERSION", "Names", "epoch_ms", "fts_split", "mappings", "template_body", "to_source"]
+__all__ = ["ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "SCHEMA_VERSION", "Names", "epoch_ms", "fts_split", "mappings", "template_body", "to_source"]

@@ -24,6 +24,10 @@ Tables:
 * ``rollup_docs`` / ``rollup_topics``: hourly counts, negatives and rating
   sums, kept exact by every write, for trend queries that need nothing else;
   ``rollup_generation`` counts those writes (see ``_sqlite_rollup_memory``).
+* ``erased``: tombstones of erased document ids and author hashes (kind,
+  key), checked by every write so an erased document never comes back;
+  ``erasure_log``: one row per erasure (kind, key, when, who, how many
+  documents). Neither ever holds text.
 """
 
 from __future__ import annotations
@@ -88,6 +92,27 @@ MIGRATIONS: list[list[str]] = [
     ROLLUP_MIGRATION,
     # 3: a generation number bumped by every rollup write, so readers know when their in-memory copy is stale
     GENERATION_MIGRATION,
+    # 4: erasure (takedown requests): the author hash as a column (back-filled), tombstones and the erasure log
+    [
+        "ALTER TABLE documents ADD COLUMN author_hash TEXT",
+        """UPDATE documents SET author_hash = (
+            SELECT json_extract(j.doc, '$.author_hash') FROM document_json j WHERE j.seq = documents.seq)""",
+        "CREATE INDEX documents_author ON documents(author_hash) WHERE author_hash IS NOT NULL",
+        """CREATE TABLE erased (
+            kind TEXT NOT NULL,  -- 'document' (key: id) or 'author' (key: author hash)
+            key TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE erasure_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            documents INTEGER NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

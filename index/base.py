@@ -233,7 +233,31 @@ class Emerging(_Model):
 class UpsertResult(_Model):
     created: int = 0
     updated: int = 0
-    ids: list[str] = Field(default_factory=list)
+    ids: list[str] = Field(default_factory=list, description="Ids written (created or updated).")
+    erased: int = Field(default=0, description="Documents refused because they, or their author, were erased.")
+    erased_ids: list[str] = Field(default_factory=list)
+
+
+class ErasureKind(str, Enum):
+    """What a takedown names: one document (by id) or every document of one author (by author hash)."""
+
+    document = "document"
+    author = "author"
+
+
+class ErasureRecord(_Model):
+    """One line of the erasure log: what was erased, when and on whose authority; never any content."""
+
+    kind: ErasureKind
+    key: str = Field(description="The document id, or the author hash.")
+    at: datetime = Field(description="When it was erased (UTC).")
+    actor: str = Field(max_length=128, description="Who asked: the API key's name, or 'cli'.")
+    documents: int = Field(description="Documents removed by this erasure (0 when already erased).")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value)
 
 
 class Backend(ABC):
@@ -275,6 +299,35 @@ class Backend(ABC):
     @abstractmethod
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
         """Delete what matches; returns how many were deleted. An empty query and no filters deletes everything."""
+
+    # -- erasure (takedown requests) -------------------------------------------------
+    @abstractmethod
+    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
+        """Remove a document, or every document of an author, for good, and log it.
+
+        Unlike ``delete_by_query`` this leaves a tombstone: the document id (for an
+        author, the author hash and the id of each removed document) is refused
+        by every later ``upsert`` (counted in ``UpsertResult.erased``), so a
+        re-crawl or re-import cannot bring it back. Each call appends one
+        ``ErasureRecord`` to the erasure log, which holds ids, hashes and counts,
+        never text. Erasing again is allowed and logged with ``documents=0``.
+
+        ``must_exist=False`` tombstones a document id even when it is not stored
+        (a takedown that arrives before the crawl, or re-applying the log
+        after restoring an older backup).
+
+        Raises:
+            DocumentNotFound: ``kind`` is document, the id is neither stored nor
+                already erased, and ``must_exist`` is true.
+        """
+
+    @abstractmethod
+    def erasures(self, limit: int = 100) -> list[ErasureRecord]:
+        """The erasure log, newest first."""
+
+    @abstractmethod
+    def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
+        """Which of these document ids and author hashes have been erased (tombstoned)."""
 
     # -- reads -------------------------------------------------------------
     @abstractmethod

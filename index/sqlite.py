@@ -32,7 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,8 @@ from .base import (
     Backend,
     Emerging,
     EmergingQuery,
+    ErasureKind,
+    ErasureRecord,
     Filters,
     Hit,
     KeywordCount,
@@ -70,7 +72,7 @@ from .stats import emerging
 
 log = logging.getLogger(__name__)
 
-_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at"
+_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, author_hash"
 _CHUNK = 500  # ids per IN (...) lookup
 
 
@@ -89,6 +91,7 @@ def _row(doc: Document, analyser: Analyser) -> tuple:
         doc.sentiment.label.value if doc.sentiment else None,
         doc.rating,
         epoch_ms(doc.created_at),
+        doc.author_hash,
     )
     topics: dict[str, tuple] = {}
     for t in doc.topics:
@@ -272,13 +275,24 @@ class SQLiteBackend(Backend):
         return prepare_rows(docs, self.analyser)
 
     def write_prepared(self, prepared: Sequence[tuple]) -> UpsertResult:
-        """Write rows made by ``prepare`` (in this or another process) in one transaction."""
+        """Write rows made by ``prepare`` (in this or another process) in one transaction.
+
+        Rows of erased documents or authors (see ``erase``) are left out and
+        counted in ``erased``; the check runs inside the write transaction, so
+        an erasure and a write never interleave.
+        """
         if not prepared:
             return UpsertResult()
         # Rows of several prepared batches may repeat an id: the last copy wins, as in upsert.
         prepared = list({p[0][0]: p for p in prepared}.values())
-        ids = [p[0][0] for p in prepared]
         with self._write() as conn:
+            refused = self._erased(conn, [p[0][0] for p in prepared], [p[0][9] for p in prepared if p[0][9]])
+            if refused:
+                erased_ids = [p[0][0] for p in prepared if p[0][0] in refused or p[0][9] in refused]
+                prepared = [p for p in prepared if p[0][0] not in refused and p[0][9] not in refused]
+            else:
+                erased_ids = []
+            ids = [p[0][0] for p in prepared]
             existing: dict[str, int] = {}
             for i in range(0, len(ids), _CHUNK):
                 chunk = ids[i : i + _CHUNK]
@@ -293,10 +307,10 @@ class SQLiteBackend(Backend):
                     inserts.append((seq, *row))
                 else:
                     updates.append((*row[1:], seq))
-                created = row[-1]
+                created = row[8]
                 json_rows.append((seq, raw))
                 fts_rows.append((seq, *fts))
-                topic_rows.extend((seq, *t, created, row[-2]) for t in topics)
+                topic_rows.extend((seq, *t, created, row[7]) for t in topics)
                 keyword_rows.extend((seq, k, created) for k in keywords)
             if existing:
                 rollup.remove(conn, "seq IN (SELECT value FROM json_each(?))", [json.dumps(list(existing.values()))])
@@ -306,30 +320,102 @@ class SQLiteBackend(Backend):
                 conn.executemany("DELETE FROM doc_keywords WHERE seq = ?", old)
                 conn.executemany(
                     "UPDATE documents SET source = ?, channel = ?, brand = ?, product_id = ?, lang = ?, "
-                    "sentiment = ?, rating = ?, created_at = ? WHERE seq = ?",
+                    "sentiment = ?, rating = ?, created_at = ?, author_hash = ? WHERE seq = ?",
                     updates,
                 )
-            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
             conn.executemany("INSERT OR REPLACE INTO document_json (seq, doc) VALUES (?, ?)", json_rows)
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
             rollup.add(conn, ((r[6], r[7], r[8]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
-        return UpsertResult(created=len(inserts), updated=len(updates), ids=ids)
+        if erased_ids:
+            log.info("refused erased documents", extra={"documents": len(erased_ids)})
+        return UpsertResult(created=len(inserts), updated=len(updates), ids=ids, erased=len(erased_ids), erased_ids=erased_ids)
+
+    @staticmethod
+    def _delete_doomed(conn: sqlite3.Connection) -> int:
+        """Delete the documents whose seq is in ``temp.doomed`` (and their FTS, topic, keyword and rollup rows)."""
+        n = conn.execute("SELECT count(*) FROM temp.doomed").fetchone()[0]
+        if n:
+            rollup.remove(conn, "seq IN (SELECT seq FROM temp.doomed)", [])
+            conn.execute("DELETE FROM doc_fts WHERE rowid IN (SELECT seq FROM temp.doomed)")
+            conn.execute("DELETE FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")  # cascades
+        conn.execute("DELETE FROM temp.doomed")
+        return n
+
+    @staticmethod
+    def _doomed(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (seq INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.doomed")
 
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
         where = self._where(q, filters)
         with self._write() as conn:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (seq INTEGER PRIMARY KEY)")
-            conn.execute("DELETE FROM temp.doomed")
+            self._doomed(conn)
             conn.execute(f"INSERT INTO temp.doomed SELECT d.seq FROM documents d WHERE {where.sql()}", where.params)
-            n = conn.execute("SELECT count(*) FROM temp.doomed").fetchone()[0]
-            if n:
-                rollup.remove(conn, "seq IN (SELECT seq FROM temp.doomed)", [])
-                conn.execute("DELETE FROM doc_fts WHERE rowid IN (SELECT seq FROM temp.doomed)")
-                conn.execute("DELETE FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")  # cascades
-            conn.execute("DELETE FROM temp.doomed")
-        return n
+            return self._delete_doomed(conn)
+
+    # -- erasure -----------------------------------------------------------------------
+    @staticmethod
+    def _erased(conn: sqlite3.Connection, ids: Sequence[str], author_hashes: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for kind, keys in ((ErasureKind.document, list(dict.fromkeys(ids))), (ErasureKind.author, list(dict.fromkeys(author_hashes)))):
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                found.update(k for (k,) in conn.execute(
+                    f"SELECT key FROM erased WHERE kind = ? AND key IN ({','.join('?' * len(chunk))})", [kind.value, *chunk]))
+        return found
+
+    def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
+        with self._read() as conn:
+            return self._erased(conn, ids, author_hashes)
+
+    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
+        """See ``Backend.erase``. Beyond the rows, SQLite must not keep the text anywhere in the file.
+
+        The delete runs with ``secure_delete`` on (freed pages and cells are
+        zeroed), the full-text index is then merged (``optimize``: FTS5 keeps
+        a deleted row's tokens in older segments until a merge) and the WAL
+        is checkpointed and truncated, so neither ``voclens.db`` nor its
+        ``-wal`` holds the erased text afterwards (tested on the bytes of both).
+        """
+        kind = ErasureKind(kind)
+        now = datetime.now(UTC)
+        with self._write_lock:
+            self._check_open()
+            self._writer.conn.execute("PRAGMA secure_delete = ON")
+        try:
+            with self._write() as conn:
+                self._doomed(conn)
+                column = "id" if kind is ErasureKind.document else "author_hash"
+                conn.execute(f"INSERT INTO temp.doomed SELECT seq FROM documents WHERE {column} = ?", (key,))
+                ids = [i for (i,) in conn.execute("SELECT id FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")]
+                if kind is ErasureKind.document and must_exist and not ids and not self._erased(conn, [key], []):
+                    raise DocumentNotFound(key)
+                removed = self._delete_doomed(conn)
+                stamp = epoch_ms(now)
+                conn.executemany("INSERT OR IGNORE INTO erased (kind, key, at) VALUES (?, ?, ?)",
+                                 [(kind.value, key, stamp)] + [(ErasureKind.document.value, i, stamp) for i in ids if i != key])
+                conn.execute("INSERT INTO erasure_log (kind, key, at, actor, documents) VALUES (?, ?, ?, ?, ?)",
+                             (kind.value, key, stamp, actor, removed))
+                if removed:
+                    conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
+        finally:
+            with self._write_lock:
+                if not self._closed:
+                    self._writer.conn.execute("PRAGMA secure_delete = OFF")
+                    # Readers still on an older snapshot keep the WAL from being truncated; they are
+                    # short (one query each), so the next erasure or SQLite's own checkpoint clears it.
+                    self._writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return ErasureRecord(kind=kind, key=key, at=now, actor=actor, documents=removed)
+
+    def erasures(self, limit: int = 100) -> list[ErasureRecord]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT kind, key, at, actor, documents FROM erasure_log ORDER BY seq DESC LIMIT ?",
+                                (limit,)).fetchall()
+        return [ErasureRecord(kind=k, key=key, at=datetime.fromtimestamp(at / 1000, UTC), actor=actor, documents=n)
+                for k, key, at, actor, n in rows]
 
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:

@@ -33,7 +33,7 @@ def ingest_documents(
     channel: Annotated[str | None, Query(description="Default channel for records without one.")] = None,
     reclassify: Annotated[bool, Query(description="Re-label records that come with a sentiment.")] = False,
 ) -> IngestResponse:
-    """Batch ingest: valid records are classified and stored; each invalid one is reported and skipped."""
+    """Batch ingest: valid records are classified and stored; invalid ones are reported, erased ones counted, both skipped."""
     if len(body.documents) > settings.max_batch_size:
         raise ApiError(413, "Batch too large",
                        f"{len(body.documents)} documents; the most per request is {settings.max_batch_size}",
@@ -47,15 +47,17 @@ def ingest_documents(
         except RecordError as exc:
             errors.append(ItemError(index=i, fields=[f for f, _ in exc.problems], message=str(exc)))
     created = updated = 0
-    ids = [d.id for d in docs]
+    refused: set[str] = set()
     if docs:
         unique = list({d.id: d for d in docs}.values())
         result = backend.upsert(enrich(unique, analyser, classifier, reclassify=reclassify))
-        created, updated = result.created, result.updated
+        created, updated, refused = result.created, result.updated, set(result.erased_ids)
+    ids = [d.id for d in docs if d.id not in refused]
     if errors and not docs:
         raise ApiError(422, "Invalid documents", f"all {len(errors)} documents were rejected: {errors[0].message}",
                        field=f"documents.{errors[0].index}")
-    return IngestResponse(created=created, updated=updated, rejected=len(errors), ids=ids, errors=errors)
+    return IngestResponse(created=created, updated=updated, rejected=len(errors), erased=len(refused), ids=ids,
+                          errors=errors)
 
 
 @router.get("/health", response_model=Health, response_model_exclude_none=True)

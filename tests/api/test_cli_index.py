@@ -86,7 +86,7 @@ def test_init_and_migrate_elasticsearch(tmp_path, es_env, es_node, monkeypatch):
     r = voclens("index", "migrate", data_dir=tmp_path)
     assert "moved 10 document(s); dropped 2 old index(es)" in r.stdout
     with ElasticsearchBackend([es_node.url], index_prefix=es_env) as es:
-        assert all("-v1-" in i for i in es.indices()) and es.count() == 10
+        assert all("-v2-" in i for i in es.indices()) and es.count() == 10
         assert es.count("物流") == 3
 
 

@@ -108,3 +108,22 @@ def test_drop_mode_skips_near_duplicates(tmp_path: Path, monkeypatch):
     assert sorted(stored(tmp_path)) == ["1"] and "near-duplicate of" in run.dropped[0]
     with pytest.raises(ValueError, match="CRAWL_NEAR_DUPLICATES must be 'mark' or 'drop'"):
         Run(tmp_path, monkeypatch, CRAWL_NEAR_DUPLICATES="keep")
+
+
+def test_a_re_crawl_cannot_bring_erased_reviews_back(tmp_path: Path, monkeypatch):
+    from api.erasure import erase
+    from index.base import ErasureKind
+    from index.document import document_id
+    from index.registry import open_backend
+
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1, author="张三"), item(2, author="李四"), item(3, author="王五"))
+    run.close()
+    with open_backend("sqlite", path=tmp_path / "voclens.db") as backend:
+        erase(backend, ErasureKind.document, document_id("shop", "2"), actor="cli")
+        erase(backend, ErasureKind.author, hash_author("shop", "张三", "test-salt-1234"), actor="cli")
+    again = Run(tmp_path, monkeypatch)
+    again.feed(item(1, author="张三"), item(2, author="李四"), item(3, author="王五"), item(4, author="张三"))
+    stats = again.close()
+    assert stats["voclens/erased"] == 3 and stats.get("voclens/new", 0) == 0 and stats["voclens/updated"] == 1
+    assert sorted(stored(tmp_path)) == ["3"]

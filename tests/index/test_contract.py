@@ -16,6 +16,7 @@ import pytest
 
 from index.base import (
     EmergingQuery,
+    ErasureKind,
     Filters,
     SearchQuery,
     TopicFilter,
@@ -467,6 +468,71 @@ def test_emerging_validates_windows():
 
 
 # -- operations ------------------------------------------------------------------
+# -- erasure (takedown requests) ----------------------------------------------------------
+def _by(author: str, *docs):
+    return [d.model_copy(update={"author_hash": author}) for d in docs]
+
+
+def test_erase_one_document_removes_it_everywhere(loaded):
+    gone = next(d for d in corpus() if d.source_id == "zh6")
+    record = loaded.erase(ErasureKind.document, gone.id, actor="key-ops")
+    assert (record.kind, record.key, record.actor, record.documents) == (ErasureKind.document, gone.id, "key-ops", 1)
+    with pytest.raises(DocumentNotFound):
+        loaded.get(gone.id)
+    assert loaded.count() == 9 and "zh6" not in sids(search(loaded, "漏液"))
+    # analytics forget it too: topics, keywords, trends (SQLite answers plain trends from rollups)
+    assert not any(k.keyword == "漏液" for k in loaded.top_keywords(TopQuery(limit=100)))
+    quality = {t.topic: t for t in loaded.top_topics(TopQuery())}["quality"]
+    assert (quality.count, quality.negative) == (3, 0)
+    trend = loaded.trends(TrendQuery(interval="day", filters=Filters(since=NOW - timedelta(days=7), until=NOW)))
+    assert sum(b.volume for b in trend.series[0].buckets) == 9
+
+
+def test_erase_by_author_removes_every_document_of_that_author(backend):
+    mine = _by("a_alice", doc("a1", "物流太慢"), doc("a2", "客服很差", source="weibo"))
+    backend.upsert(mine + _by("a_bob", doc("b1", "物流太慢了")) + [doc("n1", "物流一般")])
+    record = backend.erase(ErasureKind.author, "a_alice", actor="cli")
+    assert (record.kind, record.key, record.documents) == (ErasureKind.author, "a_alice", 2)
+    assert {h.document.source_id for h in search(backend).hits} == {"b1", "n1"}
+    # an author with nothing stored is still remembered (a takedown before the crawl)
+    assert backend.erase(ErasureKind.author, "a_nobody", actor="cli").documents == 0
+    assert backend.erased(author_hashes=["a_alice", "a_nobody", "a_bob"]) == {"a_alice", "a_nobody"}
+
+
+def test_erased_documents_and_authors_are_refused_on_re_ingest(backend):
+    one, two = doc("r1", "物流太慢"), doc("r2", "包装破了")
+    backend.upsert([one, two] + _by("a_carol", doc("c1", "客服很差")))
+    backend.erase(ErasureKind.document, one.id, actor="cli")
+    backend.erase(ErasureKind.author, "a_carol", actor="cli")
+    again = [one, two] + _by("a_carol", doc("c1", "客服很差"), doc("c2", "新的评论"))
+    result = backend.upsert(again)
+    assert (result.created, result.updated, result.erased) == (0, 1, 3)
+    assert result.ids == [two.id] and set(result.erased_ids) == {one.id, again[2].id, again[3].id}
+    assert {h.document.source_id for h in search(backend).hits} == {"r2"}
+    # a document of an erased author is refused by its id too, even if it comes back without the author
+    assert backend.upsert([doc("c1", "客服很差")]).erased == 1
+    assert backend.erased([one.id, two.id]) == {one.id}
+
+
+def test_erasing_an_unknown_document_is_not_found_and_erasing_twice_is_logged(backend):
+    with pytest.raises(DocumentNotFound):
+        backend.erase(ErasureKind.document, "0" * 32, actor="cli")
+    d = doc("t1", "物流太慢")
+    backend.upsert([d])
+    backend.erase(ErasureKind.document, d.id, actor="key-a")
+    again = backend.erase(ErasureKind.document, d.id, actor="key-b")
+    assert again.documents == 0
+    assert [(r.kind, r.key, r.actor, r.documents) for r in backend.erasures()] == [
+        (ErasureKind.document, d.id, "key-b", 0), (ErasureKind.document, d.id, "key-a", 1)]
+    # a takedown before the document arrives (or re-applied after restoring a backup)
+    early = doc("t2", "还没爬到")
+    assert backend.erase(ErasureKind.document, early.id, actor="cli", must_exist=False).documents == 0
+    assert backend.upsert([early]).erased == 1
+    log = json.dumps([r.model_dump(mode="json") for r in backend.erasures()], ensure_ascii=False)
+    # the log holds ids, hashes, times, actors and counts: never the text
+    assert log.count('"kind"') == 3 and "物流" not in log and "还没" not in log
+
+
 def test_health(loaded):
     h = loaded.health()
     assert h["backend"] == loaded.name and h["documents"] == 10 and h["status"] == "ok"

@@ -28,7 +28,7 @@ def es(es_node):
 def test_monthly_indices_behind_one_alias(es):
     es.upsert(corpus())
     prefix = es.names.prefix
-    assert es.indices() == [f"{prefix}-documents-v1-2026.02", f"{prefix}-documents-v1-2026.03"]
+    assert es.indices() == [f"{prefix}-documents-v2-2026.02", f"{prefix}-documents-v2-2026.03"]
     assert es.health()["indices"] == es.indices() and es.count() == 10
 
 
@@ -97,3 +97,48 @@ def test_closed_backend_refuses_work(es_node):
     b.close()
     with pytest.raises(BackendUnavailable):
         b.count()
+
+
+def test_erasing_an_author_reaches_indices_of_an_older_schema(es, monkeypatch):
+    """Before ``voclens index migrate``, documents in v1 indices have no author_hash field to query."""
+    from index import _es_schema, elasticsearch
+    from index._es_schema import Names
+    from index.base import ErasureKind
+
+    mine = [d.model_copy(update={"author_hash": "a_old"}) for d in corpus()[:3]]
+    old_mappings = _es_schema.mappings()
+    del old_mappings["properties"]["author_hash"]
+    real_to_source = elasticsearch.to_source
+    monkeypatch.setattr(_es_schema, "mappings", lambda: old_mappings)
+    monkeypatch.setattr(elasticsearch, "to_source", lambda d, a: {k: v for k, v in real_to_source(d, a).items() if k != "author_hash"})
+    current = es.names
+    es.names = Names(current.prefix, version=1)
+    es.ensure_template()
+    es.upsert(mine + corpus()[3:])
+    monkeypatch.undo()
+    es.names = current
+    es._known_indices.clear()
+    assert all("-v1-" in i for i in es.indices()) and es.count() == 10
+    assert es.erase(ErasureKind.author, "a_old", actor="cli").documents == 3
+    assert es.count() == 7 and es.erased([d.id for d in mine]) == {d.id for d in mine}
+
+
+def test_a_write_racing_an_erasure_removes_what_it_wrote(es):
+    """The write checked the tombstones before the erasure wrote them and lands after its delete."""
+    from index.base import ErasureKind
+
+    d = doc("race", "物流太慢")
+    real_bulk = es._bulk
+    state = {"erased": False}
+
+    def bulk(actions, **kw):
+        if not state["erased"]:  # the erasure runs between the write's check and its bulk request
+            state["erased"] = True
+            es.erase(ErasureKind.document, d.id, actor="cli", must_exist=False)
+        real_bulk(actions, **kw)
+
+    es._bulk = bulk
+    result = es.upsert([d])
+    es._bulk = real_bulk
+    assert (result.created, result.erased, result.erased_ids) == (0, 1, [d.id])
+    assert es.count() == 0

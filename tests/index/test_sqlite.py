@@ -6,7 +6,7 @@ import pytest
 
 from index import open_backend
 from index._sqlite_schema import SCHEMA_VERSION
-from index.base import SearchQuery
+from index.base import ErasureKind, SearchQuery
 from index.errors import BackendUnavailable, QueryTimeout
 from index.sqlite import SQLiteBackend
 from nlp.analyser import get_analyser
@@ -94,3 +94,52 @@ def test_search_mode_tokens_split_into_reading_order_words_and_subwords(text):
 def test_long_word_split():
     assert get_analyser().index_terms("中华人民共和国万岁") == (
         ["中华人民共和国", "万岁"], ["中华", "华人", "人民", "共和", "共和国"])
+
+
+def _files_hold(folder, needles: list[bytes]) -> dict[str, list[bytes]]:
+    """Which of the database's files (main, -wal) hold which needle, byte for byte."""
+    out = {}
+    for f in sorted(folder.iterdir()):
+        data = f.read_bytes().lower()
+        out[f.name] = [n for n in needles if n.lower() in data]
+    return out
+
+
+def test_erased_text_leaves_the_file_and_the_wal(tmp_path):
+    """A takedown means the words are gone from disk, not only from search results."""
+    secret = corpus()[0].model_copy(update={"text": "独一无二的投诉 Zqxjvwplugh 物流太慢", "source_id": "secret", "id": ""})
+    needles = ["独一无二".encode(), b"zqxjvwplugh"]
+    with SQLiteBackend(tmp_path / "voclens.db") as backend:
+        backend.upsert(corpus() + [secret])
+        backend.upsert(corpus()[:3])  # more writes after it, as in a live index
+        assert any(_files_hold(tmp_path, needles).values())
+        backend.erase(ErasureKind.document, secret.id, actor="cli")
+        # while the backend is still open (the WAL exists): nothing anywhere
+        assert not any(_files_hold(tmp_path, needles).values())
+        assert backend.count() == 10 and backend.search(SearchQuery(q='"物流太慢"')).total == 1
+
+
+def test_plain_deletes_would_leave_the_text_in_the_wal(tmp_path):
+    """The control for the test above: without erase's precautions the bytes stay."""
+    secret = corpus()[0].model_copy(update={"text": "独一无二的投诉 Zqxjvwplugh", "source_id": "secret", "id": ""})
+    with SQLiteBackend(tmp_path / "voclens.db") as backend:
+        backend.upsert(corpus() + [secret])
+        backend.delete_by_query("Zqxjvwplugh")
+        assert any(_files_hold(tmp_path, [b"zqxjvwplugh"]).values())
+
+
+def test_migration_back_fills_the_author_hash(tmp_path):
+    path = tmp_path / "old.db"
+    docs = [d.model_copy(update={"author_hash": f"a_{i % 2}"}) for i, d in enumerate(corpus())]
+    with SQLiteBackend(path) as b:
+        b.upsert(docs)
+        with b._write() as conn:  # make it look like a schema-3 file
+            conn.execute("DROP TABLE erased")
+            conn.execute("DROP TABLE erasure_log")
+            conn.execute("DROP INDEX documents_author")
+            conn.execute("ALTER TABLE documents DROP COLUMN author_hash")
+            conn.execute("DELETE FROM schema_version WHERE version > 3")
+    with SQLiteBackend(path) as b:
+        assert b.schema_version == SCHEMA_VERSION
+        assert b.erase(ErasureKind.author, "a_0", actor="cli").documents == 5
+        assert b.count() == 5
