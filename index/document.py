@@ -41,10 +41,18 @@ def document_id(source: str, source_id: str) -> str:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC.
+
+    Raises:
+        ValueError: the instant lies outside years 1-9999 once in UTC
+            (``0001-01-01T00:00:00+14:00``), so validators answer it as a bad value.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is outside the years 1-9999 once converted to UTC") from None
 
 
 class Document(BaseModel):
