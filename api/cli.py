@@ -507,7 +507,12 @@ def serve(
     host, port = host or settings.host, port or settings.port
     _require_own_salt(settings, "serve", [host])
     err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    from .http11 import ClearErrorsH11Protocol
+
+    # h11 (not httptools, even when installed): its 400 for a raw UTF-8 URL can name the fix; a
+    # request line up to max_url_bytes gets through to the app, which answers 414 beyond.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                http=ClearErrorsH11Protocol, h11_max_incomplete_event_size=settings.max_url_bytes + 64 * 1024)
 
 
 @app.command()

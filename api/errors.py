@@ -24,6 +24,7 @@ from index.errors import (
     SearchBackendError,
 )
 
+from .bounds import InvalidParameter
 from .digests.errors import InvalidSubscription, SubscriptionNotFound
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "Document not found"),
     (SubscriptionNotFound, 404, "Subscription not found"),
     (InvalidSubscription, 422, "Invalid subscription"),
+    (InvalidParameter, 422, "Invalid request"),
     (InvalidQuery, 400, "Invalid query"),
     (RecordError, 422, "Invalid document"),
     (QueryTimeout, 504, "Query timed out"),
@@ -81,7 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
+        resp = problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
+        for k, v in (exc.headers or {}).items():  # 405 keeps its Allow, 401 its WWW-Authenticate
+            resp.headers[k] = v
+        return resp
 
     for exc_type, status, title in STATUS_BY_ERROR:
         app.add_exception_handler(exc_type, _make_handler(status, title))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from index.base import MAX_QUERY_CHARS, Filters
 
-from ..windows import parse_duration
+from ..windows import DURATION_PATTERN, parse_duration
 from .errors import InvalidSubscription
 
 Frequency = Literal["daily", "weekly", "cron"]
@@ -48,8 +48,8 @@ class AlertRule(_Model):
 
     kind: Literal["emerging", "volume"] = "emerging"
     threshold: float = Field(gt=0, le=1e9)
-    window: str = Field(default="1d", description="Current window and alert period: 12h, 1d, 7d...")
-    baseline: str = Field(default="28d", description="Baseline right before the window (emerging only).")
+    window: str = Field(default="1d", json_schema_extra={"pattern": DURATION_PATTERN}, description="Current window and alert period: 12h, 1d, 7d...")
+    baseline: str = Field(default="28d", json_schema_extra={"pattern": DURATION_PATTERN}, description="Baseline right before the window (emerging only).")
     min_count: int = Field(default=3, ge=1, le=10000, description="Emerging: ignore topics seen fewer times in the window.")
 
     @field_validator("window", "baseline")
