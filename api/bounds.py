@@ -9,11 +9,13 @@ surprises, so both come from this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from index.base import Filters, TopicFilter
 from index.document import Channel
@@ -31,6 +33,20 @@ TOPIC_VALUES: tuple[str, ...] = tuple(
 MAX_VALUE_CHARS = 128
 #: Largest number accepted by the count parameters (``min_count``): more than any index holds.
 MAX_COUNT = 1_000_000_000
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value):
+    # Lax parsing would take "0.5" for a Unix timestamp; the schema promises ISO 8601 (format date-time).
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expects an ISO 8601 date or date-time such as 2026-01-31 or 2026-01-31T08:00:00+08:00")
+    return value
+
+
+#: A date-time parameter: ISO 8601 text only (a date alone is midnight UTC).
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 class InvalidParameter(ValueError):
@@ -133,6 +149,6 @@ def _range_field(message: str) -> str:
 
 
 __all__ = [
-    "FILTER_PARAMS", "LANGS", "MAX_COUNT", "MAX_VALUE_CHARS", "TOPIC_VALUES", "InvalidParameter", "ListParam",
+    "FILTER_PARAMS", "IsoDateTime", "LANGS", "MAX_COUNT", "MAX_VALUE_CHARS", "TOPIC_VALUES", "InvalidParameter", "ListParam",
     "build_filters", "check_page_size", "check_query",
 ]

@@ -12,7 +12,7 @@ from index.base import MAX_QUERY_CHARS, Backend, Filters
 from nlp.analyser import Analyser
 from nlp.classifier import Classifier
 
-from .bounds import FILTER_PARAMS, build_filters, check_query
+from .bounds import FILTER_PARAMS, IsoDateTime, build_filters, check_query
 from .errors import ApiError
 from .settings import Scope, Settings
 
@@ -103,8 +103,8 @@ def filters_dep(
     topic: _filter_param("topic", "Topic key, optionally with polarity: logistics or logistics:negative.") = [],  # noqa: B006
     rating_min: Annotated[float | None, Query(ge=0, le=5)] = None,
     rating_max: Annotated[float | None, Query(ge=0, le=5)] = None,
-    since: Annotated[datetime | None, Query(description="created_at >= since (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="created_at < until (ISO 8601).")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="created_at >= since (ISO 8601).")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="created_at < until (ISO 8601).")] = None,
 ) -> Filters:
     return build_filters(brand=brand, product_id=product_id, source=source, channel=channel, lang=lang,
                          sentiment=sentiment, topic=topic, rating_min=rating_min, rating_max=rating_max,

@@ -84,8 +84,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         resp = problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
-        for k, v in (exc.headers or {}).items():  # 405 keeps its Allow, 401 its WWW-Authenticate
+        for k, v in (exc.headers or {}).items():  # 401 keeps its WWW-Authenticate
             resp.headers[k] = v
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; the resource has them all.
+            resp.headers["Allow"] = ", ".join(_allowed_methods(request))
         return resp
 
     for exc_type, status, title in STATUS_BY_ERROR:
@@ -102,6 +105,17 @@ def _make_handler(status: int, title: str):
         return problem(status, title, str(exc), **extra)
 
     return handler
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
 
 
 def _reason(status: int) -> str:

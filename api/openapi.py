@@ -25,7 +25,8 @@ _REF = {"$ref": "#/components/schemas/Problem"}
 
 #: Why each error status is answered; the same words in the schema and in docs/api.md.
 WHEN: dict[int, str] = {
-    400: "Invalid query syntax in `q`, or a cursor this server did not issue (or that expired).",
+    400: "Invalid query syntax in `q` (an unknown field), a cursor this server did not issue (or that expired), "
+         "too many trend buckets for the date range, or a body that cannot be parsed.",
     401: "No API key, or one that is not valid.",
     403: "The API key lacks the scope this operation needs.",
     404: "No such document or subscription.",
@@ -100,7 +101,7 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
                 responses = op.setdefault("responses", {})
                 statuses = [422, 429, 414]
                 if method in ("post", "put", "patch"):
-                    statuses.append(413)
+                    statuses += [400, 413]
                 if keyed and path != "/health":
                     statuses += [401, 403]
                     op["security"] = [{"apiKey": []}, {"bearer": []}]

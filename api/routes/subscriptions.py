@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
+from ..bounds import IsoDateTime
 from ..deps import BackendDep, ReadAccess, ReadWriteAccess, SettingsDep, WriteAccess
 from ..digests import payloads, render
 from ..digests.content import build_digest
@@ -57,7 +58,7 @@ def _out(sub) -> SubscriptionOut:
 
 
 def _checked(sub: SubscriptionCreate, settings: Settings) -> SubscriptionCreate:
-    check_target(sub, settings.webhook_allowed_hosts)
+    check_target(sub, settings.webhook_allowed_hosts, settings.webhook_allow_private)
     return sub
 
 
@@ -122,7 +123,7 @@ def resume_subscription(sub_id: SubId, store: StoreDep) -> SubscriptionOut:
 def preview_subscription(
     sub_id: SubId, store: StoreDep, backend: BackendDep, settings: SettingsDep,
     format: Annotated[PreviewFormat, Query(description="json (the digest data), text, html, or a webhook body.")] = "json",
-    send_day: Annotated[datetime | None, Query(description="Preview the digest sent on this local day (cron: the latest fire before this time); default: the latest due.")] = None,
+    send_day: Annotated[IsoDateTime | None, Query(description="Preview the digest sent on this local day (cron: the latest fire before this time); default: the latest due.")] = None,
 ):
     """Build the digest the subscription would get, without sending it."""
     sub = store.get(sub_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from index.base import EmergingQuery, TopQuery
 from nlp.labels import Polarity
 
-from ..bounds import MAX_COUNT
+from ..bounds import MAX_COUNT, IsoDateTime
 from ..deps import BackendDep, FiltersDep, QueryDep, ReadAccess
 from ..errors import ApiError
 from ..openapi import problems
@@ -20,7 +20,7 @@ router = APIRouter(tags=["analytics"], dependencies=[ReadAccess], responses=prob
 WindowQ = Annotated[str, Query(json_schema_extra={"pattern": DURATION_PATTERN}, description="Current window ending at `until`: 12h, 1d, 7d, 2w... (at most ten years).")]
 BaselineQ = Annotated[str, Query(json_schema_extra={"pattern": DURATION_PATTERN}, description="Baseline window right before the current one: 28d, 8w... (at most ten years).")]
 MinCountQ = Annotated[int, Query(ge=1, le=MAX_COUNT, description="Ignore items seen fewer times in the current window.")]
-UntilQ = Annotated[datetime | None, Query(description="End of the current window (default: now).")]
+UntilQ = Annotated[IsoDateTime | None, Query(description="End of the current window (default: now).")]
 
 
 @router.get("/topics/top", response_model=TopTopicsResponse)
