@@ -108,13 +108,15 @@ def _make_handler(status: int, title: str):
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    from starlette.routing import Match
+    """Every method the requested path answers, from the schema's path templates."""
+    from starlette.routing import compile_path
 
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
 
 
