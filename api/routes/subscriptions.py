@@ -127,13 +127,18 @@ def preview_subscription(
 ):
     """Build the digest the subscription would get, without sending it."""
     sub = store.get(sub_id)
+    if send_day is not None and send_day.tzinfo is None:
+        send_day = send_day.replace(tzinfo=UTC)  # a date alone: midnight UTC, as everywhere in the API
     if send_day is not None and not _FIRST_DAY <= send_day.replace(tzinfo=None) <= _LAST_DAY:
         # A digest period reaches back up to a year (cron); keep it inside the calendar.
         send_day = (_FIRST_DAY if send_day.year < 5000 else _LAST_DAY).replace(tzinfo=UTC)
-    if send_day is not None and sub.frequency != "cron":
-        period = period_ending(sub.frequency, sub.tz, send_day.date(), sub.hour)
-    else:
-        period = due_period(sub, send_day or datetime.now(UTC))
+    try:
+        if send_day is not None and sub.frequency != "cron":
+            period = period_ending(sub.frequency, sub.tz, send_day.date(), sub.hour)
+        else:
+            period = due_period(sub, send_day or datetime.now(UTC))
+    except OverflowError:  # a cron whose previous fire lies before year 1
+        period = None
     if period is None:
         raise ApiError(422, "Invalid request", "the cron expression never fired before that time", field="cron")
     digest = build_digest(backend, sub, period, public_base_url=settings.public_base_url)

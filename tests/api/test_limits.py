@@ -197,3 +197,13 @@ def test_the_cli_shows_bracketed_text_from_the_data(tmp_path):
     r = subprocess.run([sys.executable, "-m", "api.cli", "search", "mail"], env={**env, "COLUMNS": "200"},
                        capture_output=True, text=True, timeout=120)
     assert "[email]" in r.stdout and "[urgent]" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("schedule", [{"frequency": "daily"}, {"frequency": "weekly"},
+                                      {"frequency": "cron", "cron": "0 0 * * *"}, {"frequency": "cron", "cron": "0 9 29 2 *"}])
+def test_digest_previews_at_the_ends_of_the_calendar(client, schedule):
+    body = {"name": "n", "owner": "o", "channel": "email", "email_to": ["a@b.cn"], "tz": "Pacific/Kiritimati", **schedule}
+    sub_id = client.post("/subscriptions", json=body).json()["id"]
+    for day in ("0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0002-01-01"):
+        r = client.get(f"/subscriptions/{sub_id}/preview", params={"send_day": day, "format": "html"})
+        assert r.status_code == 200 or (r.status_code == 422 and r.json()["field"] == "cron"), (day, r.text)
