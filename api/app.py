@@ -8,6 +8,9 @@ import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from index.base import Backend
 from nlp.classifier import Classifier
@@ -15,16 +18,29 @@ from nlp.classifier import Classifier
 from .components import analyser_for, load_classifier, open_configured_backend
 from .errors import install_error_handlers
 from .digests.scheduler import digests_lifespan
+from .openapi import install_openapi
 from .routes import documents, erasure, search, subscriptions, topics, trends
 from .settings import Settings, get_settings
+from .throttle import LimitsMiddleware
 
 log = logging.getLogger("voclens.api")
 
 DESCRIPTION = """
 Search and trend answers over customer feedback (reviews, social posts, tickets, surveys)
 in Chinese and English. Errors are `application/problem+json`. When API keys are
-configured, send one in the `X-API-Key` header.
+configured, send one in the `X-API-Key` header. Requests are rate-limited per key
+(per address without keys): 429 with `Retry-After` past the limit.
 """
+#: Swagger UI and ReDoc, shipped in the ``fastapi-offline`` package (their licences come with it):
+#: /docs and /redoc work on a machine with no network.
+DOCS_ASSETS = "/docs-assets"
+
+
+def _docs_files():
+    from importlib.resources import files
+
+    return files("fastapi_offline") / "static"
+
 
 
 def create_app(
@@ -50,10 +66,14 @@ def create_app(
             if owned:
                 app.state.backend.close()
 
-    app = FastAPI(title="voclens", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="voclens", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     install_error_handlers(app)
     for module in (search, trends, topics, documents, erasure, subscriptions):
         app.include_router(module.router)
+    install_openapi(app, settings)
+    _offline_docs(app)
+    app.add_middleware(LimitsMiddleware, settings=settings)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next):
@@ -68,3 +88,24 @@ def create_app(
         return response
 
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(_docs_files())), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title="voclens API",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title="voclens API",
+                              redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png", with_google_fonts=False)

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nlp.labels import Polarity
@@ -57,11 +58,11 @@ class What(str, Enum):
 
 
 def _print_rows(rows, title: str) -> None:
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for col in rows[0].model_dump() if rows else ["-"]:
         table.add_column(col, justify="right")
-    for r in rows:
-        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.model_dump().values()])
+    for r in rows:  # keywords and topics are text from the data: "[email]" must show, not vanish as markup
+        table.add_row(*[f"{v:.2f}" if isinstance(v, float) else escape(str(v)) for v in r.model_dump().values()])
     out.print(table)
 
 
@@ -69,25 +70,31 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except Exception as exc:  # a bad env var or voclens.toml: say which, then stop
-        err.print(f"[red]configuration error:[/red] {exc}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
 def _filters(brand=(), product=(), source=(), channel=(), lang=(), sentiment=(), topic=(), since=None, until=None):
-    from pydantic import ValidationError
-
-    from index.base import Filters, TopicFilter
+    """The same checks and messages as the API's filter parameters (``api.bounds``)."""
+    from .bounds import InvalidParameter, build_filters
 
     try:
-        topics = []
-        for t in topic:
-            name, _, pol = t.partition(":")
-            topics.append(TopicFilter(topic=name, polarity=pol or None))
-        return Filters(brand=list(brand), product_id=list(product), source=list(source), channel=list(channel),
-                       lang=list(lang), sentiment=list(sentiment), topics=topics, since=since, until=until)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise typer.BadParameter(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+        return build_filters(brand=brand, product_id=product, source=source, channel=channel, lang=lang,
+                             sentiment=sentiment, topic=topic, since=since, until=until)
+    except InvalidParameter as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_id', '')}") from None
+
+
+def _bounded(settings: Settings, query: str = "", limit: int | None = None) -> None:
+    """``q`` and page size within the limits the API applies, with its messages."""
+    from .bounds import InvalidParameter, check_page_size, check_query
+
+    try:
+        check_query(query, settings)
+        if limit is not None:
+            check_page_size(limit, settings)
+    except InvalidParameter as exc:
+        raise typer.BadParameter(str(exc), param_hint="QUERY" if exc.field == "q" else "--limit") from None
 
 
 def _backend(settings: Settings):
@@ -97,7 +104,7 @@ def _backend(settings: Settings):
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {escape(str(exc))}")
     raise typer.Exit(1)
 
 
@@ -197,14 +204,14 @@ def ingest(
         return
     out.print(f"{file}: {summary.rows} rows read, {summary.created} imported, {summary.updated} updated, "
               f"{summary.rejected} rejected" + (f", {summary.erased} refused as erased" if summary.erased else "")
-              + (f" (resumed after line {summary.resumed_from})" if summary.resumed_from else ""))
+              + (f" (resumed after line {summary.resumed_from})" if summary.resumed_from else ""), markup=False)
     out.print(f"encoding: {summary.encoding}", markup=False, highlight=False)
     for r in summary.rejections[:20]:
         out.print(f"  line {r.line}: {r.reason}", markup=False, highlight=False)
     if summary.rejected > 20:
         out.print(f"  ... and {summary.rejected - 20} more")
     if summary.rejected_file:
-        out.print(f"rejected rows written to {summary.rejected_file}")
+        out.print(f"rejected rows written to {summary.rejected_file}", markup=False)
 
 
 def _force_progress() -> bool:
@@ -227,7 +234,7 @@ def search(
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
     since: SinceOpt = None, until: UntilOpt = None,
     sort: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
-    limit: Annotated[int, typer.Option(min=1, max=200, help="Results to show.")] = 10,
+    limit: Annotated[int, typer.Option(min=1, help="Results to show (at most max_page_size).")] = 10,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of a previous --json run.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -239,6 +246,7 @@ def search(
     from index.errors import SearchBackendError
 
     settings = _settings()
+    _bounded(settings, query, limit)
     filters = _filters(brand, product, source, channel, lang, sentiment, topic, since, until)
     with _backend(settings) as backend:
         try:
@@ -253,9 +261,9 @@ def search(
         table.add_column(col, overflow="fold")
     for hit in result.hits:
         d = hit.document
-        table.add_row(d.created_at.strftime("%Y-%m-%d"), d.source, d.brand or "",
+        table.add_row(d.created_at.strftime("%Y-%m-%d"), escape(d.source), escape(d.brand or ""),
                       d.sentiment.label.value if d.sentiment else "",
-                      ", ".join(f"{t.topic}:{t.polarity.value[:3]}" for t in d.topics), d.text[:140])
+                      ", ".join(f"{t.topic}:{t.polarity.value[:3]}" for t in d.topics), escape(d.text[:140]))
     out.print(table)
     if result.next_cursor:
         out.print(f"more: --cursor {result.next_cursor}", markup=False)
@@ -282,6 +290,7 @@ def trends(
     from index.errors import SearchBackendError
 
     settings = _settings()
+    _bounded(settings, query)
     filters = _filters(brand, product, source, channel, lang, sentiment, topic, since, until)
     try:
         tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
@@ -296,7 +305,7 @@ def trends(
         out.print_json(result.model_dump_json())
         return
     for series in result.series:
-        table = Table(title=f"{series.key or 'all'} per {result.interval.value} ({result.tz})")
+        table = Table(title=escape(f"{series.key or 'all'} per {result.interval.value} ({result.tz})"))
         for col in ("start", "volume", "negative", "negative share", "avg rating"):
             table.add_column(col, justify="right")
         for b in series.buckets:
@@ -319,12 +328,17 @@ def top(
 ) -> None:
     """Top topics (with their negative counts) or top keywords among matching documents."""
     from index.base import TopQuery
+    from index.errors import SearchBackendError
 
     settings = _settings()
+    _bounded(settings, query)
     tq = TopQuery(q=query, filters=_filters(brand, product, source, channel, lang, sentiment, topic, since, until),
                   polarity=polarity, limit=limit)
     with _backend(settings) as backend:
-        rows = backend.top_topics(tq) if what is What.topics else backend.top_keywords(tq)
+        try:
+            rows = backend.top_topics(tq) if what is What.topics else backend.top_keywords(tq)
+        except SearchBackendError as exc:
+            _fail(exc)
     if as_json:
         out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
@@ -339,26 +353,30 @@ def emerging(
     until: Annotated[datetime | None, typer.Option(help="End of the current window (default: now).")] = None,
     polarity: Annotated[Polarity | None, typer.Option(help="topics: this polarity (default negative); keywords: overall sentiment.")] = None,
     brand: BrandOpt = [], source: SourceOpt = [], lang: LangOpt = [],  # noqa: B006
-    min_count: Annotated[int, typer.Option(min=1, help="Ignore items seen fewer times in the current window.")] = 3,
+    min_count: Annotated[int, typer.Option(min=1, max=1_000_000_000, help="Ignore items seen fewer times in the current window.")] = 3,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
     as_json: JsonOpt = False,
 ) -> None:
     """What is rising now: topics or keywords whose rate jumped against the baseline (G² score)."""
     from index.base import EmergingQuery
 
-    from .windows import emerging_windows
+    from .windows import emerging_windows, windows_empty
 
     settings = _settings()
     try:
-        cs, cu, bs, bu = emerging_windows(window, baseline, until)
+        windows = emerging_windows(window, baseline, until)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    cs, cu, bs, bu = windows
     if polarity is None and what is What.topics:
         polarity = Polarity.negative
-    eq = EmergingQuery(filters=_filters(brand, (), source, (), lang), current_since=cs, current_until=cu,
-                       baseline_since=bs, baseline_until=bu, polarity=polarity, min_count=min_count, limit=limit)
-    with _backend(settings) as backend:
-        rows = backend.emerging_topics(eq) if what is What.topics else backend.emerging_keywords(eq)
+    filters = _filters(brand, (), source, (), lang)
+    rows = []
+    if not windows_empty(windows):  # --until at the very start of the calendar: nothing to compare
+        eq = EmergingQuery(filters=filters, current_since=cs, current_until=cu, baseline_since=bs,
+                           baseline_until=bu, polarity=polarity, min_count=min_count, limit=limit)
+        with _backend(settings) as backend:
+            rows = backend.emerging_topics(eq) if what is What.topics else backend.emerging_keywords(eq)
     if as_json:
         out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
@@ -580,7 +598,12 @@ def serve(
     host, port = host or settings.host, port or settings.port
     _require_own_salt(settings, "serve", [host])
     err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    from .http11 import ClearErrorsH11Protocol
+
+    # h11 (not httptools, even when installed): its 400 for a raw UTF-8 URL can name the fix; a
+    # request line up to max_url_bytes gets through to the app, which answers 414 beyond.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                http=ClearErrorsH11Protocol, h11_max_incomplete_event_size=settings.max_url_bytes + 64 * 1024)
 
 
 @app.command()
@@ -601,7 +624,7 @@ def demo(
         summary = load_demo(settings, backend)
         total = backend.count()
     out.print(f"demo corpus: {summary.created} new, {summary.updated} updated, {summary.rejected} rejected; "
-              f"{total} documents in {settings.sqlite_path}")
+              f"{total} documents in {settings.sqlite_path}", markup=False)
     out.print('try:  voclens search 物流 --sentiment negative   |   voclens emerging keywords   |   '
               'voclens trends --interval week --split topic')
     if serve_api:
@@ -646,7 +669,7 @@ app.command()(crawl)
 
 
 def main() -> None:
-    """Entry point: known failures end with one clear line, not a traceback."""
+    """Entry point: every failure ends with one clear line, not a traceback (``-v`` shows it)."""
     from crawlers.errors import CrawlerError
     from index.errors import SearchBackendError
     from nlp.errors import NLPError
@@ -654,7 +677,12 @@ def main() -> None:
     try:
         app()
     except (SearchBackendError, CrawlerError, NLPError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(1)
+    except Exception as exc:  # anything unforeseen still gets one line; -v shows where it came from
+        if "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]:
+            raise
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))} (run with -v for the traceback)")
         sys.exit(1)
 
 

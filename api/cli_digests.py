@@ -48,7 +48,9 @@ def _store():
 
 
 def _die(message: str, code: int = 2):
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -67,7 +69,7 @@ def _checked(data: dict):
 
     try:
         sub = SubscriptionCreate.model_validate(data)
-        check_target(sub, _settings().webhook_allowed_hosts)
+        check_target(sub, _settings().webhook_allowed_hosts, _settings().webhook_allow_private)
     except ValidationError as exc:
         _die(_validation_message(exc))
     except InvalidSubscription as exc:
@@ -177,6 +179,8 @@ def list_(
         out.print_json(json.dumps([s.public().model_dump(mode="json") for s in subs], ensure_ascii=False))
         return
     table = Table(title=f"{len(subs)} subscription(s)")
+    from rich.markup import escape
+
     table.add_column("id", no_wrap=True)
     for col in ("name", "owner", "schedule", "to", "state"):
         table.add_column(col, overflow="fold")
@@ -184,7 +188,7 @@ def list_(
         when = f"cron '{s.cron}'" if s.frequency == "cron" else f"{s.frequency} {s.hour:02d}:00"
         schedule = (f"{when} {s.tz}" if s.digest else "alert only") + (" + alert" if s.alert and s.digest else "")
         to = ", ".join(s.email_to) if s.channel == "email" else f"{s.webhook_format} webhook"
-        table.add_row(s.id, s.name, s.owner, schedule, to, "on" if s.enabled else "paused")
+        table.add_row(*(escape(v) for v in (s.id, s.name, s.owner, schedule, to)), "on" if s.enabled else "paused")
     out.print(table)
 
 

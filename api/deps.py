@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from index.base import Backend, Filters, TopicFilter
+from index.base import MAX_QUERY_CHARS, Backend, Filters
 from nlp.analyser import Analyser
 from nlp.classifier import Classifier
-from nlp.labels import Polarity
 
+from .bounds import FILTER_PARAMS, IsoDateTime, build_filters, check_query
 from .errors import ApiError
 from .settings import Scope, Settings
 
@@ -71,8 +71,8 @@ def key_name(request: Request) -> str:
     return "anonymous"
 
 
-def require(scope: Scope):
-    """Dependency factory: with API keys configured, demand a valid key with ``scope``."""
+def require(*scopes: Scope):
+    """Dependency factory: with API keys configured, demand a valid key with every one of ``scopes``."""
 
     def check(request: Request) -> None:
         settings: Settings = request.app.state.settings
@@ -85,56 +85,54 @@ def require(scope: Scope):
         matching = [k for k in settings.api_keys if k.matches(key)]
         if not matching:
             raise ApiError(401, "Unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
-        if not any(scope in k.scopes for k in matching):
-            raise ApiError(403, "Forbidden", f"the API key lacks the {scope!r} scope")
+        if not any(all(scope in k.scopes for scope in scopes) for k in matching):
+            missing = [s for s in scopes if not any(s in k.scopes for k in matching)]
+            raise ApiError(403, "Forbidden", f"the API key lacks the {missing[0]!r} scope"
+                           + (" (this operation answers with the stored subscription)" if len(scopes) > 1 else ""))
 
     return Depends(check)
 
 
 ReadAccess = require("read")
 WriteAccess = require("write")
+#: Changes that answer with what is stored: a write-only key must not read through them what GET refuses it.
+ReadWriteAccess = require("read", "write")
 
 
-def parse_topic(value: str) -> TopicFilter:
-    topic, _, polarity = value.partition(":")
-    if polarity and polarity not in Polarity.__members__:
-        raise ApiError(422, "Invalid request", f"topic {value!r}: polarity must be one of negative, neutral, positive",
-                       field="topic")
-    return TopicFilter(topic=topic, polarity=polarity or None)
+def _filter_param(name: str, description: str):
+    """A repeatable filter parameter, its limits and allowed values declared from ``api.bounds``."""
+    return Annotated[list[str], Query(description=description, json_schema_extra=FILTER_PARAMS[name].schema())]
 
 
 def filters_dep(
-    brand: Annotated[list[str], Query(description="Brand (repeat for any of several).", max_length=100)] = [],  # noqa: B006
-    product_id: Annotated[list[str], Query(description="Product id.")] = [],  # noqa: B006
-    source: Annotated[list[str], Query(description="Source: jd, amazon, weibo, zendesk...")] = [],  # noqa: B006
-    channel: Annotated[list[str], Query(description="review, social, ticket, survey or other.")] = [],  # noqa: B006
-    lang: Annotated[list[str], Query(description="zh, en or other.")] = [],  # noqa: B006
-    sentiment: Annotated[list[Polarity], Query(description="Overall sentiment.")] = [],  # noqa: B006
-    topic: Annotated[list[str], Query(description="Topic key, optionally with polarity: logistics or logistics:negative.")] = [],  # noqa: B006
+    brand: _filter_param("brand", "Brand (repeat for any of several).") = [],  # noqa: B006
+    product_id: _filter_param("product_id", "Product id.") = [],  # noqa: B006
+    source: _filter_param("source", "Source: jd, amazon, weibo, zendesk...") = [],  # noqa: B006
+    channel: _filter_param("channel", "review, social, ticket, survey or other.") = [],  # noqa: B006
+    lang: _filter_param("lang", "zh, en or other.") = [],  # noqa: B006
+    sentiment: _filter_param("sentiment", "Overall sentiment.") = [],  # noqa: B006
+    topic: _filter_param("topic", "Topic key, optionally with polarity: logistics or logistics:negative.") = [],  # noqa: B006
     rating_min: Annotated[float | None, Query(ge=0, le=5)] = None,
     rating_max: Annotated[float | None, Query(ge=0, le=5)] = None,
-    since: Annotated[datetime | None, Query(description="created_at >= since (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="created_at < until (ISO 8601).")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="created_at >= since (ISO 8601).")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="created_at < until (ISO 8601).")] = None,
 ) -> Filters:
-    from pydantic import ValidationError
-
-    try:
-        return Filters(
-            brand=brand, product_id=product_id, source=source, channel=channel, lang=lang,
-            sentiment=sentiment, topics=[parse_topic(t) for t in topic],
-            rating_min=rating_min, rating_max=rating_max, since=since, until=until,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or ("since" if "since" in err["msg"] else None)
-        raise ApiError(422, "Invalid request", err["msg"].removeprefix("Value error, "), field=field) from None
+    return build_filters(brand=brand, product_id=product_id, source=source, channel=channel, lang=lang,
+                         sentiment=sentiment, topic=topic, rating_min=rating_min, rating_max=rating_max,
+                         since=since, until=until)
 
 
 FiltersDep = Annotated[Filters, Depends(filters_dep)]
 
 
-def check_query_length(q: str, settings: Settings) -> str:
-    if len(q) > settings.max_query_chars:
-        raise ApiError(400, "Query too long", f"q has {len(q)} characters; the limit is {settings.max_query_chars}",
-                       field="q")
-    return q
+def query_dep(
+    settings: SettingsDep,
+    # The schema's maxLength becomes max_query_chars (api.openapi); check_query enforces it with its message.
+    q: Annotated[str, Query(json_schema_extra={"maxLength": MAX_QUERY_CHARS},
+                            description='Query: terms, "phrases", -exclusions, OR, field:value filters '
+                                        "(brand, product, source, channel, lang, sentiment, topic, rating, since, until).")] = "",
+) -> str:
+    return check_query(q, settings)
+
+
+QueryDep = Annotated[str, Depends(query_dep)]

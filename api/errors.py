@@ -24,6 +24,7 @@ from index.errors import (
     SearchBackendError,
 )
 
+from .bounds import InvalidParameter
 from .digests.errors import InvalidSubscription, SubscriptionNotFound
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "Document not found"),
     (SubscriptionNotFound, 404, "Subscription not found"),
     (InvalidSubscription, 422, "Invalid subscription"),
+    (InvalidParameter, 422, "Invalid request"),
     (InvalidQuery, 400, "Invalid query"),
     (RecordError, 422, "Invalid document"),
     (QueryTimeout, 504, "Query timed out"),
@@ -81,7 +83,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
+        resp = problem(exc.status_code, _reason(exc.status_code), str(exc.detail))
+        for k, v in (exc.headers or {}).items():  # 401 keeps its WWW-Authenticate
+            resp.headers[k] = v
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; the resource has them all.
+            resp.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return resp
 
     for exc_type, status, title in STATUS_BY_ERROR:
         app.add_exception_handler(exc_type, _make_handler(status, title))
@@ -97,6 +105,19 @@ def _make_handler(status: int, title: str):
         return problem(status, title, str(exc), **extra)
 
     return handler
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the requested path answers, from the schema's path templates."""
+    from starlette.routing import compile_path
+
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    return sorted(methods)
 
 
 def _reason(status: int) -> str:

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(default=500, ge=10, le=1000, description="Longest `q` accepted.")
     max_batch_size: int = Field(default=1000, ge=1, le=10000, description="Most documents in one POST /documents.")
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
+    rate_limit: str | None = Field(default="240/minute", description="Requests allowed per API key (per client address when no keys are set or none is sent), in the `limits` notation: '240/minute', '20/second;1000/hour'; unset = no limit. Past it: 429 with Retry-After.")
+    auth_failure_limit: str | None = Field(default="10/minute", description="Failed API key attempts allowed per client address (unset = no limit); past it every request from there that presents a key gets 429 with Retry-After, before the key is checked.")
+    rate_limit_storage_url: str = Field(default="memory://", description="Where the rate-limit counters live: 'memory://' (per API process) or 'redis://host:6379/0' (shared by several processes).")
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, le=1024**3, description="Largest request body accepted (413 beyond).")
+    max_url_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024, description="Longest URL (path and query string) accepted (414 beyond).")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level of `voclens serve` (CLI commands log warnings unless -v).")
     log_format: Literal["text", "json"] = Field(default="text", description="'json' writes one JSON object per log line.")
     # -- digests and alerts (issue 6): subscriptions, SMTP, webhooks, the scheduler ----------------
@@ -100,6 +105,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS before logging in.")
     smtp_ssl: bool = Field(default=False, description="Connect to the SMTP server over TLS from the start (port 465).")
     smtp_timeout_s: float = Field(default=30.0, gt=0, le=300, description="Time limit of one SMTP conversation.")
+    webhook_allow_private: bool = Field(default=False, description="Let webhooks target loopback, link-local (169.254.169.254) and private addresses; off, they are refused when saved and, after resolving the host, before every send.")
     webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Host names webhooks may target (comma-separated; '*.example.com' matches subdomains); empty = any host.")
     webhook_signing_secret: SecretStr | None = Field(default=None, description="Key of the X-Voclens-Signature HMAC on every webhook; a subscription may set its own. Never shown by the API.")
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Time limit of one webhook request.")
@@ -109,6 +115,19 @@ class Settings(BaseSettings):
     digest_retry_base_s: float = Field(default=60.0, gt=0, le=86400, description="First retry delay after a failed delivery; doubles per attempt up to 6 hours.")
     digest_lease_s: float = Field(default=600.0, ge=1, le=86400, description="How long a delivery being sent is reserved; one left 'sending' longer (a crashed runner) is sent again with the same idempotency key.")
     public_base_url: str | None = Field(default=None, description="Public URL of this voclens API, used for links in digests to documents without a source URL.")
+
+    @field_validator("rate_limit", "auth_failure_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate like '1200/minute' or '20/second;1000/hour'") from None
+        return value.strip()
 
     @field_validator("webhook_allowed_hosts", mode="before")
     @classmethod

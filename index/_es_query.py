@@ -160,7 +160,7 @@ def decode_cursor(cursor: str, fingerprint: str, relevance: bool) -> dict:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):  # deeply nested JSON too
         raise bad from None
     if not isinstance(data, dict) or data.get("v") != 1 or data.get("f") != fingerprint:
         raise bad

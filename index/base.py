@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nlp.labels import Polarity
 
-from .document import Document, as_utc
+from .document import Document, as_utc, clamp_utc
 
 #: Longest query string accepted; longer ones are almost always a paste error or an attack.
 MAX_QUERY_CHARS = 1000
@@ -58,7 +58,7 @@ class Filters(_Model):
     @field_validator("since", "until")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return as_utc(value) if value is not None else None
+        return clamp_utc(value) if value is not None else None
 
     @model_validator(mode="after")
     def _ranges(self) -> Filters:
@@ -204,7 +204,7 @@ class EmergingQuery(_Model):
     baseline_since: datetime
     baseline_until: datetime
     polarity: Polarity | None = None
-    min_count: int = Field(default=3, ge=1)
+    min_count: int = Field(default=3, ge=1, le=1_000_000_000)
     limit: int = Field(default=10, ge=1, le=100)
 
     @field_validator("current_since", "current_until", "baseline_since", "baseline_until")

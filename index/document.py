@@ -40,11 +40,38 @@ def document_id(source: str, source_id: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
+#: The instants a date filter can name: a day inside each end of the calendar, so a bound can
+#: still be shown in any time zone (UTC+14 at year 9999 would overflow).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def clamp_utc(value: datetime) -> datetime:
+    """``value`` in UTC, moved inside [``EARLIEST``, ``LATEST``].
+
+    For date *filters*: ``since=0001-01-01T00:00:00+14:00`` means "since the
+    beginning", which ``EARLIEST`` says without overflowing later arithmetic.
+    """
+    try:
+        utc = as_utc(value)
+    except ValueError:  # past either end of the calendar once in UTC: the offset says which end
+        return EARLIEST if value.year < 5000 else LATEST
+    return min(max(utc, EARLIEST), LATEST)
+
+
 def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC.
+
+    Raises:
+        ValueError: the instant lies outside years 1-9999 once in UTC
+            (``0001-01-01T00:00:00+14:00``), so validators answer it as a bad value.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is outside the years 1-9999 once converted to UTC") from None
 
 
 class Document(BaseModel):

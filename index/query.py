@@ -18,8 +18,11 @@ Decisions, so every backend behaves alike:
 * Field filters become a :class:`~index.base.Filters` (merge it with the
   request's filters via ``Filters.merged``). Repeating a field means "any of"
   (``brand:a brand:b``), as everywhere in ``Filters``.
-* Unknown field names are plain text: ``12:30``, ``https://x.cn/a`` or
-  ``foo:bar`` are searched as words, never rejected.
+* An unknown field name is an error, not zero hits: ``brnad:Voltra`` or
+  ``color:red`` raise :class:`~index.errors.InvalidQuery` naming the field and
+  the known ones (a typo must not look like "no complaints"). Quoting searches
+  the text: ``"color:red"``. Things that only look like fields stay words:
+  ``12:30`` (no letters before the colon), ``https://x.cn/a`` (a URL).
 * Text never reaches a search engine as syntax. Every term and phrase is
   tokenised by the shared analyser (``Analyser.query_tokens``) and the
   backend quotes each token; FTS operators (``NEAR``, ``*``, ``^``, ``(``),
@@ -30,9 +33,9 @@ Decisions, so every backend behaves alike:
   query; a lone ``-`` and an ``OR`` with nothing to join are ignored; Chinese
   curly quotes and full-width ``：`` / ``－`` work like their ASCII forms.
 * :class:`~index.errors.InvalidQuery` (``field="q"``) only for what cannot be
-  understood: a bad date, a bad rating, an unknown channel / language /
-  sentiment / polarity, a field without a value, or an excluded field filter
-  (``-brand:x``; filters cannot be negated).
+  understood: an unknown field, a bad date, a bad rating, an unknown channel /
+  language / sentiment / topic / polarity, a field without a value, or an
+  excluded field filter (``-brand:x``; filters cannot be negated).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from datetime import UTC, date, datetime
 from pydantic import ValidationError
 
 from nlp.analyser import Analyser, fold, get_analyser, normalize
-from nlp.labels import Polarity
+from nlp.labels import DEFAULT_TOPICS, Polarity
 
 from .base import Filters
 from .document import Channel
@@ -59,7 +62,8 @@ FIELDS = ("brand", "product", "source", "channel", "lang", "sentiment", "topic",
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»「」『』＂"})
 _FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.S)
 _RATING_RE = re.compile(r"(>=|<=|=)?(\d+(?:\.\d+)?)")
-_TOPIC_RE = re.compile(r"^[a-z0-9_]+$")
+#: Schemes whose ``scheme:rest`` is a link or an address someone pasted, not a field filter.
+_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "file", "weixin", "data"})
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
@@ -147,6 +151,8 @@ def _lex(q: str) -> list[_Item]:
                 end = n if end < 0 else end
                 value, j = s[j + 1 : end], end + 1
             items.append(_Item("field", value.strip(), name=m.group(1).lower(), negated=negated))
+        elif m and m.group(2) and not m.group(2).startswith("/") and m.group(1).lower() not in _SCHEMES:
+            raise InvalidQuery(unknown_field_message(m.group(1), word), field="q")
         elif word == "OR" and not negated:
             items.append(_Item("or"))
         else:
@@ -156,6 +162,12 @@ def _lex(q: str) -> list[_Item]:
 
 
 # -- fields ----------------------------------------------------------------------
+def unknown_field_message(name: str, word: str) -> str:
+    """The one message for an unknown ``name:value`` (the CLI and the API both show it)."""
+    return (f"unknown field {name!r} in {word!r}; the fields are {', '.join(FIELDS)} "
+            f"(to search for the text itself, put it in quotes: \"{word}\")")
+
+
 def _parse_when(name: str, value: str) -> datetime:
     try:
         if len(value) == 10:
@@ -190,8 +202,7 @@ def _apply_field(data: dict, name: str, value: str) -> None:
         data["sentiment"].append(_choice(name, value, (p.value for p in Polarity)))
     elif name == "topic":
         topic, _, polarity = value.lower().partition(":")
-        if not _TOPIC_RE.match(topic):
-            raise InvalidQuery(f"topic: expects a topic key like logistics, got {value!r}", field="q")
+        _choice("topic", topic, DEFAULT_TOPICS)
         entry = {"topic": topic, "polarity": _choice("topic polarity", polarity, (p.value for p in Polarity)) if polarity else None}
         if entry not in data["topics"]:
             data["topics"].append(entry)

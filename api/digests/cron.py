@@ -111,6 +111,8 @@ def previous_fire(cron: Cron, tz: str, now: datetime) -> datetime | None:
         fires = [f for f in _fires_on(cron, day, zone) if f <= now]
         if fires:
             return fires[-1]
+        if day == date.min:
+            return None  # the calendar starts here: nothing fired before
         day -= timedelta(days=1)
     return None
 
@@ -123,6 +125,8 @@ def next_fire(cron: Cron, tz: str, now: datetime) -> datetime | None:
         fires = [f for f in _fires_on(cron, day, zone) if f > now]
         if fires:
             return fires[0]
+        if day == date.max:
+            return None  # the calendar ends here: nothing fires after
         day += timedelta(days=1)
     return None
 

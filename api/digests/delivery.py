@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import smtplib
 import ssl
 import time
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import DeliveryFailed
-from .schemas import host_allowed
+from .schemas import address_refusal, host_allowed
 
 SIGNATURE_HEADER = "X-Voclens-Signature"
 TIMESTAMP_HEADER = "X-Voclens-Timestamp"
@@ -70,22 +71,47 @@ def backoff(attempts: int, base_s: float) -> timedelta:
     return min(timedelta(seconds=base_s * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def resolve_target(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to for ``host``, every resolved address checked.
+
+    The request then goes to this address (the name kept for Host and TLS), so
+    a name cannot resolve to a public address for the check and to a private
+    one for the connection.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise DeliveryFailed(f"webhook host {host!r} does not resolve: {exc}") from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not allow_private:
+        for address in addresses:
+            why = address_refusal(address)
+            if why:
+                raise DeliveryFailed(f"webhook host {host!r} resolves to {why}", retryable=False)
+    return addresses[0]
+
+
 def send_webhook(url: str, body: dict, *, idempotency_key: str, secret: str | None, allowed_hosts: list[str],
-                 timeout_s: float = 10.0) -> int:
+                 timeout_s: float = 10.0, allow_private: bool = False) -> int:
     """POST ``body`` as JSON; returns the status. Raises :class:`DeliveryFailed` (retryable unless 4xx)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryFailed(f"webhook URL {url!r} is not http(s)", retryable=False)
     if not host_allowed(parts.hostname, allowed_hosts):
         raise DeliveryFailed(f"webhook host {parts.hostname!r} is not in webhook_allowed_hosts", retryable=False)
+    address = resolve_target(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_private)
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": idempotency_key,
                TIMESTAMP_HEADER: timestamp, "User-Agent": "voclens-digests/1"}
     if secret:
         headers[SIGNATURE_HEADER] = sign(secret, timestamp, data)
+    pinned = httpx.URL(url).copy_with(host=address)
+    headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
     try:
-        response = httpx.post(url, content=data, headers=headers, timeout=timeout_s, follow_redirects=False)
+        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+            response = client.post(pinned, content=data, headers=headers,
+                                   extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"webhook {parts.hostname}: {type(exc).__name__}: {exc}") from exc
     if response.status_code >= 300:

@@ -194,7 +194,8 @@ class Runner:
         secret = sub.webhook_secret or self.settings.webhook_signing_secret
         send_webhook(sub.webhook_url or "", payloads.payload(sub.webhook_format, digest, key), idempotency_key=key,
                      secret=secret.get_secret_value() if secret else None,
-                     allowed_hosts=self.settings.webhook_allowed_hosts, timeout_s=self.settings.webhook_timeout_s)
+                     allowed_hosts=self.settings.webhook_allowed_hosts, timeout_s=self.settings.webhook_timeout_s,
+                     allow_private=self.settings.webhook_allow_private)
 
 
 __all__ = ["RunReport", "Runner", "digest_for", "smtp_config"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
@@ -54,12 +55,23 @@ async def digests_lifespan(app, settings: Settings, backend: Callable[[], Backen
             app.state.digest_store.close()
 
 
+_OPENING = threading.Lock()
+
+
 def get_store(app, settings: Settings) -> DigestStore:
-    """The app's state store, opened on first use so an API without subscriptions never touches it."""
-    if getattr(app.state, "digest_store", None) is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app.state.digest_store = DigestStore(settings.state_url)
-    return app.state.digest_store
+    """The app's state store, opened on first use so an API without subscriptions never touches it.
+
+    Requests run in a thread pool, so the first few may arrive together: one
+    opens the store (creating its tables) while the others wait for it.
+    """
+    store = getattr(app.state, "digest_store", None)
+    if store is not None:
+        return store
+    with _OPENING:
+        if getattr(app.state, "digest_store", None) is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            app.state.digest_store = DigestStore(settings.state_url)
+        return app.state.digest_store
 
 
 __all__ = ["digests_lifespan", "get_store"]

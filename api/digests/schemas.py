@@ -8,6 +8,7 @@ allow-list depends on settings and is checked by :func:`check_target`.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Literal
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from index.base import MAX_QUERY_CHARS, Filters
 
-from ..windows import parse_duration
+from ..windows import DURATION_PATTERN, parse_duration
 from .errors import InvalidSubscription
 
 Frequency = Literal["daily", "weekly", "cron"]
@@ -48,8 +49,8 @@ class AlertRule(_Model):
 
     kind: Literal["emerging", "volume"] = "emerging"
     threshold: float = Field(gt=0, le=1e9)
-    window: str = Field(default="1d", description="Current window and alert period: 12h, 1d, 7d...")
-    baseline: str = Field(default="28d", description="Baseline right before the window (emerging only).")
+    window: str = Field(default="1d", json_schema_extra={"pattern": DURATION_PATTERN}, description="Current window and alert period: 12h, 1d, 7d...")
+    baseline: str = Field(default="28d", json_schema_extra={"pattern": DURATION_PATTERN}, description="Baseline right before the window (emerging only).")
     min_count: int = Field(default=3, ge=1, le=10000, description="Emerging: ignore topics seen fewer times in the window.")
 
     @field_validator("window", "baseline")
@@ -256,8 +257,33 @@ def host_allowed(host: str, allowed: list[str]) -> bool:
     return False
 
 
-def check_target(sub: _SubscriptionFields, allowed_hosts: list[str]) -> None:
-    """Raise :class:`InvalidSubscription` when the webhook host is not on the allow-list."""
+def address_refusal(address: str) -> str | None:
+    """Why a webhook must not go to ``address`` (an IP), or None for a public one.
+
+    Loopback, link-local (the cloud metadata service at 169.254.169.254), private,
+    shared and reserved ranges reach this machine or its network, not a
+    receiver on the internet: refused unless ``webhook_allow_private`` is set.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_global and not ip.is_multicast:
+        return None
+    kind = ("loopback" if ip.is_loopback else "link-local" if ip.is_link_local else
+            "private" if ip.is_private else "non-public")
+    return f"{address} is a {kind} address (set webhook_allow_private to allow it)"
+
+
+def check_target(sub: _SubscriptionFields, allowed_hosts: list[str], allow_private: bool = False) -> None:
+    """Raise :class:`InvalidSubscription` when the webhook host is not allowed.
+
+    Checked when saving: the allow-list, and addresses written as such
+    (``http://127.0.0.1/``, ``localhost``). Names are resolved and checked again
+    before every send (``delivery.send_webhook``), where the answer counts.
+    """
     if sub.channel == "webhook" and sub.webhook_url:
         host = urlsplit(sub.webhook_url).hostname or ""
         if not host_allowed(host, allowed_hosts):
@@ -265,9 +291,14 @@ def check_target(sub: _SubscriptionFields, allowed_hosts: list[str]) -> None:
                 f"webhook host {host!r} is not in webhook_allowed_hosts ({', '.join(allowed_hosts)})",
                 field="webhook_url",
             )
+        if not allow_private:
+            literal = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
+            why = address_refusal(literal)
+            if why:
+                raise InvalidSubscription(f"webhook host {host!r}: {why}", field="webhook_url")
 
 
 __all__ = [
     "WEEKDAYS", "AlertRule", "DeliveryPublic", "Subscription", "SubscriptionCreate", "SubscriptionPublic",
-    "SubscriptionUpdate", "check_target", "host_allowed",
+    "SubscriptionUpdate", "address_refusal", "check_target", "host_allowed",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from . import models as m
 from .errors import SubscriptionNotFound
@@ -58,7 +59,18 @@ class DigestStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = open_engine(url)
-        m.metadata.create_all(self.engine)
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        # Another process (a second API worker, a cron run) may create the same tables at the same
+        # moment: "already exists" then means the work is done, so look again instead of failing.
+        for attempt in range(3):
+            try:
+                m.metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
+                    raise
 
     def close(self) -> None:
         self.engine.dispose()

@@ -7,30 +7,31 @@ from fastapi import APIRouter, Path, Query, Request
 from crawlers.enrich import enrich
 from crawlers.errors import RecordError
 from crawlers.normalize import RecordOptions, record_to_document
-from index.document import Document
+from index.document import Channel, Document
 
 from ..deps import AnalyserDep, BackendDep, ClassifierDep, ReadAccess, SettingsDep, WriteAccess, has_scope
 from ..errors import ApiError
+from ..openapi import problems
 from ..schemas import Health, IngestRequest, IngestResponse, ItemError
 
 router = APIRouter(tags=["documents"])
 
 
-@router.get("/documents/{doc_id}", response_model=Document, dependencies=[ReadAccess])
+@router.get("/documents/{doc_id}", response_model=Document, dependencies=[ReadAccess], responses=problems(404, 503, 504))
 def get_document(backend: BackendDep, doc_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]+$")]) -> Document:
     """One document by its stable id."""
     return backend.get(doc_id)
 
 
-@router.post("/documents", response_model=IngestResponse, dependencies=[WriteAccess])
+@router.post("/documents", response_model=IngestResponse, dependencies=[WriteAccess], responses=problems(502, 503, 504))
 def ingest_documents(
     body: IngestRequest,
     backend: BackendDep,
     classifier: ClassifierDep,
     analyser: AnalyserDep,
     settings: SettingsDep,
-    source: Annotated[str | None, Query(description="Default source for records without one.")] = None,
-    channel: Annotated[str | None, Query(description="Default channel for records without one.")] = None,
+    source: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Default source for records without one.")] = None,
+    channel: Annotated[Channel | None, Query(description="Default channel for records without one.")] = None,
     reclassify: Annotated[bool, Query(description="Re-label records that come with a sentiment.")] = False,
 ) -> IngestResponse:
     """Batch ingest: valid records are classified and stored; invalid ones are reported, erased ones counted, both skipped."""
@@ -38,7 +39,7 @@ def ingest_documents(
         raise ApiError(413, "Batch too large",
                        f"{len(body.documents)} documents; the most per request is {settings.max_batch_size}",
                        field="documents")
-    options = RecordOptions(source=source, channel=channel, salt=settings.author_salt, extra="reject")
+    options = RecordOptions(source=source, channel=channel.value if channel else None, salt=settings.author_salt, extra="reject")
     docs: list[Document] = []
     errors: list[ItemError] = []
     for i, record in enumerate(body.documents):

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from index.base import SearchQuery, SortOrder
+from index.base import MAX_PAGE_SIZE, SearchQuery, SortOrder
 
-from ..deps import BackendDep, FiltersDep, ReadAccess, SettingsDep, check_query_length
-from ..errors import ApiError
+from ..bounds import check_page_size
+from ..deps import BackendDep, FiltersDep, QueryDep, ReadAccess, SettingsDep
+from ..openapi import problems
 from ..schemas import SearchResponse
 
-router = APIRouter(tags=["search"], dependencies=[ReadAccess])
+router = APIRouter(tags=["search"], dependencies=[ReadAccess], responses=problems(400, 503, 504))
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -18,16 +19,15 @@ def search(
     backend: BackendDep,
     settings: SettingsDep,
     filters: FiltersDep,
-    q: Annotated[str, Query(description='Query: terms, "phrases", -exclusions, OR, field:value filters.')] = "",
+    q: QueryDep,
     sort: SortOrder = SortOrder.relevance,
-    limit: Annotated[int, Query(ge=1, description="Page size.")] = 20,
+    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": MAX_PAGE_SIZE},
+                                description="Page size (at most max_page_size).")] = 20,
     cursor: Annotated[str | None, Query(max_length=2000, description="`next_cursor` of the previous page.")] = None,
     highlight: bool = True,
 ) -> SearchResponse:
     """Full-text search over feedback with filters, sorting, highlights and cursor pagination."""
-    check_query_length(q, settings)
-    if limit > settings.max_page_size:
-        raise ApiError(400, "Page too large", f"limit is {limit}; the most is {settings.max_page_size}", field="limit")
+    check_page_size(limit, settings)
     result = backend.search(
         SearchQuery(q=q, filters=filters, sort=sort, limit=limit, cursor=cursor, highlight=highlight)
     )

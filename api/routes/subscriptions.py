@@ -11,10 +11,11 @@ import base64
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from ..deps import BackendDep, ReadAccess, SettingsDep, WriteAccess
+from ..bounds import IsoDateTime
+from ..deps import BackendDep, ReadAccess, ReadWriteAccess, SettingsDep, WriteAccess
 from ..digests import payloads, render
 from ..digests.content import build_digest
 from ..digests.scheduler import get_store
@@ -28,6 +29,7 @@ from ..digests.schemas import (
 )
 from ..digests.store import DigestStore
 from ..errors import ApiError
+from ..openapi import problems
 from ..settings import Settings
 
 router = APIRouter(tags=["subscriptions"])
@@ -38,7 +40,12 @@ def store_dep(request: Request) -> DigestStore:
 
 
 StoreDep = Annotated[DigestStore, Depends(store_dep)]
+SubId = Annotated[str, Path(min_length=1, max_length=64, description="The subscription's id.")]
+_NOT_FOUND = problems(404)
 PreviewFormat = Literal["json", "text", "html", "slack", "feishu", "dingtalk", "wecom", "webhook-json"]
+
+
+_FIRST_DAY, _LAST_DAY = datetime(2, 1, 1), datetime(9998, 12, 31)
 
 
 class SubscriptionOut(SubscriptionPublic):
@@ -51,7 +58,7 @@ def _out(sub) -> SubscriptionOut:
 
 
 def _checked(sub: SubscriptionCreate, settings: Settings) -> SubscriptionCreate:
-    check_target(sub, settings.webhook_allowed_hosts)
+    check_target(sub, settings.webhook_allowed_hosts, settings.webhook_allow_private)
     return sub
 
 
@@ -67,14 +74,15 @@ def list_subscriptions(store: StoreDep, owner: Annotated[str | None, Query(max_l
     return [_out(s) for s in store.list(owner=owner)]
 
 
-@router.get("/subscriptions/{sub_id}", response_model=SubscriptionOut, dependencies=[ReadAccess])
-def get_subscription(sub_id: str, store: StoreDep) -> SubscriptionOut:
+@router.get("/subscriptions/{sub_id}", response_model=SubscriptionOut, dependencies=[ReadAccess], responses=_NOT_FOUND)
+def get_subscription(sub_id: SubId, store: StoreDep) -> SubscriptionOut:
     """One subscription (secrets omitted)."""
     return _out(store.get(sub_id))
 
 
-@router.patch("/subscriptions/{sub_id}", response_model=SubscriptionOut, dependencies=[WriteAccess])
-def update_subscription(sub_id: str, body: SubscriptionUpdate, store: StoreDep, settings: SettingsDep) -> SubscriptionOut:
+@router.patch("/subscriptions/{sub_id}", response_model=SubscriptionOut, dependencies=[ReadWriteAccess],
+              responses=_NOT_FOUND)
+def update_subscription(sub_id: SubId, body: SubscriptionUpdate, store: StoreDep, settings: SettingsDep) -> SubscriptionOut:
     """Change some fields; the result is validated as a whole."""
     from pydantic import ValidationError
 
@@ -90,37 +98,47 @@ def update_subscription(sub_id: str, body: SubscriptionUpdate, store: StoreDep, 
     return _out(store.replace(sub_id, _checked(updated, settings)))
 
 
-@router.delete("/subscriptions/{sub_id}", status_code=204, dependencies=[WriteAccess])
-def delete_subscription(sub_id: str, store: StoreDep) -> Response:
+@router.delete("/subscriptions/{sub_id}", status_code=204, dependencies=[WriteAccess], responses=_NOT_FOUND)
+def delete_subscription(sub_id: SubId, store: StoreDep) -> Response:
     """Delete a subscription and its delivery log."""
     store.delete(sub_id)
     return Response(status_code=204)
 
 
-@router.post("/subscriptions/{sub_id}/pause", response_model=SubscriptionOut, dependencies=[WriteAccess])
-def pause_subscription(sub_id: str, store: StoreDep) -> SubscriptionOut:
+@router.post("/subscriptions/{sub_id}/pause", response_model=SubscriptionOut, dependencies=[ReadWriteAccess],
+             responses=_NOT_FOUND)
+def pause_subscription(sub_id: SubId, store: StoreDep) -> SubscriptionOut:
     """Stop sending until resumed."""
     return _out(store.set_enabled(sub_id, False, reason="paused by a user"))
 
 
-@router.post("/subscriptions/{sub_id}/resume", response_model=SubscriptionOut, dependencies=[WriteAccess])
-def resume_subscription(sub_id: str, store: StoreDep) -> SubscriptionOut:
+@router.post("/subscriptions/{sub_id}/resume", response_model=SubscriptionOut, dependencies=[ReadWriteAccess],
+             responses=_NOT_FOUND)
+def resume_subscription(sub_id: SubId, store: StoreDep) -> SubscriptionOut:
     """Send again; failed deliveries are retried at the next run."""
     return _out(store.set_enabled(sub_id, True))
 
 
-@router.get("/subscriptions/{sub_id}/preview", dependencies=[ReadAccess])
+@router.get("/subscriptions/{sub_id}/preview", dependencies=[ReadAccess], responses=problems(400, 404, 503, 504))
 def preview_subscription(
-    sub_id: str, store: StoreDep, backend: BackendDep, settings: SettingsDep,
+    sub_id: SubId, store: StoreDep, backend: BackendDep, settings: SettingsDep,
     format: Annotated[PreviewFormat, Query(description="json (the digest data), text, html, or a webhook body.")] = "json",
-    send_day: Annotated[datetime | None, Query(description="Preview the digest sent on this local day (cron: the latest fire before this time); default: the latest due.")] = None,
+    send_day: Annotated[IsoDateTime | None, Query(description="Preview the digest sent on this local day (cron: the latest fire before this time); default: the latest due.")] = None,
 ):
     """Build the digest the subscription would get, without sending it."""
     sub = store.get(sub_id)
-    if send_day is not None and sub.frequency != "cron":
-        period = period_ending(sub.frequency, sub.tz, send_day.date(), sub.hour)
-    else:
-        period = due_period(sub, send_day or datetime.now(UTC))
+    if send_day is not None and send_day.tzinfo is None:
+        send_day = send_day.replace(tzinfo=UTC)  # a date alone: midnight UTC, as everywhere in the API
+    if send_day is not None and not _FIRST_DAY <= send_day.replace(tzinfo=None) <= _LAST_DAY:
+        # A digest period reaches back up to a year (cron); keep it inside the calendar.
+        send_day = (_FIRST_DAY if send_day.year < 5000 else _LAST_DAY).replace(tzinfo=UTC)
+    try:
+        if send_day is not None and sub.frequency != "cron":
+            period = period_ending(sub.frequency, sub.tz, send_day.date(), sub.hour)
+        else:
+            period = due_period(sub, send_day or datetime.now(UTC))
+    except OverflowError:  # a cron whose previous fire lies before year 1
+        period = None
     if period is None:
         raise ApiError(422, "Invalid request", "the cron expression never fired before that time", field="cron")
     digest = build_digest(backend, sub, period, public_base_url=settings.public_base_url)
@@ -135,8 +153,9 @@ def preview_subscription(
     return payloads.payload(fmt, digest, idempotency_key(sub.id, period.key))
 
 
-@router.get("/subscriptions/{sub_id}/deliveries", response_model=list[DeliveryPublic], dependencies=[ReadAccess])
-def subscription_deliveries(sub_id: str, store: StoreDep,
+@router.get("/subscriptions/{sub_id}/deliveries", response_model=list[DeliveryPublic], dependencies=[ReadAccess],
+            responses=_NOT_FOUND)
+def subscription_deliveries(sub_id: SubId, store: StoreDep,
                             limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[DeliveryPublic]:
     """The delivery log of one subscription, newest first: state, attempts, last error."""
     store.get(sub_id)

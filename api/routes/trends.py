@@ -7,19 +7,19 @@ from pydantic import ValidationError
 
 from index.base import Interval, Split, TrendQuery
 
-from ..deps import BackendDep, FiltersDep, ReadAccess, SettingsDep, check_query_length
+from ..deps import BackendDep, FiltersDep, QueryDep, ReadAccess
 from ..errors import ApiError
+from ..openapi import problems
 from ..schemas import Metric, TrendsResponse
 
-router = APIRouter(tags=["analytics"], dependencies=[ReadAccess])
+router = APIRouter(tags=["analytics"], dependencies=[ReadAccess], responses=problems(400, 503, 504))
 
 
 @router.get("/trends", response_model=TrendsResponse)
 def trends(
     backend: BackendDep,
-    settings: SettingsDep,
     filters: FiltersDep,
-    q: str = "",
+    q: QueryDep,
     interval: Interval = Interval.day,
     metric: Metric = "volume",
     split: Split | None = None,
@@ -27,7 +27,6 @@ def trends(
     split_limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> TrendsResponse:
     """Date histogram of volume, negative share and average rating, optionally split into series."""
-    check_query_length(q, settings)
     try:
         query = TrendQuery(q=q, filters=filters, interval=interval, tz=tz, split=split, split_limit=split_limit)
     except ValidationError as exc:

@@ -1,5 +1,6 @@
 """The API's one error table is pinned: changing a status is a deliberate act."""
 
+from api.bounds import InvalidParameter
 from api.digests.errors import InvalidSubscription, SubscriptionNotFound
 from api.errors import STATUS_BY_ERROR
 from crawlers.errors import RecordError
@@ -18,6 +19,7 @@ def test_status_table():
         (DocumentNotFound, 404),
         (SubscriptionNotFound, 404),
         (InvalidSubscription, 422),
+        (InvalidParameter, 422),
         (InvalidQuery, 400),
         (RecordError, 422),
         (QueryTimeout, 504),

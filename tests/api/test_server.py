@@ -121,8 +121,14 @@ def test_trends_and_topics(client, loaded):
 @pytest.mark.parametrize(
     "path, params, status, field",
     [
-        ("/search", {"q": "x" * 5000}, 400, "q"),
-        ("/search", {"limit": 5000}, 400, "limit"),
+        ("/search", {"q": "x" * 5000}, 422, "q"),
+        ("/search", {"limit": 5000}, 422, "limit"),
+        ("/search", {"q": "brnad:Voltra"}, 400, "q"),
+        ("/search", {"q": "物流 color:red"}, 400, "q"),
+        ("/search", {"topic": "shipping"}, 422, "topic"),
+        ("/search", {"channel": "fax"}, 422, "channel"),
+        ("/search", {"brand": "x" * 129}, 422, "brand"),
+        ("/topics/emerging", {"min_count": 10**30}, 422, "min_count"),
         ("/search", {"cursor": "garbage!!"}, 400, "cursor"),
         ("/search", {"sentiment": "angry"}, 422, "sentiment"),
         ("/search", {"since": "yesterday"}, 422, "since"),

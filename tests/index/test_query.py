@@ -91,21 +91,34 @@ def test_exact_rating():
     assert (f.rating_min, f.rating_max) == (3, 3)
 
 
-def test_unknown_fields_are_text():
-    assert texts("foo:bar 12:30") == [(["foo:bar"], False), (["12:30"], False)]
+def test_things_that_only_look_like_fields_are_text():
+    assert texts('12:30 "foo:bar"') == [(["12:30"], False), (["foo:bar"], False)]
     assert parse_query("https://shop.example.com/item").clauses
+    assert parse_query("mailto:a@b.cn note:").clauses
+
+
+@pytest.mark.parametrize("q, name", [("brnad:Voltra", "brnad"), ("color:red", "color"), ("物流 -colour:red", "colour")])
+def test_unknown_fields_name_themselves_and_the_known_ones(q, name):
+    with pytest.raises(InvalidQuery) as exc:
+        parse_query(q)
+    assert exc.value.field == "q" and repr(name) in str(exc.value) and "brand, product" in str(exc.value)
 
 
 @pytest.mark.parametrize(
     "q",
     ["since:yesterday", "until:2026-13-01", "rating:>5", "rating:>3", "rating:abc", "channel:fax", "lang:fr",
-     "sentiment:angry", "topic:Bad-Key", "topic:logistics:furious", "brand:", 'brand:""', "-brand:Acme",
+     "sentiment:angry", "topic:Bad-Key", "topic:shipping", "topic:logistics:furious", "brand:", 'brand:""', "-brand:Acme",
      "since:2026-02-01 until:2026-01-01"],
 )
 def test_invalid_filters_raise_invalid_query(q):
     with pytest.raises(InvalidQuery) as exc:
         parse_query(q)
     assert exc.value.field == "q"
+
+
+def test_dates_past_the_ends_of_the_calendar_mean_unbounded():
+    f = parse_query("since:0001-01-01T00:00:00+14:00 until:9999-12-31T23:59:59-14:00").filters
+    assert f.since == datetime(1, 1, 2, tzinfo=UTC) and f.until == datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def test_combine_filters_merges_and_checks():

@@ -136,7 +136,7 @@ def test_serve_runs_the_scheduler(tmp_path, receiver):
     sub = make_sub(store, frequency="daily", hour=0, channel="webhook", email_to=[], webhook_url=receiver.url,
                    webhook_format="json", created=datetime.now(UTC) - timedelta(days=3))
     server = Server(data, env={"VOCLENS_DIGEST_SCHEDULER": "true", "VOCLENS_DIGEST_POLL_S": "0.5",
-                               "VOCLENS_WEBHOOK_SIGNING_SECRET": SECRET})
+                               "VOCLENS_WEBHOOK_SIGNING_SECRET": SECRET, "VOCLENS_WEBHOOK_ALLOW_PRIVATE": "true"})
     try:
         assert receiver.received.wait(60), "the scheduler did not deliver"
         deadline = time.time() + 20

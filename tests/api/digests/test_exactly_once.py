@@ -25,7 +25,7 @@ from .helpers import make_sub
 
 def _env(data_dir, state_url, smtp=None, **extra):
     env = {**os.environ, "VOCLENS_DATA_DIR": str(data_dir), "VOCLENS_STATE_DB_URL": state_url,
-           "VOCLENS_WEBHOOK_SIGNING_SECRET": SECRET, "VOCLENS_DIGEST_LEASE_S": "1", "VOCLENS_SMTP_FROM": "d@voclens.test"}
+           "VOCLENS_WEBHOOK_SIGNING_SECRET": SECRET, "VOCLENS_WEBHOOK_ALLOW_PRIVATE": "true", "VOCLENS_DIGEST_LEASE_S": "1", "VOCLENS_SMTP_FROM": "d@voclens.test"}
     if smtp is not None:
         env.update(VOCLENS_SMTP_HOST="127.0.0.1", VOCLENS_SMTP_PORT=str(smtp.port))
     env.update(extra)
