@@ -115,8 +115,11 @@ def main() -> None:
             subprocess.run([str(Path(sys.executable).parent / "voclens"), "classify", "-i", str(src), "-o", str(dst)],
                            check=True, env=env, capture_output=True)  # fmt: skip
             wall = time.perf_counter() - t
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
             print(f"voclens classify end to end (process start, model load, {len(texts)} docs): {wall:.1f} s, "
-                  f"{len(texts) / wall:.0f} docs/s")  # fmt: skip
+                  f"{len(texts) / wall:.0f} docs/s, peak of any child process {peak:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

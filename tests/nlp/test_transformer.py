@@ -167,16 +167,17 @@ def test_onnx_runtimes_run_without_importing_torch():
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_lite_student_is_shallow_small_and_gets_clear_texts_right():
-    """``--model lite``: the 4-layer student distilled from e5s-mt-1, on its chosen runtime."""
+def test_lite_model_is_shallow_small_and_gets_clear_texts_right():
+    """``--model lite`` (the default): the 4-layer model trained on the annotation set."""
     from nlp.network import load_network
     from nlp.transformer import LITE_MODEL_DIR
 
     config = json.loads((LITE_MODEL_DIR / "config.json").read_text())
-    assert config["num_layers"] == 4 and config["distilled_from"] == "e5s-mt-1"
+    assert config["num_layers"] == 4 and config["trained_from"] == "e5s-lite-1"
+    assert set(config["topic_thresholds_by_lang"]) == {"zh", "en"} and config["evidence"] == "head"
     assert sum(p.stat().st_size for p in LITE_MODEL_DIR.iterdir()) < 5_000_000
     lite = get_classifier("lite", cache_dir=DEFAULT_CACHE_DIR)
-    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-1")
+    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-2")
     preds = lite.predict([t for t, _, _ in CLEAR])
     for (text, sentiment, topics), pred in zip(CLEAR, preds):
         assert pred.sentiment.label is sentiment, text
@@ -212,3 +213,13 @@ def test_traditional_text_gets_the_simplified_texts_labels(clf):
         t, s = clf.predict(traditional), clf.predict(simplified)
         assert t.model_dump() == s.model_dump()
         assert t.topics and all(x.evidence for x in t.topics)  # offsets, valid in the original text
+
+
+def test_onnx_weights_live_in_an_external_file_that_onnx_runtime_maps():
+    """The float32 graph keeps its weights in ``.data`` next to it: mapped, not read into memory."""
+    from nlp.encoder import build_base_encoder
+    from nlp.onnx_export import onnx_path
+
+    path = onnx_path(SHIPPED_MODEL_DIR, build_base_encoder(DEFAULT_CACHE_DIR), DEFAULT_CACHE_DIR, int8=False)
+    data = path.with_name(path.name + ".data")
+    assert data.exists() and data.stat().st_size > 100_000_000 and path.stat().st_size < 1_000_000
