@@ -200,11 +200,14 @@ def fit_heads(start: dict[str, np.ndarray], feats: np.ndarray, sent: np.ndarray,
     return {k: v.detach().numpy() for k, v in params.items()}
 
 
-def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_gold: int = 3) -> dict[str, dict[str, float]]:
+def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_gold: int = 3,
+                      min_precision: float = 0.0) -> dict[str, dict[str, float]]:  # fmt: skip
     """Per language and topic, the presence threshold with the best pair F1 on tune items.
 
-    A topic with fewer than ``min_gold`` tune items in a language keeps 0.5: too few to choose on.
-    Ties go to the higher threshold (fewer false alarms).
+    With ``min_precision``, only thresholds whose pair precision on the tune items reaches it
+    compete (a topic that fires wrongly misleads every filter and trend built on it); when
+    none does, the most precise threshold is taken. A topic with fewer than ``min_gold`` tune
+    items in a language keeps 0.5: too few to choose on. Ties go to the higher threshold.
     """
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({i.annotation.lang for i in items}):
@@ -215,7 +218,7 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
             if sum(g is not None for g in gold.values()) < min_gold:
                 per[topic] = 0.5
                 continue
-            best = (-1.0, 0.5)
+            scored = []
             for th in grid:
                 tp = n_pred = n_gold = 0
                 for k in rows:
@@ -225,11 +228,32 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
                     n_pred += pred is not None
                     tp += pred is not None and pred == gold[k]
                 f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
-                if f1 >= best[0]:
-                    best = (f1, float(th))
-            per[topic] = best[1]
+                precision = tp / n_pred if n_pred else 0.0
+                scored.append((f1, precision, float(th)))
+            allowed = [t for t in scored if t[1] >= min_precision]
+            if allowed:
+                per[topic] = max(allowed, key=lambda t: (t[0], t[2]))[2]
+            else:
+                per[topic] = max(scored, key=lambda t: (t[1], t[2]))[2]
         out[lang] = per
     return out
+
+
+def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float) -> dict:
+    """Choose a model's per-language thresholds again on the annotation tune part, in place."""
+    from .annotations.store import load_gold
+    from .transformer import TransformerClassifier
+
+    items = load_gold(data_dir, split="tune")
+    clf = TransformerClassifier(model_dir, cache_dir=cache_dir, runtime="onnx-fp32")
+    _, top = clf.probabilities([i.text for i in items])
+    thresholds = choose_thresholds(top, items, min_precision=min_precision)
+    path = Path(model_dir) / CONFIG_FILE
+    config = json.loads(path.read_text())
+    config["topic_thresholds_by_lang"] = thresholds
+    config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items), "min_precision": min_precision}
+    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return thresholds
 
 
 def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
@@ -374,5 +398,5 @@ def _load_heads(model_dir: Path) -> dict[str, np.ndarray]:
 
 
 __all__ = ["HeadTrainingArguments", "choose_thresholds", "classifications", "fit_heads", "head_probabilities",
-           "leave_one_domain_out", "pooled_features", "train_heads"]  # fmt: skip
+           "leave_one_domain_out", "pooled_features", "retune_thresholds", "train_heads"]  # fmt: skip
 
