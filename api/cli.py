@@ -385,14 +385,23 @@ def emerging(
 
 @app.command()
 def get(doc_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
-    """Print one document as JSON."""
+    """Print one document as JSON, then the quote that shows each of its topics (on stderr).
+
+    A topic's ``evidence`` is [start, end) in the text; the quotes go to stderr so that
+    standard output stays one JSON document for scripts.
+    """
     from index.errors import DocumentNotFound
 
     with _backend(_settings()) as backend:
         try:
-            out.print_json(backend.get(doc_id).model_dump_json())
+            doc = backend.get(doc_id)
         except DocumentNotFound as exc:
             _fail(exc)
+    out.print_json(doc.model_dump_json())
+    for t in doc.topics:
+        if t.evidence:
+            err.print(f"{t.topic} ({t.polarity.value}): {doc.text[t.evidence[0]:t.evidence[1]]}",
+                      markup=False, highlight=False)  # fmt: skip
 
 
 # -- erasure ------------------------------------------------------------------------

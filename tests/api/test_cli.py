@@ -107,3 +107,22 @@ def test_serve_and_crawl_refuse_the_default_salt_off_loopback_or_in_production(t
     assert r.returncode == 2, r.stderr + r.stdout
     message = " ".join(r.stderr.split())
     assert why in message and "VOCLENS_AUTHOR_SALT" in message and "default" in message
+
+
+@pytest.mark.model
+def test_get_shows_the_quote_that_evidences_each_topic(tmp_path):
+    """Documents classified by the default model carry evidence offsets; `voclens get` shows the quotes."""
+    src = tmp_path / "r.jsonl"
+    text = "物流太慢了，等了一个星期才到。衣服面料很舒服"
+    src.write_text(json.dumps({"source_id": "r1", "text": text, "created_at": "2026-11-20T10:00:00"}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")  # fmt: skip
+    data = tmp_path / "data"
+    voclens("ingest", str(src), "--source", "shop", "--model", "lite", data_dir=data)
+    doc_id = json.loads(voclens("search", "物流", "--json", data_dir=data).stdout)["hits"][0]["document"]["id"]
+    r = voclens("get", doc_id, data_dir=data)
+    doc = json.loads(r.stdout)
+    assert doc["topics"] and all(t["evidence"] for t in doc["topics"])
+    for t in doc["topics"]:
+        start, end = t["evidence"]
+        assert f"{t['topic']} ({t['polarity']}): {text[start:end]}" in r.stderr
+    assert any(t["topic"] == "logistics" and "物流" in text[slice(*t["evidence"])] for t in doc["topics"])
