@@ -104,18 +104,12 @@ def other_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Exampl
 
 
 def targets(examples: Sequence[Example], weights: Sequence[float]):
-    """Sentiment (N,), topic states (N, T) with -100 where unknown, per-example weights (N,)."""
-    sent = np.full(len(examples), -100, dtype=np.int64)
-    top = np.full((len(examples), len(DEFAULT_TOPICS)), -100, dtype=np.int64)
-    index = {t: k for k, t in enumerate(DEFAULT_TOPICS)}
-    for i, e in enumerate(examples):
-        if e.sentiment is not None:
-            sent[i] = _POLARITY_INDEX[e.sentiment]
-        for t in e.covered:
-            top[i, index[t]] = 0
-        for t, p in e.topics.items():
-            top[i, index[t]] = 1 + _POLARITY_INDEX[p]
-    return sent, top, np.asarray(weights, dtype=np.float32)
+    """Sentiment (N,), topic states (N, T) with -100 where unknown (as full training encodes
+    them, ``nlp.training.targets``), and the per-example weights (N,) as an array."""
+    from .training import targets as label_tensors
+
+    sent, top, _ = label_tensors(examples, DEFAULT_TOPICS, weak_weight=1.0)
+    return sent.numpy(), top.numpy(), np.asarray(weights, dtype=np.float32)
 
 
 def pooled_features(model_dir: Path, cache_dir: Path, texts: Sequence[str], on_progress=None) -> np.ndarray:
