@@ -152,7 +152,11 @@ def cmd_disagreements(args) -> None:
 
 
 def cmd_ingest_adjudicated(args) -> None:
-    """An adjudicator's final labels (id = 'set|key', sentiment, topics with quotes) -> adjudicated lines."""
+    """Labels keyed by pointer (id = 'set|key', sentiment, topics with quotes) -> label lines.
+
+    An adjudicator's final labels by default; with ``--annotator NAME``, a second, independent
+    annotation of items already labelled once (more items for the agreement figures).
+    """
     from nlp.annotations.store import ADJUDICATED
 
     anns = read_annotations()
@@ -175,13 +179,13 @@ def cmd_ingest_adjudicated(args) -> None:
                 if span is None or t.get("topic") not in DEFAULT_TOPICS:
                     raise ValueError(f"topic {t.get('topic')!r} / quote {t.get('quote')!r} not usable")
                 topics.append(TopicLabel(t["topic"], Polarity(t.get("polarity")), *span))
-            kept.append(Annotation(base.set, base.key, base.sha, base.lang, base.domain, base.split, ADJUDICATED,
-                                   Polarity(rec.get("sentiment")), tuple(topics)))  # fmt: skip
+            kept.append(Annotation(base.set, base.key, base.sha, base.lang, base.domain, base.split,
+                                   args.annotator or ADJUDICATED, Polarity(rec.get("sentiment")), tuple(topics)))  # fmt: skip
         except (KeyError, ValueError, json.JSONDecodeError) as exc:
             problems.append(f"{args.labels}:{n}: {exc}")
     out = LABELS_DIR / f"{Path(args.labels).name.split('.')[0]}.jsonl"  # adjudicated-zh.labels.jsonl -> adjudicated-zh.jsonl
     write_annotations(out, kept)
-    print(f"{out}: {len(kept)} adjudicated, {len(problems)} refused")
+    print(f"{out}: {len(kept)} lines by {args.annotator or ADJUDICATED}, {len(problems)} refused")
     for p in problems:
         print("  " + p)
 
@@ -217,6 +221,7 @@ def main() -> None:
     d.set_defaults(fn=cmd_disagreements)
     a = sub.add_parser("ingest-adjudicated", help="take an adjudicator's final labels in")
     a.add_argument("labels")
+    a.add_argument("--annotator", help="name for a second independent annotation (default: adjudicated)")
     a.set_defaults(fn=cmd_ingest_adjudicated)
     s = sub.add_parser("status", help="how far the annotation set has come")
     s.set_defaults(fn=cmd_status)
