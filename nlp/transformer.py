@@ -90,7 +90,6 @@ class TransformerClassifier(Classifier):
         #: language -> (present, absent) threshold shifts from the cue rules (``voclens model tune-cues``)
         self.cue_shift = {lang: (float(v.get("present", 0.0)), float(v.get("absent", 0.0)))
                           for lang, v in (self.config.get("cue_shift") or {}).items() if isinstance(v, dict)}  # fmt: skip
-        self._evidence_scores = _centred_probability if self.config.get("evidence") == "head" else _identity
         self._lock = threading.Lock()
         self._encoder: TextEncoder | None = None
         self._run = None
@@ -165,7 +164,7 @@ class TransformerClassifier(Classifier):
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
-                    span = evidence_span(text or "", starts[n], self._evidence_scores(evidence[n][:, i]))
+                    span = evidence_span(text or "", starts[n], evidence[n][:, i])
                     topics.append(TopicLabel(topic=topic, polarity=Polarity(SENTIMENT_LABELS[j]),
                                              score=round(float(1.0 - t[i, 0]), 4), evidence=span))  # fmt: skip
             out.append(Classification(
@@ -174,16 +173,6 @@ class TransformerClassifier(Classifier):
                 topics=topics, model_version=self.version,
             ))  # fmt: skip
         return out
-
-
-def _identity(scores: np.ndarray) -> np.ndarray:
-    return scores
-
-
-def _centred_probability(logits: np.ndarray) -> np.ndarray:
-    # an evidence head's logits -> P(in the quote) - 0.5: a clause's sum grows with the tokens
-    # likely inside the quote and shrinks with those likely outside it
-    return 1.0 / (1.0 + np.exp(-logits)) - 0.5
 
 
 def cue_topics(text: str) -> set[str]:
