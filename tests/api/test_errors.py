@@ -7,6 +7,7 @@ from crawlers.errors import RecordError
 from index.errors import (
     BackendUnavailable,
     BulkWriteError,
+    CursorExpired,
     DocumentNotFound,
     InvalidQuery,
     QueryTimeout,
@@ -20,6 +21,7 @@ def test_status_table():
         (SubscriptionNotFound, 404),
         (InvalidSubscription, 422),
         (InvalidParameter, 422),
+        (CursorExpired, 400),
         (InvalidQuery, 400),
         (RecordError, 422),
         (QueryTimeout, 504),
