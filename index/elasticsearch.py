@@ -533,7 +533,7 @@ class ElasticsearchBackend(Backend):
                 raise CursorExpired(
                     f"cursor expired (no use for {self.pit_keep_alive}); start again from the first page") from None
             if cursor and isinstance(exc, InvalidQuery):
-                raise InvalidQuery("invalid cursor; start again from the first page", field="cursor") from None
+                raise InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor") from None
             raise
         hits_raw = resp["hits"]["hits"]
         total = resp["hits"]["total"]["value"]
