@@ -36,6 +36,7 @@ def elasticsearch_options(settings: Settings) -> dict:
         "verify_certs": settings.elasticsearch_verify_certs,
         "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
         "replicas": settings.elasticsearch_replicas,
+        "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
     }
 
 

@@ -18,6 +18,7 @@ from crawlers.errors import RecordError
 from index.errors import (
     BackendUnavailable,
     BulkWriteError,
+    CursorExpired,
     DocumentNotFound,
     InvalidQuery,
     QueryTimeout,
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (SubscriptionNotFound, 404, "Subscription not found"),
     (InvalidSubscription, 422, "Invalid subscription"),
     (InvalidParameter, 422, "Invalid request"),
+    (CursorExpired, 400, "Cursor expired"),
     (InvalidQuery, 400, "Invalid query"),
     (RecordError, 422, "Invalid document"),
     (QueryTimeout, 504, "Query timed out"),

@@ -5,6 +5,7 @@ from .document import Channel, Document, document_id
 from .errors import (
     BackendUnavailable,
     BulkWriteError,
+    CursorExpired,
     DocumentNotFound,
     InvalidQuery,
     QueryTimeout,
@@ -18,6 +19,7 @@ __all__ = [
     "BackendUnavailable",
     "BulkWriteError",
     "Channel",
+    "CursorExpired",
     "Document",
     "DocumentNotFound",
     "ErasureKind",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import zlib
 from datetime import datetime
@@ -153,8 +154,10 @@ def encode_cursor(data: dict) -> str:
 def decode_cursor(cursor: str, fingerprint: str, relevance: bool) -> dict:
     """Decode and check a cursor; anything unexpected is ``InvalidQuery(field="cursor")``.
 
-    A cursor holds the (deflated) point-in-time id ``S`` and either the
-    offset ``o`` (relevance) or the sort key ``k`` of the last hit (dates).
+    A cursor holds the (deflated) point-in-time id ``S`` and the sort key
+    ``k`` of the last hit: ``[score, id]`` for relevance, ``[epoch ms, id]``
+    for dates. Pages continue with ``search_after``, never an offset, so
+    there is no result window to run into.
     """
     bad = InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor")
     try:
@@ -171,15 +174,11 @@ def decode_cursor(cursor: str, fingerprint: str, relevance: bool) -> dict:
         data["pit"] = unpack_pit(packed)
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
         raise bad from None
-    if relevance:
-        o = data.get("o")
-        if not isinstance(o, int) or isinstance(o, bool) or not 0 < o < 2**31:
-            raise bad
-    else:
-        k = data.get("k")
-        if not (isinstance(k, list) and len(k) == 2 and isinstance(k[0], int) and not isinstance(k[0], bool)
-                and isinstance(k[1], str) and len(k[1]) <= 64):
-            raise bad
+    k = data.get("k")
+    first = (int, float) if relevance else (int,)
+    if not (isinstance(k, list) and len(k) == 2 and isinstance(k[0], first) and not isinstance(k[0], bool)
+            and math.isfinite(k[0]) and isinstance(k[1], str) and len(k[1]) <= 64):
+        raise bad
     return data
 
 

@@ -16,7 +16,11 @@ query DSL. Behaviour shared with the SQLite backend is pinned by
 * Cursors: the first page is a plain search; when there is a next page a
   point in time (PIT) is opened and its id travels in the cursor, so later
   pages see the index as it was (documents written later never appear).
-  Date sorts page with ``search_after``, relevance by offset within the PIT.
+  Every sort pages with ``search_after`` on ``[sort key, id]`` (relevance:
+  ``[_score, id]``), so paging has no cap (no ``from`` within the result
+  window). Each page extends the PIT by ``pit_keep_alive``; a cursor whose
+  PIT expired or was closed raises ``CursorExpired``, never a page from
+  another snapshot.
 * Trend buckets come from ``date_histogram`` in the query's time zone; the
   bucket list (gaps filled, ranges, limits) is computed by the same code as
   SQLite's so both answer with the same buckets.
@@ -67,13 +71,12 @@ from .base import (
     UpsertResult,
 )
 from .document import Document
-from .errors import BackendUnavailable, BulkWriteError, DocumentNotFound, InvalidQuery, SearchBackendError
+from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentNotFound, InvalidQuery, SearchBackendError
 from .query import ParsedQuery, combine_filters, highlight, parse_query
 from .stats import emerging
 
 log = logging.getLogger(__name__)
 
-_PIT_KEEP_ALIVE = "5m"
 _CALENDAR = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
 _MANY = 10_000  # terms buckets asked for where every key is wanted (topics, split values)
 _READ = {"ignore_unavailable": True, "allow_no_indices": True}
@@ -95,6 +98,8 @@ class ElasticsearchBackend(Backend):
         replicas: replica shards per index (0 on a single node).
         refresh: make writes searchable before ``upsert`` returns.
         bulk_retries: attempts for bulk items rejected with 429 or 5xx.
+        pit_keep_alive: how long a search cursor stays usable after its last page
+            (an Elasticsearch time unit: ``"5m"``, ``"1h"``); each page extends it.
         client: an existing client (tests); the other connection arguments are then ignored.
 
     Raises:
@@ -123,6 +128,7 @@ class ElasticsearchBackend(Backend):
         replicas: int = 0,
         refresh: bool = True,
         bulk_retries: int = 5,
+        pit_keep_alive: str = "5m",
         client: Elasticsearch | None = None,
         **_ignored,
     ):
@@ -132,6 +138,7 @@ class ElasticsearchBackend(Backend):
         self.replicas = replicas
         self.refresh = refresh
         self.bulk_retries = bulk_retries
+        self.pit_keep_alive = pit_keep_alive
         self._closed = False
         self._lock = threading.Lock()
         self._known_indices: set[str] = set()
@@ -516,18 +523,16 @@ class ElasticsearchBackend(Backend):
                       "track_total_hits": True, "timeout": f"{self.timeout_ms}ms"}
         if relevance:
             body["search_type"] = "dfs_query_then_fetch"
-        offset = 0
         if cursor:
-            body["pit"] = {"id": cursor["pit"], "keep_alive": _PIT_KEEP_ALIVE}
-            if relevance:
-                offset = cursor["o"]
-                body["from_"] = offset
-            else:
-                body["search_after"] = cursor["k"]
+            body["pit"] = {"id": cursor["pit"], "keep_alive": self.pit_keep_alive}
+            body["search_after"] = cursor["k"]
         try:
             resp = self._search("search", **body)
         except SearchBackendError as exc:
-            if cursor and ("search_context_missing" in str(exc) or "404" in str(exc) or isinstance(exc, InvalidQuery)):
+            if cursor and ("search_context_missing" in str(exc) or " 404 " in str(exc)):
+                raise CursorExpired(
+                    f"cursor expired (no use for {self.pit_keep_alive}); start again from the first page") from None
+            if cursor and isinstance(exc, InvalidQuery):
                 raise InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor") from None
             raise
         hits_raw = resp["hits"]["hits"]
@@ -540,12 +545,8 @@ class ElasticsearchBackend(Backend):
                 pit = resp.get("pit_id") or cursor["pit"]
             else:
                 pit = self._call("open point in time", self.es.open_point_in_time, index=self.names.alias,
-                                 keep_alive=_PIT_KEEP_ALIVE)["id"]
-            state: dict = {"v": 1, "f": fingerprint, "S": pack_pit(pit)}
-            if relevance:
-                state["o"] = offset + len(hits_raw)
-            else:
-                state["k"] = hits_raw[-1]["sort"][:2]
+                                 keep_alive=self.pit_keep_alive)["id"]
+            state = {"v": 1, "f": fingerprint, "S": pack_pit(pit), "k": hits_raw[-1]["sort"][:2]}
             next_cursor = encode_cursor(state)
         elif cursor:  # the last page: free the point in time now rather than at its keep-alive
             try:

@@ -27,6 +27,18 @@ class InvalidQuery(SearchBackendError):
         self.field = field
 
 
+class CursorExpired(InvalidQuery):
+    """A cursor's snapshot is gone (an Elasticsearch point in time that expired or was closed).
+
+    Answered instead of a page that would silently differ from the earlier
+    ones; the client starts again from the first page. SQLite cursors never
+    expire (their snapshot is a sequence number), so only Elasticsearch raises it.
+    """
+
+    def __init__(self, message: str = "cursor expired; start again from the first page"):
+        super().__init__(message, field="cursor")
+
+
 class QueryTimeout(SearchBackendError):
     """A query ran past the backend's time limit."""
 

@@ -18,6 +18,7 @@ SEMANTIC_RULES = {
     "since must be earlier than until": "two parameters compared",
     "rating_min must not exceed rating_max": "two parameters compared",
     "invalid or expired cursor": "only a cursor this server issued is valid",
+    "cursor expired": "a cursor lives elasticsearch_pit_keep_alive after its last page (server state)",
     "buckets; use a larger interval": "bucket count depends on since, until and interval together",
     "needs at least one address": "required only when channel is email",
     "needs a URL": "required only when channel is webhook",

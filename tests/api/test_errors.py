@@ -7,6 +7,7 @@ from crawlers.errors import RecordError
 from index.errors import (
     BackendUnavailable,
     BulkWriteError,
+    CursorExpired,
     DocumentNotFound,
     InvalidQuery,
     QueryTimeout,
@@ -20,6 +21,7 @@ def test_status_table():
         (SubscriptionNotFound, 404),
         (InvalidSubscription, 422),
         (InvalidParameter, 422),
+        (CursorExpired, 400),
         (InvalidQuery, 400),
         (RecordError, 422),
         (QueryTimeout, 504),
@@ -33,3 +35,23 @@ def test_most_specific_first():
     classes = [cls for cls, _, _ in STATUS_BY_ERROR]
     for i, cls in enumerate(classes):
         assert not any(issubclass(cls, earlier) for earlier in classes[:i]), cls
+
+
+def test_an_expired_cursor_is_a_clear_400_not_a_page():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/search")
+    def _search():
+        raise CursorExpired()
+
+    r = TestClient(app).get("/search")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["title"] == "Cursor expired" and body["field"] == "cursor"
+    assert "start again from the first page" in body["detail"]

@@ -23,7 +23,7 @@ from index.base import (
     TopQuery,
     TrendQuery,
 )
-from index.errors import DocumentNotFound, InvalidQuery
+from index.errors import CursorExpired, DocumentNotFound, InvalidQuery
 
 from .corpus import NOW, corpus, doc
 
@@ -317,6 +317,80 @@ def test_tampered_cursor_is_rejected(loaded):
     data["S"] = "not a number"
     with pytest.raises(InvalidQuery):
         loaded.search(SearchQuery(limit=2, cursor=_b64(data)))
+
+
+# -- paging with no cap (issue 23 §6) ----------------------------------------------
+#: Ranked documents: same length, ``refund`` said k times, so BM25 orders them by k on
+#: both backends; created_at also distinct, so every sort has one right order.
+RANKED = 13
+
+
+def _ranked_corpus():
+    return [doc(f"r{k:02d}", " ".join(["refund"] * k + ["fine"] * (RANKED + 1 - k)), lang="en",
+                created_at=NOW - timedelta(hours=(k * 7) % RANKED)) for k in range(1, RANKED + 1)]
+
+
+def _shrink_result_window(backend, window: int) -> None:
+    """Where the backend has a result window (Elasticsearch), make it smaller than the results."""
+    es = getattr(backend, "es", None)
+    if es is not None:
+        es.indices.put_settings(index=backend.names.alias, settings={"index": {"max_result_window": window}})
+
+
+def _page_through(backend, q: str, sort: str, limit: int) -> list[str]:
+    seen: list[str] = []
+    result = backend.search(SearchQuery(q=q, sort=sort, limit=limit))
+    while True:
+        seen += [h.document.source_id for h in result.hits]
+        if result.next_cursor is None:
+            return seen
+        result = backend.search(SearchQuery(q=q, sort=sort, limit=limit, cursor=result.next_cursor))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_paging_runs_past_the_result_window_in_the_same_order_on_every_backend(backend, sort):
+    docs = _ranked_corpus()
+    backend.upsert(docs)
+    _shrink_result_window(backend, 4)  # offset paging would stop at the third page
+    by_hours = sorted(docs, key=lambda d: d.created_at)
+    expected = {
+        "relevance": [f"r{k:02d}" for k in range(RANKED, 0, -1)],
+        "newest": [d.source_id for d in reversed(by_hours)],
+        "oldest": [d.source_id for d in by_hours],
+    }[sort]
+    assert _page_through(backend, "refund", sort, limit=2) == expected
+    assert _page_through(backend, "refund", sort, limit=3) == expected
+
+
+def test_relevance_ties_page_without_gaps_or_repeats(backend):
+    backend.upsert([doc(f"t{i:02d}", "refund refused", lang="en") for i in range(9)])
+    one_page = [h.document.source_id for h in search(backend, "refund").hits]
+    _shrink_result_window(backend, 4)
+    seen = _page_through(backend, "refund", "relevance", limit=2)
+    assert sorted(seen) == [f"t{i:02d}" for i in range(9)]
+    assert seen == one_page
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_a_cursor_whose_snapshot_is_gone_fails_clearly_never_a_wrong_page(loaded, sort):
+    first = loaded.search(SearchQuery(q="物流 OR refund OR 客服 OR quality", sort=sort, limit=2))
+    assert first.next_cursor
+    es = getattr(loaded, "es", None)
+    if es is None:
+        # SQLite's snapshot is a sequence number: its cursors never expire
+        nxt = loaded.search(SearchQuery(q="物流 OR refund OR 客服 OR quality", sort=sort, limit=2, cursor=first.next_cursor))
+        assert not sids(nxt) & sids(first)
+        return
+    from index._es_query import decode_cursor
+
+    data = json.loads(base64.urlsafe_b64decode(first.next_cursor + "=" * (-len(first.next_cursor) % 4)))
+    pit = decode_cursor(first.next_cursor, data["f"], sort == "relevance")["pit"]
+    es.close_point_in_time(id=pit)  # what its keep-alive running out does
+    with pytest.raises(CursorExpired) as exc:
+        loaded.search(SearchQuery(q="物流 OR refund OR 客服 OR quality", sort=sort, limit=2, cursor=first.next_cursor))
+    assert exc.value.field == "cursor"
+    assert "expired" in str(exc.value) and "start again" in str(exc.value)
+    assert isinstance(exc.value, InvalidQuery)
 
 
 # -- trends ---------------------------------------------------------------------
