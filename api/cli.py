@@ -47,8 +47,31 @@ ChannelOpt = Annotated[list[str], typer.Option("--channel", help="review, social
 LangOpt = Annotated[list[str], typer.Option("--lang", help="zh, en or other (repeatable).")]
 SentimentOpt = Annotated[list[str], typer.Option("--sentiment", help="negative, neutral or positive (repeatable).")]
 TopicOpt = Annotated[list[str], typer.Option("--topic", help="Topic, optionally with polarity: logistics or logistics:negative.")]
-SinceOpt = Annotated[datetime | None, typer.Option("--since", help="Created at or after (ISO date/time).")]
-UntilOpt = Annotated[datetime | None, typer.Option("--until", help="Created before (ISO date/time).")]
+
+
+def _when(value: str) -> datetime:
+    """An ISO date/time (2026-11-16, 2026-11-16T09:00) or a duration back from now (12h, 7d, 2w)."""
+    from datetime import UTC
+
+    from .windows import parse_duration
+
+    value = value.strip()
+    if value[-1:] in ("h", "d", "w") and value[:-1].isdigit():
+        try:
+            return datetime.now(UTC) - parse_duration(value, "duration")
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is neither a date/time like 2026-11-16 or 2026-11-16T09:00 "
+                                 "nor a duration back from now like 12h, 7d or 2w") from None
+
+
+SinceOpt = Annotated[datetime | None, typer.Option("--since", parser=_when, metavar="WHEN",
+                                                   help="Created at or after: ISO date/time, or a duration back from now (7d = the last 7 days; 12h, 2w).")]
+UntilOpt = Annotated[datetime | None, typer.Option("--until", parser=_when, metavar="WHEN",
+                                                   help="Created before: ISO date/time, or a duration back from now (1d = before this time yesterday).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -57,9 +80,13 @@ class What(str, Enum):
     keywords = "keywords"
 
 
-def _print_rows(rows, title: str) -> None:
+def _print_rows(rows, title: str, empty: str = "nothing matches these filters") -> None:
+    """A table of ``rows``; with none, the title and one line saying why instead of an empty table."""
+    if not rows:
+        out.print(f"{title}: none; {empty}", markup=False, highlight=False)
+        return
     table = Table(title=escape(title))
-    for col in rows[0].model_dump() if rows else ["-"]:
+    for col in rows[0].model_dump():
         table.add_column(col, justify="right")
     for r in rows:  # keywords and topics are text from the data: "[email]" must show, not vanish as markup
         table.add_row(*[f"{v:.2f}" if isinstance(v, float) else escape(str(v)) for v in r.model_dump().values()])
@@ -256,12 +283,17 @@ def search(
     if as_json:
         out.print_json(result.model_dump_json())
         return
+    if not result.hits:
+        out.print(f"{result.total} match(es)" + ("" if cursor else "; nothing matches this query and these filters"
+                  + (" (a wider --since, e.g. 30d, may find some)" if since else "")), markup=False, highlight=False)
+        return
     table = Table(title=f"{result.total} match(es)", show_lines=False)
+    table.add_column("id", no_wrap=True)  # what `voclens get` and `voclens erase --doc` take
     for col in ("date", "source", "brand", "sentiment", "topics", "text"):
         table.add_column(col, overflow="fold")
     for hit in result.hits:
         d = hit.document
-        table.add_row(d.created_at.strftime("%Y-%m-%d"), escape(d.source), escape(d.brand or ""),
+        table.add_row(d.id, d.created_at.strftime("%Y-%m-%d"), escape(d.source), escape(d.brand or ""),
                       d.sentiment.label.value if d.sentiment else "",
                       ", ".join(f"{t.topic}:{t.polarity.value[:3]}" for t in d.topics), escape(d.text[:140]))
     out.print(table)
@@ -380,7 +412,9 @@ def emerging(
     if as_json:
         out.print_json(json.dumps([r.model_dump() for r in rows], ensure_ascii=False))
         return
-    _print_rows(rows, f"emerging {what.value}: {cs:%Y-%m-%d %H:%M} to {cu:%Y-%m-%d %H:%M} UTC vs the {baseline} before")
+    _print_rows(rows, f"emerging {what.value}: {cs:%Y-%m-%d %H:%M} to {cu:%Y-%m-%d %H:%M} UTC vs the {baseline} before",
+                empty=f"no {what.value[:-1]} seen at least --min-count {min_count} times in the last {window} rose against "
+                      f"the {baseline} before it (try a longer --window such as 7d, or a lower --min-count)")
 
 
 @app.command()
@@ -606,6 +640,7 @@ def serve(
     configure_logging(settings.log_level, settings.log_format)
     host, port = host or settings.host, port or settings.port
     _require_own_salt(settings, "serve", [host])
+    _require_free_port(host, port)
     err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
     from .http11 import ClearErrorsH11Protocol
 
@@ -613,6 +648,28 @@ def serve(
     # request line up to max_url_bytes gets through to the app, which answers 414 beyond.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
                 http=ClearErrorsH11Protocol, h11_max_incomplete_event_size=settings.max_url_bytes + 64 * 1024)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Stop with one line naming ``--port`` when the address is taken, instead of uvicorn's bind error."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # let uvicorn report an unknown host its own way
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a TIME_WAIT socket is no conflict
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return
+            err.print(f"[red]error:[/red] port {port} on {escape(host)} is already in use (another voclens serve?); "
+                      f"stop it or choose another port, e.g. --port {port + 1 if port < 65535 else 8001}")
+            raise typer.Exit(1) from None
 
 
 @app.command()

@@ -126,3 +126,38 @@ def test_get_shows_the_quote_that_evidences_each_topic(tmp_path):
         start, end = t["evidence"]
         assert f"{t['topic']} ({t['polarity']}): {text[start:end]}" in r.stderr
     assert any(t["topic"] == "logistics" and "物流" in text[slice(*t["evidence"])] for t in doc["topics"])
+
+
+def test_since_takes_a_duration_and_empty_results_say_why(tmp_path):
+    data = tmp_path / "data"
+    voclens("demo", "--no-serve", data_dir=data)
+    recent = json.loads(voclens("search", "--since", "30d", "--limit", "100", "--json", data_dir=data).stdout)
+    assert recent["total"] > 0
+    everything = json.loads(voclens("search", "--limit", "100", "--json", data_dir=data).stdout)
+    assert recent["total"] < everything["total"]
+    none = voclens("search", "zzzqqqxyz", "--since", "7d", data_dir=data).stdout
+    assert none.startswith("0 match(es); nothing matches") and "┃" not in none
+    bad = voclens("search", "--since", "last week", data_dir=data, check=False)
+    assert bad.returncode == 2 and "duration" in bad.stderr
+    empty = voclens("emerging", "keywords", "--window", "1h", "--min-count", "1000", data_dir=data).stdout
+    assert ": none; " in empty and "--min-count" in empty and "┃" not in empty
+
+
+def test_search_table_shows_ids_that_get_takes(tmp_path):
+    data = tmp_path / "data"
+    voclens("demo", "--no-serve", data_dir=data)
+    doc_id = json.loads(voclens("search", "漏液", "--limit", "1", "--json", data_dir=data).stdout)["hits"][0]["document"]["id"]
+    assert doc_id in voclens("search", "漏液", "--limit", "1", data_dir=data).stdout
+    assert json.loads(voclens("get", doc_id, data_dir=data).stdout)["id"] == doc_id
+
+
+def test_serve_on_a_busy_port_names_port_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = voclens("serve", "--port", str(port), data_dir=tmp_path / "data", check=False)
+    assert r.returncode == 1 and "already in use" in r.stderr and f"--port {port + 1}" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 3
