@@ -642,3 +642,51 @@ def test_concurrent_searches_while_writing(backend):
             t.join()
     assert not errors, errors
     assert backend.count("物流") == 103
+
+
+# -- hostile queries (issue 23) ------------------------------------------------------------
+#: Query strings no caller should send; each is answered with results or ``InvalidQuery``, nothing else.
+HOSTILE_QUERIES = {
+    "10000-chars": "物流" * 2500 + "x" * 5000,
+    "10000-chars-of-terms": " ".join(["quality"] * 1250)[:10000],
+    "10000-chars-of-quotes": '"' * 10000,
+    "nested-quotes": '"a "b "c" d" e"',
+    "nested-quotes-unbalanced": '""物流"" "\'"\'"slow',
+    "quote-in-field": 'brand:"Vol"tra" topic:"logistics',
+    "control-chars": "物流\x00\x01\x07\x08\x1b[31m\x7f\u2028\u202e",
+    "nul-only": "\x00",
+    "nul-in-field": "brand:\x00 topic:\x00:negative",
+    "unknown-field": "nosuchfield:物流",
+    "calendar-edge-dates": "since:0001-01-01T00:00:00+14:00 until:9999-12-31T23:59:59-14:00",
+    "huge-integer": "rating:" + "1" + "0" * 30,
+    "operators-only": "OR AND NOT - -- ( ) * ? ~ ^ : \\",
+}
+
+
+def _hostile(cls, q):
+    """The query object as if its length were not checked first, so the backend itself meets ``q``."""
+    return cls().model_copy(update={"q": q})
+
+
+def test_hostile_query_lengths_are_refused_before_the_backend():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        SearchQuery(q=HOSTILE_QUERIES["10000-chars"])
+    with pytest.raises(ValidationError):
+        TrendQuery(q=HOSTILE_QUERIES["10000-chars"])
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_QUERIES))
+def test_hostile_queries_answer_results_or_invalid_query(loaded, name):
+    q = HOSTILE_QUERIES[name]
+    for call, cls in ((loaded.search, SearchQuery), (loaded.trends, TrendQuery)):
+        try:
+            result = call(_hostile(cls, q))
+        except InvalidQuery:
+            continue
+        assert result is not None
+    try:
+        assert loaded.count(q) >= 0
+    except InvalidQuery:
+        pass
