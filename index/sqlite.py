@@ -563,8 +563,8 @@ class SQLiteBackend(Backend):
             buckets = [
                 TrendBucket.model_construct(
                     start=datetime.fromtimestamp(bounds[i], tz),
-                    volume=v,
-                    negative=neg,
+                    volume=int(v),  # counts; a rollup path may carry them as floats
+                    negative=int(neg),
                     negative_share=neg / v if v else None,
                     avg_rating=rs / rn if rn else None,
                 )
