@@ -196,40 +196,18 @@ def fit_heads(start: dict[str, np.ndarray], feats: np.ndarray, sent: np.ndarray,
 
 def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_gold: int = 3,
                       min_precision: float = 0.0) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Per language and topic, the presence threshold with the best pair F1 on tune items.
+    """Per language, ``nlp.training.calibrate_topic_thresholds`` on the annotated tune items.
 
-    With ``min_precision``, only thresholds whose pair precision on the tune items reaches it
-    compete (a topic that fires wrongly misleads every filter and trend built on it); when
-    none does, the most precise threshold is taken. A topic with fewer than ``min_gold`` tune
-    items in a language keeps 0.5: too few to choose on. Ties go to the higher threshold.
+    A topic with fewer than ``min_gold`` tune items in a language keeps 0.5; see there for
+    ``min_precision``.
     """
+    from .training import calibrate_topic_thresholds
+
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({i.annotation.lang for i in items}):
         rows = [k for k, i in enumerate(items) if i.annotation.lang == lang]
-        per: dict[str, float] = {}
-        for j, topic in enumerate(DEFAULT_TOPICS):
-            gold = {k: next((t.polarity for t in items[k].annotation.topics if t.topic == topic), None) for k in rows}
-            if sum(g is not None for g in gold.values()) < min_gold:
-                per[topic] = 0.5
-                continue
-            scored = []
-            for th in grid:
-                tp = n_pred = n_gold = 0
-                for k in rows:
-                    p = topic_probs[k, j]
-                    pred = list(_POLARITY_INDEX)[int(np.argmax(p[1:]))] if 1.0 - p[0] >= th else None
-                    n_gold += gold[k] is not None
-                    n_pred += pred is not None
-                    tp += pred is not None and pred == gold[k]
-                f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
-                precision = tp / n_pred if n_pred else 0.0
-                scored.append((f1, precision, float(th)))
-            allowed = [t for t in scored if t[1] >= min_precision]
-            if allowed:
-                per[topic] = max(allowed, key=lambda t: (t[0], t[2]))[2]
-            else:
-                per[topic] = max(scored, key=lambda t: (t[1], t[2]))[2]
-        out[lang] = per
+        out[lang] = calibrate_topic_thresholds(topic_probs[rows], annotation_examples([items[k] for k in rows]),
+                                               DEFAULT_TOPICS, grid, min_gold, min_precision)  # fmt: skip
     return out
 
 

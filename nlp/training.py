@@ -519,20 +519,25 @@ def _thresholds_by_lang(net, tune: dict[str, list], tune_feats) -> dict[str, dic
 
 
 def calibrate_topic_thresholds(topic_probs: np.ndarray, examples: Sequence, topics: Sequence[str],
-                               grid: Sequence[float] = tuple(np.round(np.arange(0.30, 0.96, 0.05), 2))) -> dict[str, float]:  # fmt: skip
+                               grid: Sequence[float] = tuple(np.round(np.arange(0.30, 0.96, 0.05), 2)),
+                               min_gold: int = 1, min_precision: float = 0.0) -> dict[str, float]:  # fmt: skip
     """Per-topic presence thresholds that maximise each topic's pair F1 on tune examples.
 
     Class-balanced training pushes "present" probabilities up, so 0.5 over-reports
     topics; each topic gets the threshold that scores best on the tune examples
     whose set annotates it (weak sets excluded). Ties go to the higher threshold.
+    A topic with fewer than ``min_gold`` gold examples keeps 0.5 (too few to choose on).
+    With ``min_precision``, only thresholds whose pair precision reaches it compete (a
+    topic that fires wrongly misleads every filter built on it); when none does, the
+    most precise one is taken.
     """
     out = {}
     for k, topic in enumerate(topics):
         rows = [i for i, e in enumerate(examples) if topic in e.covered and not e.weak]
-        if not rows:
+        if not rows or sum(examples[i].topics.get(topic) is not None for i in rows) < min_gold:
             out[topic] = 0.5
             continue
-        best = (-1.0, 0.5)
+        scored = []
         for th in grid:
             tp = n_pred = n_gold = 0
             for i in rows:
@@ -543,7 +548,7 @@ def calibrate_topic_thresholds(topic_probs: np.ndarray, examples: Sequence, topi
                 n_pred += pred is not None
                 tp += pred is not None and pred == gold
             f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
-            if f1 >= best[0]:
-                best = (f1, float(th))
-        out[topic] = best[1]
+            scored.append((f1, tp / n_pred if n_pred else 0.0, float(th)))
+        allowed = [t for t in scored if t[1] >= min_precision]
+        out[topic] = (max(allowed, key=lambda t: (t[0], t[2])) if allowed else max(scored, key=lambda t: (t[1], t[2])))[2]
     return out
