@@ -50,7 +50,7 @@ class TextEncoder:
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids with ``<s>`` and ``</s>``, at most ``max_length`` long."""
-        return self.encode_with_offsets(texts)[0]
+        return self._encode(texts, offsets=False)[0]
 
     def encode_with_offsets(self, texts: Sequence[str]) -> tuple[list[list[int]], list[list[int]]]:
         """Token ids, and for each token the character offset in the text where it starts.
@@ -58,24 +58,29 @@ class TextEncoder:
         The prefix and the special tokens get -1: they are not part of the text, so they
         can never be evidence of a topic.
         """
+        return self._encode(texts, offsets=True)
+
+    def _encode(self, texts: Sequence[str], offsets: bool) -> tuple[list[list[int]], list[list[int]]]:
+        # offsets cost a Python loop per token: only the inference path, which reports evidence, pays it
         out, starts = [], []
         shift = len(PREFIX)
         full = [PREFIX + (t or "") for t in texts]
         for text, enc in zip(full, self.tokenizer.encode_batch(full)):
             ids = enc.ids
             pos = []
-            for a, b in enc.offsets:  # a SentencePiece word token's span starts at the space before it
-                while a < b and text[a].isspace():
-                    a += 1
-                pos.append(a - shift if a >= shift and b > a else -1)
+            if offsets:
+                for a, b in enc.offsets:  # a SentencePiece word token's span starts at the space before it
+                    while a < b and text[a].isspace():
+                        a += 1
+                    pos.append(a - shift if a >= shift and b > a else -1)
             if len(ids) > self.max_length:
                 head = self.max_length - 2 - self.tail
                 keep = [0, *range(1, 1 + head), *range(len(ids) - 1 - self.tail, len(ids) - 1), len(ids) - 1]
-                ids, pos = [ids[i] for i in keep], [pos[i] for i in keep]
+                ids = [ids[i] for i in keep]
+                pos = [pos[i] for i in keep] if offsets else pos
             out.append(ids)
             starts.append(pos)
         return out, starts
-
 
 def pad(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     """Right-pad id lists to the longest one: (input_ids, attention_mask) int64."""
