@@ -24,8 +24,13 @@ from .model_layout import CONFIG_FILE, WEIGHTS_FILE
 log = logging.getLogger(__name__)
 
 
-def token_states(model_dir: Path, cache_dir: Path, texts: Sequence[str]):
-    """Per text: last hidden states (L, H), token start offsets, and the topic probabilities."""
+def last_hidden_batches(model_dir: Path, cache_dir: Path, texts: Sequence[str], offsets: bool = False):
+    """A trained model's last token states, batch by batch, for feature extraction.
+
+    Yields ``(batch, hidden, mask, net, encoded, starts)``: the length batch (its
+    ``positions`` index ``texts``), the states (B, L, H) and mask as torch tensors, the
+    network (for its heads), and the token ids and start offsets of every text.
+    """
     import torch
 
     from .batching import TextEncoder, length_batches
@@ -35,17 +40,25 @@ def token_states(model_dir: Path, cache_dir: Path, texts: Sequence[str]):
     base = build_base_encoder(cache_dir)
     net, config = load_network(model_dir, base)
     encoder = TextEncoder(base / "tokenizer.json", config["max_length"], config["tail"])
-    encoded, starts = encoder.encode_with_offsets(list(texts))
-    hidden: list[np.ndarray | None] = [None] * len(texts)
-    probs = np.zeros((len(texts), len(DEFAULT_TOPICS), 4), dtype=np.float32)
+    encoded, starts = encoder.encode_with_offsets(list(texts)) if offsets else (encoder.encode(list(texts)), None)
     with torch.inference_mode():
         for batch in length_batches(encoded, 64):
             ids, mask = torch.from_numpy(batch.input_ids), torch.from_numpy(batch.attention_mask)
-            h = net.upper_hidden(net.lower(ids, mask), mask)
-            _, t = net.heads(h, mask)
-            probs[batch.positions] = torch.softmax(t, -1).numpy()
-            for j, pos in enumerate(batch.positions):
-                hidden[pos] = h[j, : len(encoded[pos])].numpy()
+            yield batch, net.upper_hidden(net.lower(ids, mask), mask), mask, net, encoded, starts
+
+
+def token_states(model_dir: Path, cache_dir: Path, texts: Sequence[str]):
+    """Per text: last hidden states (L, H), token start offsets, and the topic probabilities."""
+    import torch
+
+    hidden: list[np.ndarray | None] = [None] * len(texts)
+    probs = np.zeros((len(texts), len(DEFAULT_TOPICS), 4), dtype=np.float32)
+    starts: list = []
+    for batch, h, mask, net, encoded, starts in last_hidden_batches(model_dir, cache_dir, texts, offsets=True):
+        _, t = net.heads(h, mask)
+        probs[batch.positions] = torch.softmax(t, -1).numpy()
+        for j, pos in enumerate(batch.positions):
+            hidden[pos] = h[j, : len(encoded[pos])].numpy()
     return hidden, starts, probs
 
 
@@ -152,4 +165,4 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     return report
 
 
-__all__ = ["add_evidence_head", "fit_evidence_head", "overlap_share", "token_states"]
+__all__ = ["add_evidence_head", "fit_evidence_head", "last_hidden_batches", "overlap_share", "token_states"]

@@ -114,33 +114,23 @@ def targets(examples: Sequence[Example], weights: Sequence[float]):
 
 def pooled_features(model_dir: Path, cache_dir: Path, texts: Sequence[str], on_progress=None) -> np.ndarray:
     """Mean-pooled last hidden states of a trained model's encoder (what its heads read)."""
-    import torch
+    from .evidence_training import last_hidden_batches
+    from .network import mean_pool
 
-    from .batching import TextEncoder, length_batches
-    from .encoder import build_base_encoder
-    from .network import load_network, mean_pool
-
-    base = build_base_encoder(cache_dir)
-    net, config = load_network(model_dir, base)
-    encoder = TextEncoder(base / "tokenizer.json", config["max_length"], config["tail"])
-    encoded = encoder.encode(list(texts))
-    out = np.zeros((len(texts), net.bert.config.hidden_size), dtype=np.float32)
+    out: np.ndarray | None = None
     done = 0
-    with torch.inference_mode():
-        for batch in length_batches(encoded, 64):
-            mask = torch.from_numpy(batch.attention_mask)
-            hidden = net.bert(input_ids=torch.from_numpy(batch.input_ids), attention_mask=mask).last_hidden_state
-            out[batch.positions] = mean_pool(hidden, mask).numpy()
-            done += len(batch.positions)
-            if on_progress:
-                on_progress("features", done, len(texts))
-    return out
+    for batch, hidden, mask, _, _, _ in last_hidden_batches(model_dir, cache_dir, texts):
+        if out is None:
+            out = np.zeros((len(texts), hidden.shape[-1]), dtype=np.float32)
+        out[batch.positions] = mean_pool(hidden, mask).numpy()
+        done += len(batch.positions)
+        if on_progress:
+            on_progress("features", done, len(texts))
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
 
 def _cached_features(args: HeadTrainingArguments, texts: Sequence[str], on_progress=None) -> np.ndarray:
     import hashlib
-
-    from .model_layout import WEIGHTS_FILE
 
     digest = hashlib.sha256(Path(args.base_model, WEIGHTS_FILE).read_bytes())
     for t in texts:
