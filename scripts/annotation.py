@@ -111,7 +111,8 @@ def cmd_ingest(args) -> None:
             continue
         kept.append(Annotation(p["set"], p["key"], p["sha"], p["lang"], p["domain"], p["split"], annotator,
                                sentiment, tuple(topics)))  # fmt: skip
-    missing = sorted(set(by_id) - {k for k in by_id if any(a.key == by_id[k]["key"] and a.set == by_id[k]["set"] for a in kept)})
+    labelled = {a.pointer for a in kept}
+    missing = sorted(k for k, p in by_id.items() if (p["set"], p["key"]) not in labelled)
     out = LABELS_DIR / f"{annotator}.jsonl"
     write_annotations(out, kept)
     print(f"{out}: {len(kept)} annotations kept, {len(problems)} lines refused, {len(missing)} items unlabelled")
