@@ -58,7 +58,15 @@ QUOTAS_ROUND_3: dict[str, int] = {
     "smart_speakers": 250, "womens_clothing": 200, "cell_phone_accessories": 100,
     "banking_support": 100, "televisions": 100,
 }  # fmt: skip
-ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3)
+#: The fourth round: product reviews across categories, the labels users search most.
+QUOTAS_ROUND_4: dict[str, int] = {
+    "tablets": 60, "phones": 60, "fruit": 50, "shampoo": 50, "clothing": 60, "computers": 60,
+    "water_heaters": 40, "dairy": 30, "cosmetics": 80, "pyabsa_camera": 50, "pyabsa_phone": 50,
+    "pyabsa_hair": 50, "pyabsa_notebook": 40, "pyabsa_car": 40, "food_delivery": 30,
+    "cell_phone_accessories": 150, "tshirts": 150, "televisions": 150, "womens_clothing": 100,
+    "smart_speakers": 100, "restaurants": 100,
+}  # fmt: skip
+ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4)
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
