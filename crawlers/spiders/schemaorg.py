@@ -4,7 +4,7 @@ Most shops, review widgets (Trustpilot, Yotpo, Bazaarvoice...) and many
 blogs publish their reviews as schema.org objects so search engines can show
 stars; reading that markup gets reviews from sites no dedicated spider knows.
 ``parse_review_page`` is a pure function from the page's bytes to items and
-the next page's URL; ``crawlers.schemaorg`` does the markup reading.
+the next page's URL; ``crawlers.structured_data`` does the markup reading.
 
 Items get ``source = web:<host>`` and, when the page gives a review no
 ``@id`` or ``url``, a ``source_id`` hashed from the product page URL (the
@@ -29,7 +29,7 @@ from w3lib.html import remove_tags
 
 from ..errors import PageError
 from ..items import FeedbackItem
-from ..schemaorg import Markup, read_markup, types_of
+from ..structured_data import Markup, read_markup, types_of
 from .base import SpiderArgs, VoclensSpider, split_list
 
 #: schema.org types whose ``review`` list and ``name`` describe the reviewed thing.
