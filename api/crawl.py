@@ -1,8 +1,8 @@
 """The edge between voclens settings and Scrapy: Scrapy settings for a crawl, and its components.
 
-``voclens crawl`` and plain ``scrapy crawl`` (``SCRAPY_SETTINGS_MODULE=crawlers.settings``)
-both reach ``open_components`` through the ``CRAWL_COMPONENTS`` Scrapy setting, so
-both write to the configured backend with the configured model and salt.
+``voclens crawl`` hands ``open_components`` to the crawl as the ``CRAWL_COMPONENTS``
+Scrapy setting (plain ``scrapy crawl`` takes ``-s CRAWL_COMPONENTS=api.crawl.open_components``),
+so the crawl writes to the configured backend with the configured model and salt.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def scrapy_settings(
         "CRAWL_NEAR_DUPLICATES": settings.crawl_near_duplicates,
         "CRAWL_CLASSIFY": classify,
         "CRAWL_MODEL": model,
+        "CRAWL_COMPONENTS": open_components,
     }, priority="cmdline")
     redis_url = redis_url or settings.crawl_redis_url
     if redis_url:

@@ -1,4 +1,4 @@
-"""Errors raised while turning outside records (rows, items) into documents."""
+"""Errors raised while getting outside records (rows, crawled items) in."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ class RecordError(CrawlerError):
 
 class ImportFileError(CrawlerError):
     """The file as a whole cannot be read (missing, wrong format, no header)."""
+
+
+class ComponentsError(CrawlerError):
+    """A crawl cannot open what it writes with: no ``CRAWL_COMPONENTS`` factory, or one that cannot be loaded.
+
+    The crawlers package does not know where the backend, model and salt come
+    from; the command that starts a crawl must say (``voclens crawl`` does).
+    """
 
 
 class SpiderArgumentError(CrawlerError):

@@ -26,7 +26,7 @@ from nlp.analyser import Analyser
 from nlp.classifier import Classifier
 from nlp.privacy import mask_pii
 
-from .charsets import detect_encoding
+from .charsets import Encoding, detect_encoding
 from .enrich import enrich
 from .errors import ImportFileError, RecordError
 from .importers import BadRow, RawLine, Row, parse_jsonl_line, read_raw_lines, read_records
@@ -185,108 +185,164 @@ def ingest_file(
         raise ImportFileError(f"{path}: no such file")
     chosen = detect_encoding(path, encoding)
     log.info("reading %s as %s", path, chosen, extra={"path": str(path), "encoding": chosen.name, "how": chosen.how})
-    summary = IngestSummary(path=str(path), encoding=str(chosen))
-    checkpoint = _checkpoint_path(state_dir, path) if state_dir else None
-    start_after = 0
-    if checkpoint and resume and checkpoint.is_file():
-        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+    run = _ImportRun(path, backend, analyser, classifier, options, encoding=chosen, batch_size=batch_size,
+                     commit_every=commit_every, state_dir=state_dir, rejected_path=rejected_path, resume=resume,
+                     progress=progress)
+    # Workers get JSONL lines unparsed and parse them themselves (see RawLine).
+    lines = read_raw_lines(path, fmt, encoding=chosen.name) if workers > 1 else None
+    chunks = _chunks(_rows_after(lines or read_records(path, fmt, encoding=chosen.name), run.start_after), batch_size)
+    try:
+        with _fewer_collections():
+            if workers <= 1:
+                run.prepare_here(chunks)
+            else:
+                run.prepare_in_workers(chunks, workers)
+    finally:
+        run.close()
+    return run.report()
+
+
+class _ImportRun:
+    """One import while it runs: its counters, checkpoint, rejected-rows file and the batches awaiting a write.
+
+    ``ingest_file`` drives it in steps: resume from the checkpoint (``__init__``),
+    validate, normalise and classify each batch (``prepare_here`` or, in worker
+    processes, ``prepare_in_workers``), gather batches into one write of
+    ``commit_every`` rows (``gather``), write them and move the checkpoint
+    (``write``), then report (``report``).
+
+    Attributes:
+        start_after: the last line a previous run of this import committed (0: none).
+    """
+
+    def __init__(self, path: Path, backend: Backend, analyser: Analyser, classifier: Classifier | None,
+                 options: RecordOptions, *, encoding: Encoding, batch_size: int, commit_every: int | None,
+                 state_dir: Path | None, rejected_path: Path | None, resume: bool,
+                 progress: Callable[[int], None] | None):  # fmt: skip
+        self.backend, self.analyser, self.classifier, self.options = backend, analyser, classifier, options
+        self.batch_size = batch_size
+        self.commit_rows = commit_every or batch_size
+        self.progress = progress
+        self.summary = IngestSummary(path=str(path), encoding=str(encoding))
+        self.checkpoint = _checkpoint_path(state_dir, path) if state_dir else None
+        self.start_after = self._resume(path) if resume else 0
+        self.rejected_path = Path(rejected_path) if rejected_path else path.with_name(path.name + ".rejected.jsonl")
+        self.summary.rejected_file = str(self.rejected_path)
+        self.rejected_fh = open(self.rejected_path, "a" if self.start_after else "w", encoding="utf-8")
+        self.group: list[tuple[list, list, list]] = []  # batches waiting for one write
+
+    def _resume(self, path: Path) -> int:
+        """Counters and the last committed line from the checkpoint, if a previous run left one."""
+        if not (self.checkpoint and self.checkpoint.is_file()):
+            return 0
+        state = json.loads(self.checkpoint.read_text(encoding="utf-8"))
         start_after = int(state.get("line", 0))
+        summary = self.summary
         summary.created, summary.updated = state.get("created", 0), state.get("updated", 0)
         summary.rejected, summary.rows = state.get("rejected", 0), state.get("rows", 0)
         summary.erased = state.get("erased", 0)
         summary.resumed_from = start_after
         log.info("resuming import", extra={"path": str(path), "after_line": start_after})
-    rejected_path = Path(rejected_path) if rejected_path else path.with_name(path.name + ".rejected.jsonl")
-    summary.rejected_file = str(rejected_path)
-    rejected_fh = open(rejected_path, "a" if start_after else "w", encoding="utf-8")
+        return start_after
 
-    def reject(line: int, reason: str, fields: list[str], raw) -> None:
-        summary.rejected += 1
-        if len(summary.rejections) < 10_000:
-            summary.rejections.append(Rejection(line, reason, fields))
-        rejected_fh.write(json.dumps({"line": line, "reason": reason, "fields": fields, "raw": raw}, ensure_ascii=False) + "\n")
+    # -- validate, normalise, classify ---------------------------------------------------------
+    def prepare_here(self, chunks: Iterator[list[Row | BadRow | RawLine]]) -> None:
+        """Prepare every batch in this process, writing as write groups fill."""
+        for items in chunks:
+            docs, rejects = _prepare_chunk(items, self.analyser, self.classifier, self.options)
+            self.gather(items, docs, rejects)
+        self.flush()
 
-    last_line = start_after
+    def prepare_in_workers(self, chunks: Iterator[list[Row | BadRow | RawLine]], workers: int) -> None:
+        """Prepare batches in ``workers`` forked processes; this one writes them in file order.
 
-    def write(items: list[Row | BadRow | RawLine], docs: list, rejects: list[tuple], prepared: bool = False) -> None:
-        nonlocal last_line
+        Workers inherit the loaded dictionary and model. Where the backend can
+        split its upsert (SQLite), they also tokenise and serialise, and send
+        plain rows: this process then only writes, which is what makes workers
+        pay off on two cores.
+        """
+        preparer = self.backend.row_preparer
+        prepared = preparer is not None
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(self.analyser, self.classifier, self.options, preparer)) as pool:
+            pending: deque = deque()
+            # Keep the workers busy through a whole write: a commit group's worth
+            # of batches in flight, plus two per worker.
+            window = 2 * workers + -(-self.commit_rows // self.batch_size)
+            for items in chunks:
+                pending.append((items, pool.submit(_worker_chunk, items)))
+                if len(pending) > window:
+                    self._collect(*pending.popleft(), prepared)
+            while pending:
+                self._collect(*pending.popleft(), prepared)
+            self.flush(prepared)
+
+    def _collect(self, items: list[Row | BadRow | RawLine], future, prepared: bool) -> None:
+        """Take one worker's finished batch (waiting for it) and its tokens, and gather it."""
+        docs, rejects, handoff = future.result()
+        self.analyser.give_handoff(handoff)
+        self.gather(items, docs, rejects, prepared)
+
+    # -- write -----------------------------------------------------------------------------------
+    def gather(self, items: list[Row | BadRow | RawLine], docs: list, rejects: list[tuple],
+               prepared: bool = False) -> None:  # fmt: skip
+        """Add one prepared batch to the write group; write the group once it holds ``commit_every`` rows."""
+        self.group.append((items, docs, rejects))
+        if self.progress:
+            self.progress(len(items))
+        if sum(len(g[0]) for g in self.group) >= self.commit_rows:
+            self.flush(prepared)
+
+    def flush(self, prepared: bool = False) -> None:
+        """Write the batches gathered so far as one write."""
+        if self.group:
+            group, self.group = self.group, []
+            self.write([i for g in group for i in g[0]], [d for g in group for d in g[1]],
+                       [r for g in group for r in g[2]], prepared)
+
+    def write(self, items: list[Row | BadRow | RawLine], docs: list, rejects: list[tuple],
+              prepared: bool = False) -> None:  # fmt: skip
+        """Record the rejections, upsert the documents (or write the backend's prepared rows), move the checkpoint."""
         for line, reason, fields, raw in rejects:
-            reject(line, reason, fields, raw)
+            self.reject(line, reason, fields, raw)
+        summary = self.summary
         if docs:
-            result = backend.write_prepared(docs) if prepared else backend.upsert(docs)
+            result = self.backend.write_prepared(docs) if prepared else self.backend.upsert(docs)
             summary.created += result.created
             summary.updated += result.updated
             summary.erased += result.erased
         summary.rows += len(items)
-        last_line = items[-1].line
-        rejected_fh.flush()
-        if checkpoint:
+        self.rejected_fh.flush()
+        if self.checkpoint:
             _write_json_atomic(
-                checkpoint,
-                {"line": last_line, "created": summary.created, "updated": summary.updated,
+                self.checkpoint,
+                {"line": items[-1].line, "created": summary.created, "updated": summary.updated,
                  "rejected": summary.rejected, "erased": summary.erased, "rows": summary.rows},
             )
 
-    group: list[tuple[list, list, list]] = []  # batches waiting for one write
+    def reject(self, line: int, reason: str, fields: list[str], raw) -> None:
+        """Count a rejected row, keep it for the summary (the first 10,000) and add it to the rejected-rows file."""
+        self.summary.rejected += 1
+        if len(self.summary.rejections) < 10_000:
+            self.summary.rejections.append(Rejection(line, reason, fields))
+        self.rejected_fh.write(json.dumps({"line": line, "reason": reason, "fields": fields, "raw": raw},
+                                          ensure_ascii=False) + "\n")
 
-    def flush(prepared: bool = False) -> None:
-        if group:
-            write([i for g in group for i in g[0]], [d for g in group for d in g[1]],
-                  [r for g in group for r in g[2]], prepared)
-            group.clear()
+    # -- report ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.rejected_fh.close()
 
-    def gather(items: list[Row | BadRow | RawLine], docs: list, rejects: list[tuple], prepared: bool = False) -> None:
-        group.append((items, docs, rejects))
-        if progress:
-            progress(len(items))
-        if sum(len(g[0]) for g in group) >= (commit_every or batch_size):
-            flush(prepared)
-
-    # Workers get JSONL lines unparsed and parse them themselves (see RawLine).
-    lines = read_raw_lines(path, fmt, encoding=chosen.name) if workers > 1 else None
-    chunks = _chunks(_rows_after(lines or read_records(path, fmt, encoding=chosen.name), start_after), batch_size)
-    try:
-        with _fewer_collections():
-            if workers <= 1:
-                for items in chunks:
-                    docs, rejects = _prepare_chunk(items, analyser, classifier, options)
-                    gather(items, docs, rejects)
-                flush()
-            else:
-                # Workers inherit the loaded dictionary and model. Where the backend can split its
-                # upsert (SQLite), they also tokenise and serialise, and send plain rows: this
-                # process then only writes, which is what makes workers pay off on two cores.
-                preparer = backend.row_preparer
-                ctx = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                         initargs=(analyser, classifier, options, preparer)) as pool:
-                    pending: deque = deque()
-
-                    def drain_one() -> None:
-                        done_items, future = pending.popleft()
-                        docs, rejects, handoff = future.result()
-                        analyser.give_handoff(handoff)
-                        gather(done_items, docs, rejects, prepared=preparer is not None)
-
-                    # Keep the workers busy through a whole write: a commit group's worth
-                    # of batches in flight, plus two per worker.
-                    window = 2 * workers + -(-(commit_every or batch_size) // batch_size)
-                    for items in chunks:
-                        pending.append((items, pool.submit(_worker_chunk, items)))
-                        if len(pending) > window:
-                            drain_one()
-                    while pending:
-                        drain_one()
-                    flush(prepared=preparer is not None)
-    finally:
-        rejected_fh.close()
-    if checkpoint and checkpoint.exists():
-        checkpoint.unlink()  # complete: a later import of the same file starts afresh
-    if summary.rejected == 0 and rejected_path.exists() and rejected_path.stat().st_size == 0:
-        rejected_path.unlink()
-        summary.rejected_file = None
-    log.info("import finished", extra={k: v for k, v in summary.as_dict().items() if k != "rejections"})
-    return summary
+    def report(self) -> IngestSummary:
+        """Finish a complete import: drop the checkpoint and an empty rejected-rows file, log and return the summary."""
+        summary = self.summary
+        if self.checkpoint and self.checkpoint.exists():
+            self.checkpoint.unlink()  # complete: a later import of the same file starts afresh
+        if summary.rejected == 0 and self.rejected_path.exists() and self.rejected_path.stat().st_size == 0:
+            self.rejected_path.unlink()
+            summary.rejected_file = None
+        log.info("import finished", extra={k: v for k, v in summary.as_dict().items() if k != "rejections"})
+        return summary
 
 
 def _chunks(items: Iterator[Row | BadRow | RawLine], size: int) -> Iterator[list[Row | BadRow | RawLine]]:

@@ -27,7 +27,7 @@ from .enrich import enrich
 from .errors import RecordError
 from .items import CrawledDocument, FeedbackItem
 from .normalize import RecordOptions, record_to_document
-from .runtime import components
+from .runtime import CrawlComponents, component_factory, open_components
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,16 @@ class _Pipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        component_factory(crawler.settings)  # no factory: stop here, before the spider opens
+        self.comp: CrawlComponents | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
         return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Open the crawl's components through its ``CRAWL_COMPONENTS`` factory (once per crawl)."""
+        self.comp = open_components(self.crawler)
 
 
 class DocumentPipeline(_Pipeline):
@@ -56,7 +62,7 @@ class DocumentPipeline(_Pipeline):
             record = {k: v for k, v in adapter.items() if k not in ("scope", "tz", "rating_scale")}
             scope, tz, scale = adapter.get("scope", ""), adapter.get("tz", "UTC"), adapter.get("rating_scale", 5.0)
         options = RecordOptions(tz=tz, rating_scale=float(scale), extra="reject",
-                                salt=components(self.crawler).salt)
+                                salt=self.comp.salt)
         try:
             doc = record_to_document(record, options)
         except RecordError as exc:
@@ -97,7 +103,7 @@ class DedupePipeline(_Pipeline):
             return item
         match = self.index.nearest(item.fingerprint, exclude_id=doc.id)
         if match is None:
-            match = components(self.crawler).state.nearest(item.fingerprint, exclude_id=doc.id)
+            match = self.comp.state.nearest(item.fingerprint, exclude_id=doc.id)
         self.index.add(item.fingerprint, doc.id)
         if match is None:
             return item
@@ -136,7 +142,7 @@ class IndexPipeline(_Pipeline):
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        comp = components(self.crawler)
+        comp = self.comp
         docs = [c.document for c in batch]
         try:
             enriched = enrich(docs, comp.analyser, comp.classifier)

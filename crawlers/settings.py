@@ -1,7 +1,8 @@
 """Scrapy settings of the voclens crawlers (``SCRAPY_SETTINGS_MODULE=crawlers.settings``).
 
 Crawl behaviour lives here; what to write with (backend, model, salt, data
-directory) comes from voclens settings through ``CRAWL_COMPONENTS``.
+directory) comes from the ``CRAWL_COMPONENTS`` factory that the command
+starting the crawl sets (``crawlers.runtime``).
 ``voclens crawl`` maps voclens settings (``crawl_*``) and its options onto
 these; ``scrapy crawl -s KEY=VALUE`` overrides them directly.
 """
@@ -47,8 +48,9 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.DedupePipeline": 200,
     "crawlers.pipelines.IndexPipeline": 300,
 }
-#: Factory ``f(scrapy_settings) -> CrawlComponents`` (backend, analyser, classifier, state).
-CRAWL_COMPONENTS = "api.crawl.open_components"
+#: Factory ``f(scrapy_settings) -> CrawlComponents`` (backend, analyser, classifier, state), or its
+#: dotted path: set by whoever starts the crawl (``voclens crawl`` does); none = the crawl stops with an error.
+CRAWL_COMPONENTS = None
 #: Classify items with the configured model (False: language and keywords only).
 CRAWL_CLASSIFY = True
 #: Model name for classification; None = voclens ``model`` setting.

@@ -4,18 +4,22 @@ Most shops, review widgets (Trustpilot, Yotpo, Bazaarvoice...) and many
 blogs publish their reviews as schema.org objects so search engines can show
 stars; reading that markup gets reviews from sites no dedicated spider knows.
 ``parse_review_page`` is a pure function from the page's bytes to items and
-the next page's URL; ``crawlers.schemaorg`` does the markup reading.
+the next page's URL; ``crawlers.structured_data`` does the markup reading.
 
 Items get ``source = web:<host>`` and, when the page gives a review no
 ``@id`` or ``url``, a ``source_id`` hashed from the product page URL (the
 start URL, not the paginated one: a review that moves to page 2 keeps its
 id), author, date and text, so re-crawls update instead of duplicating.
+That hash is keyed with the installation's salt (``hash_author``): the
+author's name is in it, and an unkeyed hash would let anyone confirm that a
+given person wrote a given review by hashing the same four fields.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +31,11 @@ from scrapy.http import Response
 from w3lib.encoding import html_to_unicode
 from w3lib.html import remove_tags
 
+from nlp.privacy import hash_author
+
 from ..errors import PageError
 from ..items import FeedbackItem
-from ..schemaorg import Markup, read_markup, types_of
+from ..structured_data import Markup, read_markup, types_of
 from .base import SpiderArgs, VoclensSpider, split_list
 
 #: schema.org types whose ``review`` list and ``name`` describe the reviewed thing.
@@ -167,8 +173,11 @@ def _rating(review: dict, markup: Markup) -> tuple[Any, float, dict]:
 
 def review_item(fmt: str, review: dict, product: dict | None, markup: Markup, *, page_url: str,
                 product_url: str, brand: str | None, product_id: str | None, tz: str,
-                aggregate: dict | None) -> FeedbackItem:
-    """One ``Review`` object as an item; gaps (no text, no date) are left to validation."""
+                aggregate: dict | None, salt: str) -> FeedbackItem:
+    """One ``Review`` object as an item; gaps (no text, no date) are left to validation.
+
+    ``salt`` keys the id of a review that has none of its own (see ``fallback_source_id``).
+    """
     text = _clean(review.get("reviewBody") or review.get("text") or review.get("description"))
     title = _clean(review.get("name") or review.get("headline"))
     created = _clean(review.get("datePublished") or review.get("dateCreated") or review.get("dateModified"))
@@ -179,8 +188,7 @@ def review_item(fmt: str, review: dict, product: dict | None, markup: Markup, *,
     if own_id:
         source_id = urljoin(product_url, own_id)
     else:
-        key = "\x1f".join([product_url, author or "", created or "", text or ""])
-        source_id = "h:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+        source_id = fallback_source_id(product_url, author, created, text, salt)
     if len(source_id) > 256:
         source_id = "h:" + hashlib.sha256(source_id.encode()).hexdigest()[:32]
     meta.update({"markup": fmt, "page": page_url})
@@ -195,6 +203,20 @@ def review_item(fmt: str, review: dict, product: dict | None, markup: Markup, *,
         product_id=pid, product_name=_name(product.get("name"), markup) if product else None, author=author,
         title=title if title != text else None, rating=rating, rating_scale=scale, tz=tz, meta=meta,
     )
+
+
+def fallback_source_id(product_url: str, author: str | None, created: str | None, text: str | None,
+                       salt: str) -> str:
+    """``h:<keyed hash>`` of a review the page gives no id: stable per installation, unconfirmable outside it.
+
+    The same review on the same product gets the same id on every crawl with
+    the same salt, so re-crawls update it. The hash is ``hash_author``'s HMAC
+    with the installation's person-id salt, because its input names the
+    author: a plain hash of public fields would let anyone confirm who wrote
+    a stored review.
+    """
+    key = json.dumps([product_url, author or "", created or "", text or ""], ensure_ascii=False)
+    return "h:" + hash_author(source_for(product_url), key, salt).removeprefix("a_")
 
 
 def next_page(sel: Selector, url: str, next_selector: str | None) -> str | None:
@@ -213,8 +235,11 @@ def next_page(sel: Selector, url: str, next_selector: str | None) -> str | None:
 
 def parse_review_page(body: bytes, url: str, *, content_type: str | None = None, product_url: str | None = None,
                       brand: str | None = None, product_id: str | None = None, tz: str = "UTC",
-                      next_selector: str | None = None) -> ReviewPage:
+                      next_selector: str | None = None, salt: str) -> ReviewPage:
     """Reviews of one page (JSON-LD and microdata merged) and the next page's URL.
+
+    ``salt`` (the installation's ``author_salt``) keys the ids of reviews
+    without one of their own (``fallback_source_id``).
 
     The body is decoded as a browser would (BOM, then the HTTP charset, then
     ``<meta charset>``), so a GBK page that declares itself only in a meta
@@ -231,7 +256,7 @@ def parse_review_page(body: bytes, url: str, *, content_type: str | None = None,
     items: dict[str, FeedbackItem] = {}
     for fmt, review, product in find_reviews(markup):
         item = review_item(fmt, review, product, markup, page_url=url, product_url=product_url, brand=brand,
-                           product_id=product_id, tz=tz, aggregate=aggregate)
+                           product_id=product_id, tz=tz, aggregate=aggregate, salt=salt)
         items.setdefault(item.source_id, item)
     problems = ["malformed-jsonld"] * len(markup.malformed)
     if not items and markup.malformed:
@@ -313,7 +338,7 @@ class SchemaOrgSpider(VoclensSpider):
         parsed = yield from self.parsed_or_retry(
                 response, parse_review_page, response.body, response.url, content_type=content_type.decode("latin-1") if content_type else None,
                 product_url=product_url, brand=self.args.brand, product_id=self.args.product, tz=self.args.tz,
-                next_selector=self.args.next_selector)
+                next_selector=self.args.next_selector, salt=self.salt)
         if parsed is None:
             return
         stats = self.crawler.stats

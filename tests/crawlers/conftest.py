@@ -74,10 +74,12 @@ def crawl_command(spider: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "api.cli", "crawl", spider, *FAST, *args, "--json"]
 
 
-def voclens_crawl(data_dir: Path, spider: str, *args: str, timeout: float = 120, expect_rc: int | None = 0) -> dict:
-    """Run ``voclens crawl SPIDER ... --json`` to the end; returns the printed stats."""
+def voclens_crawl(data_dir: Path, spider: str, *args: str, timeout: float = 120, expect_rc: int | None = 0,
+                  env: dict[str, str] | None = None) -> dict:
+    """Run ``voclens crawl SPIDER ... --json`` to the end; returns the printed stats. ``env``: extra variables."""
     cmd = crawl_command(spider, *args)
-    proc = subprocess.run(cmd, cwd=ROOT, env=crawl_env(data_dir), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=ROOT, env=crawl_env(data_dir, **(env or {})), capture_output=True, text=True,
+                          timeout=timeout)
     if expect_rc is not None and proc.returncode != expect_rc:
         raise AssertionError(f"voclens crawl exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else {"stdout": proc.stdout, "stderr": proc.stderr}

@@ -15,6 +15,8 @@ from scrapy.utils.test import get_crawler
 
 from crawlers.items import FeedbackItem
 from crawlers.pipelines import DedupePipeline, DocumentPipeline, IndexPipeline
+from api.crawl import open_components
+from crawlers.errors import ComponentsError
 from crawlers.runtime import components
 from nlp.privacy import hash_author
 from tests.crawlers.conftest import stored
@@ -35,9 +37,11 @@ class Run:
     def __init__(self, data: Path, monkeypatch, **settings):
         monkeypatch.setenv("VOCLENS_DATA_DIR", str(data))
         monkeypatch.setenv("VOCLENS_AUTHOR_SALT", "test-salt-1234")
-        self.crawler = get_crawler(settings_dict={"CRAWL_COMPONENTS": "api.crawl.open_components",
+        self.crawler = get_crawler(settings_dict={"CRAWL_COMPONENTS": open_components,
                                                   "CRAWL_CLASSIFY": False, "CRAWL_BATCH_SIZE": 3, **settings})
         self.stages = [cls.from_crawler(self.crawler) for cls in (DocumentPipeline, DedupePipeline, IndexPipeline)]
+        for stage in self.stages:  # as Scrapy does when the spider opens: the first opens the components
+            stage.open_spider()
         self.dropped: list[str] = []
 
     def feed(self, *items: FeedbackItem) -> None:
@@ -127,3 +131,30 @@ def test_a_re_crawl_cannot_bring_erased_reviews_back(tmp_path: Path, monkeypatch
     stats = again.close()
     assert stats["voclens/erased"] == 3 and stats.get("voclens/new", 0) == 0 and stats["voclens/updated"] == 1
     assert sorted(stored(tmp_path)) == ["3"]
+
+
+def test_a_crawl_without_a_components_factory_stops_with_a_clear_error(tmp_path: Path, monkeypatch):
+    from scrapy.settings import Settings as ScrapySettings
+
+    project = ScrapySettings()
+    project.setmodule("crawlers.settings", priority="project")
+    assert project.get("CRAWL_COMPONENTS") is None          # crawlers/ names no factory of its own
+    crawler = get_crawler(settings_dict={"CRAWL_CLASSIFY": False})
+    with pytest.raises(ComponentsError, match=r"CRAWL_COMPONENTS is not set.*voclens crawl"):
+        DocumentPipeline.from_crawler(crawler)
+    with pytest.raises(ComponentsError, match="components are not open"):
+        components(crawler)
+    with pytest.raises(ComponentsError, match="'api.crawl.no_such_factory' cannot be loaded"):
+        IndexPipeline.from_crawler(get_crawler(settings_dict={"CRAWL_COMPONENTS": "api.crawl.no_such_factory"}))
+
+
+def test_a_dotted_path_from_the_command_line_opens_the_same_components(tmp_path: Path, monkeypatch):
+    """``scrapy crawl -s CRAWL_COMPONENTS=api.crawl.open_components``: a string is loaded, then used like a callable."""
+    monkeypatch.setenv("VOCLENS_DATA_DIR", str(tmp_path))
+    crawler = get_crawler(settings_dict={"CRAWL_COMPONENTS": "api.crawl.open_components", "CRAWL_CLASSIFY": False})
+    stages = [cls.from_crawler(crawler) for cls in (DocumentPipeline, IndexPipeline)]
+    for stage in stages:
+        stage.open_spider()
+    assert stages[0].comp is stages[1].comp is components(crawler)   # opened once, shared
+    assert stages[0].comp.classifier is None and (tmp_path / "crawl-state.sqlite").exists()
+    stages[0].comp.close()

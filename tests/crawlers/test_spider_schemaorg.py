@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+
+import httpx
 
 import pytest
 
@@ -14,9 +17,11 @@ from tests.crawlers.conftest import stored, voclens_crawl
 from tests.crawlers.site.schemaorg import product_page, product_pages, web_review, web_reviews
 
 URL = "https://shop.example.com/p/v8.html"
+SALT = "installation-salt-one"
 
 
 def parse(html: str, **kwargs):
+    kwargs.setdefault("salt", SALT)
     return parse_review_page(html.encode("utf-8"), URL, content_type="text/html; charset=utf-8", **kwargs)
 
 
@@ -71,7 +76,7 @@ def test_malformed_jsonld_is_counted_and_the_rest_still_read():
 
 def test_gbk_page_declared_only_by_meta_charset():
     html = product_page("小米吸尘器", "zh", [web_review(1, "zh", 1, zh=True)], charset="gbk")
-    page = parse_review_page(html.encode("gbk"), URL, content_type="text/html")
+    page = parse_review_page(html.encode("gbk"), URL, content_type="text/html", salt=SALT)
     [item] = page.items
     assert page.encoding in ("gbk", "gb18030") and item.author == "买家 1" and "购买" in item.text
 
@@ -95,10 +100,51 @@ def test_source_ids_are_stable_across_pages_and_fit_the_document_model():
     review = web_review(1, "s", 1)
     one = parse(product_page("S", "s", [review]), product_url=URL).items[0]
     moved = parse_review_page(product_page("S", "s", [web_review(2, "s", 2), review]).encode(), URL + "?page=2",
-                              product_url=URL).items[1]
+                              product_url=URL, salt=SALT).items[1]
     assert one.source_id == moved.source_id and one.source_id.startswith("h:")
     assert source_for("https://Bücher.example:8443/x") == "web:xn--bcher-kva.example"
     Document(source=one.source, source_id=one.source_id, text="x", created_at="2026-10-01T00:00:00Z")
+
+
+def unsalted_id(product_url: str, item) -> str:
+    """The hash this spider once gave reviews without an id: anyone holding the page could recompute it."""
+    key = "\x1f".join([product_url, item.author or "", item.created_at or "", item.text or ""])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def assert_not_unsalted(source_id: str, plain: str) -> None:
+    assert source_id.startswith("h:") and source_id != "h:" + plain[:32]
+    assert plain[:32] not in source_id and plain[:16] not in source_id and source_id[2:] not in plain
+
+
+def test_a_review_without_an_id_gets_an_id_keyed_with_the_installation_salt():
+    page = product_page("S", "s", [web_review(1, "s", 1), web_review(2, "s", 2, author="Jane Roe")])
+    first, again, other = (parse(page, product_url=URL, salt=salt).items for salt in (SALT, SALT, "another-installation"))
+    assert len(first) == 2 and first[0].source_id != first[1].source_id
+    for item, same, elsewhere in zip(first, again, other, strict=True):
+        assert_not_unsalted(item.source_id, unsalted_id(URL, item))
+        assert same.source_id == item.source_id            # same installation: a re-crawl updates
+        assert elsewhere.source_id != item.source_id       # another salt: another id
+
+
+def test_crawls_key_fallback_ids_with_the_configured_salt(make_site, tmp_path: Path):
+    site = make_site({"pages": product_pages("k", web_reviews("k", 4))})
+    url = f"{site.url}/shop/k/reviews.html"
+    args = ("-a", f"urls={url}", "-a", "incremental=false")
+    one, two = {"VOCLENS_AUTHOR_SALT": "installation-one-salt"}, {"VOCLENS_AUTHOR_SALT": "installation-two-salt"}
+    assert voclens_crawl(tmp_path / "a", "schemaorg", *args, env=one)["new"] == 4
+    first = stored(tmp_path / "a")
+    again = voclens_crawl(tmp_path / "a", "schemaorg", *args, env=one)
+    assert (again.get("new", 0), again["updated"]) == (0, 4) and stored(tmp_path / "a").keys() == first.keys()
+    assert voclens_crawl(tmp_path / "b", "schemaorg", *args, env=two)["new"] == 4
+    assert not first.keys() & stored(tmp_path / "b").keys()
+    items = parse_review_page(httpx.get(url, timeout=10).content, url, content_type="text/html", salt="x").items
+    plain = sorted(unsalted_id(url, item) for item in items)
+    assert len(plain) == 4
+    for doc in first.values():
+        for p in plain:
+            assert_not_unsalted(doc.source_id, p)
+            assert p[:16] not in doc.id
 
 
 def test_crawl_reads_every_shape_follows_pages_and_stops_at_known_reviews(make_site, tmp_path: Path):
