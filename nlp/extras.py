@@ -2,7 +2,7 @@
 
 The runtime (classify, demo, serve) runs on ONNX Runtime and never imports
 torch or transformers; training, distillation and evaluation against torch
-need them. A plain ``pip install voclens`` leaves them out (about 4.5 GB of
+need them. A plain ``pip install voclens`` leaves them out (5.4 GB of
 torch and CUDA wheels), so a command that reaches for them must say which
 extra to install instead of ending in an import error.
 """
