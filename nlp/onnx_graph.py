@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .model_layout import CONFIG_FILE, TOPIC_STATES, WEIGHTS_FILE
+from .model_layout import CONFIG_FILE, DELTA_GROUP, TOPIC_STATES, WEIGHTS_FILE
 
 #: The operator set torch's exporter was asked for (LayerNormalization needs 17).
 OPSET = 17
@@ -34,8 +34,6 @@ OPSET = 17
 EXTERNAL_MIN_BYTES = 1024
 #: Offsets in the data file are page-aligned, so ONNX Runtime can map each tensor where it lies.
 ALIGN = 4096
-#: Matrices are stored as their change from the base encoder, 4-bit in groups of 32 (``nlp.network``).
-DELTA_GROUP = 32
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,8 @@ def network_weights(model_dir: str | Path, base_dir: str | Path) -> tuple[dict, 
             param = name.removesuffix(".delta_q4")
             if param not in weights:
                 raise ModelError(f"{model_dir / WEIGHTS_FILE} holds a delta for {param}, which this network lacks")
-            weights[param] = weights[param].astype(np.float32) + dequantize_delta(tensor, stored[param + ".delta_scale"])
+            delta = dequantize_delta(tensor, stored[param + ".delta_scale"])
+            weights[param] = weights[param].astype(np.float32) + delta
         elif not name.endswith(".delta_scale"):
             if name not in weights and not name.startswith(heads):
                 raise ModelError(f"{model_dir / WEIGHTS_FILE} holds a tensor this network lacks: {name}")
@@ -124,6 +123,16 @@ class _Graph:
         self.initializers[name] = np.asarray(value, dtype=dtype)
         return name
 
+    def ints(self, name: str, values: list[int]) -> str:
+        return self.const(name, values, np.int64)
+
+    def float_mask(self, n: int, axes: list[int]) -> str:
+        """``attention_mask`` with size-1 ``axes`` added, as float32 (nodes ``/Unsqueeze{n}``, ``/Cast{n}``)."""
+        suffix = f"_{n}" if n else ""
+        axes_name = self.ints(f"axes_{'_'.join(map(str, axes))}", axes)
+        unsqueezed = self.op("Unsqueeze", f"/Unsqueeze{suffix}", "attention_mask", axes_name)
+        return self.op("Cast", f"/Cast{suffix}", unsqueezed, to=1)
+
     def op(self, op_type: str, name: str, *inputs: str, out: str | None = None, **attrs) -> str:
         from onnx import helper
 
@@ -146,13 +155,13 @@ def _embeddings(g: _Graph, shape: EncoderShape, p: str) -> str:
     from onnx import TensorProto, helper
 
     max_positions = g.weights[f"{p}embeddings.position_embeddings.weight"].shape[0]
-    positions = g.const("position_ids", np.arange(max_positions)[None, :], np.int64)
+    positions = g.ints("position_ids", np.arange(max_positions)[None, :])
     length = g.op("Shape", "/embeddings/Shape", "input_ids", start=1, end=2)
-    position_ids = g.op("Slice", "/embeddings/Slice", positions, g.const("zero_1d", [0], np.int64), length,
-                        g.const("one_1d", [1], np.int64))  # fmt: skip
+    position_ids = g.op("Slice", "/embeddings/Slice", positions, g.ints("zero_1d", [0]), length, g.ints("one_1d", [1]))
     zeros = g.op("ConstantOfShape", "/embeddings/ConstantOfShape", g.op("Shape", "/embeddings/Shape_1", "input_ids"),
                  value=helper.make_tensor("value", TensorProto.INT64, [1], [0]))  # fmt: skip
-    word = g.op("Gather", "/embeddings/word_embeddings/Gather", g.weight(f"{p}embeddings.word_embeddings.weight"), "input_ids")
+    word = g.op("Gather", "/embeddings/word_embeddings/Gather",
+                g.weight(f"{p}embeddings.word_embeddings.weight"), "input_ids")  # fmt: skip
     types = g.op("Gather", "/embeddings/token_type_embeddings/Gather",
                  g.weight(f"{p}embeddings.token_type_embeddings.weight"), zeros)  # fmt: skip
     hidden = g.op("Add", "/embeddings/Add", word, types)
@@ -166,7 +175,7 @@ def _layer(g: _Graph, hidden: str, mask: str, shape: EncoderShape, i: int, p: st
     """One BERT layer (eager attention, exact GELU), node for node as torch exported it."""
     w, n = f"{p}encoder.layer.{i}.", f"/layer.{i}"
     head_dim = shape.hidden // shape.heads
-    split = g.const("split_heads", [0, 0, shape.heads, head_dim], np.int64)
+    split = g.ints("split_heads", [0, 0, shape.heads, head_dim])
 
     def heads(param: str, perm: list[int]) -> str:
         x = g.linear(hidden, f"{w}attention.self.{param}", f"{n}/attention/self/{param}")
@@ -176,10 +185,11 @@ def _layer(g: _Graph, hidden: str, mask: str, shape: EncoderShape, i: int, p: st
     q, k, v = heads("query", [0, 2, 1, 3]), heads("key", [0, 2, 3, 1]), heads("value", [0, 2, 1, 3])
     scores = g.op("MatMul", f"{n}/attention/self/MatMul", q, k)
     scores = g.op("Mul", f"{n}/attention/self/Mul", scores, g.const("attention_scale", head_dim**-0.5))
-    probs = g.op("Softmax", f"{n}/attention/self/Softmax", g.op("Add", f"{n}/attention/self/Add", scores, mask), axis=-1)
+    scores = g.op("Add", f"{n}/attention/self/Add", scores, mask)
+    probs = g.op("Softmax", f"{n}/attention/self/Softmax", scores, axis=-1)
     context = g.op("MatMul", f"{n}/attention/self/MatMul_1", probs, v)
     context = g.op("Transpose", f"{n}/attention/self/Transpose_3", context, perm=[0, 2, 1, 3])
-    context = g.op("Reshape", f"{n}/attention/self/Reshape_3", context, g.const("merge_heads", [0, 0, shape.hidden], np.int64))
+    context = g.op("Reshape", f"{n}/attention/self/Reshape_3", context, g.ints("merge_heads", [0, 0, shape.hidden]))
     out = g.linear(context, f"{w}attention.output.dense", f"{n}/attention/output/dense")
     out = g.op("Add", f"{n}/attention/output/Add", out, hidden)
     attended = g.layer_norm(out, f"{w}attention.output.LayerNorm", f"{n}/attention/output/LayerNorm", shape.eps)
@@ -195,9 +205,8 @@ def _layer(g: _Graph, hidden: str, mask: str, shape: EncoderShape, i: int, p: st
 def _encoder(g: _Graph, shape: EncoderShape, p: str) -> str:
     """Last hidden states (B, L, H) of ``input_ids`` under ``attention_mask``."""
     hidden = _embeddings(g, shape, p)
-    mask = g.op("Cast", "/Cast", g.op("Unsqueeze", "/Unsqueeze", "attention_mask", g.const("axes_1_2", [1, 2], np.int64)), to=1)
-    mask = g.op("Mul", "/Mul", g.op("Sub", "/Sub", g.const("one", 1.0), mask),
-                g.const("float_min", np.finfo(np.float32).min))  # fmt: skip
+    blocked = g.op("Sub", "/Sub", g.const("one", 1.0), g.float_mask(0, [1, 2]))  # (B, 1, 1, L): 1 on padding
+    mask = g.op("Mul", "/Mul", blocked, g.const("float_min", np.finfo(np.float32).min))
     for i in range(shape.layers):
         hidden = _layer(g, hidden, mask, shape, i, p)
     return hidden
@@ -205,26 +214,27 @@ def _encoder(g: _Graph, shape: EncoderShape, p: str) -> str:
 
 def _heads(g: _Graph, hidden: str, topics: int, evidence_head: bool) -> tuple[str, str, str]:
     """Sentiment and topic probabilities from the mean-pooled states, and per-token evidence."""
-    m = g.op("Cast", "/Cast_1", g.op("Unsqueeze", "/Unsqueeze_2", "attention_mask", g.const("axes_last", [-1], np.int64)), to=1)
-    axis1 = g.const("axes_1", [1], np.int64)
+    m = g.float_mask(1, [-1])
+    axis1 = g.ints("axes_1", [1])
     summed = g.op("ReduceSum", "/ReduceSum", g.op("Mul", "/Mul_1", hidden, m), axis1, keepdims=0)
     count = g.op("Clip", "/Clip", g.op("ReduceSum", "/ReduceSum_1", m, axis1, keepdims=0), g.const("one", 1.0), "")
     pooled = g.op("Div", "/Div", summed, count)
-    topic = g.op("Gemm", "/topic_head/Gemm", pooled, g.weight("topic_head.weight"), g.weight("topic_head.bias"), transB=1)
-    topic = g.op("Reshape", "/Reshape", topic, g.const("topic_shape", [-1, topics, len(TOPIC_STATES)], np.int64))
+    topic = g.op("Gemm", "/topic_head/Gemm", pooled, g.weight("topic_head.weight"), g.weight("topic_head.bias"),
+                 transB=1)  # fmt: skip
+    topic = g.op("Reshape", "/Reshape", topic, g.ints("topic_shape", [-1, topics, len(TOPIC_STATES)]))
     topic_probs = g.op("Softmax", "/Softmax", topic, axis=-1, out="topics")
     sentiment = g.op("Gemm", "/sentiment_head/Gemm", pooled, g.weight("sentiment_head.weight"),
                      g.weight("sentiment_head.bias"), transB=1)  # fmt: skip
     sentiment_probs = g.op("Softmax", "/Softmax_1", sentiment, axis=-1, out="sentiment")
-    token_mask = g.op("Cast", "/Cast_2", g.op("Unsqueeze", "/Unsqueeze_3", "attention_mask", g.const("axes_2", [2], np.int64)), to=1)
+    token_mask = g.float_mask(2, [2])
     if evidence_head:
         scores = g.linear(hidden, "evidence_head", "/evidence_head")
     else:  # each token's share of the topic head's "present" logits, weighted by the polarities' probabilities
         w = g.weights["topic_head.weight"].reshape(topics, len(TOPIC_STATES), -1)
         diff = g.const("topic_head.present_minus_absent", w[:, 1:, :] - w[:, :1, :])
-        present = g.op("Slice", "/Slice", topic_probs, g.const("one_1d", [1], np.int64),
-                       g.const("int64_max_1d", [np.iinfo(np.int64).max], np.int64), g.const("axes_2", [2], np.int64))  # fmt: skip
-        total = g.op("ReduceSum", "/ReduceSum_2", present, g.const("axes_last", [-1], np.int64), keepdims=1)
+        present = g.op("Slice", "/Slice", topic_probs, g.ints("one_1d", [1]),
+                       g.ints("int64_max_1d", [np.iinfo(np.int64).max]), g.ints("axes_2", [2]))  # fmt: skip
+        total = g.op("ReduceSum", "/ReduceSum_2", present, g.ints("axes_-1", [-1]), keepdims=1)
         share = g.op("Div", "/Div_1", present, g.op("Clip", "/Clip_1", total, g.const("min_share", 1e-9), ""))
         scores = g.op("Einsum", "/Einsum", hidden, diff, share, equation="blh,tsh,bts->blt")
     evidence = g.op("Mul", "/Mul_2", scores, token_mask, out="evidence")
@@ -246,7 +256,8 @@ def network_graph(config: dict, weights: Mapping[str, np.ndarray], base_dir: str
 def _model(g: _Graph, initializers: list) -> object:
     from onnx import TensorProto, helper
 
-    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "length"]) for n in ("input_ids", "attention_mask")]
+    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "length"])
+              for n in ("input_ids", "attention_mask")]  # fmt: skip
     outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, dims) for n, dims in g.outputs]
     graph = helper.make_graph(g.nodes, "voclens", inputs, outputs, initializer=initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="voclens")
@@ -315,7 +326,8 @@ def encoder_hidden_states(base_dir: str | Path, input_ids: np.ndarray, attention
     g.outputs = [("hidden", ["batch", "length", shape.hidden])]
     model = _model(g, [numpy_helper.from_array(a, k) for k, a in g.initializers.items()])
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    feed = {"input_ids": ids.reshape(input_ids.shape).astype(np.int64), "attention_mask": attention_mask.astype(np.int64)}
+    feed = {"input_ids": ids.reshape(input_ids.shape).astype(np.int64),
+            "attention_mask": attention_mask.astype(np.int64)}  # fmt: skip
     return session.run(None, feed)[0]
 
 
