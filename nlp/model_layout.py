@@ -12,5 +12,7 @@ SENTIMENT_LABELS = ("negative", "neutral", "positive")
 TOPIC_STATES = ("absent", "negative", "neutral", "positive")
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
+#: Trained matrices are stored as their change from the base encoder, 4-bit in groups of this many.
+DELTA_GROUP = 32
 
-__all__ = ["CONFIG_FILE", "SENTIMENT_LABELS", "TOPIC_STATES", "WEIGHTS_FILE"]
+__all__ = ["CONFIG_FILE", "DELTA_GROUP", "SENTIMENT_LABELS", "TOPIC_STATES", "WEIGHTS_FILE"]

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
-from .model_layout import CONFIG_FILE, SENTIMENT_LABELS, TOPIC_STATES, WEIGHTS_FILE
+from .model_layout import CONFIG_FILE, DELTA_GROUP, SENTIMENT_LABELS, TOPIC_STATES, WEIGHTS_FILE
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -140,10 +140,6 @@ def student_config(base_dir: str | Path, num_layers: int | None = None):
 def _layer_out(out):
     """``BertLayer`` returns a tensor in transformers 5 and a tuple before it."""
     return out[0] if isinstance(out, tuple) else out
-
-
-#: Matrices are stored as their change from the base encoder, 4-bit in groups of 32.
-DELTA_GROUP = 32
 
 
 def quantize_delta(delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,7 +11,9 @@ runtimes:
 - ``onnx-fp32``: the same export without quantisation: torch's numbers (to
   1e-5) about 1.25 times faster, since ONNX Runtime fuses LayerNorm, GELU
   and attention steps.
-- ``torch``: float32 under ``torch.inference_mode``; the reference.
+- ``torch``: float32 under ``torch.inference_mode``; the reference. Needs the
+  ``train`` extra (torch and transformers); the ONNX runtimes import neither,
+  and their graph is written from NumPy arrays (``nlp.onnx_graph``).
 
 The default is the fastest runtime whose scores stay within half a point of
 torch on every dev set (``voclens model eval --runtime all --decide-default``
@@ -201,8 +203,10 @@ def shifted_thresholds(thresholds: np.ndarray, topics: Sequence[str], cues: set[
 
 class _TorchRunner:
     def __init__(self, model_dir: Path, base: Path, threads: int | None, int8: bool = False):
-        import torch
+        from .extras import import_train
 
+        torch = import_train("torch")
+        import_train("transformers")  # the network is a transformers BertModel
         from .network import load_network
 
         if threads:
