@@ -44,7 +44,7 @@ from elastic_transport import TransportError
 
 from nlp.analyser import Analyser, get_analyser
 
-from . import _sqlite_trends as tb
+from . import _trend_buckets as tb
 from ._es_query import and_filters, build_query, date_range, decode_cursor, encode_cursor, pack_pit, translate
 from ._es_schema import ERASED_MAPPINGS, ERASURE_LOG_MAPPINGS, SCHEMA_VERSION, Names, template_body, to_source
 from ._sqlite_sql import query_fingerprint

@@ -40,7 +40,7 @@ from nlp.analyser import Analyser, get_analyser, normalize
 
 from . import _sqlite_rollup as rollup
 from . import _sqlite_rollup_memory as memory
-from . import _sqlite_trends as tb
+from . import _trend_buckets as tb
 from ._sqlite_schema import migrate
 from ._sqlite_sql import Where, build_where, decode_cursor, encode_cursor, epoch_ms, query_fingerprint
 from .base import (
