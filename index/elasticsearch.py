@@ -31,54 +31,44 @@ query DSL. Behaviour shared with the SQLite backend is pinned by
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from elasticsearch import ApiError, Elasticsearch
 from elastic_transport import TransportError
 
 from nlp.analyser import Analyser, get_analyser
 
-from . import _trend_buckets as tb
-from ._es_query import and_filters, build_query, date_range, decode_cursor, encode_cursor, pack_pit, translate
+from . import _es_analytics as analytics
+from ._cursor import VERSION, encode_cursor
+from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_schema import ERASED_MAPPINGS, ERASURE_LOG_MAPPINGS, SCHEMA_VERSION, Names, template_body, to_source
-from ._sqlite_sql import query_fingerprint
+from ._request import make_hit, parse_request, plan_search
 from .base import (
-    MAX_QUERY_CHARS,
     Backend,
     Emerging,
     EmergingQuery,
     ErasureKind,
     ErasureRecord,
     Filters,
-    Hit,
     KeywordCount,
     SearchQuery,
     SearchResult,
     SortOrder,
-    Split,
     TopicCount,
     TopQuery,
-    TrendBucket,
     TrendQuery,
     TrendResult,
-    TrendSeries,
     UpsertResult,
 )
 from .document import Document
 from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentNotFound, InvalidQuery, SearchBackendError
-from .query import ParsedQuery, combine_filters, highlight, parse_query
-from .stats import emerging
 
 log = logging.getLogger(__name__)
 
-_CALENDAR = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
-_MANY = 10_000  # terms buckets asked for where every key is wanted (topics, split values)
 _READ = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
@@ -211,15 +201,9 @@ class ElasticsearchBackend(Backend):
         return sorted(resp.body)
 
     # -- helpers -------------------------------------------------------------------
-    def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
-        if len(q or "") > MAX_QUERY_CHARS:
-            raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS} characters", field="q")
-        parsed = parse_query(q, self.analyser)
-        return parsed, combine_filters(parsed, filters)
-
-    def _query(self, q: str, filters: Filters | None, *, dates: bool = True) -> tuple[dict, Filters]:
-        parsed, merged = self._parse(q, filters)
-        return build_query(parsed, merged, dates=dates), merged
+    def _query(self, q: str, filters: Filters | None) -> tuple[dict, Filters]:
+        parsed, merged = parse_request(q, filters, self.analyser)
+        return build_query(parsed, merged), merged
 
     def _search(self, what: str, **body):
         if "pit" not in body:
@@ -508,16 +492,14 @@ class ElasticsearchBackend(Backend):
             after = hits[-1]["sort"]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        parsed, filters = self._parse(query.q, query.filters)
-        relevance = query.sort is SortOrder.relevance and bool(parsed.required)
-        sort_order = SortOrder.relevance if relevance else (query.sort if query.sort is not SortOrder.relevance else SortOrder.newest)
-        fingerprint = query_fingerprint(query.q, filters.model_dump_json(), sort_order.value)
-        cursor = decode_cursor(query.cursor, fingerprint, relevance) if query.cursor else None
-        es_query = build_query(parsed, filters)
+        plan = plan_search(query, self.analyser)
+        relevance = plan.relevance
+        cursor = decode_cursor(query.cursor, plan.fingerprint, relevance) if query.cursor else None
+        es_query = build_query(plan.parsed, plan.filters)
         if relevance:
             sort = [{"_score": "desc"}, {"id": "asc"}]
         else:
-            direction = "desc" if sort_order is SortOrder.newest else "asc"
+            direction = "desc" if plan.sort is SortOrder.newest else "asc"
             sort = [{"created_at": direction}, {"id": direction}]
         body: dict = {"query": es_query, "sort": sort, "size": query.limit + 1, "source": ["doc"],
                       "track_total_hits": True, "timeout": f"{self.timeout_ms}ms"}
@@ -546,182 +528,34 @@ class ElasticsearchBackend(Backend):
             else:
                 pit = self._call("open point in time", self.es.open_point_in_time, index=self.names.alias,
                                  keep_alive=self.pit_keep_alive)["id"]
-            state = {"v": 1, "f": fingerprint, "S": pack_pit(pit), "k": hits_raw[-1]["sort"][:2]}
+            state = {"v": VERSION, "f": plan.fingerprint, "S": pack_pit(pit), "k": hits_raw[-1]["sort"][:2]}
             next_cursor = encode_cursor(state)
         elif cursor:  # the last page: free the point in time now rather than at its keep-alive
             try:
                 self.es.close_point_in_time(id=resp.get("pit_id") or cursor["pit"])
             except (ApiError, TransportError):
                 pass  # it expires by itself
-        tokens = parsed.highlight_tokens() if query.highlight else frozenset()
-        hits = []
-        for h in hits_raw:
-            doc = Document.model_validate(h["_source"]["doc"])
-            marks = {}
-            if tokens:
-                for name, text in (("title", doc.title), ("text", doc.text)):
-                    snippet = highlight(text or "", tokens, self.analyser)
-                    if snippet is not None:
-                        marks[name] = snippet
-            score = h.get("_score") if relevance else None
-            hits.append(Hit(document=doc, score=score, highlights=marks))
+        tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()
+        hits = [make_hit(Document.model_validate(h["_source"]["doc"]), h.get("_score") if relevance else None, tokens,
+                         self.analyser) for h in hits_raw]
         return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
 
-    # -- analytics -----------------------------------------------------------------
+    # -- analytics (``_es_analytics``) ---------------------------------------------------
     def trends(self, query: TrendQuery) -> TrendResult:
         es_query, filters = self._query(query.q, query.filters)
-        tz = ZoneInfo(query.tz)
-        interval = query.interval
-        topic = query.split is Split.topic
-        prefix = "topics." if topic else ""
-        histogram = {
-            "date_histogram": {"field": f"{prefix}created_at", "calendar_interval": _CALENDAR[interval.value],
-                               "time_zone": query.tz, "min_doc_count": 1},
-            "aggs": {
-                "neg": {"filter": {"term": {"topics.polarity" if topic else "sentiment": "negative"}}},
-                "rs": {"sum": {"field": f"{prefix}rating"}},
-                "rn": {"value_count": {"field": f"{prefix}rating"}},
-            },
-        }
-        if query.split is None:
-            aggs = {"h": histogram}
-        elif topic:
-            # the query already limits documents to since/until; topics carry their document's created_at
-            aggs = {"t": {"nested": {"path": "topics"},
-                          "aggs": {"k": {"terms": {"field": "topics.topic", "size": _MANY}, "aggs": {"h": histogram}}}}}
-        else:
-            aggs = {"k": {"terms": {"field": query.split.value, "size": _MANY}, "aggs": {"h": histogram}}}
-        resp = self._search("trends", query=es_query, size=0, aggs=aggs, track_total_hits=False,
-                            timeout=f"{self.timeout_ms}ms")
-        raw = resp.get("aggregations", {})
-        # key -> [(bucket start ms, volume, negative, rating sum, rating count)]
-        rows: dict[str | None, list[tuple]] = {}
-
-        def read(hist: dict) -> list[tuple]:
-            return [(b["key"], b["doc_count"], b["neg"]["doc_count"], b["rs"]["value"] or 0.0, b["rn"]["value"])
-                    for b in hist["buckets"]]
-
-        if query.split is None:
-            rows[None] = read(raw.get("h", {"buckets": []}))
-        else:
-            node = (raw["t"]["k"] if topic else raw["k"]) if raw else {"buckets": []}
-            for b in node["buckets"]:
-                rows[str(b["key"])] = read(b["h"])
-        starts = [r[0] // 1000 for series in rows.values() for r in series]
-        if not starts and not (filters.since and filters.until):
-            return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
-        lo = int(filters.since.timestamp()) if filters.since else min(starts)
-        hi = math.ceil(filters.until.timestamp()) if filters.until else tb.next_boundary(tb.floor_local(max(starts), tz, interval), tz, interval)
-        try:
-            bounds = tb.boundaries(lo, hi, tz, interval)
-        except ValueError as exc:
-            raise InvalidQuery(str(exc), field="interval") from None
-        n = len(bounds) - 1
-        acc: dict[str | None, list[list]] = {k: [[0, 0, 0.0, 0] for _ in range(n)] for k in rows}
-        for key, series in rows.items():
-            for start_ms, volume, negative, rating_sum, rating_n in series:
-                i = tb.bucket_index(bounds, start_ms // 1000)
-                if 0 <= i < n:
-                    b = acc[key][i]
-                    b[0] += volume
-                    b[1] += negative
-                    b[2] += rating_sum
-                    b[3] += rating_n
-        if query.split is None:
-            keys: list[str | None] = [None]
-        else:
-            totals = {k: sum(b[0] for b in v) for k, v in acc.items()}
-            keys = sorted((k for k in totals if totals[k]), key=lambda k: (-totals[k], k))[: query.split_limit]
-        series = []
-        for key in keys:
-            buckets = [
-                TrendBucket.model_construct(
-                    start=datetime.fromtimestamp(bounds[i], tz), volume=v, negative=neg,
-                    negative_share=neg / v if v else None, avg_rating=rs / rn if rn else None,
-                )
-                for i, (v, neg, rs, rn) in enumerate(acc[key])
-            ]
-            series.append(TrendSeries(key=key, buckets=buckets))
-        return TrendResult(interval=interval, tz=query.tz, series=series)
-
-    def _terms(self, field: str, size: int, **extra) -> dict:
-        return {"terms": {"field": field, "size": size, "shard_size": max(size * 4, 1000), **extra}}
+        return analytics.trends(self._search, es_query, filters, query, self.timeout_ms)
 
     def top_topics(self, query: TopQuery) -> list[TopicCount]:
-        es_query, _ = self._query(query.q, query.filters)
-        per_topic = {**self._terms("topics.topic", _MANY),
-                     "aggs": {"neg": {"filter": {"term": {"topics.polarity": "negative"}}}}}
-        if query.polarity is not None:
-            per_topic = {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": {"k": per_topic}}
-            nested = {"nested": {"path": "topics"}, "aggs": {"p": per_topic}}
-        else:
-            nested = {"nested": {"path": "topics"}, "aggs": {"k": per_topic}}
-        resp = self._search("top topics", query=es_query, size=0, track_total_hits=True, aggs={"t": nested})
-        total = resp["hits"]["total"]["value"]
-        node = resp["aggregations"]["t"]
-        node = node["p"]["k"] if "p" in node else node["k"]
-        rows = sorted(((b["key"], b["doc_count"], b["neg"]["doc_count"]) for b in node["buckets"]), key=lambda r: (-r[1], r[0]))
-        return [TopicCount(topic=t, count=n, negative=neg, share=n / total if total else 0.0) for t, n, neg in rows[: query.limit]]
+        return analytics.top_topics(self._search, self._query(query.q, query.filters)[0], query)
 
     def top_keywords(self, query: TopQuery) -> list[KeywordCount]:
-        es_query, _ = self._query(query.q, query.filters)
-        if query.polarity is not None:
-            es_query = and_filters(es_query, {"term": {"sentiment": query.polarity.value}})
-        terms = self._terms("keywords", query.limit, order=[{"_count": "desc"}, {"_key": "asc"}])
-        resp = self._search("top keywords", query=es_query, size=0, track_total_hits=False, aggs={"k": terms})
-        rows = sorted(((b["key"], b["doc_count"]) for b in resp["aggregations"]["k"]["buckets"]), key=lambda r: (-r[1], r[0]))
-        return [KeywordCount(keyword=k, count=n) for k, n in rows[: query.limit]]
-
-    @staticmethod
-    def _windows(query: EmergingQuery) -> tuple[dict, dict]:
-        return (date_range("created_at", query.current_since, query.current_until),
-                date_range("created_at", query.baseline_since, query.baseline_until))
+        return analytics.top_keywords(self._search, self._query(query.q, query.filters)[0], query)
 
     def emerging_topics(self, query: EmergingQuery) -> list[Emerging]:
-        es_query, _ = self._query(query.q, query.filters)
-        cur, base = self._windows(query)
-        per_topic: dict = {"k": {"terms": {"field": "topics.topic", "size": _MANY}}}
-        if query.polarity is not None:
-            per_topic = {"p": {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": per_topic}}
-        window = {"t": {"nested": {"path": "topics"}, "aggs": per_topic}}
-        aggs = {"cur": {"filter": cur, "aggs": window}, "base": {"filter": base, "aggs": window}}
-        resp = self._search("emerging topics", query=es_query, size=0, track_total_hits=False, aggs=aggs)
-        out = resp["aggregations"]
-
-        def counts(win: dict) -> dict[str, int]:
-            node = win["t"]["p"] if "p" in win["t"] else win["t"]
-            return {b["key"]: b["doc_count"] for b in node["k"]["buckets"]}
-
-        return emerging(counts(out["cur"]), counts(out["base"]), out["cur"]["doc_count"], out["base"]["doc_count"],
-                        min_count=query.min_count, limit=query.limit)
+        return analytics.emerging_topics(self._search, self._query(query.q, query.filters)[0], query)
 
     def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]:
-        """Counts keywords in both windows and ranks them with ``index.stats``.
-
-        Only keywords seen ``min_count`` times in the (short) current window can
-        emerge: those are found first, then counted in the (long) baseline.
-        """
-        es_query, _ = self._query(query.q, query.filters)
-        cur, base = self._windows(query)
-        polarity = {"term": {"sentiment": query.polarity.value}} if query.polarity is not None else None
-        current_terms = {"terms": {"field": "keywords", "size": 65_000 // 2, "min_doc_count": query.min_count}}
-        aggs = {
-            "cur": {"filter": cur, "aggs": {"k": {"filter": polarity or {"match_all": {}}, "aggs": {"k": current_terms}}}},
-            "base": {"filter": base},
-        }
-        resp = self._search("emerging keywords", query=es_query, size=0, track_total_hits=False, aggs=aggs)
-        out = resp["aggregations"]
-        current = {b["key"]: b["doc_count"] for b in out["cur"]["k"]["k"]["buckets"]}
-        baseline: dict[str, int] = {}
-        keys = list(current)
-        for i in range(0, len(keys), 5000):
-            chunk = keys[i : i + 5000]
-            resp = self._search("emerging keywords baseline", size=0, track_total_hits=False,
-                                query=and_filters(es_query, base, polarity),
-                                aggs={"k": {"terms": {"field": "keywords", "size": len(chunk), "include": chunk}}})
-            baseline.update({b["key"]: b["doc_count"] for b in resp["aggregations"]["k"]["buckets"]})
-        return emerging(current, baseline, out["cur"]["doc_count"], out["base"]["doc_count"],
-                        min_count=query.min_count, limit=query.limit)
+        return analytics.emerging_keywords(self._search, self._query(query.q, query.filters)[0], query)
 
     # -- operations ------------------------------------------------------------------
     def health(self) -> dict:
