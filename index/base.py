@@ -16,6 +16,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nlp.analyser import Analyser
 from nlp.labels import Polarity
 
 from .document import Document, as_utc, clamp_utc
@@ -260,6 +261,16 @@ class ErasureRecord(_Model):
         return as_utc(value)
 
 
+class MigrationReport(_Model):
+    """What ``Backend.migrate`` did, and the line ``voclens index migrate`` prints for it."""
+
+    schema_version: int
+    moved: int = Field(default=0, description="Documents rewritten into the current schema.")
+    dropped: list[str] = Field(default_factory=list, description="Storage of older schemas removed (index names).")
+    indices: list[str] = Field(default_factory=list, description="Indices behind the alias afterwards (Elasticsearch).")
+    summary: str
+
+
 class Backend(ABC):
     """Storage, search and analytics over documents.
 
@@ -268,6 +279,16 @@ class Backend(ABC):
     """
 
     name: str = "abstract"
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings, analyser: Analyser | None = None) -> Backend:
+        """Open this backend as the application's settings configure it.
+
+        ``settings`` is duck-typed (``index`` never imports the API): each
+        backend reads only the attributes it needs, for example
+        ``settings.sqlite_path`` and ``settings.query_timeout_ms``.
+        """
 
     def __enter__(self) -> Backend:
         return self
@@ -278,6 +299,14 @@ class Backend(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def migrate(self, progress: Callable[[int], None] | None = None) -> MigrationReport:
+        """Bring the storage to the current schema; safe to interrupt and run again.
+
+        ``progress`` is called with the number of documents moved by each step,
+        where a migration moves documents.
+        """
 
     # -- writes ------------------------------------------------------------
     #: ``(docs, analyser) -> rows``: the CPU side of ``upsert`` (tokenising, serialising) as a

@@ -55,6 +55,7 @@ from .base import (
     ErasureRecord,
     Filters,
     KeywordCount,
+    MigrationReport,
     SearchQuery,
     SearchResult,
     SortOrder,
@@ -161,6 +162,26 @@ class ElasticsearchBackend(Backend):
         if not self.server_version.startswith("8."):
             raise BackendUnavailable(f"Elasticsearch {self.server_version} is not supported; voclens needs 8.x")
         self.ensure_template()
+
+    @staticmethod
+    def options_from(settings) -> dict:
+        """Constructor arguments from the ``elasticsearch_*`` settings (secrets unwrapped here only)."""
+        password = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
+        return {
+            "hosts": list(settings.elasticsearch_urls),
+            "index_prefix": settings.elasticsearch_index_prefix,
+            "api_key": settings.elasticsearch_api_key.get_secret_value() if settings.elasticsearch_api_key else None,
+            "basic_auth": (settings.elasticsearch_username, password) if settings.elasticsearch_username else None,
+            "verify_certs": settings.elasticsearch_verify_certs,
+            "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
+            "replicas": settings.elasticsearch_replicas,
+            "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
+        }
+
+    @classmethod
+    def from_settings(cls, settings, analyser: Analyser | None = None) -> ElasticsearchBackend:
+        """The cluster of the ``elasticsearch_*`` settings, reads limited to ``settings.query_timeout_ms``."""
+        return cls(**cls.options_from(settings), analyser=analyser, timeout_ms=settings.query_timeout_ms)
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -573,7 +594,7 @@ class ElasticsearchBackend(Backend):
             "elasticsearch_version": self.server_version,
         }
 
-    def migrate(self, batch_size: int = 1000, progress=None) -> dict:
+    def migrate(self, progress=None, batch_size: int = 1000) -> MigrationReport:
         """Move documents of older-schema indices into the current schema's indices.
 
         The current template is (re)installed, then every document found in an
@@ -583,7 +604,7 @@ class ElasticsearchBackend(Backend):
         Emptied old indices are deleted. Safe to interrupt and run again.
 
         Returns:
-            ``{"moved": n, "dropped": [old index names], "indices": [...]}``.
+            How many documents moved, the old indices dropped and the indices now behind the alias.
         """
         self._call("template install", self.es.indices.put_index_template, name=self.names.template,
                    **template_body(self.names, replicas=self.replicas))
@@ -609,7 +630,10 @@ class ElasticsearchBackend(Backend):
             if left:
                 raise SearchBackendError(f"{left} document(s) still in {index} after migration; run migrate again")
             self._call("drop old index", self.es.indices.delete, index=index)
-        return {"moved": moved, "dropped": old, "indices": self.indices()}
+        indices = self.indices()
+        return MigrationReport(schema_version=SCHEMA_VERSION, moved=moved, dropped=old, indices=indices,
+                               summary=f"moved {moved} document(s); dropped {len(old)} old index(es); "
+                                       f"indices: {', '.join(indices) or '-'}")
 
     def drop_all(self) -> None:
         """Delete every index and template of this prefix (tests, ``index copy --replace``)."""

@@ -55,6 +55,7 @@ from .base import (
     ErasureRecord,
     Filters,
     KeywordCount,
+    MigrationReport,
     SearchQuery,
     SearchResult,
     TopicCount,
@@ -174,6 +175,17 @@ class SQLiteBackend(Backend):
             self.schema_version = migrate(self._writer.conn)
         except (sqlite3.Error, OSError) as exc:
             raise BackendUnavailable(f"cannot open SQLite database {str(self.path)!r}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, settings, analyser: Analyser | None = None) -> SQLiteBackend:
+        """The file ``settings.sqlite_path``, reads limited to ``settings.query_timeout_ms``."""
+        return cls(settings.sqlite_path, analyser=analyser, timeout_ms=settings.query_timeout_ms)
+
+    def migrate(self, progress=None) -> MigrationReport:
+        """Nothing left to do: the schema is migrated in place whenever the file is opened (``_sqlite_schema``)."""
+        self._check_open()
+        return MigrationReport(schema_version=self.schema_version,
+                               summary=f"sqlite schema version {self.schema_version}: up to date")
 
     # -- connections -------------------------------------------------------------
     def close(self) -> None:
