@@ -90,7 +90,10 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
 
     With ``checkpoint`` the last copied id is saved after each batch (atomically)
     and a later call resumes after it; the file is removed once the copy is complete.
+    Erasure tombstones go first, so ``target`` refuses what ``source`` erased,
+    and again at the end, for erasures made while copying.
     """
+    source.copy_tombstones_to(target)
     after_id = None
     if checkpoint is not None and checkpoint.is_file():
         try:
@@ -107,6 +110,7 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
             os.replace(tmp, checkpoint)
         if progress is not None:
             progress(len(batch))
+    source.copy_tombstones_to(target)
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)
     return copied

@@ -8,6 +8,7 @@ from .base import (
     MigrationReport,
     SearchQuery,
     SearchResult,
+    Tombstone,
     TopicFilter,
     UpsertResult,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "SearchBackendError",
     "SearchQuery",
     "SearchResult",
+    "Tombstone",
     "TopicFilter",
     "UpsertResult",
     "backend_names",

@@ -35,7 +35,6 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 
 from elasticsearch import ApiError, Elasticsearch
 from elastic_transport import TransportError
@@ -45,14 +44,14 @@ from nlp.analyser import Analyser, get_analyser
 from . import _es_analytics as analytics
 from ._cursor import VERSION, encode_cursor
 from ._es_query import build_query, decode_cursor, pack_pit, translate
-from ._es_schema import ERASED_MAPPINGS, ERASURE_LOG_MAPPINGS, SCHEMA_VERSION, Names, template_body, to_source
+from ._es_erasure import READ as _READ
+from ._es_erasure import ErasureMixin
+from ._es_schema import SCHEMA_VERSION, Names, template_body, to_source
 from ._request import make_hit, parse_request, plan_search
 from .base import (
     Backend,
     Emerging,
     EmergingQuery,
-    ErasureKind,
-    ErasureRecord,
     Filters,
     KeywordCount,
     MigrationReport,
@@ -70,10 +69,9 @@ from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentN
 
 log = logging.getLogger(__name__)
 
-_READ = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
-class ElasticsearchBackend(Backend):
+class ElasticsearchBackend(ErasureMixin, Backend):
     """Documents, search and analytics on an Elasticsearch 8 cluster.
 
     Args:
@@ -287,12 +285,6 @@ class ElasticsearchBackend(Backend):
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)
 
-    def _refused(self, docs: dict[str, Document]) -> list[str]:
-        """Ids of ``docs`` that are erased, or whose author is."""
-        hashes = [d.author_hash for d in docs.values() if d.author_hash]
-        refused = self.erased(list(docs), hashes)
-        return [i for i, d in docs.items() if i in refused or d.author_hash in refused] if refused else []
-
     def _ensure_index(self, index: str) -> None:
         """Create a month's index and only then add it to the alias.
 
@@ -313,7 +305,8 @@ class ElasticsearchBackend(Backend):
     def _bulk(self, actions: list[tuple[dict, dict | None]], *, refresh: bool | None = None) -> None:
         """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest.
 
-        ``refresh`` overrides the backend's setting (erasures always refresh).
+        ``refresh`` overrides the backend's setting (erasures always refresh). A
+        ``delete`` of nothing and a ``create`` of an id that exists are no failures.
         """
         refresh = self.refresh if refresh is None else refresh
         pending = actions
@@ -337,7 +330,7 @@ class ElasticsearchBackend(Backend):
                 for (head, source), item in zip(chunk, resp["items"], strict=True):
                     op, result = next(iter(item.items()))
                     status = result.get("status", 0)
-                    if status < 300 or (op == "delete" and status == 404):
+                    if status < 300 or (op == "delete" and status == 404) or (op == "create" and status == 409):
                         continue
                     reason = result.get("error", {})
                     reason = f"{reason.get('type', status)}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
@@ -377,114 +370,6 @@ class ElasticsearchBackend(Backend):
             if len(hits) < 1000:
                 break
         return deleted
-
-    # -- erasure ---------------------------------------------------------------------
-    def _ensure_erasure_indices(self) -> None:
-        for index, mappings in ((self.names.erased, ERASED_MAPPINGS), (self.names.erasure_log, ERASURE_LOG_MAPPINGS)):
-            if index in self._known_indices:
-                continue
-            try:
-                self.es.indices.create(index=index, mappings=mappings, wait_for_active_shards="1",
-                                       settings={"number_of_shards": 1, "number_of_replicas": self.replicas})
-            except ApiError as exc:
-                if "resource_already_exists" not in str(exc):
-                    raise translate(exc, "create erasure index") from exc
-            except TransportError as exc:
-                raise translate(exc, "create erasure index") from exc
-            self._known_indices.add(index)
-
-    def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
-        keys = [f"{ErasureKind.document.value}:{i}" for i in dict.fromkeys(ids)]
-        keys += [f"{ErasureKind.author.value}:{h}" for h in dict.fromkeys(author_hashes)]
-        found: set[str] = set()
-        for i in range(0, len(keys), 5000):
-            chunk = keys[i : i + 5000]
-            resp = self._call("erasure lookup", self.es.search, index=self.names.erased, query={"ids": {"values": chunk}},
-                              size=len(chunk), source=False, track_total_hits=False, **_READ).body
-            found.update(h["_id"].split(":", 1)[1] for h in resp["hits"]["hits"])
-        return found
-
-    def _tombstone(self, kind: ErasureKind, keys: Sequence[str], stamp: int) -> None:
-        if keys:
-            self._bulk([({"index": {"_index": self.names.erased, "_id": f"{kind.value}:{k}"}},
-                         {"kind": kind.value, "key": k, "at": stamp}) for k in keys], refresh=True)
-
-    def _author_documents(self, author_hash: str) -> list[tuple[str, str]]:
-        """(index, id) of every document of an author, in current- and older-schema indices."""
-        found: list[tuple[str, str]] = []
-        after: list | None = None
-        while True:
-            extra = {"search_after": after} if after else {}
-            resp = self._search("erasure lookup", query={"term": {"author_hash": author_hash}}, size=1000, source=False,
-                                sort=[{"id": "asc"}], track_total_hits=False, **extra)
-            hits = resp["hits"]["hits"]
-            found += [(h["_index"], h["_id"]) for h in hits]
-            if len(hits) < 1000:
-                break
-            after = hits[-1]["sort"]
-        # Indices of an older schema (before ``voclens index migrate``) may lack the author_hash
-        # field: read the stored documents' author there instead.
-        current = f"{self.names.alias}-v{self.names.version}-"
-        for index in (i for i in self.indices() if not i.startswith(current)):
-            after = None
-            while True:
-                extra = {"search_after": after} if after else {}
-                resp = self._call("erasure scan", self.es.search, index=index, query={"match_all": {}}, size=5000,
-                                  source=["doc.author_hash"], sort=[{"id": "asc"}], track_total_hits=False, **extra).body
-                hits = resp["hits"]["hits"]
-                found += [(h["_index"], h["_id"]) for h in hits
-                          if h["_source"].get("doc", {}).get("author_hash") == author_hash]
-                if len(hits) < 5000:
-                    break
-                after = hits[-1]["sort"]
-        return list(dict.fromkeys(found))
-
-    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
-        """See ``Backend.erase``.
-
-        The tombstones are written (and refreshed) before the documents are
-        deleted, so a concurrent ``upsert`` is refused or removes its own
-        write (see ``upsert``). Elasticsearch only marks a deleted document
-        until its segment is merged; the affected monthly indices are then
-        force-merged with ``only_expunge_deletes`` (their template allows no
-        deleted documents to remain), so the text leaves the disk too.
-        """
-        kind = ErasureKind(kind)
-        now = datetime.now(UTC)
-        stamp = int(now.timestamp() * 1000)
-        self._ensure_erasure_indices()
-        if kind is ErasureKind.document:
-            where = self._locate([key])
-            if must_exist and not where and key not in self.erased([key]):
-                raise DocumentNotFound(key)
-            self._tombstone(kind, [key], stamp)
-            hits = [(index, key) for index in where.get(key, [])]
-        else:
-            self._tombstone(kind, [key], stamp)
-            hits = self._author_documents(key)
-            self._tombstone(ErasureKind.document, list(dict.fromkeys(i for _, i in hits)), stamp)
-        if hits:
-            self._bulk([({"delete": {"_index": index, "_id": doc_id}}, None) for index, doc_id in hits], refresh=True)
-            self._expunge(sorted({index for index, _ in hits}))
-        removed = len({doc_id for _, doc_id in hits})
-        record = ErasureRecord(kind=kind, key=key, at=now, actor=actor, documents=removed)
-        self._call("erasure log", self.es.index, index=self.names.erasure_log, refresh=True,
-                   document={"kind": kind.value, "key": key, "at": stamp, "actor": actor, "documents": removed})
-        return record
-
-    def _expunge(self, indices: list[str]) -> None:
-        try:
-            self.es.options(request_timeout=600).indices.forcemerge(index=",".join(indices), only_expunge_deletes=True)
-        except (ApiError, TransportError) as exc:  # the delete stands; the next merge drops the data
-            log.warning("could not merge %s after an erasure: %s", ", ".join(indices), exc)
-
-    def erasures(self, limit: int = 100) -> list[ErasureRecord]:
-        resp = self._call("erasure log", self.es.search, index=self.names.erasure_log, size=limit,
-                          sort=[{"at": "desc"}], track_total_hits=False, **_READ).body
-        return [ErasureRecord(kind=h["_source"]["kind"], key=h["_source"]["key"], actor=h["_source"]["actor"],
-                              documents=h["_source"]["documents"],
-                              at=datetime.fromtimestamp(h["_source"]["at"] / 1000, UTC))
-                for h in resp["hits"]["hits"]]
 
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:

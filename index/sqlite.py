@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from nlp.analyser import Analyser, get_analyser, normalize
 
 from . import _sqlite_analytics as analytics
+from . import _sqlite_erasure as erasure
 from . import _sqlite_rollup as rollup
 from . import _sqlite_rollup_memory as memory
 from ._cursor import decode_cursor
@@ -58,6 +59,7 @@ from .base import (
     MigrationReport,
     SearchQuery,
     SearchResult,
+    Tombstone,
     TopicCount,
     TopQuery,
     TrendQuery,
@@ -286,7 +288,7 @@ class SQLiteBackend(Backend):
         # Rows of several prepared batches may repeat an id: the last copy wins, as in upsert.
         prepared = list({p[0][0]: p for p in prepared}.values())
         with self._write() as conn:
-            refused = self._erased(conn, [p[0][0] for p in prepared], [p[0][9] for p in prepared if p[0][9]])
+            refused = erasure.erased_keys(conn, [p[0][0] for p in prepared], [p[0][9] for p in prepared if p[0][9]])
             if refused:
                 erased_ids = [p[0][0] for p in prepared if p[0][0] in refused or p[0][9] in refused]
                 prepared = [p for p in prepared if p[0][0] not in refused and p[0][9] not in refused]
@@ -333,43 +335,52 @@ class SQLiteBackend(Backend):
             log.info("refused erased documents", extra={"documents": len(erased_ids)})
         return UpsertResult(created=len(inserts), updated=len(updates), ids=ids, erased=len(erased_ids), erased_ids=erased_ids)
 
-    @staticmethod
-    def _delete_doomed(conn: sqlite3.Connection) -> int:
-        """Delete the documents whose seq is in ``temp.doomed`` (and their FTS, topic, keyword and rollup rows)."""
-        n = conn.execute("SELECT count(*) FROM temp.doomed").fetchone()[0]
-        if n:
-            rollup.remove(conn, "seq IN (SELECT seq FROM temp.doomed)", [])
-            conn.execute("DELETE FROM doc_fts WHERE rowid IN (SELECT seq FROM temp.doomed)")
-            conn.execute("DELETE FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")  # cascades
-        conn.execute("DELETE FROM temp.doomed")
-        return n
-
-    @staticmethod
-    def _doomed(conn: sqlite3.Connection) -> None:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (seq INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.doomed")
-
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:
         where = self._where(q, filters)
         with self._write() as conn:
-            self._doomed(conn)
+            erasure.start_doomed(conn)
             conn.execute(f"INSERT INTO temp.doomed SELECT d.seq FROM documents d WHERE {where.sql()}", where.params)
-            return self._delete_doomed(conn)
+            return erasure.delete_doomed(conn)
 
-    # -- erasure -----------------------------------------------------------------------
-    @staticmethod
-    def _erased(conn: sqlite3.Connection, ids: Sequence[str], author_hashes: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for kind, keys in ((ErasureKind.document, list(dict.fromkeys(ids))), (ErasureKind.author, list(dict.fromkeys(author_hashes)))):
-            for i in range(0, len(keys), _CHUNK):
-                chunk = keys[i : i + _CHUNK]
-                found.update(k for (k,) in conn.execute(
-                    f"SELECT key FROM erased WHERE kind = ? AND key IN ({','.join('?' * len(chunk))})", [kind.value, *chunk]))
-        return found
-
+    # -- erasure (``_sqlite_erasure``) --------------------------------------------------
     def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
         with self._read() as conn:
-            return self._erased(conn, ids, author_hashes)
+            return erasure.erased_keys(conn, ids, author_hashes)
+
+    @contextmanager
+    def _secure_delete(self) -> Iterator[None]:
+        """Deletes inside leave no text in the file: freed pages and cells are zeroed, then the WAL is truncated."""
+        with self._write_lock:
+            self._check_open()
+            self._writer.conn.execute("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                if not self._closed:
+                    self._writer.conn.execute("PRAGMA secure_delete = OFF")
+                    # Readers still on an older snapshot keep the WAL from being truncated; they are
+                    # short (one query each), so the next erasure or SQLite's own checkpoint clears it.
+                    self._writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @staticmethod
+    def _bury(conn: sqlite3.Connection, tombstones: Sequence[Tombstone]) -> int:
+        """Delete what ``tombstones`` name and write them, with one for each document of a named author.
+
+        Returns:
+            How many documents were removed.
+        """
+        erasure.start_doomed(conn)
+        found: list[tuple[str, str]] = []
+        for kind in ErasureKind:
+            found += erasure.doom(conn, kind, [t.key for t in tombstones if t.kind is kind])
+        removed = erasure.delete_doomed(conn)
+        when = {t.key: t.at for t in tombstones if t.kind is ErasureKind.author}
+        erasure.add_tombstones(conn, [*tombstones, *(Tombstone(kind=ErasureKind.document, key=doc_id, at=when[key])
+                                                     for doc_id, key in found if key in when)])
+        if removed:  # FTS5 keeps a deleted row's tokens in older segments until a merge
+            conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
+        return removed
 
     def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
         """See ``Backend.erase``. Beyond the rows, SQLite must not keep the text anywhere in the file.
@@ -380,35 +391,13 @@ class SQLiteBackend(Backend):
         is checkpointed and truncated, so neither ``voclens.db`` nor its
         ``-wal`` holds the erased text afterwards (tested on the bytes of both).
         """
-        kind = ErasureKind(kind)
-        now = datetime.now(UTC)
-        with self._write_lock:
-            self._check_open()
-            self._writer.conn.execute("PRAGMA secure_delete = ON")
-        try:
-            with self._write() as conn:
-                self._doomed(conn)
-                column = "id" if kind is ErasureKind.document else "author_hash"
-                conn.execute(f"INSERT INTO temp.doomed SELECT seq FROM documents WHERE {column} = ?", (key,))
-                ids = [i for (i,) in conn.execute("SELECT id FROM documents WHERE seq IN (SELECT seq FROM temp.doomed)")]
-                if kind is ErasureKind.document and must_exist and not ids and not self._erased(conn, [key], []):
-                    raise DocumentNotFound(key)
-                removed = self._delete_doomed(conn)
-                stamp = epoch_ms(now)
-                conn.executemany("INSERT OR IGNORE INTO erased (kind, key, at) VALUES (?, ?, ?)",
-                                 [(kind.value, key, stamp)] + [(ErasureKind.document.value, i, stamp) for i in ids if i != key])
-                conn.execute("INSERT INTO erasure_log (kind, key, at, actor, documents) VALUES (?, ?, ?, ?, ?)",
-                             (kind.value, key, stamp, actor, removed))
-                if removed:
-                    conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
-        finally:
-            with self._write_lock:
-                if not self._closed:
-                    self._writer.conn.execute("PRAGMA secure_delete = OFF")
-                    # Readers still on an older snapshot keep the WAL from being truncated; they are
-                    # short (one query each), so the next erasure or SQLite's own checkpoint clears it.
-                    self._writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return ErasureRecord(kind=kind, key=key, at=now, actor=actor, documents=removed)
+        tombstone = Tombstone(kind=ErasureKind(kind), key=key, at=datetime.now(UTC))
+        with self._secure_delete(), self._write() as conn:
+            if tombstone.kind is ErasureKind.document and must_exist and not erasure.known(conn, key):
+                raise DocumentNotFound(key)
+            removed = self._bury(conn, [tombstone])
+            erasure.log_erasure(conn, tombstone.kind, key, tombstone.at_ms, actor, removed)
+        return ErasureRecord(kind=tombstone.kind, key=key, at=tombstone.at, actor=actor, documents=removed)
 
     def erasures(self, limit: int = 100) -> list[ErasureRecord]:
         with self._read() as conn:
@@ -416,6 +405,26 @@ class SQLiteBackend(Backend):
                                 (limit,)).fetchall()
         return [ErasureRecord(kind=k, key=key, at=datetime.fromtimestamp(at / 1000, UTC), actor=actor, documents=n)
                 for k, key, at, actor, n in rows]
+
+    def iter_tombstones(self, batch_size: int = 1000) -> Iterator[list[Tombstone]]:
+        after = ("", "")
+        while True:
+            with self._read() as conn:
+                batch = erasure.tombstones_after(conn, after, batch_size)
+            if not batch:
+                return
+            yield batch
+            if len(batch) < batch_size:
+                return
+            after = (batch[-1].kind.value, batch[-1].key)
+
+    def add_tombstones(self, tombstones: Sequence[Tombstone]) -> int:
+        """See ``Backend.add_tombstones``; documents are removed as ``erase`` removes them."""
+        if not tombstones:
+            return 0
+        with self._secure_delete(), self._write() as conn:
+            removed = self._bury(conn, list(tombstones))
+        return removed
 
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:
