@@ -1,8 +1,9 @@
 """The Elasticsearch backend: the same ``Backend`` contract as SQLite, on a cluster.
 
 See ``_es_schema`` for the indices (monthly, behind one alias) and why the
-text fields hold the shared analyser's tokens, and ``_es_query`` for the
-query DSL. Behaviour shared with the SQLite backend is pinned by
+text fields hold the shared analyser's tokens, ``_es_query`` for the
+query DSL, ``_es_analytics`` for the aggregations and ``_es_erasure`` for
+tombstones and the erasure log. Behaviour shared with the SQLite backend is pinned by
 ``tests/index/test_contract.py``; where Elasticsearch needs a decision of its own:
 
 * Writes refresh the shards they touched before returning (``refresh``), so

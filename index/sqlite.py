@@ -4,7 +4,9 @@ Datasette-style: one writer connection guarded by a lock (SQLite allows one
 writer at a time anyway), one read connection per thread (WAL lets readers
 run alongside the writer), and a time limit on every read via SQLite's
 progress handler. See ``_sqlite_schema`` for the tables and why the FTS index
-holds analysed tokens rather than raw text.
+holds analysed tokens rather than raw text; the SQL of searches, trends,
+other analytics and erasure lives in ``_sqlite_search``, ``_sqlite_trends``,
+``_sqlite_analytics`` and ``_sqlite_erasure``.
 
 Behaviour every backend shares (pinned by ``tests/index/test_contract.py``):
 
