@@ -18,14 +18,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from index.registry import backend_names
+
 index_app = typer.Typer(help="Prepare, migrate and copy the search index (SQLite or Elasticsearch).", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-class Kind(str, Enum):
-    sqlite = "sqlite"
-    elasticsearch = "elasticsearch"
+#: The registered backends (``index.registry``), as command-line choices.
+Kind = Enum("Kind", {name: name for name in backend_names()}, type=str)
 
 
 def _settings():
@@ -64,15 +65,12 @@ def init() -> None:
 @index_app.command("migrate")
 def migrate() -> None:
     """Bring the index to the current schema (SQLite: in place; Elasticsearch: new indices behind the alias)."""
+    from rich.progress import Progress
+
     from index.errors import SearchBackendError
 
     settings = _settings()
     with _open(settings.backend) as backend:
-        if settings.backend != "elasticsearch":  # SQLite migrates its schema when opened
-            out.print(f"sqlite schema version {backend.health().get('schema_version')}: up to date", highlight=False)
-            return
-        from rich.progress import Progress
-
         total = backend.count()
         try:
             with Progress(console=err, transient=True) as bar:
@@ -80,8 +78,7 @@ def migrate() -> None:
                 report = backend.migrate(progress=lambda n: bar.advance(task, n))
         except SearchBackendError as exc:
             _fail(exc)
-    out.print(f"moved {report['moved']} document(s); dropped {len(report['dropped'])} old index(es); "
-              f"indices: {', '.join(report['indices']) or '-'}", highlight=False)
+    out.print(report.summary, highlight=False)
 
 
 def checkpoint_file(data_dir: Path, source: str, target: str) -> Path:
@@ -93,7 +90,10 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
 
     With ``checkpoint`` the last copied id is saved after each batch (atomically)
     and a later call resumes after it; the file is removed once the copy is complete.
+    Erasure tombstones go first, so ``target`` refuses what ``source`` erased,
+    and again at the end, for erasures made while copying.
     """
+    source.copy_tombstones_to(target)
     after_id = None
     if checkpoint is not None and checkpoint.is_file():
         try:
@@ -110,6 +110,7 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
             os.replace(tmp, checkpoint)
         if progress is not None:
             progress(len(batch))
+    source.copy_tombstones_to(target)
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)
     return copied

@@ -15,29 +15,10 @@ def analyser_for(settings: Settings) -> Analyser:
 
 def open_configured_backend(settings: Settings) -> Backend:
     """Open the configured backend; the data directory is created on first use."""
-    from index.registry import open_backend
+    from index.registry import open_backend_from
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # side files (checkpoints) live there with either backend
-    if settings.backend == "elasticsearch":
-        return open_backend("elasticsearch", **elasticsearch_options(settings), analyser=analyser_for(settings),
-                            timeout_ms=settings.query_timeout_ms)
-    return open_backend(settings.backend, path=settings.sqlite_path, analyser=analyser_for(settings),
-                        timeout_ms=settings.query_timeout_ms)
-
-
-def elasticsearch_options(settings: Settings) -> dict:
-    """Constructor arguments of ``ElasticsearchBackend`` from the ``elasticsearch_*`` settings."""
-    password = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
-    return {
-        "hosts": list(settings.elasticsearch_urls),
-        "index_prefix": settings.elasticsearch_index_prefix,
-        "api_key": settings.elasticsearch_api_key.get_secret_value() if settings.elasticsearch_api_key else None,
-        "basic_auth": (settings.elasticsearch_username, password) if settings.elasticsearch_username else None,
-        "verify_certs": settings.elasticsearch_verify_certs,
-        "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
-        "replicas": settings.elasticsearch_replicas,
-        "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
-    }
+    return open_backend_from(settings, analyser_for(settings))
 
 
 def load_classifier(settings: Settings, name: str | None = None) -> Classifier:

@@ -28,6 +28,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.base import MAX_PAGE_SIZE, MAX_QUERY_CHARS
+from index.registry import backend_names, unknown_backend_message
 from nlp.privacy import DEFAULT_AUTHOR_SALT, is_default_salt
 
 Scope = Literal["read", "write"]
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default=Path("./voclens-data"), description="Where the SQLite index and side files live.")
-    backend: Literal["sqlite", "elasticsearch"] = Field(default="sqlite", description="Search backend: the embedded SQLite FTS5 default, or 'elasticsearch'.")
+    backend: str = Field(default=backend_names()[0], json_schema_extra={"enum": list(backend_names())}, description="Search backend: the embedded SQLite FTS5 default, or 'elasticsearch'.")
     sqlite_file: str = Field(default="voclens.db", description="File name of the SQLite index inside data_dir.")
     elasticsearch_urls: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://127.0.0.1:9200"], description="Elasticsearch node URL(s), comma-separated in the environment.")
     elasticsearch_api_key: SecretStr | None = Field(default=None, description="Elasticsearch API key (the base64 'id:key' form); or use username and password.")
@@ -85,8 +87,8 @@ class Settings(BaseSettings):
     api_keys: list[ApiKey] = Field(default_factory=list, description="Hashed API keys; when any is set every data endpoint requires one.")
     host: str = Field(default="127.0.0.1", description="Address `voclens serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `voclens serve` listens on.")
-    max_page_size: int = Field(default=100, ge=1, le=200, description="Largest `limit` accepted by /search.")
-    max_query_chars: int = Field(default=500, ge=10, le=1000, description="Longest `q` accepted.")
+    max_page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE, description="Largest `limit` accepted by /search.")
+    max_query_chars: int = Field(default=500, ge=10, le=MAX_QUERY_CHARS, description="Longest `q` accepted.")
     max_batch_size: int = Field(default=1000, ge=1, le=10000, description="Most documents in one POST /documents.")
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
     rate_limit: str | None = Field(default="240/minute", description="Requests allowed per API key (per client address when no keys are set or none is sent), in the `limits` notation: '240/minute', '20/second;1000/hour'; unset = no limit. Past it: 429 with Retry-After.")
@@ -116,6 +118,13 @@ class Settings(BaseSettings):
     digest_retry_base_s: float = Field(default=60.0, gt=0, le=86400, description="First retry delay after a failed delivery; doubles per attempt up to 6 hours.")
     digest_lease_s: float = Field(default=600.0, ge=1, le=86400, description="How long a delivery being sent is reserved; one left 'sending' longer (a crashed runner) is sent again with the same idempotency key.")
     public_base_url: str | None = Field(default=None, description="Public URL of this voclens API, used for links in digests to documents without a source URL.")
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in backend_names():  # the registry (index.registry) is the one list of backends
+            raise ValueError(unknown_backend_message(value))
+        return value
 
     @field_validator("rate_limit", "auth_failure_limit")
     @classmethod

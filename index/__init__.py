@@ -1,6 +1,17 @@
 """Storage, search and analytics over voclens documents, behind one ``Backend`` interface."""
 
-from .base import Backend, ErasureKind, ErasureRecord, Filters, SearchQuery, SearchResult, TopicFilter, UpsertResult
+from .base import (
+    Backend,
+    ErasureKind,
+    ErasureRecord,
+    Filters,
+    MigrationReport,
+    SearchQuery,
+    SearchResult,
+    Tombstone,
+    TopicFilter,
+    UpsertResult,
+)
 from .document import Channel, Document, document_id
 from .errors import (
     BackendUnavailable,
@@ -12,7 +23,7 @@ from .errors import (
     SearchBackendError,
 )
 from .query import ParsedQuery, parse_query
-from .registry import open_backend
+from .registry import backend_names, open_backend, open_backend_from
 
 __all__ = [
     "Backend",
@@ -27,13 +38,17 @@ __all__ = [
     "Filters",
     "ParsedQuery",
     "InvalidQuery",
+    "MigrationReport",
     "QueryTimeout",
     "SearchBackendError",
     "SearchQuery",
     "SearchResult",
+    "Tombstone",
     "TopicFilter",
     "UpsertResult",
+    "backend_names",
     "document_id",
     "open_backend",
+    "open_backend_from",
     "parse_query",
 ]

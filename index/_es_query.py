@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 import zlib
@@ -18,7 +17,9 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError
 
+from ._cursor import decode_cursor as decode_state
 from ._es_schema import epoch_ms, fts_split
+from ._request import CASELESS_FILTERS, list_filters
 from .base import Filters
 from .errors import BackendUnavailable, InvalidQuery, QueryTimeout, SearchBackendError
 from .query import Clause, ParsedQuery, Term
@@ -80,16 +81,8 @@ def build_query(parsed: ParsedQuery, filters: Filters, *, dates: bool = True) ->
         text = " ".join(tokens)
         # plus a bonus for words in the title: a headline match is the better hit
         must.append({"bool": {"should": [{"match": {"all_t": text}}, {"match": {"title_t": text}}]}})
-    for field, values in (
-        ("brand.ci", filters.brand),
-        ("product_id.ci", filters.product_id),
-        ("source.ci", filters.source),
-        ("channel", filters.channel),
-        ("lang", filters.lang),
-        ("sentiment", [p.value for p in filters.sentiment]),
-    ):
-        if values:
-            flt.append({"terms": {field: list(values)}})
+    for name, values in list_filters(filters):
+        flt.append({"terms": {f"{name}.ci" if name in CASELESS_FILTERS else name: values}})
     if filters.topics:
         ors = []
         for tf in filters.topics:
@@ -146,40 +139,30 @@ def unpack_pit(packed: str) -> str:
     return zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))).decode()
 
 
-def encode_cursor(data: dict) -> str:
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str, fingerprint: str, relevance: bool) -> dict:
     """Decode and check a cursor; anything unexpected is ``InvalidQuery(field="cursor")``.
 
     A cursor holds the (deflated) point-in-time id ``S`` and the sort key
     ``k`` of the last hit: ``[score, id]`` for relevance, ``[epoch ms, id]``
     for dates. Pages continue with ``search_after``, never an offset, so
-    there is no result window to run into.
+    there is no result window to run into. The point-in-time id comes back
+    unpacked as ``pit``.
     """
-    bad = InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):  # deeply nested JSON too
-        raise bad from None
-    if not isinstance(data, dict) or data.get("v") != 1 or data.get("f") != fingerprint:
-        raise bad
-    packed = data.get("S")
-    if not isinstance(packed, str) or not _PIT_RE.match(packed):
-        raise bad
-    try:
-        data["pit"] = unpack_pit(packed)
-    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
-        raise bad from None
-    k = data.get("k")
     first = (int, float) if relevance else (int,)
-    if not (isinstance(k, list) and len(k) == 2 and isinstance(k[0], first) and not isinstance(k[0], bool)
-            and math.isfinite(k[0]) and isinstance(k[1], str) and len(k[1]) <= 64):
-        raise bad
-    return data
+
+    def check(data: dict) -> bool:
+        packed = data.get("S")
+        if not isinstance(packed, str) or not _PIT_RE.match(packed):
+            return False
+        try:
+            data["pit"] = unpack_pit(packed)
+        except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+            return False
+        k = data.get("k")
+        return (isinstance(k, list) and len(k) == 2 and isinstance(k[0], first) and not isinstance(k[0], bool)
+                and math.isfinite(k[0]) and isinstance(k[1], str) and len(k[1]) <= 64)
+
+    return decode_state(cursor, fingerprint, check)
 
 
 # -- errors ----------------------------------------------------------------------
@@ -225,4 +208,4 @@ def _reason(exc: ApiError) -> str:
     return str(exc.message if hasattr(exc, "message") else exc)
 
 
-__all__ = ["and_filters", "build_query", "date_range", "decode_cursor", "encode_cursor", "pack_pit", "translate", "unpack_pit"]
+__all__ = ["and_filters", "build_query", "date_range", "decode_cursor", "pack_pit", "translate", "unpack_pit"]

@@ -1,5 +1,4 @@
-"""SQL building blocks of the SQLite backend: FTS5 expressions, filter clauses,
-index-text preparation and search cursors.
+"""SQL building blocks of the SQLite backend: FTS5 expressions and filter clauses.
 
 Everything the user typed reaches SQLite either as a bound parameter or as an
 FTS5 string literal built by :func:`fts_quote` from analyser tokens, never as
@@ -8,22 +7,15 @@ SQL or FTS5 syntax.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ._request import list_filters
 from .base import Filters
-from .errors import InvalidQuery
 from .query import Clause, ParsedQuery, Term
 
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-
-# -- index text ------------------------------------------------------------------
 # -- FTS5 expressions ------------------------------------------------------------
 def fts_quote(token: str) -> str:
     """An FTS5 string literal: the token is data, whatever characters it holds."""
@@ -97,17 +89,9 @@ def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = Fal
             where.add("d.seq IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)", must)
     if must_not is not None:
         where.add("d.seq NOT IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)", must_not)
-    for column, values in (
-        ("d.brand", filters.brand),
-        ("d.product_id", filters.product_id),
-        ("d.source", filters.source),
-        ("d.channel", filters.channel),
-        ("d.lang", filters.lang),
-        ("d.sentiment", [p.value for p in filters.sentiment]),
-    ):
-        if values:
-            sql, params = _in(column, values)
-            where.add(sql, *params)
+    for name, values in list_filters(filters):  # brand, product_id and source columns are COLLATE NOCASE
+        sql, params = _in(f"d.{name}", values)
+        where.add(sql, *params)
     if filters.topics:
         ors, params = [], []
         for tf in filters.topics:
@@ -130,29 +114,7 @@ def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = Fal
     return where
 
 
-# -- cursors ---------------------------------------------------------------------
-def query_fingerprint(*parts: str) -> str:
-    """Short hash binding a cursor to the query that produced it."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
-
-
-def encode_cursor(data: dict) -> str:
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, fingerprint: str, keys: tuple[str, ...]) -> dict:
-    """Decode and check a cursor; anything unexpected is ``InvalidQuery(field="cursor")``."""
-    bad = InvalidQuery("invalid or expired cursor; start again from the first page", field="cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):  # deeply nested JSON too
-        raise bad from None
-    if not isinstance(data, dict) or data.get("v") != 1 or data.get("f") != fingerprint:
-        raise bad
-    for key in keys:
-        value = data.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 2**62:
-            raise bad
-    return data
+def max_seq(conn: sqlite3.Connection) -> int:
+    """The highest document ``seq`` ever given: a search snapshot, and where new rows continue."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
+    return row[0] if row else 0

@@ -1,84 +1,26 @@
-"""Local-time bucketing for trends, done in Python because SQLite knows no time zones.
+"""Trend counts on SQLite: per UTC slot in SQL (or from the hourly rollups), folded into local buckets.
 
-The query groups documents by a UTC *slot* (an hour, or 30/15 minutes for
-zones with such offsets) — cheap in SQL — and these functions fold the slots
-into buckets aligned to local midnight / local hours / Monday / the 1st, with
-``zoneinfo`` handling DST: a local day can be 23 or 25 hours long, and the
-repeated hour of an autumn night is two buckets with different offsets.
+SQLite knows no time zones, so the query groups documents by a UTC *slot*
+(an hour, or 30/15 minutes for zones with such offsets), which is cheap in
+SQL, and ``_trend_buckets`` folds the slots into buckets of local time. A
+query with no search text and no filter the rollups cannot answer reads
+the hourly rollups instead of the documents (``_sqlite_rollup``), from
+memory when they are loaded there (``_sqlite_rollup_memory``).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from datetime import UTC, datetime, time, timedelta
+import sqlite3
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from .base import Interval
-
-#: Most buckets one trend query may produce (a year of hours is 8,760).
-MAX_BUCKETS = 20_000
-
-
-def floor_local(ts: int, tz: ZoneInfo, interval: Interval) -> int:
-    """Start (epoch seconds) of the local bucket holding ``ts``."""
-    dt = datetime.fromtimestamp(ts, tz)
-    if interval is Interval.hour:
-        start = dt.replace(minute=0, second=0, microsecond=0)
-        return int(start.timestamp())
-    day = dt.date()
-    if interval is Interval.week:
-        day -= timedelta(days=day.weekday())
-    elif interval is Interval.month:
-        day = day.replace(day=1)
-    return int(datetime.combine(day, time(), tzinfo=tz).timestamp())
-
-
-def next_boundary(start: int, tz: ZoneInfo, interval: Interval) -> int:
-    """Start of the bucket after the one starting at ``start``."""
-    if interval is Interval.hour:
-        return floor_local(start + 3600, tz, interval)
-    day = datetime.fromtimestamp(start, tz).date()
-    if interval is Interval.day:
-        day += timedelta(days=1)
-    elif interval is Interval.week:
-        day += timedelta(days=7)
-    else:
-        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    nxt = int(datetime.combine(day, time(), tzinfo=tz).timestamp())
-    return nxt if nxt > start else floor_local(start + 1, tz, interval)  # defensive: always advance
-
-
-def boundaries(lo: int, hi: int, tz: ZoneInfo, interval: Interval) -> list[int]:
-    """Bucket starts covering [lo, hi) (epoch seconds), plus the end of the last bucket.
-
-    Raises:
-        ValueError: more than ``MAX_BUCKETS`` buckets.
-    """
-    out = [floor_local(lo, tz, interval)]
-    if interval is Interval.hour and _whole_hour_offsets(tz, lo, hi):
-        # local hours are UTC hours: plain arithmetic, DST included
-        count = -(-(hi - out[0]) // 3600)
-        if count > MAX_BUCKETS:
-            raise ValueError(f"more than {MAX_BUCKETS} buckets; use a larger interval or a shorter date range")
-        return list(range(out[0], out[0] + 3600 * max(count, 1) + 1, 3600))
-    while out[-1] < hi:
-        out.append(next_boundary(out[-1], tz, interval))
-        if len(out) > MAX_BUCKETS + 1:
-            raise ValueError(f"more than {MAX_BUCKETS} buckets; use a larger interval or a shorter date range")
-    if len(out) == 1:
-        out.append(next_boundary(out[0], tz, interval))
-    return out
-
-
-def _whole_hour_offsets(tz: ZoneInfo, lo: int, hi: int) -> bool:
-    # Offsets checked daily across the range (and at its ends): cheap, and
-    # every real zone keeps an offset for at least a day.
-    step = 86400
-    return all(
-        int(datetime.fromtimestamp(t, tz).utcoffset().total_seconds()) % 3600 == 0
-        for t in [*range(lo, hi, step), hi]
-    )
+from . import _sqlite_rollup as rollup
+from . import _sqlite_rollup_memory as memory
+from ._sqlite_sql import Where, build_where
+from ._trend_buckets import Accumulated, accumulate, bucket_index, trend_bounds
+from .base import Filters, Interval, Split, TrendQuery
+from .query import ParsedQuery
 
 
 def slot_seconds(tz: ZoneInfo, *instants: datetime) -> int:
@@ -104,6 +46,88 @@ def fine_slot(bounds: list[int], slot: int) -> int:
     return max(g, 1)
 
 
-def bucket_index(bounds: list[int], ts: int) -> int:
-    """Index of the bucket holding ``ts`` (seconds), or -1 / len-1 when outside."""
-    return bisect_right(bounds, ts) - 1
+def trend_rows(conn: sqlite3.Connection, where: Where, slot: int, split: Split | None) -> list[tuple]:
+    """Rows ``(slot number, key, volume, negative, rating sum, rating count)`` of the matching documents."""
+    ms = slot * 1000
+    # Shift so integer division floors correctly back to about 1900.
+    shift = ms * (2**41 // ms + 1)
+    dates = "t" if split is Split.topic else "d"
+    slot_sql = f"(({dates}.created_at + {shift}) / {ms} - {shift // ms})"
+    source, key, negative, extra = "documents d", "NULL", "d.sentiment = 'negative'", ""
+    if split is Split.topic:
+        source = "doc_topics t" if where.dates_only else "doc_topics t JOIN documents d ON d.seq = t.seq"
+        key, negative = "t.topic", "t.polarity = 'negative'"
+    elif split is not None:
+        key = {Split.sentiment: "d.sentiment", Split.source: "d.source", Split.brand: "d.brand"}[split]
+        extra = f" AND {key} IS NOT NULL"
+    rating = f"sum({dates}.rating), count({dates}.rating)"
+    group = "s" if split is None else "s, k"
+    return conn.execute(
+        f"SELECT {slot_sql} AS s, {key} AS k, count(*), total({negative}), {rating} "
+        f"FROM {source} WHERE {where.sql()}{extra} GROUP BY {group}",
+        where.params,
+    ).fetchall()
+
+
+def trend_counts(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: TrendQuery,
+                 rollups: memory.RollupMemory | None) -> tuple[Accumulated, list[int]] | None:
+    """Counts per key and bucket, and the bucket boundaries; None when there is nothing to chart.
+
+    Args:
+        rollups: the in-memory rollups, or None to count from the documents only (tests compare both).
+    """
+    tz, interval, split = ZoneInfo(query.tz), query.interval, query.split
+    slot = slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
+    if rollups is not None and rollup.usable(parsed.has_text, filters, slot, split):
+        arrays = rollups.arrays(conn, "topics" if split is Split.topic else "docs")
+        if arrays is not None:
+            return _from_memory(arrays, filters, split, tz, interval)
+        span = rollup.hour_span(conn, filters, split)
+        if span is None and not (filters.since and filters.until):
+            return None
+        bounds = trend_bounds(filters, tz, interval, lambda: span[0] * 3600, lambda: (span[1] + 1) * 3600)
+        fold = rollup.even_fold(bounds)
+        rows = rollup.rows(conn, filters, split, fold)
+        if fold is not None:  # the rows are already per bucket
+            return accumulate(rows, bounds, lambda i: i), bounds
+        return accumulate(rows, bounds, lambda s: bucket_index(bounds, s * slot)), bounds
+    where = build_where(parsed, filters, dates="t" if split is Split.topic else "d")
+    rows = trend_rows(conn, where, slot, split)
+    if not rows and not (filters.since and filters.until):
+        return None
+    starts = [r[0] * slot for r in rows]
+    bounds = trend_bounds(filters, tz, interval, lambda: min(starts), lambda: max(starts) + slot)
+    if not slot_fits(bounds, slot):  # a zone whose offset history needs finer slots
+        slot = fine_slot(bounds, slot)
+        rows = trend_rows(conn, where, slot, split)
+    return accumulate(rows, bounds, lambda s: bucket_index(bounds, s * slot)), bounds
+
+
+def _from_memory(arrays, filters: Filters, split: Split | None, tz: ZoneInfo,
+                 interval: Interval) -> tuple[Accumulated, list[int]] | None:
+    """Counts and boundaries from the in-memory rollups; None when there is nothing to chart."""
+    keys = None
+    if split is not Split.topic:
+        if filters.sentiment:
+            keys = [s.value for s in filters.sentiment]
+        if split is Split.sentiment:
+            keys = [k for k in (keys or arrays.keys) if k]
+    lo_h = int(filters.since.timestamp() * 1000) // rollup.HOUR_MS if filters.since else None
+    hi_h = int(filters.until.timestamp() * 1000) // rollup.HOUR_MS if filters.until else None
+    hours, counts, rating_sum, keys = memory.select(arrays, keys, lo_h, hi_h)
+    if not len(hours) and not (filters.since and filters.until):
+        return None
+    bounds = trend_bounds(filters, tz, interval, lambda: int(hours[0]) * 3600, lambda: (int(hours[-1]) + 1) * 3600)
+    c, r = memory.fold(hours, counts, rating_sum, bounds)
+    if split is None:
+        c, r, keys = c.sum(axis=1, keepdims=True), r.sum(axis=1, keepdims=True), [None]
+    acc: Accumulated = {}
+    for j, key in enumerate(keys):
+        volume = c[:, j, 0].tolist()
+        if split is not None and not any(volume):
+            continue  # a split lists only keys present in the range, as the row scan does
+        acc[key] = [list(t) for t in zip(volume, c[:, j, 1].tolist(), r[:, j].tolist(), c[:, j, 2].tolist())]
+    return acc, bounds
+
+
+__all__ = ["fine_slot", "slot_fits", "slot_seconds", "trend_counts", "trend_rows"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nlp.analyser import Analyser
 from nlp.labels import Polarity
 
 from .document import Document, as_utc, clamp_utc
@@ -24,6 +25,8 @@ from .document import Document, as_utc, clamp_utc
 MAX_QUERY_CHARS = 1000
 #: Largest page a search returns.
 MAX_PAGE_SIZE = 200
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _Model(BaseModel):
@@ -260,6 +263,38 @@ class ErasureRecord(_Model):
         return as_utc(value)
 
 
+class Tombstone(_Model):
+    """One erased document id or author hash, which every later write refuses; never any content."""
+
+    kind: ErasureKind
+    key: str = Field(description="The document id, or the author hash.")
+    at: datetime = Field(description="When it was erased (UTC).")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+    @property
+    def at_ms(self) -> int:
+        """``at`` in epoch milliseconds, as both backends store it (exact, unlike float seconds)."""
+        return (self.at - _EPOCH) // timedelta(milliseconds=1)
+
+    @classmethod
+    def from_ms(cls, kind: ErasureKind | str, key: str, at_ms: int) -> Tombstone:
+        return cls(kind=kind, key=key, at=_EPOCH + timedelta(milliseconds=at_ms))
+
+
+class MigrationReport(_Model):
+    """What ``Backend.migrate`` did, and the line ``voclens index migrate`` prints for it."""
+
+    schema_version: int
+    moved: int = Field(default=0, description="Documents rewritten into the current schema.")
+    dropped: list[str] = Field(default_factory=list, description="Storage of older schemas removed (index names).")
+    indices: list[str] = Field(default_factory=list, description="Indices behind the alias afterwards (Elasticsearch).")
+    summary: str
+
+
 class Backend(ABC):
     """Storage, search and analytics over documents.
 
@@ -268,6 +303,16 @@ class Backend(ABC):
     """
 
     name: str = "abstract"
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings, analyser: Analyser | None = None) -> Backend:
+        """Open this backend as the application's settings configure it.
+
+        ``settings`` is duck-typed (``index`` never imports the API): each
+        backend reads only the attributes it needs, for example
+        ``settings.sqlite_path`` and ``settings.query_timeout_ms``.
+        """
 
     def __enter__(self) -> Backend:
         return self
@@ -278,6 +323,14 @@ class Backend(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def migrate(self, progress: Callable[[int], None] | None = None) -> MigrationReport:
+        """Bring the storage to the current schema; safe to interrupt and run again.
+
+        ``progress`` is called with the number of documents moved by each step,
+        where a migration moves documents.
+        """
 
     # -- writes ------------------------------------------------------------
     #: ``(docs, analyser) -> rows``: the CPU side of ``upsert`` (tokenising, serialising) as a
@@ -328,6 +381,32 @@ class Backend(ABC):
     @abstractmethod
     def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
         """Which of these document ids and author hashes have been erased (tombstoned)."""
+
+    @abstractmethod
+    def iter_tombstones(self, batch_size: int = 1000) -> Iterator[list[Tombstone]]:
+        """Every tombstone, ordered by kind and key, in batches.
+
+        With ``add_tombstones`` this carries erasures to another backend
+        (``voclens index copy``), so a document erased on one stays refused on the other.
+        """
+
+    @abstractmethod
+    def add_tombstones(self, tombstones: Sequence[Tombstone]) -> int:
+        """Refuse these document ids and authors from now on, as if they were erased here.
+
+        For erasures made elsewhere (``voclens index copy``): stored documents
+        they name are removed as ``erase`` removes them (an author's documents
+        also get tombstones of their ids); a key already tombstoned keeps its
+        time. Unlike ``erase`` nothing is added to the erasure log, which
+        records the erasures themselves, where they were made. Idempotent.
+
+        Returns:
+            How many stored documents were removed.
+        """
+
+    def copy_tombstones_to(self, target: Backend, batch_size: int = 1000) -> int:
+        """Carry every tombstone of this backend to ``target`` (``add_tombstones``); returns documents removed there."""
+        return sum(target.add_tombstones(batch) for batch in self.iter_tombstones(batch_size))
 
     # -- reads -------------------------------------------------------------
     @abstractmethod

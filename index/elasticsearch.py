@@ -1,8 +1,9 @@
 """The Elasticsearch backend: the same ``Backend`` contract as SQLite, on a cluster.
 
 See ``_es_schema`` for the indices (monthly, behind one alias) and why the
-text fields hold the shared analyser's tokens, and ``_es_query`` for the
-query DSL. Behaviour shared with the SQLite backend is pinned by
+text fields hold the shared analyser's tokens, ``_es_query`` for the
+query DSL, ``_es_analytics`` for the aggregations and ``_es_erasure`` for
+tombstones and the erasure log. Behaviour shared with the SQLite backend is pinned by
 ``tests/index/test_contract.py``; where Elasticsearch needs a decision of its own:
 
 * Writes refresh the shards they touched before returning (``refresh``), so
@@ -31,58 +32,47 @@ query DSL. Behaviour shared with the SQLite backend is pinned by
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from elasticsearch import ApiError, Elasticsearch
 from elastic_transport import TransportError
 
 from nlp.analyser import Analyser, get_analyser
 
-from . import _sqlite_trends as tb
-from ._es_query import and_filters, build_query, date_range, decode_cursor, encode_cursor, pack_pit, translate
-from ._es_schema import ERASED_MAPPINGS, ERASURE_LOG_MAPPINGS, SCHEMA_VERSION, Names, template_body, to_source
-from ._sqlite_sql import query_fingerprint
+from . import _es_analytics as analytics
+from ._cursor import VERSION, encode_cursor
+from ._es_query import build_query, decode_cursor, pack_pit, translate
+from ._es_erasure import READ as _READ
+from ._es_erasure import ErasureMixin
+from ._es_schema import SCHEMA_VERSION, Names, template_body, to_source
+from ._request import make_hit, parse_request, plan_search
 from .base import (
-    MAX_QUERY_CHARS,
     Backend,
     Emerging,
     EmergingQuery,
-    ErasureKind,
-    ErasureRecord,
     Filters,
-    Hit,
     KeywordCount,
+    MigrationReport,
     SearchQuery,
     SearchResult,
     SortOrder,
-    Split,
     TopicCount,
     TopQuery,
-    TrendBucket,
     TrendQuery,
     TrendResult,
-    TrendSeries,
     UpsertResult,
 )
 from .document import Document
 from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentNotFound, InvalidQuery, SearchBackendError
-from .query import ParsedQuery, combine_filters, highlight, parse_query
-from .stats import emerging
 
 log = logging.getLogger(__name__)
 
-_CALENDAR = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
-_MANY = 10_000  # terms buckets asked for where every key is wanted (topics, split values)
-_READ = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
-class ElasticsearchBackend(Backend):
+class ElasticsearchBackend(ErasureMixin, Backend):
     """Documents, search and analytics on an Elasticsearch 8 cluster.
 
     Args:
@@ -172,6 +162,26 @@ class ElasticsearchBackend(Backend):
             raise BackendUnavailable(f"Elasticsearch {self.server_version} is not supported; voclens needs 8.x")
         self.ensure_template()
 
+    @staticmethod
+    def options_from(settings) -> dict:
+        """Constructor arguments from the ``elasticsearch_*`` settings (secrets unwrapped here only)."""
+        password = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
+        return {
+            "hosts": list(settings.elasticsearch_urls),
+            "index_prefix": settings.elasticsearch_index_prefix,
+            "api_key": settings.elasticsearch_api_key.get_secret_value() if settings.elasticsearch_api_key else None,
+            "basic_auth": (settings.elasticsearch_username, password) if settings.elasticsearch_username else None,
+            "verify_certs": settings.elasticsearch_verify_certs,
+            "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
+            "replicas": settings.elasticsearch_replicas,
+            "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
+        }
+
+    @classmethod
+    def from_settings(cls, settings, analyser: Analyser | None = None) -> ElasticsearchBackend:
+        """The cluster of the ``elasticsearch_*`` settings, reads limited to ``settings.query_timeout_ms``."""
+        return cls(**cls.options_from(settings), analyser=analyser, timeout_ms=settings.query_timeout_ms)
+
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
@@ -211,15 +221,9 @@ class ElasticsearchBackend(Backend):
         return sorted(resp.body)
 
     # -- helpers -------------------------------------------------------------------
-    def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
-        if len(q or "") > MAX_QUERY_CHARS:
-            raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS} characters", field="q")
-        parsed = parse_query(q, self.analyser)
-        return parsed, combine_filters(parsed, filters)
-
-    def _query(self, q: str, filters: Filters | None, *, dates: bool = True) -> tuple[dict, Filters]:
-        parsed, merged = self._parse(q, filters)
-        return build_query(parsed, merged, dates=dates), merged
+    def _query(self, q: str, filters: Filters | None) -> tuple[dict, Filters]:
+        parsed, merged = parse_request(q, filters, self.analyser)
+        return build_query(parsed, merged), merged
 
     def _search(self, what: str, **body):
         if "pit" not in body:
@@ -282,12 +286,6 @@ class ElasticsearchBackend(Backend):
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)
 
-    def _refused(self, docs: dict[str, Document]) -> list[str]:
-        """Ids of ``docs`` that are erased, or whose author is."""
-        hashes = [d.author_hash for d in docs.values() if d.author_hash]
-        refused = self.erased(list(docs), hashes)
-        return [i for i, d in docs.items() if i in refused or d.author_hash in refused] if refused else []
-
     def _ensure_index(self, index: str) -> None:
         """Create a month's index and only then add it to the alias.
 
@@ -308,7 +306,8 @@ class ElasticsearchBackend(Backend):
     def _bulk(self, actions: list[tuple[dict, dict | None]], *, refresh: bool | None = None) -> None:
         """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest.
 
-        ``refresh`` overrides the backend's setting (erasures always refresh).
+        ``refresh`` overrides the backend's setting (erasures always refresh). A
+        ``delete`` of nothing and a ``create`` of an id that exists are no failures.
         """
         refresh = self.refresh if refresh is None else refresh
         pending = actions
@@ -332,7 +331,7 @@ class ElasticsearchBackend(Backend):
                 for (head, source), item in zip(chunk, resp["items"], strict=True):
                     op, result = next(iter(item.items()))
                     status = result.get("status", 0)
-                    if status < 300 or (op == "delete" and status == 404):
+                    if status < 300 or (op == "delete" and status == 404) or (op == "create" and status == 409):
                         continue
                     reason = result.get("error", {})
                     reason = f"{reason.get('type', status)}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
@@ -373,114 +372,6 @@ class ElasticsearchBackend(Backend):
                 break
         return deleted
 
-    # -- erasure ---------------------------------------------------------------------
-    def _ensure_erasure_indices(self) -> None:
-        for index, mappings in ((self.names.erased, ERASED_MAPPINGS), (self.names.erasure_log, ERASURE_LOG_MAPPINGS)):
-            if index in self._known_indices:
-                continue
-            try:
-                self.es.indices.create(index=index, mappings=mappings, wait_for_active_shards="1",
-                                       settings={"number_of_shards": 1, "number_of_replicas": self.replicas})
-            except ApiError as exc:
-                if "resource_already_exists" not in str(exc):
-                    raise translate(exc, "create erasure index") from exc
-            except TransportError as exc:
-                raise translate(exc, "create erasure index") from exc
-            self._known_indices.add(index)
-
-    def erased(self, ids: Sequence[str] = (), author_hashes: Sequence[str] = ()) -> set[str]:
-        keys = [f"{ErasureKind.document.value}:{i}" for i in dict.fromkeys(ids)]
-        keys += [f"{ErasureKind.author.value}:{h}" for h in dict.fromkeys(author_hashes)]
-        found: set[str] = set()
-        for i in range(0, len(keys), 5000):
-            chunk = keys[i : i + 5000]
-            resp = self._call("erasure lookup", self.es.search, index=self.names.erased, query={"ids": {"values": chunk}},
-                              size=len(chunk), source=False, track_total_hits=False, **_READ).body
-            found.update(h["_id"].split(":", 1)[1] for h in resp["hits"]["hits"])
-        return found
-
-    def _tombstone(self, kind: ErasureKind, keys: Sequence[str], stamp: int) -> None:
-        if keys:
-            self._bulk([({"index": {"_index": self.names.erased, "_id": f"{kind.value}:{k}"}},
-                         {"kind": kind.value, "key": k, "at": stamp}) for k in keys], refresh=True)
-
-    def _author_documents(self, author_hash: str) -> list[tuple[str, str]]:
-        """(index, id) of every document of an author, in current- and older-schema indices."""
-        found: list[tuple[str, str]] = []
-        after: list | None = None
-        while True:
-            extra = {"search_after": after} if after else {}
-            resp = self._search("erasure lookup", query={"term": {"author_hash": author_hash}}, size=1000, source=False,
-                                sort=[{"id": "asc"}], track_total_hits=False, **extra)
-            hits = resp["hits"]["hits"]
-            found += [(h["_index"], h["_id"]) for h in hits]
-            if len(hits) < 1000:
-                break
-            after = hits[-1]["sort"]
-        # Indices of an older schema (before ``voclens index migrate``) may lack the author_hash
-        # field: read the stored documents' author there instead.
-        current = f"{self.names.alias}-v{self.names.version}-"
-        for index in (i for i in self.indices() if not i.startswith(current)):
-            after = None
-            while True:
-                extra = {"search_after": after} if after else {}
-                resp = self._call("erasure scan", self.es.search, index=index, query={"match_all": {}}, size=5000,
-                                  source=["doc.author_hash"], sort=[{"id": "asc"}], track_total_hits=False, **extra).body
-                hits = resp["hits"]["hits"]
-                found += [(h["_index"], h["_id"]) for h in hits
-                          if h["_source"].get("doc", {}).get("author_hash") == author_hash]
-                if len(hits) < 5000:
-                    break
-                after = hits[-1]["sort"]
-        return list(dict.fromkeys(found))
-
-    def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
-        """See ``Backend.erase``.
-
-        The tombstones are written (and refreshed) before the documents are
-        deleted, so a concurrent ``upsert`` is refused or removes its own
-        write (see ``upsert``). Elasticsearch only marks a deleted document
-        until its segment is merged; the affected monthly indices are then
-        force-merged with ``only_expunge_deletes`` (their template allows no
-        deleted documents to remain), so the text leaves the disk too.
-        """
-        kind = ErasureKind(kind)
-        now = datetime.now(UTC)
-        stamp = int(now.timestamp() * 1000)
-        self._ensure_erasure_indices()
-        if kind is ErasureKind.document:
-            where = self._locate([key])
-            if must_exist and not where and key not in self.erased([key]):
-                raise DocumentNotFound(key)
-            self._tombstone(kind, [key], stamp)
-            hits = [(index, key) for index in where.get(key, [])]
-        else:
-            self._tombstone(kind, [key], stamp)
-            hits = self._author_documents(key)
-            self._tombstone(ErasureKind.document, list(dict.fromkeys(i for _, i in hits)), stamp)
-        if hits:
-            self._bulk([({"delete": {"_index": index, "_id": doc_id}}, None) for index, doc_id in hits], refresh=True)
-            self._expunge(sorted({index for index, _ in hits}))
-        removed = len({doc_id for _, doc_id in hits})
-        record = ErasureRecord(kind=kind, key=key, at=now, actor=actor, documents=removed)
-        self._call("erasure log", self.es.index, index=self.names.erasure_log, refresh=True,
-                   document={"kind": kind.value, "key": key, "at": stamp, "actor": actor, "documents": removed})
-        return record
-
-    def _expunge(self, indices: list[str]) -> None:
-        try:
-            self.es.options(request_timeout=600).indices.forcemerge(index=",".join(indices), only_expunge_deletes=True)
-        except (ApiError, TransportError) as exc:  # the delete stands; the next merge drops the data
-            log.warning("could not merge %s after an erasure: %s", ", ".join(indices), exc)
-
-    def erasures(self, limit: int = 100) -> list[ErasureRecord]:
-        resp = self._call("erasure log", self.es.search, index=self.names.erasure_log, size=limit,
-                          sort=[{"at": "desc"}], track_total_hits=False, **_READ).body
-        return [ErasureRecord(kind=h["_source"]["kind"], key=h["_source"]["key"], actor=h["_source"]["actor"],
-                              documents=h["_source"]["documents"],
-                              at=datetime.fromtimestamp(h["_source"]["at"] / 1000, UTC))
-                for h in resp["hits"]["hits"]]
-
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:
         resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, source=["doc"])
@@ -508,16 +399,14 @@ class ElasticsearchBackend(Backend):
             after = hits[-1]["sort"]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        parsed, filters = self._parse(query.q, query.filters)
-        relevance = query.sort is SortOrder.relevance and bool(parsed.required)
-        sort_order = SortOrder.relevance if relevance else (query.sort if query.sort is not SortOrder.relevance else SortOrder.newest)
-        fingerprint = query_fingerprint(query.q, filters.model_dump_json(), sort_order.value)
-        cursor = decode_cursor(query.cursor, fingerprint, relevance) if query.cursor else None
-        es_query = build_query(parsed, filters)
+        plan = plan_search(query, self.analyser)
+        relevance = plan.relevance
+        cursor = decode_cursor(query.cursor, plan.fingerprint, relevance) if query.cursor else None
+        es_query = build_query(plan.parsed, plan.filters)
         if relevance:
             sort = [{"_score": "desc"}, {"id": "asc"}]
         else:
-            direction = "desc" if sort_order is SortOrder.newest else "asc"
+            direction = "desc" if plan.sort is SortOrder.newest else "asc"
             sort = [{"created_at": direction}, {"id": direction}]
         body: dict = {"query": es_query, "sort": sort, "size": query.limit + 1, "source": ["doc"],
                       "track_total_hits": True, "timeout": f"{self.timeout_ms}ms"}
@@ -546,182 +435,34 @@ class ElasticsearchBackend(Backend):
             else:
                 pit = self._call("open point in time", self.es.open_point_in_time, index=self.names.alias,
                                  keep_alive=self.pit_keep_alive)["id"]
-            state = {"v": 1, "f": fingerprint, "S": pack_pit(pit), "k": hits_raw[-1]["sort"][:2]}
+            state = {"v": VERSION, "f": plan.fingerprint, "S": pack_pit(pit), "k": hits_raw[-1]["sort"][:2]}
             next_cursor = encode_cursor(state)
         elif cursor:  # the last page: free the point in time now rather than at its keep-alive
             try:
                 self.es.close_point_in_time(id=resp.get("pit_id") or cursor["pit"])
             except (ApiError, TransportError):
                 pass  # it expires by itself
-        tokens = parsed.highlight_tokens() if query.highlight else frozenset()
-        hits = []
-        for h in hits_raw:
-            doc = Document.model_validate(h["_source"]["doc"])
-            marks = {}
-            if tokens:
-                for name, text in (("title", doc.title), ("text", doc.text)):
-                    snippet = highlight(text or "", tokens, self.analyser)
-                    if snippet is not None:
-                        marks[name] = snippet
-            score = h.get("_score") if relevance else None
-            hits.append(Hit(document=doc, score=score, highlights=marks))
+        tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()
+        hits = [make_hit(Document.model_validate(h["_source"]["doc"]), h.get("_score") if relevance else None, tokens,
+                         self.analyser) for h in hits_raw]
         return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
 
-    # -- analytics -----------------------------------------------------------------
+    # -- analytics (``_es_analytics``) ---------------------------------------------------
     def trends(self, query: TrendQuery) -> TrendResult:
         es_query, filters = self._query(query.q, query.filters)
-        tz = ZoneInfo(query.tz)
-        interval = query.interval
-        topic = query.split is Split.topic
-        prefix = "topics." if topic else ""
-        histogram = {
-            "date_histogram": {"field": f"{prefix}created_at", "calendar_interval": _CALENDAR[interval.value],
-                               "time_zone": query.tz, "min_doc_count": 1},
-            "aggs": {
-                "neg": {"filter": {"term": {"topics.polarity" if topic else "sentiment": "negative"}}},
-                "rs": {"sum": {"field": f"{prefix}rating"}},
-                "rn": {"value_count": {"field": f"{prefix}rating"}},
-            },
-        }
-        if query.split is None:
-            aggs = {"h": histogram}
-        elif topic:
-            # the query already limits documents to since/until; topics carry their document's created_at
-            aggs = {"t": {"nested": {"path": "topics"},
-                          "aggs": {"k": {"terms": {"field": "topics.topic", "size": _MANY}, "aggs": {"h": histogram}}}}}
-        else:
-            aggs = {"k": {"terms": {"field": query.split.value, "size": _MANY}, "aggs": {"h": histogram}}}
-        resp = self._search("trends", query=es_query, size=0, aggs=aggs, track_total_hits=False,
-                            timeout=f"{self.timeout_ms}ms")
-        raw = resp.get("aggregations", {})
-        # key -> [(bucket start ms, volume, negative, rating sum, rating count)]
-        rows: dict[str | None, list[tuple]] = {}
-
-        def read(hist: dict) -> list[tuple]:
-            return [(b["key"], b["doc_count"], b["neg"]["doc_count"], b["rs"]["value"] or 0.0, b["rn"]["value"])
-                    for b in hist["buckets"]]
-
-        if query.split is None:
-            rows[None] = read(raw.get("h", {"buckets": []}))
-        else:
-            node = (raw["t"]["k"] if topic else raw["k"]) if raw else {"buckets": []}
-            for b in node["buckets"]:
-                rows[str(b["key"])] = read(b["h"])
-        starts = [r[0] // 1000 for series in rows.values() for r in series]
-        if not starts and not (filters.since and filters.until):
-            return TrendResult(interval=interval, tz=query.tz, series=[] if query.split else [TrendSeries(buckets=[])])
-        lo = int(filters.since.timestamp()) if filters.since else min(starts)
-        hi = math.ceil(filters.until.timestamp()) if filters.until else tb.next_boundary(tb.floor_local(max(starts), tz, interval), tz, interval)
-        try:
-            bounds = tb.boundaries(lo, hi, tz, interval)
-        except ValueError as exc:
-            raise InvalidQuery(str(exc), field="interval") from None
-        n = len(bounds) - 1
-        acc: dict[str | None, list[list]] = {k: [[0, 0, 0.0, 0] for _ in range(n)] for k in rows}
-        for key, series in rows.items():
-            for start_ms, volume, negative, rating_sum, rating_n in series:
-                i = tb.bucket_index(bounds, start_ms // 1000)
-                if 0 <= i < n:
-                    b = acc[key][i]
-                    b[0] += volume
-                    b[1] += negative
-                    b[2] += rating_sum
-                    b[3] += rating_n
-        if query.split is None:
-            keys: list[str | None] = [None]
-        else:
-            totals = {k: sum(b[0] for b in v) for k, v in acc.items()}
-            keys = sorted((k for k in totals if totals[k]), key=lambda k: (-totals[k], k))[: query.split_limit]
-        series = []
-        for key in keys:
-            buckets = [
-                TrendBucket.model_construct(
-                    start=datetime.fromtimestamp(bounds[i], tz), volume=v, negative=neg,
-                    negative_share=neg / v if v else None, avg_rating=rs / rn if rn else None,
-                )
-                for i, (v, neg, rs, rn) in enumerate(acc[key])
-            ]
-            series.append(TrendSeries(key=key, buckets=buckets))
-        return TrendResult(interval=interval, tz=query.tz, series=series)
-
-    def _terms(self, field: str, size: int, **extra) -> dict:
-        return {"terms": {"field": field, "size": size, "shard_size": max(size * 4, 1000), **extra}}
+        return analytics.trends(self._search, es_query, filters, query, self.timeout_ms)
 
     def top_topics(self, query: TopQuery) -> list[TopicCount]:
-        es_query, _ = self._query(query.q, query.filters)
-        per_topic = {**self._terms("topics.topic", _MANY),
-                     "aggs": {"neg": {"filter": {"term": {"topics.polarity": "negative"}}}}}
-        if query.polarity is not None:
-            per_topic = {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": {"k": per_topic}}
-            nested = {"nested": {"path": "topics"}, "aggs": {"p": per_topic}}
-        else:
-            nested = {"nested": {"path": "topics"}, "aggs": {"k": per_topic}}
-        resp = self._search("top topics", query=es_query, size=0, track_total_hits=True, aggs={"t": nested})
-        total = resp["hits"]["total"]["value"]
-        node = resp["aggregations"]["t"]
-        node = node["p"]["k"] if "p" in node else node["k"]
-        rows = sorted(((b["key"], b["doc_count"], b["neg"]["doc_count"]) for b in node["buckets"]), key=lambda r: (-r[1], r[0]))
-        return [TopicCount(topic=t, count=n, negative=neg, share=n / total if total else 0.0) for t, n, neg in rows[: query.limit]]
+        return analytics.top_topics(self._search, self._query(query.q, query.filters)[0], query)
 
     def top_keywords(self, query: TopQuery) -> list[KeywordCount]:
-        es_query, _ = self._query(query.q, query.filters)
-        if query.polarity is not None:
-            es_query = and_filters(es_query, {"term": {"sentiment": query.polarity.value}})
-        terms = self._terms("keywords", query.limit, order=[{"_count": "desc"}, {"_key": "asc"}])
-        resp = self._search("top keywords", query=es_query, size=0, track_total_hits=False, aggs={"k": terms})
-        rows = sorted(((b["key"], b["doc_count"]) for b in resp["aggregations"]["k"]["buckets"]), key=lambda r: (-r[1], r[0]))
-        return [KeywordCount(keyword=k, count=n) for k, n in rows[: query.limit]]
-
-    @staticmethod
-    def _windows(query: EmergingQuery) -> tuple[dict, dict]:
-        return (date_range("created_at", query.current_since, query.current_until),
-                date_range("created_at", query.baseline_since, query.baseline_until))
+        return analytics.top_keywords(self._search, self._query(query.q, query.filters)[0], query)
 
     def emerging_topics(self, query: EmergingQuery) -> list[Emerging]:
-        es_query, _ = self._query(query.q, query.filters)
-        cur, base = self._windows(query)
-        per_topic: dict = {"k": {"terms": {"field": "topics.topic", "size": _MANY}}}
-        if query.polarity is not None:
-            per_topic = {"p": {"filter": {"term": {"topics.polarity": query.polarity.value}}, "aggs": per_topic}}
-        window = {"t": {"nested": {"path": "topics"}, "aggs": per_topic}}
-        aggs = {"cur": {"filter": cur, "aggs": window}, "base": {"filter": base, "aggs": window}}
-        resp = self._search("emerging topics", query=es_query, size=0, track_total_hits=False, aggs=aggs)
-        out = resp["aggregations"]
-
-        def counts(win: dict) -> dict[str, int]:
-            node = win["t"]["p"] if "p" in win["t"] else win["t"]
-            return {b["key"]: b["doc_count"] for b in node["k"]["buckets"]}
-
-        return emerging(counts(out["cur"]), counts(out["base"]), out["cur"]["doc_count"], out["base"]["doc_count"],
-                        min_count=query.min_count, limit=query.limit)
+        return analytics.emerging_topics(self._search, self._query(query.q, query.filters)[0], query)
 
     def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]:
-        """Counts keywords in both windows and ranks them with ``index.stats``.
-
-        Only keywords seen ``min_count`` times in the (short) current window can
-        emerge: those are found first, then counted in the (long) baseline.
-        """
-        es_query, _ = self._query(query.q, query.filters)
-        cur, base = self._windows(query)
-        polarity = {"term": {"sentiment": query.polarity.value}} if query.polarity is not None else None
-        current_terms = {"terms": {"field": "keywords", "size": 65_000 // 2, "min_doc_count": query.min_count}}
-        aggs = {
-            "cur": {"filter": cur, "aggs": {"k": {"filter": polarity or {"match_all": {}}, "aggs": {"k": current_terms}}}},
-            "base": {"filter": base},
-        }
-        resp = self._search("emerging keywords", query=es_query, size=0, track_total_hits=False, aggs=aggs)
-        out = resp["aggregations"]
-        current = {b["key"]: b["doc_count"] for b in out["cur"]["k"]["k"]["buckets"]}
-        baseline: dict[str, int] = {}
-        keys = list(current)
-        for i in range(0, len(keys), 5000):
-            chunk = keys[i : i + 5000]
-            resp = self._search("emerging keywords baseline", size=0, track_total_hits=False,
-                                query=and_filters(es_query, base, polarity),
-                                aggs={"k": {"terms": {"field": "keywords", "size": len(chunk), "include": chunk}}})
-            baseline.update({b["key"]: b["doc_count"] for b in resp["aggregations"]["k"]["buckets"]})
-        return emerging(current, baseline, out["cur"]["doc_count"], out["base"]["doc_count"],
-                        min_count=query.min_count, limit=query.limit)
+        return analytics.emerging_keywords(self._search, self._query(query.q, query.filters)[0], query)
 
     # -- operations ------------------------------------------------------------------
     def health(self) -> dict:
@@ -739,7 +480,7 @@ class ElasticsearchBackend(Backend):
             "elasticsearch_version": self.server_version,
         }
 
-    def migrate(self, batch_size: int = 1000, progress=None) -> dict:
+    def migrate(self, progress=None, batch_size: int = 1000) -> MigrationReport:
         """Move documents of older-schema indices into the current schema's indices.
 
         The current template is (re)installed, then every document found in an
@@ -749,7 +490,7 @@ class ElasticsearchBackend(Backend):
         Emptied old indices are deleted. Safe to interrupt and run again.
 
         Returns:
-            ``{"moved": n, "dropped": [old index names], "indices": [...]}``.
+            How many documents moved, the old indices dropped and the indices now behind the alias.
         """
         self._call("template install", self.es.indices.put_index_template, name=self.names.template,
                    **template_body(self.names, replicas=self.replicas))
@@ -775,7 +516,10 @@ class ElasticsearchBackend(Backend):
             if left:
                 raise SearchBackendError(f"{left} document(s) still in {index} after migration; run migrate again")
             self._call("drop old index", self.es.indices.delete, index=index)
-        return {"moved": moved, "dropped": old, "indices": self.indices()}
+        indices = self.indices()
+        return MigrationReport(schema_version=SCHEMA_VERSION, moved=moved, dropped=old, indices=indices,
+                               summary=f"moved {moved} document(s); dropped {len(old)} old index(es); "
+                                       f"indices: {', '.join(indices) or '-'}")
 
     def drop_all(self) -> None:
         """Delete every index and template of this prefix (tests, ``index copy --replace``)."""

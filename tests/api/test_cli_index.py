@@ -7,10 +7,11 @@ import json
 import pytest
 
 from api.cli_index import checkpoint_file, copy_documents
-from index.errors import BackendUnavailable
+from index.base import ErasureKind
+from index.errors import BackendUnavailable, DocumentNotFound
 from index.sqlite import SQLiteBackend
 from tests.es_node import unique_prefix
-from tests.index.corpus import corpus
+from tests.index.corpus import corpus, doc
 
 from .test_cli import voclens
 
@@ -65,6 +66,38 @@ def test_copy_resumes_after_a_failure(tmp_path):
         target.upsert = real
         assert copy_documents(source, target, batch_size=3, checkpoint=ckpt) == 4  # only the rest
         assert target.count() == 10 and not ckpt.exists()
+
+
+def test_copy_carries_erasures_and_the_target_refuses_re_ingest(tmp_path):
+    docs = corpus()
+    with SQLiteBackend(tmp_path / "a.db") as source, SQLiteBackend(tmp_path / "b.db") as target:
+        source.upsert(docs)
+        target.upsert(docs[:1])  # copied once before the erasure
+        source.erase(ErasureKind.document, docs[0].id, actor="cli")
+        source.erase(ErasureKind.author, "a_gone", actor="cli")  # a takedown before the author's reviews arrive
+        assert copy_documents(source, target, batch_size=4) == 9
+        assert target.count() == 9 and target.erased([docs[0].id], ["a_gone"]) == {docs[0].id, "a_gone"}
+        with pytest.raises(DocumentNotFound):
+            target.get(docs[0].id)
+        late = doc("new", "物流太慢").model_copy(update={"author_hash": "a_gone"})
+        result = target.upsert([docs[0], late])
+        assert (result.created, result.updated, result.erased) == (0, 0, 2)
+
+
+@pytest.mark.elasticsearch
+def test_cli_copy_carries_erasures_to_elasticsearch(tmp_path, es_env, es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    docs = corpus()
+    with SQLiteBackend(tmp_path / "voclens.db") as db:
+        db.upsert(docs)
+        db.erase(ErasureKind.document, docs[0].id, actor="cli")
+    with ElasticsearchBackend([es_node.url], index_prefix=es_env) as es:
+        es.upsert(docs[:1])  # copied before the erasure
+    r = voclens("index", "copy", "--from", "sqlite", "--to", "elasticsearch", data_dir=tmp_path)
+    assert "copied 9 document(s) from sqlite to elasticsearch; elasticsearch now holds 9" in r.stdout
+    with ElasticsearchBackend([es_node.url], index_prefix=es_env) as es:
+        assert es.upsert([docs[0]]).erased == 1 and es.count() == 9
 
 
 @pytest.mark.elasticsearch

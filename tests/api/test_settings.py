@@ -33,6 +33,17 @@ def test_bad_values_name_the_setting(monkeypatch):
         Settings()
 
 
+def test_backend_is_one_the_registry_knows(monkeypatch):
+    from index.registry import backend_names
+
+    assert backend_names() == ("sqlite", "elasticsearch")
+    monkeypatch.setenv("VOCLENS_BACKEND", "elasticsearch")
+    assert Settings().backend == "elasticsearch"
+    monkeypatch.setenv("VOCLENS_BACKEND", "solr")
+    with pytest.raises(ValidationError, match=r"backend\n.*unknown backend 'solr'; known backends: elasticsearch, sqlite"):
+        Settings()
+
+
 def test_unknown_keys_in_the_file_are_errors(monkeypatch, tmp_path):
     cfg = tmp_path / "voclens.toml"
     cfg.write_text("prot = 1\n")
@@ -55,7 +66,7 @@ def test_api_keys_are_stored_hashed_and_compared_safely():
 
 
 def test_elasticsearch_settings_from_env(monkeypatch):
-    from api.components import elasticsearch_options
+    from index.elasticsearch import ElasticsearchBackend
 
     monkeypatch.setenv("VOCLENS_BACKEND", "elasticsearch")
     monkeypatch.setenv("VOCLENS_ELASTICSEARCH_URLS", "https://es1:9200, https://es2:9200")
@@ -64,7 +75,7 @@ def test_elasticsearch_settings_from_env(monkeypatch):
     monkeypatch.setenv("VOCLENS_ELASTICSEARCH_CA_FILE", "/etc/es/http_ca.crt")
     s = Settings()
     assert s.backend == "elasticsearch" and "s3cret" not in repr(s)
-    opts = elasticsearch_options(s)
+    opts = ElasticsearchBackend.options_from(s)
     assert opts["hosts"] == ["https://es1:9200", "https://es2:9200"]
     assert opts["basic_auth"] == ("voclens", "s3cret") and opts["api_key"] is None
     assert opts["ca_certs"] == "/etc/es/http_ca.crt" and opts["verify_certs"] is True

@@ -19,6 +19,7 @@ from index.base import (
     ErasureKind,
     Filters,
     SearchQuery,
+    Tombstone,
     TopicFilter,
     TopQuery,
     TrendQuery,
@@ -609,6 +610,72 @@ def test_erasing_an_unknown_document_is_not_found_and_erasing_twice_is_logged(ba
     log = json.dumps([r.model_dump(mode="json") for r in backend.erasures()], ensure_ascii=False)
     # the log holds ids, hashes, times, actors and counts: never the text
     assert log.count('"kind"') == 3 and "物流" not in log and "还没" not in log
+
+
+def _tombstones(backend, batch_size=1000) -> list[tuple[ErasureKind, str]]:
+    return [(t.kind, t.key) for batch in backend.iter_tombstones(batch_size) for t in batch]
+
+
+def test_iter_tombstones_lists_every_erased_id_and_author_in_order(backend):
+    assert _tombstones(backend) == []
+    mine = _by("a_alice", doc("a1", "物流太慢"), doc("a2", "客服很差"))
+    one = doc("o1", "包装破了")
+    backend.upsert([*mine, one, doc("k1", "还行")])
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    backend.erase(ErasureKind.author, "a_alice", actor="cli")
+    backend.erase(ErasureKind.document, one.id, actor="cli")
+    expected = sorted([(ErasureKind.author, "a_alice"), *((ErasureKind.document, d.id) for d in [*mine, one])],
+                      key=lambda t: (t[0].value, t[1]))
+    assert _tombstones(backend, batch_size=2) == expected  # batches of 2, 2 and 0: paging is exact
+    assert all(before <= t.at <= datetime.now(UTC) for batch in backend.iter_tombstones() for t in batch)
+
+
+def test_add_tombstones_refuses_and_removes_what_another_backend_erased(backend):
+    mine = _by("a_alice", doc("a1", "物流太慢"), doc("a2", "客服很差"))
+    gone, kept = doc("g1", "电池漏液"), doc("k1", "还行")
+    backend.upsert([*mine, gone, kept])
+    then = datetime(2026, 1, 5, 8, 30, 0, 123000, tzinfo=UTC)
+    added = [Tombstone(kind=ErasureKind.document, key=gone.id, at=then),
+             Tombstone(kind=ErasureKind.author, key="a_alice", at=then + timedelta(days=1)),
+             Tombstone(kind=ErasureKind.document, key="f" * 32, at=then)]  # erased before it was ever stored here
+    assert backend.add_tombstones(added) == 3
+    assert {h.document.source_id for h in search(backend).hits} == {"k1"}
+    assert backend.erased([gone.id, "f" * 32, mine[0].id, kept.id], ["a_alice"]) == {gone.id, "f" * 32, mine[0].id, "a_alice"}
+    # every later write refuses them, and nothing was logged: the erasures were made elsewhere
+    again = backend.upsert([*mine, gone, *_by("a_alice", doc("a3", "新的评论"))])
+    assert (again.created, again.updated, again.erased) == (0, 0, 4)
+    assert backend.erasures() == []
+    # the times come across exactly; adding again changes nothing (a tombstone keeps its first time)
+    assert backend.add_tombstones([Tombstone(kind=ErasureKind.document, key=gone.id, at=NOW)]) == 0
+    at = {(t.kind, t.key): t.at for batch in backend.iter_tombstones() for t in batch}
+    assert at == {(ErasureKind.document, gone.id): then, (ErasureKind.document, "f" * 32): then,
+                  (ErasureKind.author, "a_alice"): then + timedelta(days=1),
+                  **{(ErasureKind.document, d.id): then + timedelta(days=1) for d in mine}}
+    assert backend.add_tombstones([]) == 0
+
+
+def test_tombstones_round_trip_between_backends(backend, tmp_path):
+    from index.sqlite import SQLiteBackend
+
+    with SQLiteBackend(tmp_path / "other.db") as other:
+        erased = doc("x1", "物流太慢")
+        other.upsert([erased])
+        other.erase(ErasureKind.document, erased.id, actor="cli")
+        other.erase(ErasureKind.author, "a_zoe", actor="cli")
+        backend.upsert([erased, doc("x2", "还行")])
+        assert other.copy_tombstones_to(backend, batch_size=1) == 1
+        assert _tombstones(backend) == _tombstones(other)
+        assert backend.upsert([erased]).erased == 1 and backend.count() == 1
+        # and back: what the backend holds, a fresh file refuses too
+        with SQLiteBackend(tmp_path / "third.db") as third:
+            backend.copy_tombstones_to(third)
+            assert third.upsert([erased, *_by("a_zoe", doc("z1", "新的"))]).erased == 2
+
+
+def test_migrate_reports_the_current_schema(backend):
+    report = backend.migrate()
+    assert report.schema_version >= 1 and report.moved == 0 and report.summary
+    assert report.model_dump() == backend.migrate().model_dump()  # nothing left to do the second time
 
 
 def test_health(loaded):

@@ -1,0 +1,119 @@
+"""Top topics and keywords, and emerging ones, counted in SQL on the SQLite backend.
+
+``doc_topics`` and ``doc_keywords`` carry their document's ``created_at``, so
+a query that filters on dates only counts them without a join on
+``documents`` (``Where.dates_only``). Ranking of emerging items is
+``index.stats``'s, shared with Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ._sqlite_sql import Where, build_where, epoch_ms
+from .base import Emerging, EmergingQuery, Filters, KeywordCount, TopicCount, TopQuery
+from .query import ParsedQuery
+from .stats import emerging
+
+_CHUNK = 500  # keys per IN (...) lookup
+
+
+def _source(table: str, where: Where) -> str:
+    return table if where.dates_only else f"{table} JOIN documents d ON d.seq = t.seq"
+
+
+def top_topics(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: TopQuery) -> list[TopicCount]:
+    where = build_where(parsed, filters, dates="t")
+    source = _source("doc_topics t", where)
+    polarity_sql, params = "", list(where.params)
+    if query.polarity is not None:
+        polarity_sql = " AND t.polarity = ?"
+        params.append(query.polarity.value)
+    total_where = where.sql().replace("t.created_at", "d.created_at")
+    total = conn.execute(f"SELECT count(*) FROM documents d WHERE {total_where}", where.params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT t.topic, count(*) AS n, total(t.polarity = 'negative') FROM {source} WHERE {where.sql()}{polarity_sql} "
+        "GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?",
+        [*params, query.limit],
+    ).fetchall()
+    return [TopicCount(topic=t, count=n, negative=int(neg), share=n / total if total else 0.0) for t, n, neg in rows]
+
+
+def top_keywords(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: TopQuery) -> list[KeywordCount]:
+    where = build_where(parsed, filters, dates="t")
+    polarity_sql, params = "", list(where.params)
+    if query.polarity is not None:
+        where.dates_only = False
+        polarity_sql = " AND d.sentiment = ?"
+        params.append(query.polarity.value)
+    rows = conn.execute(
+        f"SELECT t.keyword, count(*) AS n FROM {_source('doc_keywords t', where)} WHERE {where.sql()}{polarity_sql} "
+        "GROUP BY t.keyword ORDER BY n DESC, t.keyword LIMIT ?",
+        [*params, query.limit],
+    ).fetchall()
+    return [KeywordCount(keyword=k, count=n) for k, n in rows]
+
+
+def emerging_topics(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: EmergingQuery) -> list[Emerging]:
+    return _emerging(conn, parsed, filters, query, "doc_topics t", "t.topic", "t.polarity", candidates_first=False)
+
+
+def emerging_keywords(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: EmergingQuery) -> list[Emerging]:
+    return _emerging(conn, parsed, filters, query, "doc_keywords t", "t.keyword", "d.sentiment", candidates_first=True)
+
+
+def _window_sql(alias: str) -> tuple[str, str, str]:
+    """(in the current window, in the baseline, in either), each taking its window's two bounds."""
+    cur = f"({alias}.created_at >= ? AND {alias}.created_at < ?)"
+    return cur, cur, f"({cur} OR {cur})"
+
+
+def _emerging(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: EmergingQuery,
+              table: str, key: str, polarity_column: str, *, candidates_first: bool) -> list[Emerging]:
+    where = build_where(parsed, filters, dates="t")
+    polarity_sql, polarity_params = "", []
+    if query.polarity is not None:
+        polarity_sql, polarity_params = f" AND {polarity_column} = ?", [query.polarity.value]
+        if polarity_column.startswith("d."):
+            where.dates_only = False
+    source = _source(table, where)
+    windows = [epoch_ms(query.current_since), epoch_ms(query.current_until),
+               epoch_ms(query.baseline_since), epoch_ms(query.baseline_until)]
+    cur, base, either = _window_sql("d")
+    doc_where = where.sql().replace("t.created_at", "d.created_at")
+    n_current, n_baseline = conn.execute(
+        f"SELECT total({cur}), total({base}) FROM documents d WHERE {doc_where} AND {either}",
+        [*windows, *where.params, *windows],
+    ).fetchone()
+    cur, base, either = _window_sql("t")
+    if not candidates_first:  # few distinct keys (topics): one pass over both windows
+        rows = conn.execute(
+            f"SELECT {key}, total({cur}), total({base}) FROM {source} "
+            f"WHERE {where.sql()} AND {either}{polarity_sql} GROUP BY {key}",
+            [*windows, *where.params, *windows, *polarity_params],
+        ).fetchall()
+    else:
+        # Only items seen min_count times in the (short) current window can
+        # emerge: find those first, then count just them in the (long)
+        # baseline, instead of grouping every keyword of the baseline.
+        current_rows = conn.execute(
+            f"SELECT {key}, count(*) FROM {source} WHERE {where.sql()} AND {cur}{polarity_sql} "
+            f"GROUP BY {key} HAVING count(*) >= ?",
+            [*where.params, *windows[:2], *polarity_params, query.min_count],
+        ).fetchall()
+        keys = [k for k, _ in current_rows]
+        counts = dict.fromkeys(keys, 0)
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            counts.update(conn.execute(
+                f"SELECT {key}, count(*) FROM {source} WHERE {where.sql()} AND {cur}{polarity_sql} "
+                f"AND {key} IN ({','.join('?' * len(chunk))}) GROUP BY {key}",
+                [*where.params, *windows[2:], *polarity_params, *chunk],
+            ).fetchall())
+        rows = [(k, c, counts[k]) for k, c in current_rows]
+    current = {k: int(c) for k, c, _ in rows if c}
+    baseline = {k: int(b) for k, _, b in rows if b}
+    return emerging(current, baseline, int(n_current), int(n_baseline), min_count=query.min_count, limit=query.limit)
+
+
+__all__ = ["emerging_keywords", "emerging_topics", "top_keywords", "top_topics"]
