@@ -31,13 +31,13 @@ FormatOpt = Annotated[str | None, typer.Option("--format", help="Webhook body: j
 
 
 def _settings():
-    from .cli import _settings as settings
+    from . import _settings as settings
 
     return settings()
 
 
 def _store():
-    from .digests.store import DigestStore
+    from ..digests.store import DigestStore
 
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -64,8 +64,8 @@ def _validation_message(exc) -> str:
 def _checked(data: dict):
     from pydantic import ValidationError
 
-    from .digests.errors import InvalidSubscription
-    from .digests.schemas import SubscriptionCreate, check_target
+    from ..digests.errors import InvalidSubscription
+    from ..digests.schemas import SubscriptionCreate, check_target
 
     try:
         sub = SubscriptionCreate.model_validate(data)
@@ -78,7 +78,7 @@ def _checked(data: dict):
 
 
 def _get(store, sub_id: str):
-    from .digests.errors import SubscriptionNotFound
+    from ..digests.errors import SubscriptionNotFound
 
     try:
         return store.get(sub_id)
@@ -95,11 +95,11 @@ def _alert(kind: str | None, threshold: float | None, window: str, baseline: str
 
 
 def _show(sub) -> None:
-    from .digests.schedule import next_send_of
+    from ..digests.schedule import next_send_of
 
     p = sub.public()
     target = ", ".join(p.email_to) if p.channel == "email" else f"{p.webhook_url} ({p.webhook_format})"
-    from .digests.content import describe_query
+    from ..digests.content import describe_query
 
     state = "on" if p.enabled else f"paused ({p.paused_reason or 'by a user'})"
     out.print(f"{p.id}  {p.name}  [{state}]", markup=False, highlight=False)
@@ -151,7 +151,7 @@ def create(
       voclens digests create --name "Voltra logistics" --owner pm@example.com --brand Voltra
       --topic logistics:negative --weekly --hour 9 --tz Asia/Shanghai --email pm@example.com
     """
-    from .cli import _filters
+    from . import _filters
 
     if not email and not webhook:
         _die("say where to send it: --email ADDRESS or --webhook URL")
@@ -215,7 +215,7 @@ def update(
     """Change a subscription; options not given keep their value."""
     from pydantic import ValidationError
 
-    from .digests.schemas import SubscriptionUpdate
+    from ..digests.schemas import SubscriptionUpdate
 
     store = _store()
     current = _get(store, sub_id)
@@ -241,7 +241,7 @@ def update(
 @digests_app.command("delete")
 def delete(sub_id: Annotated[str, typer.Argument(help="Subscription id.")]) -> None:
     """Delete a subscription and its delivery log."""
-    from .digests.errors import SubscriptionNotFound
+    from ..digests.errors import SubscriptionNotFound
 
     try:
         _store().delete(sub_id)
@@ -275,10 +275,10 @@ def preview(
     """Build the latest due digest of a subscription and print it, without sending anything."""
     import base64
 
-    from .cli import _backend
-    from .digests import payloads, render
-    from .digests.content import build_digest
-    from .digests.schedule import due_period, idempotency_key
+    from . import _backend
+    from ..digests import payloads, render
+    from ..digests.content import build_digest
+    from ..digests.schedule import due_period, idempotency_key
 
     settings = _settings()
     sub = _get(_store(), sub_id)
@@ -315,8 +315,8 @@ def run(as_json: Annotated[bool, typer.Option("--json", help="Print the run repo
 
     Cron example: */5 * * * * voclens digests run
     """
-    from .cli import _backend
-    from .digests.runner import Runner
+    from . import _backend
+    from ..digests.runner import Runner
 
     settings = _settings()
     store = _store()

@@ -29,13 +29,13 @@ class Kind(str, Enum):
 
 
 def _settings():
-    from .cli import _settings as settings
+    from . import _settings as settings
 
     return settings()
 
 
 def _fail(exc: Exception):
-    from .cli import _fail as fail
+    from . import _fail as fail
 
     fail(exc)
 
@@ -43,7 +43,7 @@ def _fail(exc: Exception):
 def _open(kind: str):
     from index.errors import SearchBackendError
 
-    from .components import open_configured_backend
+    from ..components import open_configured_backend
 
     settings = _settings()
     try:

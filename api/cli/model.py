@@ -24,13 +24,13 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings():
-    from .cli import _settings as settings
+    from . import _settings as settings
 
     return settings()
 
 
 def _fail(exc: Exception):
-    from .cli import _fail as fail
+    from . import _fail as fail
 
     fail(exc)
 
@@ -170,7 +170,7 @@ def eval_cmd(
     from nlp.evaluate import DEFAULT_DATA_DIR
     from nlp.model_eval import EVAL_SETS, evaluate_set, format_report
 
-    from .components import load_classifier
+    from ..components import load_classifier
 
     settings = _settings()
     if annotated is not None:
@@ -218,7 +218,7 @@ def _eval_annotated(settings, model: str | None, runtime: str | None, split: str
     from nlp.annotations.evaluation import evaluate_annotated, format_annotated
     from nlp.annotations.store import SPLITS, load_gold
 
-    from .components import load_classifier
+    from ..components import load_classifier
 
     if split not in SPLITS:
         _fail(ValueError(f"--annotated {split!r}: must be one of {', '.join(SPLITS)}"))
@@ -305,7 +305,7 @@ def tune_cues_cmd(
 
     from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
     from nlp.evaluate import DEFAULT_DATA_DIR
-    from .components import load_classifier
+    from ..components import load_classifier
 
     settings = _settings()
     try:

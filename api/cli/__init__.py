@@ -21,7 +21,7 @@ from rich.table import Table
 
 from nlp.labels import Polarity
 
-from .settings import Settings, get_settings
+from ..settings import Settings, get_settings
 
 app = typer.Typer(
     name="voclens",
@@ -53,7 +53,7 @@ def _when(value: str) -> datetime:
     """An ISO date/time (2026-11-16, 2026-11-16T09:00) or a duration back from now (12h, 7d, 2w)."""
     from datetime import UTC
 
-    from .windows import parse_duration
+    from ..windows import parse_duration
 
     value = value.strip()
     if value[-1:] in ("h", "d", "w") and value[:-1].isdigit():
@@ -103,7 +103,7 @@ def _settings() -> Settings:
 
 def _filters(brand=(), product=(), source=(), channel=(), lang=(), sentiment=(), topic=(), since=None, until=None):
     """The same checks and messages as the API's filter parameters (``api.bounds``)."""
-    from .bounds import InvalidParameter, build_filters
+    from ..bounds import InvalidParameter, build_filters
 
     try:
         return build_filters(brand=brand, product_id=product, source=source, channel=channel, lang=lang,
@@ -114,7 +114,7 @@ def _filters(brand=(), product=(), source=(), channel=(), lang=(), sentiment=(),
 
 def _bounded(settings: Settings, query: str = "", limit: int | None = None) -> None:
     """``q`` and page size within the limits the API applies, with its messages."""
-    from .bounds import InvalidParameter, check_page_size, check_query
+    from ..bounds import InvalidParameter, check_page_size, check_query
 
     try:
         check_query(query, settings)
@@ -125,7 +125,7 @@ def _bounded(settings: Settings, query: str = "", limit: int | None = None) -> N
 
 
 def _backend(settings: Settings):
-    from .components import open_configured_backend
+    from ..components import open_configured_backend
 
     return open_configured_backend(settings)
 
@@ -139,7 +139,7 @@ def _require_own_salt(settings: Settings, command: str, hosts: list[str]) -> Non
     """Stop ``command`` before it starts when the default author salt would leave this machine."""
     from rich.markup import escape
 
-    from .settings import default_salt_refusal
+    from ..settings import default_salt_refusal
 
     refusal = default_salt_refusal(settings, command, hosts)
     if refusal:
@@ -151,7 +151,7 @@ def _require_own_salt(settings: Settings, command: str, hosts: list[str]) -> Non
 def main_callback(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    from .logs import configure_logging
+    from ..logs import configure_logging
 
     settings = _settings()
     configure_logging("DEBUG" if verbose else settings.log_level if settings.log_level != "INFO" else "WARNING",
@@ -193,7 +193,7 @@ def ingest(
     from crawlers.ingest import auto_workers, ingest_file
     from crawlers.normalize import RecordOptions
 
-    from .components import analyser_for, load_classifier
+    from ..components import analyser_for, load_classifier
 
     settings = _settings()
     if extra not in ("reject", "meta", "ignore"):
@@ -392,7 +392,7 @@ def emerging(
     """What is rising now: topics or keywords whose rate jumped against the baseline (G² score)."""
     from index.base import EmergingQuery
 
-    from .windows import emerging_windows, windows_empty
+    from ..windows import emerging_windows, windows_empty
 
     settings = _settings()
     try:
@@ -460,8 +460,8 @@ def erase(
     from index.base import ErasureKind
     from index.errors import DocumentNotFound
 
-    from .erasure import author_hash_for
-    from .erasure import erase as erase_one
+    from ..erasure import author_hash_for
+    from ..erasure import erase as erase_one
 
     given = [name for name, v in (("--doc", doc), ("--author", author), ("--author-id", author_id),
                                   ("--author-hash", author_hash)) if v is not None]
@@ -520,7 +520,7 @@ def classify(
 
     from crawlers.importers import BadRow, read_records
 
-    from .components import load_classifier
+    from ..components import load_classifier
 
     settings = _settings()
     try:
@@ -590,9 +590,9 @@ def reclassify(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .components import load_classifier
-    from .reclassify import checkpoint_file
-    from .reclassify import reclassify as reclassify_documents
+    from ..components import load_classifier
+    from ..reclassify import checkpoint_file
+    from ..reclassify import reclassify as reclassify_documents
 
     settings = _settings()
     try:
@@ -632,17 +632,17 @@ def serve(
     """Run the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from .app import create_app
+    from ..app import create_app
 
     settings = _settings()
-    from .logs import configure_logging
+    from ..logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     host, port = host or settings.host, port or settings.port
     _require_own_salt(settings, "serve", [host])
     _require_free_port(host, port)
     err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
-    from .http11 import ClearErrorsH11Protocol
+    from ..http11 import ClearErrorsH11Protocol
 
     # h11 (not httptools, even when installed): its 400 for a raw UTF-8 URL can name the fix; a
     # request line up to max_url_bytes gets through to the app, which answers 414 beyond.
@@ -683,7 +683,7 @@ def demo(
     Dates are shifted so the newest item is from today, so "this week" and
     "emerging" queries show something.
     """
-    from .demo import load_demo
+    from ..demo import load_demo
 
     settings = _settings()
     with _backend(settings) as backend:
@@ -706,7 +706,7 @@ def keys_create(
     """Make a new random API key; prints the key once and the settings entry that stores its hash."""
     import secrets
 
-    from .settings import ApiKey, hash_api_key
+    from ..settings import ApiKey, hash_api_key
 
     bad = [s for s in scope if s not in ("read", "write")]
     if bad:
@@ -720,16 +720,16 @@ def keys_create(
     out.print(f"or set VOCLENS_API_KEYS='{json.dumps([entry.model_dump(mode='json')])}'", markup=False, highlight=False)
 
 
-from .cli_model import model_app  # noqa: E402  (registered last: it imports this module lazily)
+from .model import model_app  # noqa: E402  (registered last: it imports this module lazily)
 
 app.add_typer(model_app, name="model")
-from .cli_index import index_app  # noqa: E402
+from .index import index_app  # noqa: E402
 
 app.add_typer(index_app, name="index")
-from .cli_digests import digests_app  # noqa: E402
+from .digests import digests_app  # noqa: E402
 
 app.add_typer(digests_app, name="digests")
-from .cli_crawl import crawl  # noqa: E402
+from .crawl import crawl  # noqa: E402
 
 app.command()(crawl)
 
@@ -751,6 +751,3 @@ def main() -> None:
         err.print(f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))} (run with -v for the traceback)")
         sys.exit(1)
 
-
-if __name__ == "__main__":
-    main()

@@ -102,7 +102,7 @@ def crawl(
     """
     from crawlers.errors import CrawlerError
 
-    from .cli import _fail, _require_own_salt, _settings
+    from . import _fail, _require_own_salt, _settings
 
     spiders = _spider_classes()
     if list_spiders:
@@ -148,7 +148,7 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
 
     from crawlers.report import summarise
 
-    from .crawl import scrapy_settings
+    from ..crawl import scrapy_settings
 
     level = logging.getLogger().level
     process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
