@@ -98,8 +98,9 @@ def _show(sub) -> None:
             when = f"cron '{p.cron}'"
         else:
             when = f"{p.frequency} at {p.hour:02d}:00" + (f" on {p.weekday}" if p.frequency == "weekly" else "")
-        nxt = next_send_of(sub, datetime.now(UTC))
-        out.print(f"  digest: {when} {p.tz}; next {nxt:%Y-%m-%d %H:%M} UTC", markup=False, highlight=False)
+        nxt = next_send_of(sub, datetime.now(UTC))  # None: a cron day that no month has (30 February)
+        out.print(f"  digest: {when} {p.tz}; next " + (f"{nxt:%Y-%m-%d %H:%M} UTC" if nxt else "never"),
+                  markup=False, highlight=False)
     if p.alert:
         out.print(f"  alert: {p.alert.kind} >= {p.alert.threshold:g} per {p.alert.window}", markup=False, highlight=False)
     out.print(f"  to: {p.channel} {target}" + ("  (signed with its own secret)" if p.has_webhook_secret else ""),
