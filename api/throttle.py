@@ -21,9 +21,11 @@ import json
 import math
 import time
 
+import redis.asyncio
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import PROBLEM_JSON
@@ -38,9 +40,13 @@ class LimitsMiddleware:
         self.settings = settings
         self.rates: list[RateLimitItem] = parse_many(settings.rate_limit) if settings.rate_limit else []
         self.failures: list[RateLimitItem] = parse_many(settings.auth_failure_limit) if settings.auth_failure_limit else []
-        self.limiter = MovingWindowRateLimiter(storage_from_string(_async_url(settings.rate_limit_storage_url)))
+        storage, self.redis_pool = _storage(settings.rate_limit_storage_url)
+        self.limiter = MovingWindowRateLimiter(storage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.redis_pool is not None:
+            await self.app(scope, receive, self._closing_redis(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -86,13 +92,34 @@ class LimitsMiddleware:
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
 
+    def _closing_redis(self, send: Send) -> Send:
+        """``send`` that closes the Redis connections as the app shuts down, in the loop that opened them."""
+
+        async def send_then_close(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.redis_pool.disconnect()
+            await send(message)
+
+        return send_then_close
+
     async def _retry_after(self, rate: RateLimitItem, *ids: str) -> int:
         stats = await self.limiter.get_window_stats(rate, *ids)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 
-def _async_url(url: str) -> str:
-    return url if url.startswith("async+") else f"async+{url}"
+def _storage(url: str) -> tuple[Storage, redis.asyncio.ConnectionPool | None]:
+    """The async counter storage for ``url``, and the Redis connection pool to close at shutdown, if any.
+
+    limits' async Redis storage defaults to the coredis client, which voclens does not install: it
+    gets redis-py's instead. For redis:// and rediss:// the pool is ours, so the app can close it.
+    """
+    url = url if url.startswith("async+") else f"async+{url}"
+    if url.startswith(("async+redis://", "async+rediss://")):
+        pool = redis.asyncio.ConnectionPool.from_url(url.removeprefix("async+"))
+        return storage_from_string(url, implementation="redispy", connection_pool=pool), pool
+    if url.startswith("async+redis"):  # a socket, Sentinel or a cluster: limits opens (and keeps) the connections
+        return storage_from_string(url, implementation="redispy"), None
+    return storage_from_string(url), None
 
 
 def _presented_key(headers: dict[str, str]) -> str | None:

@@ -305,6 +305,15 @@ class Backend(ABC):
     name: str = "abstract"
 
     @classmethod
+    def hosts_from(cls, settings) -> list[str]:
+        """Host names this backend sends documents to under ``settings`` (none for a local file).
+
+        The API refuses the shipped author salt when data leaves this machine; it asks the
+        backend where its data goes instead of knowing each backend's settings.
+        """
+        return []
+
+    @classmethod
     @abstractmethod
     def from_settings(cls, settings, analyser: Analyser | None = None) -> Backend:
         """Open this backend as the application's settings configure it.

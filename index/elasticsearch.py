@@ -36,6 +36,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, Elasticsearch
 from elastic_transport import TransportError
@@ -176,6 +177,11 @@ class ElasticsearchBackend(ErasureMixin, Backend):
             "replicas": settings.elasticsearch_replicas,
             "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
         }
+
+    @classmethod
+    def hosts_from(cls, settings) -> list[str]:
+        """The host names of ``settings.elasticsearch_urls``."""
+        return [urlsplit(u).hostname or "" for u in settings.elasticsearch_urls]
 
     @classmethod
     def from_settings(cls, settings, analyser: Analyser | None = None) -> ElasticsearchBackend:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .cron import next_fire, previous_fire
 from .schemas import WEEKDAYS
 
 
@@ -100,13 +101,10 @@ def span_label(start: datetime, end: datetime, tz: str) -> str:
 
 def cron_period(expr: str, tz: str, now: datetime) -> Period | None:
     """The cron period whose fire time is the latest at or before ``now``."""
-    from .cron import parse, previous_fire
-
-    spec = parse(expr)
-    fire = previous_fire(spec, tz, now)
+    fire = previous_fire(expr, tz, now)
     if fire is None:
         return None
-    before = previous_fire(spec, tz, fire - timedelta(microseconds=1))
+    before = previous_fire(expr, tz, fire - timedelta(microseconds=1))
     start = before if before is not None else fire - timedelta(days=1)
     local = fire.astimezone(ZoneInfo(tz))
     return Period(key=f"cron:{local.replace(tzinfo=None).isoformat(timespec='minutes')}", start=start, end=fire,
@@ -123,9 +121,7 @@ def due_period(sub, now: datetime) -> Period | None:
 def next_send_of(sub, now: datetime) -> datetime | None:
     """When the subscription's next digest goes out (UTC)."""
     if sub.frequency == "cron":
-        from .cron import next_fire, parse
-
-        return next_fire(parse(sub.cron), sub.tz, now)
+        return next_fire(sub.cron, sub.tz, now)
     return next_send(sub.frequency, sub.hour, sub.weekday, sub.tz, now)
 
 

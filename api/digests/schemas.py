@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from index.base import MAX_QUERY_CHARS, Filters
 
 from ..windows import DURATION_PATTERN, parse_duration
+from .cron import CronError, validate
 from .errors import InvalidSubscription
 
 Frequency = Literal["daily", "weekly", "cron"]
@@ -92,13 +93,10 @@ class _SubscriptionFields(_Model):
     def _cron(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from .cron import CronError, parse
-
         try:
-            parse(value)
+            return validate(value)
         except CronError as exc:
             raise ValueError(f"bad cron expression {value!r}: {exc}") from None
-        return " ".join(value.split())
 
     @field_validator("email_to")
     @classmethod

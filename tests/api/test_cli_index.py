@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api.cli_index import checkpoint_file, copy_documents
+from api.cli.index import checkpoint_file, copy_documents
 from index.base import ErasureKind
 from index.errors import BackendUnavailable, DocumentNotFound
 from index.sqlite import SQLiteBackend

@@ -49,6 +49,39 @@ def test_failed_key_attempts_are_slowed_before_the_key_is_checked(tight):
     assert httpx.get(tight.url + "/search", headers={"X-API-Key": WRITE_ONLY}).status_code == 429
 
 
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_api_processes_share_one_budget_through_redis(request, tmp_path, storage):
+    """Two app instances with the same limit: each counts alone in memory, together in one real Redis."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    url = "memory://"
+    if storage == "redis":
+        import redis
+
+        url = request.getfixturevalue("redis_server").url.rsplit("/", 1)[0] + "/3"  # a database of its own
+        redis.Redis.from_url(url).flushdb()
+
+    def app(name: str):
+        return create_app(Settings(data_dir=tmp_path / name, rate_limit="6/minute", auth_failure_limit=None,
+                                   rate_limit_storage_url=url))
+
+    with TestClient(app("a")) as a, TestClient(app("b")) as b:
+        spread = [(a, b)[i % 2].get("/health").status_code for i in range(6)]  # three requests through each
+        after = [a.get("/health"), b.get("/health")]
+    assert spread == [200] * 6
+    if storage == "memory":
+        assert [r.status_code for r in after] == [200, 200]  # each process has counted only its own three
+        return
+    assert [r.status_code for r in after] == [429, 429], [r.text for r in after]
+    assert "rate_limit" in after[0].json()["detail"] and int(after[1].headers["retry-after"]) >= 1
+    check = redis.Redis.from_url(url)
+    assert check.keys("LIMITS*")  # the counters are in Redis, not in either process
+    assert [c["db"] for c in check.client_list()].count("3") == 1  # only this check: both apps closed theirs
+
 def test_body_and_url_sizes(tight):
     headers = {"X-API-Key": "x"}  # refused for size before anything else is looked at
     big = httpx.post(tight.url + "/documents", content=b"{" + b" " * 5000 + b"}", headers={"Content-Type": "application/json"})

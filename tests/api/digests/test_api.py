@@ -60,7 +60,7 @@ def test_create_list_get_update_pause_resume_delete(client):
     ({"channel": "webhook", "webhook_url": "file:///etc/passwd"}, "webhook_url", "http or https"),
     ({"channel": "webhook", "webhook_url": "https://evil.example.com/x"}, "webhook_url", "not in webhook_allowed_hosts"),
     ({"frequency": "hourly"}, "frequency", "daily"),
-    ({"frequency": "cron", "cron": "0 25 * * *"}, "cron", "hour field: 25 is outside 0-23"),
+    ({"frequency": "cron", "cron": "0 25 * * *"}, "cron", "hour field: '25' is not valid: use 0-23"),
     ({"frequency": "cron"}, "cron", "needs a cron expression"),
     ({"filters": {"since": "2026-01-01T00:00:00Z"}}, "filters", "since/until"),
     ({"alert": {"kind": "emerging", "threshold": 10, "window": "forever"}}, "alert.window", "duration"),

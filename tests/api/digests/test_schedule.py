@@ -63,23 +63,71 @@ def test_alert_windows_are_local_calendar_days_and_keys_are_stable():
     assert idempotency_key("s1", key) == idempotency_key("s1", key) != idempotency_key("s2", key)
 
 
-def test_cron_parse_and_fire_times():
-    from api.digests.cron import next_fire, parse, previous_fire
+def test_cron_fire_times_in_the_subscriptions_time_zone():
+    from api.digests.cron import next_fire, previous_fire
 
-    weekdays = parse("0 9 * * mon-fri")
     # Monday 23 Nov 2026 02:00 UTC = 10:00 Shanghai: fired at 09:00 local today; next is Tuesday.
     now = datetime(2026, 11, 23, 2, tzinfo=UTC)
-    assert previous_fire(weekdays, "Asia/Shanghai", now) == datetime(2026, 11, 23, 1, tzinfo=UTC)
-    assert next_fire(weekdays, "Asia/Shanghai", now) == datetime(2026, 11, 24, 1, tzinfo=UTC)
+    assert previous_fire("0 9 * * mon-fri", "Asia/Shanghai", now) == datetime(2026, 11, 23, 1, tzinfo=UTC)
+    assert next_fire("0 9 * * mon-fri", "Asia/Shanghai", now) == datetime(2026, 11, 24, 1, tzinfo=UTC)
     # Monday before 09:00: the previous fire is Friday.
-    assert previous_fire(weekdays, "Asia/Shanghai", datetime(2026, 11, 23, 0, tzinfo=UTC)) == \
+    assert previous_fire("0 9 * * mon-fri", "Asia/Shanghai", datetime(2026, 11, 23, 0, tzinfo=UTC)) == \
         datetime(2026, 11, 20, 1, tzinfo=UTC)
-    assert sorted(parse("*/15 8,17 * * *").minutes) == [0, 15, 30, 45]
-    assert parse("0 0 * * 7").weekdays == frozenset({0})  # 7 is Sunday too
-    # day-of-month OR day-of-week when both are restricted (classic cron)
-    both = parse("0 0 13 * fri")
-    assert both.day_matches(datetime(2026, 11, 13).date()) and both.day_matches(datetime(2026, 11, 20).date())
-    assert not both.day_matches(datetime(2026, 11, 19).date())
+    # previous is "at or before", next is "strictly after", to the microsecond
+    fire = datetime(2026, 11, 23, 1, tzinfo=UTC)
+    assert previous_fire("0 9 * * *", "Asia/Shanghai", fire) == fire
+    assert previous_fire("0 9 * * *", "Asia/Shanghai", fire - timedelta(microseconds=1)) == fire - timedelta(days=1)
+    assert next_fire("0 9 * * *", "Asia/Shanghai", fire) == fire + timedelta(days=1)
+    assert next_fire("0 9 * * *", "Asia/Shanghai", fire - timedelta(microseconds=1)) == fire
+    assert next_fire("*/15 8,17 * * *", "UTC", datetime(2026, 11, 23, 8, 20, tzinfo=UTC)) == \
+        datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    assert next_fire("0 0 * * 7", "UTC", now) == datetime(2026, 11, 29, tzinfo=UTC)  # 7 is Sunday too
+    assert next_fire("0 9 L * *", "UTC", now) == datetime(2026, 11, 30, 9, tzinfo=UTC)  # last day of the month
+
+
+def test_cron_day_of_month_or_day_of_week_as_in_debian_cron():
+    from api.digests.cron import next_fire
+
+    # both restricted: a day matching either fires (Friday 20 Nov, then the 13th of December)
+    fires = [datetime(2026, 11, 19, tzinfo=UTC)]
+    for _ in range(4):
+        fires.append(next_fire("0 0 13 * fri", "UTC", fires[-1]))
+    assert [f.day for f in fires[1:]] == [20, 27, 4, 11]
+    assert next_fire("0 0 13 * fri", "UTC", datetime(2026, 12, 12, tzinfo=UTC)).day == 13
+    # a field starting with * makes both conditions hold: odd days that are also Fridays
+    assert next_fire("0 0 */2 * fri", "UTC", datetime(2026, 11, 19, tzinfo=UTC)) == datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def test_cron_across_dst_changes():
+    from api.digests.cron import next_fire, previous_fire
+
+    # 02:30 does not exist in Berlin on 29 March 2026: it fires at the first minute after the gap (03:00 CEST).
+    assert next_fire("30 2 * * *", "Europe/Berlin", datetime(2026, 3, 28, 12, tzinfo=UTC)) == \
+        datetime(2026, 3, 29, 1, tzinfo=UTC)
+    # 02:30 happens twice on 25 October 2026: it fires once, at the first (CEST, 00:30 UTC).
+    first = next_fire("30 2 * * *", "Europe/Berlin", datetime(2026, 10, 24, 12, tzinfo=UTC))
+    assert first == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert next_fire("30 2 * * *", "Europe/Berlin", first) == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+    assert previous_fire("30 2 * * *", "Europe/Berlin", datetime(2026, 10, 25, 1, 45, tzinfo=UTC)) == first
+    # every 30 minutes keeps its rhythm in UTC through the repeated hour
+    t, seen = datetime(2026, 10, 24, 23, 50, tzinfo=UTC), []
+    for _ in range(6):
+        t = next_fire("*/30 * * * *", "Europe/Berlin", t)
+        seen.append(t)
+    assert all(b - a == timedelta(minutes=30) for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_cron_that_never_fires_within_the_calendar_has_no_fire_time():
+    from api.digests.cron import next_fire, previous_fire, validate
+
+    # 30 February: valid (stored subscriptions may hold it), it just never fires
+    assert validate("0 9 30 2 *") == "0 9 30 2 *"
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    assert previous_fire("0 9 30 2 *", "UTC", now) is None and next_fire("0 9 30 2 *", "UTC", now) is None
+
+    assert previous_fire("0 9 29 2 *", "Pacific/Kiritimati", datetime(2, 1, 1, tzinfo=UTC)) is None
+    assert next_fire("0 0 * * *", "UTC", datetime(9999, 12, 31, 12, tzinfo=UTC)) is None
+    assert previous_fire("0 0 * * *", "Pacific/Kiritimati", datetime(1, 1, 1, tzinfo=UTC)) is None
 
 
 def test_cron_periods_run_between_fire_times():
@@ -97,14 +145,24 @@ def test_cron_periods_run_between_fire_times():
 
 @pytest.mark.parametrize(("expr", "words"), [
     ("0 9 * *", "expected 5 fields"),
-    ("0 25 * * *", "hour field: 25 is outside 0-23"),
-    ("61 * * * *", "minute field: 61 is outside 0-59"),
-    ("0 9 * * funday", "day of week field: 'funday' is not a number"),
-    ("*/0 * * * *", "step '0' must be a positive number"),
-    ("0 9 5-1 * *", "runs backwards"),
+    ("0 9 * * 1 2026", "expected 5 fields"),  # cronsim would read six fields as seconds first
+    ("0 25 * * *", "hour field: '25' is not valid: use 0-23"),
+    ("61 * * * *", "minute field: '61' is not valid: use 0-59"),
+    ("0 9 * * funday", "day of week field: 'funday' is not valid: use 0-7 (0 and 7 = Sunday), sun-sat"),
+    ("*/0 * * * *", "minute field: '*/0' is not valid"),
+    ("0 9 5-1 * *", "day of month field: '5-1' is not valid: use 1-31"),
+    ("0 9 * 13 *", "month field: '13' is not valid: use 1-12, jan-dec"),
 ])
 def test_bad_cron_names_the_field(expr, words):
-    from api.digests.cron import CronError, parse
+    from api.digests.cron import CronError, validate
 
-    with pytest.raises(CronError, match=words):
-        parse(expr)
+    with pytest.raises(CronError) as caught:
+        validate(expr)
+    assert words in str(caught.value)
+
+
+def test_valid_cron_comes_back_with_single_spaces():
+    from api.digests.cron import validate
+
+    assert validate(" 0  9 * *\tmon-fri ") == "0 9 * * mon-fri"
+    assert validate("0 9 LW jan,jul mon#1") == "0 9 LW jan,jul mon#1"

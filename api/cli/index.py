@@ -16,36 +16,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from index.errors import SearchBackendError
+
+from ..components import open_configured_backend
+from ._common import err, out
+from ._common import fail as _fail
+from ._common import load_settings as _settings  # the names this module's commands have always called
 
 from index.registry import backend_names
 
 index_app = typer.Typer(help="Prepare, migrate and copy the search index (SQLite or Elasticsearch).", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 #: The registered backends (``index.registry``), as command-line choices.
 Kind = Enum("Kind", {name: name for name in backend_names()}, type=str)
 
 
-def _settings():
-    from .cli import _settings as settings
-
-    return settings()
-
-
-def _fail(exc: Exception):
-    from .cli import _fail as fail
-
-    fail(exc)
-
-
 def _open(kind: str):
-    from index.errors import SearchBackendError
-
-    from .components import open_configured_backend
-
     settings = _settings()
     try:
         return open_configured_backend(settings.model_copy(update={"backend": kind}))
@@ -124,10 +113,6 @@ def copy(
     restart: Annotated[bool, typer.Option(help="Ignore a checkpoint and copy from the first document.")] = False,
 ) -> None:
     """Copy every document from one backend to the other, with a progress bar; resumable (re-run after a stop)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from index.errors import SearchBackendError
-
     if from_ is to:
         raise typer.BadParameter("--from and --to must name different backends")
     settings = _settings()

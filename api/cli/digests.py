@@ -10,13 +10,25 @@ runs it every minute.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
+
+from ..components import open_configured_backend
+from ..digests import payloads, render
+from ..digests.content import build_digest, describe_query
+from ..digests.errors import InvalidSubscription, SubscriptionNotFound
+from ..digests.runner import Runner
+from ..digests.schedule import due_period, idempotency_key, next_send_of
+from ..digests.schemas import SubscriptionCreate, SubscriptionUpdate, check_target
+from ..digests.store import DigestStore
+from ._common import err, load_settings, out, query_filters
 
 digests_app = typer.Typer(
     help="Digests and alerts: subscribe to a saved query and receive it by e-mail or webhook on a schedule.\n\n"
@@ -24,22 +36,11 @@ digests_app = typer.Typer(
     "--topic logistics:negative --weekly --hour 9 --tz Asia/Shanghai --email pm@example.com",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
 FormatOpt = Annotated[str | None, typer.Option("--format", help="Webhook body: json, slack, feishu, dingtalk or wecom.")]
 
 
-def _settings():
-    from .cli import _settings as settings
-
-    return settings()
-
-
-def _store():
-    from .digests.store import DigestStore
-
-    settings = _settings()
+def _store() -> DigestStore:
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         return DigestStore(settings.state_url)
@@ -48,8 +49,6 @@ def _store():
 
 
 def _die(message: str, code: int = 2):
-    from rich.markup import escape
-
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -62,14 +61,10 @@ def _validation_message(exc) -> str:
 
 
 def _checked(data: dict):
-    from pydantic import ValidationError
-
-    from .digests.errors import InvalidSubscription
-    from .digests.schemas import SubscriptionCreate, check_target
-
     try:
         sub = SubscriptionCreate.model_validate(data)
-        check_target(sub, _settings().webhook_allowed_hosts, _settings().webhook_allow_private)
+        settings = load_settings()
+        check_target(sub, settings.webhook_allowed_hosts, settings.webhook_allow_private)
     except ValidationError as exc:
         _die(_validation_message(exc))
     except InvalidSubscription as exc:
@@ -78,8 +73,6 @@ def _checked(data: dict):
 
 
 def _get(store, sub_id: str):
-    from .digests.errors import SubscriptionNotFound
-
     try:
         return store.get(sub_id)
     except SubscriptionNotFound as exc:
@@ -95,12 +88,8 @@ def _alert(kind: str | None, threshold: float | None, window: str, baseline: str
 
 
 def _show(sub) -> None:
-    from .digests.schedule import next_send_of
-
     p = sub.public()
     target = ", ".join(p.email_to) if p.channel == "email" else f"{p.webhook_url} ({p.webhook_format})"
-    from .digests.content import describe_query
-
     state = "on" if p.enabled else f"paused ({p.paused_reason or 'by a user'})"
     out.print(f"{p.id}  {p.name}  [{state}]", markup=False, highlight=False)
     out.print(f"  owner: {p.owner}\n  query: {describe_query(sub)}", markup=False, highlight=False)
@@ -109,8 +98,9 @@ def _show(sub) -> None:
             when = f"cron '{p.cron}'"
         else:
             when = f"{p.frequency} at {p.hour:02d}:00" + (f" on {p.weekday}" if p.frequency == "weekly" else "")
-        nxt = next_send_of(sub, datetime.now(UTC))
-        out.print(f"  digest: {when} {p.tz}; next {nxt:%Y-%m-%d %H:%M} UTC", markup=False, highlight=False)
+        nxt = next_send_of(sub, datetime.now(UTC))  # None: a cron day that no month has (30 February)
+        out.print(f"  digest: {when} {p.tz}; next " + (f"{nxt:%Y-%m-%d %H:%M} UTC" if nxt else "never"),
+                  markup=False, highlight=False)
     if p.alert:
         out.print(f"  alert: {p.alert.kind} >= {p.alert.threshold:g} per {p.alert.window}", markup=False, highlight=False)
     out.print(f"  to: {p.channel} {target}" + ("  (signed with its own secret)" if p.has_webhook_secret else ""),
@@ -151,13 +141,11 @@ def create(
       voclens digests create --name "Voltra logistics" --owner pm@example.com --brand Voltra
       --topic logistics:negative --weekly --hour 9 --tz Asia/Shanghai --email pm@example.com
     """
-    from .cli import _filters
-
     if not email and not webhook:
         _die("say where to send it: --email ADDRESS or --webhook URL")
     data = {
         "name": name, "owner": owner, "q": query,
-        "filters": _filters(brand, product, source, channel, lang, sentiment, topic).model_dump(mode="json"),
+        "filters": query_filters(brand, product, source, channel, lang, sentiment, topic).model_dump(mode="json"),
         "frequency": "cron" if cron else "weekly" if weekly else "daily", "cron": cron, "hour": hour,
         "weekday": weekday, "tz": tz,
         "channel": "webhook" if webhook else "email", "email_to": email, "webhook_url": webhook,
@@ -179,8 +167,6 @@ def list_(
         out.print_json(json.dumps([s.public().model_dump(mode="json") for s in subs], ensure_ascii=False))
         return
     table = Table(title=f"{len(subs)} subscription(s)")
-    from rich.markup import escape
-
     table.add_column("id", no_wrap=True)
     for col in ("name", "owner", "schedule", "to", "state"):
         table.add_column(col, overflow="fold")
@@ -213,10 +199,6 @@ def update(
     fmt: FormatOpt = None,
 ) -> None:
     """Change a subscription; options not given keep their value."""
-    from pydantic import ValidationError
-
-    from .digests.schemas import SubscriptionUpdate
-
     store = _store()
     current = _get(store, sub_id)
     patch = {k: v for k, v in {"name": name, "q": query, "hour": hour, "weekday": weekday, "tz": tz,
@@ -241,8 +223,6 @@ def update(
 @digests_app.command("delete")
 def delete(sub_id: Annotated[str, typer.Argument(help="Subscription id.")]) -> None:
     """Delete a subscription and its delivery log."""
-    from .digests.errors import SubscriptionNotFound
-
     try:
         _store().delete(sub_id)
     except SubscriptionNotFound as exc:
@@ -273,19 +253,12 @@ def preview(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (html: the chart is embedded).")] = None,
 ) -> None:
     """Build the latest due digest of a subscription and print it, without sending anything."""
-    import base64
-
-    from .cli import _backend
-    from .digests import payloads, render
-    from .digests.content import build_digest
-    from .digests.schedule import due_period, idempotency_key
-
-    settings = _settings()
+    settings = load_settings()
     sub = _get(_store(), sub_id)
     period = due_period(sub, datetime.now(UTC))
     if period is None:
         _die(f"the cron expression {sub.cron!r} has never fired yet", 1)
-    with _backend(settings) as backend:
+    with open_configured_backend(settings) as backend:
         digest = build_digest(backend, sub, period, public_base_url=settings.public_base_url)
     if fmt == "text":
         text = render.render_text(digest)
@@ -315,12 +288,9 @@ def run(as_json: Annotated[bool, typer.Option("--json", help="Print the run repo
 
     Cron example: */5 * * * * voclens digests run
     """
-    from .cli import _backend
-    from .digests.runner import Runner
-
-    settings = _settings()
+    settings = load_settings()
     store = _store()
-    with _backend(settings) as backend:
+    with open_configured_backend(settings) as backend:
         report = Runner(store, backend, settings).run_once()
     store.close()
     if as_json:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from crawlers.errors import CrawlerError
+from index.registry import backend_class
+
+from ._common import err, fail, load_settings, out, progress_forced, require_own_salt
+
+# Scrapy (and what imports it: api.crawl, crawlers.distributed, crawlers.report) is imported inside
+# the functions below: a third of a second that every other voclens command would pay at start-up.
 
 EXIT_INTERRUPTED = 130
 
@@ -74,12 +79,9 @@ def _print_summary(summary) -> None:
 
 def _shared_hosts(settings, redis_url: str | None) -> list[str]:
     """Hosts a crawl writes to or shares work through: other machines see its author hashes there."""
-    from urllib.parse import urlsplit
-
     urls = [redis_url or settings.crawl_redis_url or ""]
-    if settings.backend == "elasticsearch":
-        urls += settings.elasticsearch_urls
-    return [urlsplit(u).hostname or "" for u in urls if u and not u.startswith("unix://")]
+    hosts = [urlsplit(u).hostname or "" for u in urls if u and not u.startswith("unix://")]
+    return hosts + backend_class(settings.backend).hosts_from(settings)
 
 
 def crawl(
@@ -100,10 +102,6 @@ def crawl(
     of the same product or feed stops paging at items it already has; an
     interrupted crawl with --jobdir resumes where it stopped.
     """
-    from crawlers.errors import CrawlerError
-
-    from .cli import _fail, _require_own_salt, _settings
-
     spiders = _spider_classes()
     if list_spiders:
         _print_list(spiders)
@@ -112,16 +110,16 @@ def crawl(
         raise typer.BadParameter("name a spider (voclens crawl --list shows them)", param_hint="SPIDER")
     if spider not in spiders:
         raise typer.BadParameter(f"no spider {spider!r}; known: {', '.join(spiders)}", param_hint="SPIDER")
-    settings = _settings()
+    settings = load_settings()
     args = _pairs(arg, "-a")
     try:
         spiders[spider].validate_args(args)
     except CrawlerError as exc:
-        _fail(exc)
+        fail(exc)
     overrides = _pairs(setting, "--set")
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise typer.BadParameter(f"{redis_url!r}: use redis://host:port/db", param_hint="--redis-url")
-    _require_own_salt(settings, "crawl", _shared_hosts(settings, redis_url))
+    require_own_salt(settings, "crawl", _shared_hosts(settings, redis_url))
     from crawlers.distributed import run_key
 
     summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,
@@ -142,13 +140,12 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
               jobdir: Path | None = None, overrides: dict | None = None, progress: bool = True,
               redis_url: str | None = None, redis_run: str = "default"):
     """Run one spider to the end in this process (Twisted's reactor runs once per process)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.report import summarise
 
-    from .crawl import scrapy_settings
+    from ..crawl import scrapy_settings
 
     level = logging.getLogger().level
     process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
@@ -158,7 +155,7 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
     logging.getLogger().setLevel(level)
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(spidercls)
-    show = progress and (sys.stderr.isatty() or os.environ.get("VOCLENS_PROGRESS") == "1")
+    show = progress and (sys.stderr.isatty() or progress_forced())
     with Progress(SpinnerColumn(), TextColumn("crawl {task.description}: {task.fields[pages]} pages, "
                                               "{task.completed:.0f} items"), TimeElapsedColumn(),
                   console=err, disable=not show) as bar:
