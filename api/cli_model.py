@@ -87,8 +87,8 @@ def train_cmd(
     """
     from rich.progress import Progress
 
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.training import TrainingArguments, train
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.trainer import TrainingArguments, train
 
     settings = _settings()
     # step and tune-score lines on stderr even without -v: a run takes tens of minutes
@@ -96,7 +96,7 @@ def train_cmd(
     try:
         extra: dict = {"oversample": _set_counts(oversample, "--oversample")} if oversample else {}
         if limit:
-            from nlp.training import DEFAULT_LIMITS
+            from nlp.training.trainer import DEFAULT_LIMITS
 
             extra["limits"] = {**DEFAULT_LIMITS, **_set_counts(limit, "--limit")}
         args = TrainingArguments(output_dir=output, cache_dir=settings.model_cache_dir.expanduser(),
@@ -106,7 +106,7 @@ def train_cmd(
                                  init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
                                  teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on), tune_limit=tune_limit,
                                  **extra)  # fmt: skip
-        from nlp.corpora import CORPORA
+        from nlp.training.corpora import CORPORA
 
         if unknown := [s for s in select_on if s not in CORPORA]:
             raise ValueError(f"--select-on {unknown[0]!r}: unknown set; known: {', '.join(CORPORA)}")
@@ -130,7 +130,7 @@ def train_cmd(
 
 def _set_counts(values: list[str], option: str) -> dict[str, int]:
     """``["SET=N", ...]`` -> ``{SET: N}``, naming the option and value that is malformed."""
-    from nlp.corpora import CORPORA
+    from nlp.training.corpora import CORPORA
 
     counts = {}
     for value in values:
@@ -167,8 +167,8 @@ def eval_cmd(
     """
     from dataclasses import asdict
 
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.model_eval import EVAL_SETS, evaluate_set, format_report
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.dev_scores import EVAL_SETS, evaluate_set, format_report
 
     from .components import load_classifier
 
@@ -196,7 +196,7 @@ def eval_cmd(
     if decide_default:
         if len(results) != 3:
             _fail(ValueError("--decide-default needs --runtime all"))
-        from nlp.model_eval import choose_default_runtime
+        from nlp.training.dev_scores import choose_default_runtime
 
         *candidates, (torch_v, torch_r) = results.items()
         choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
@@ -241,7 +241,7 @@ def _eval_annotated(settings, model: str | None, runtime: str | None, split: str
 
 
 def _lodo(settings, data_dir: Path) -> dict:
-    from nlp.head_training import HeadTrainingArguments, leave_one_domain_out
+    from nlp.training.heads import HeadTrainingArguments, leave_one_domain_out
     from nlp.transformer import LITE_MODEL_DIR
 
     # e5s-lite-1 never saw the annotation set: what the heads learn is all the labels teach
@@ -273,8 +273,8 @@ def add_evidence_cmd(
     Trained on the annotation set's train part; written only when it beats the topic head's own
     token shares on the tune part (config.json's evidence_check holds both figures).
     """
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.evidence_training import add_evidence_head
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.evidence_head import add_evidence_head
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     if not Path(data_dir).is_dir():
@@ -303,8 +303,8 @@ def tune_cues_cmd(
     """
     import numpy as np
 
-    from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
-    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.training.cue_shift import choose_cue_shift, collect_tune_sets
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
     from .components import load_classifier
 
     settings = _settings()

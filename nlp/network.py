@@ -54,7 +54,7 @@ class VoclensNet(nn.Module):
         self.sentiment_head = nn.Linear(hidden, len(SENTIMENT_LABELS))
         self.topic_head = nn.Linear(hidden, len(self.topics) * len(TOPIC_STATES))
         #: Per-token "inside the quote that shows topic t" logits, learnt from annotated quotes
-        #: (``nlp.evidence_training``); without it, evidence comes from the topic head itself.
+        #: (``nlp.training.evidence_head``); without it, evidence comes from the topic head itself.
         self.evidence_head = nn.Linear(hidden, len(self.topics)) if evidence_head else None
 
     # -- the two halves ------------------------------------------------------------

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .labels import DEFAULT_TOPICS
-from .model_layout import CONFIG_FILE, WEIGHTS_FILE
+from ..labels import DEFAULT_TOPICS
+from ..model_layout import CONFIG_FILE, WEIGHTS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,9 @@ def last_hidden_batches(model_dir: Path, cache_dir: Path, texts: Sequence[str], 
     """
     import torch
 
-    from .batching import TextEncoder, length_batches
-    from .encoder import build_base_encoder
-    from .network import load_network
+    from ..batching import TextEncoder, length_batches
+    from ..encoder import build_base_encoder
+    from ..network import load_network
 
     base = build_base_encoder(cache_dir)
     net, config = load_network(model_dir, base)
@@ -111,7 +111,7 @@ def fit_evidence_head(hidden, starts, items, epochs: int = 30, lr: float = 3e-3,
 
 def overlap_share(items, starts, scores_for) -> float:
     """Share of gold topics whose evidence clause overlaps the annotated quote."""
-    from .evidence import evidence_span
+    from ..evidence import evidence_span
 
     hit = total = 0
     index = {t: k for k, t in enumerate(DEFAULT_TOPICS)}
@@ -131,7 +131,7 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     """
     from safetensors.numpy import load_file, save_file
 
-    from .annotations.store import load_gold
+    from ..annotations.store import load_gold
 
     train_items = [i for i in load_gold(data_dir, split="train") if i.annotation.topics]
     tune_items = [i for i in load_gold(data_dir, split="tune") if i.annotation.topics]

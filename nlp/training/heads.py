@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._corpora_base import Example
-from .labels import DEFAULT_TOPICS, Polarity
-from .model_layout import CONFIG_FILE, WEIGHTS_FILE
+from ._example import Example
+from ..labels import DEFAULT_TOPICS, Polarity
+from ..model_layout import CONFIG_FILE, WEIGHTS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def annotation_examples(items) -> list[Example]:
 
 def star_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Example]:
     """Sentiment from star ratings (1-2 / 3 / 4-5) of the star-rated sets, balanced by star."""
-    from .annotations.sources import amazon_alexa, womens_clothing
+    from ..annotations.sources import amazon_alexa, womens_clothing
 
     out = []
     for reader in (amazon_alexa, womens_clothing):
@@ -106,7 +106,7 @@ def other_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Exampl
 def targets(examples: Sequence[Example], weights: Sequence[float]):
     """Sentiment (N,), topic states (N, T) with -100 where unknown (as full training encodes
     them, ``nlp.training.targets``), and the per-example weights (N,) as an array."""
-    from .training import targets as label_tensors
+    from .trainer import targets as label_tensors
 
     sent, top, _ = label_tensors(examples, DEFAULT_TOPICS, weak_weight=1.0)
     return sent.numpy(), top.numpy(), np.asarray(weights, dtype=np.float32)
@@ -114,8 +114,8 @@ def targets(examples: Sequence[Example], weights: Sequence[float]):
 
 def pooled_features(model_dir: Path, cache_dir: Path, texts: Sequence[str], on_progress=None) -> np.ndarray:
     """Mean-pooled last hidden states of a trained model's encoder (what its heads read)."""
-    from .evidence_training import last_hidden_batches
-    from .network import mean_pool
+    from .evidence_head import last_hidden_batches
+    from ..network import mean_pool
 
     out: np.ndarray | None = None
     done = 0
@@ -191,7 +191,7 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
     A topic with fewer than ``min_gold`` tune items in a language keeps 0.5; see there for
     ``min_precision``.
     """
-    from .training import calibrate_topic_thresholds
+    from .trainer import calibrate_topic_thresholds
 
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({i.annotation.lang for i in items}):
@@ -203,8 +203,8 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
 
 def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float) -> dict:
     """Choose a model's per-language thresholds again on the annotation tune part, in place."""
-    from .annotations.store import load_gold
-    from .transformer import TransformerClassifier
+    from ..annotations.store import load_gold
+    from ..transformer import TransformerClassifier
 
     items = load_gold(data_dir, split="tune")
     clf = TransformerClassifier(model_dir, cache_dir=cache_dir, runtime="onnx-fp32")
@@ -222,7 +222,7 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     """Retrain the heads of ``args.base_model`` and save a complete model folder; return its report."""
     from safetensors.numpy import load_file, save_file
 
-    from .annotations.store import load_gold
+    from ..annotations.store import load_gold
 
     started = time.time()
     train_items = load_gold(args.data_dir, split="train")
@@ -264,7 +264,7 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
 def classifications(heads: dict[str, np.ndarray], feats: np.ndarray, langs: Sequence[str],
                     thresholds: dict[str, dict[str, float]]) -> list:  # fmt: skip
     """Classification objects from head probabilities and per-language thresholds (for scoring)."""
-    from .labels import Classification, Sentiment, TopicLabel
+    from ..labels import Classification, Sentiment, TopicLabel
 
     sent, top = head_probabilities(heads, feats)
     polarities = list(_POLARITY_INDEX)
@@ -288,8 +288,8 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     waimai_10k). Thresholds come from the tune items of the other domains. The test items of
     each domain are only scored, never used for a choice.
     """
-    from .annotations.evaluation import score_annotated
-    from .annotations.store import load_gold
+    from ..annotations.evaluation import score_annotated
+    from ..annotations.store import load_gold
     from .corpora import load_all
 
     train_items = load_gold(args.data_dir, split="train")

@@ -35,10 +35,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .batching import TextEncoder, length_batches
-from .evaluate import DEFAULT_DATA_DIR, accuracy, macro_f1, set_scores
-from .labels import DEFAULT_TOPICS, Polarity
-from .network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained, student_config, trained_tensors
+from ..batching import TextEncoder, length_batches
+from .evaluation import DEFAULT_DATA_DIR, accuracy, macro_f1, set_scores
+from ..labels import DEFAULT_TOPICS, Polarity
+from ..network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained, student_config, trained_tensors
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class TrainingArguments:
 
 def select_examples(args: TrainingArguments) -> tuple[list, dict[str, list]]:
     """Train examples (capped per set, weak topics added) and tune examples per set."""
-    from .baseline import LexiconClassifier
+    from ..baseline import LexiconClassifier
     from .corpora import ANNOTATIONS, CORPORA, load_corpus
 
     rng = random.Random(args.seed)
@@ -222,8 +222,8 @@ def teacher_probabilities(teacher_dir: Path, texts: Sequence[str], cache_dir: Pa
     """
     from safetensors.torch import load_file
 
-    from .onnx_export import weights_digest
-    from .transformer import TransformerClassifier
+    from ..onnx_export import weights_digest
+    from ..transformer import TransformerClassifier
 
     cache_file = cache_dir / "features" / f"teacher-{_texts_key(weights_digest(teacher_dir), texts)}.safetensors"
     if cache_file.exists():
@@ -349,7 +349,7 @@ def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dic
     """Run one training and save the best model to ``args.output_dir``; return its report."""
     from safetensors.torch import load_file
 
-    from .encoder import BASE_NAME, build_base_encoder
+    from ..encoder import BASE_NAME, build_base_encoder
 
     started = time.perf_counter()
     torch.manual_seed(args.seed)
