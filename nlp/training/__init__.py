@@ -6,7 +6,8 @@ Modules:
 
 - ``corpora`` (with ``_example``, ``_aspect_sets``, ``_absa_sets``): every labelled set
   loaded onto one example type; ``evaluation``: metrics, hash splits, the bench's loaders.
-- ``trainer``: ``TrainingArguments`` and ``train``, the multi-task run.
+- ``trainer``: ``TrainingArguments`` and ``train``, the multi-task run; ``mix`` (which rows
+  it learns from), ``features`` (what it caches), ``scoring`` (tune scores, thresholds).
 - ``heads``: head retraining on the annotation set; ``evidence_head``: the evidence head.
 - ``dev_scores``: any classifier on the dev splits; ``cue_shift``: the cue rules' shift.
 
@@ -19,8 +20,8 @@ import importlib
 
 _EXPORTS = {
     "TrainingArguments": "trainer", "train": "trainer",
-    "DEFAULT_LIMITS": "trainer", "select_examples": "trainer", "targets": "trainer",
-    "calibrate_topic_thresholds": "trainer",
+    "DEFAULT_LIMITS": "mix", "select_examples": "mix", "targets": "mix",
+    "calibrate_topic_thresholds": "scoring",
     "HeadTrainingArguments": "heads", "train_heads": "heads", "retune_thresholds": "heads",
     "leave_one_domain_out": "heads",
     "add_evidence_head": "evidence_head",

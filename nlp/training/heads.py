@@ -105,8 +105,8 @@ def other_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Exampl
 
 def targets(examples: Sequence[Example], weights: Sequence[float]):
     """Sentiment (N,), topic states (N, T) with -100 where unknown (as full training encodes
-    them, ``nlp.training.targets``), and the per-example weights (N,) as an array."""
-    from .trainer import targets as label_tensors
+    them, ``nlp.training.mix.targets``), and the per-example weights (N,) as an array."""
+    from .mix import targets as label_tensors
 
     sent, top, _ = label_tensors(examples, DEFAULT_TOPICS, weak_weight=1.0)
     return sent.numpy(), top.numpy(), np.asarray(weights, dtype=np.float32)
@@ -186,12 +186,12 @@ def fit_heads(start: dict[str, np.ndarray], feats: np.ndarray, sent: np.ndarray,
 
 def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_gold: int = 3,
                       min_precision: float = 0.0) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Per language, ``nlp.training.calibrate_topic_thresholds`` on the annotated tune items.
+    """Per language, ``nlp.training.scoring.calibrate_topic_thresholds`` on the annotated tune items.
 
     A topic with fewer than ``min_gold`` tune items in a language keeps 0.5; see there for
     ``min_precision``.
     """
-    from .trainer import calibrate_topic_thresholds
+    from .scoring import calibrate_topic_thresholds
 
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({i.annotation.lang for i in items}):

@@ -5,7 +5,9 @@ import torch
 from nlp.training.corpora import Example
 from nlp.training.evaluation import DEFAULT_DATA_DIR
 from nlp.labels import Polarity
-from nlp.training.trainer import TrainingArguments, balanced_weights, decode_topics, targets
+from nlp.training.mix import balanced_weights, targets
+from nlp.training.scoring import decode_topics
+from nlp.training.trainer import TrainingArguments
 
 TOPICS = ("logistics", "quality", "price")
 
@@ -78,7 +80,7 @@ def test_soft_cross_entropy_is_smallest_at_the_teachers_distribution():
 
 def _tiny_args(output_dir, rows: int, **overrides) -> TrainingArguments:
     """A few rows per set, short texts, an evaluation every 2 steps: a training run in seconds."""
-    from nlp.training.trainer import DEFAULT_LIMITS
+    from nlp.training.mix import DEFAULT_LIMITS
     from nlp.transformer import DEFAULT_CACHE_DIR
 
     return TrainingArguments(output_dir=output_dir, cache_dir=DEFAULT_CACHE_DIR, limits={k: rows for k in DEFAULT_LIMITS},
@@ -160,7 +162,7 @@ def test_continuing_from_a_folder_restores_its_trained_matrices():
 
 
 def test_calibrated_thresholds_maximise_each_topics_f1_on_annotated_examples():
-    from nlp.training.trainer import calibrate_topic_thresholds
+    from nlp.training.scoring import calibrate_topic_thresholds
 
     # logistics: gold on rows 0 and 1 (present probs 0.9, 0.65), absent on rows 2, 3 (0.6, 0.2)
     probs = np.zeros((5, 3, 4))
