@@ -96,7 +96,7 @@ def train_cmd(
     try:
         extra: dict = {"oversample": _set_counts(oversample, "--oversample")} if oversample else {}
         if limit:
-            from nlp.training.trainer import DEFAULT_LIMITS
+            from nlp.training.mix import DEFAULT_LIMITS
 
             extra["limits"] = {**DEFAULT_LIMITS, **_set_counts(limit, "--limit")}
         args = TrainingArguments(output_dir=output, cache_dir=settings.model_cache_dir.expanduser(),
@@ -196,18 +196,18 @@ def eval_cmd(
     if decide_default:
         if len(results) != 3:
             _fail(ValueError("--decide-default needs --runtime all"))
+        from nlp.model_layout import TrainedModel
         from nlp.training.dev_scores import choose_default_runtime
 
         *candidates, (torch_v, torch_r) = results.items()
         choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
         if not hasattr(clf, "model_dir"):
             _fail(ValueError(f"--decide-default needs a transformer model, not {clf.name!r}"))
-        config_path = clf.model_dir / "config.json"  # the folder of the model just scored
-        config = json.loads(config_path.read_text())
-        config["default_runtime"] = choice
-        config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
-                                   "reference": torch_v}
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        scored = TrainedModel.from_pretrained(clf.model_dir)  # the folder of the model just scored
+        scored.config["default_runtime"] = choice
+        scored.config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
+                                          "reference": torch_v}
+        scored.save_pretrained(clf.model_dir)
         out.print(f"default runtime: {choice} (largest drop against torch, points: "
                   + ", ".join(f"{rt} {d * 100:.2f}" for rt, d in drops.items()) + ")")
 
@@ -303,6 +303,7 @@ def tune_cues_cmd(
     """
     import numpy as np
 
+    from nlp.model_layout import CONFIG_FILE, TrainedModel
     from nlp.training.cue_shift import choose_cue_shift, collect_tune_sets
     from nlp.training.evaluation import DEFAULT_DATA_DIR
     from .components import load_classifier
@@ -328,8 +329,7 @@ def tune_cues_cmd(
             out.print(f"{lang}: shift present={shift[0]:.2f} absent={shift[1]:.2f}: mean {np.mean(list(row.values())):.3f}  "
                       + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), markup=False, highlight=False)
     if write:
-        config_path = model_dir / "config.json"
-        config = json.loads(config_path.read_text())
-        config["cue_shift"] = chosen
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-        out.print(f"wrote cue_shift to {config_path}")
+        tuned = TrainedModel.from_pretrained(model_dir)
+        tuned.config["cue_shift"] = chosen
+        tuned.save_pretrained(model_dir)
+        out.print(f"wrote cue_shift to {model_dir / CONFIG_FILE}")

@@ -14,9 +14,7 @@ part only. The test part is never read here.
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ import numpy as np
 
 from ._example import Example
 from ..labels import DEFAULT_TOPICS, Polarity
-from ..model_layout import CONFIG_FILE, WEIGHTS_FILE
+from ..model_layout import WEIGHTS_FILE, TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -210,18 +208,16 @@ def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
     clf = TransformerClassifier(model_dir, cache_dir=cache_dir, runtime="onnx-fp32")
     _, top = clf.probabilities([i.text for i in items])
     thresholds = choose_thresholds(top, items, min_precision=min_precision)
-    path = Path(model_dir) / CONFIG_FILE
-    config = json.loads(path.read_text())
-    config["topic_thresholds_by_lang"] = thresholds
-    config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items), "min_precision": min_precision}
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    model = TrainedModel.from_pretrained(model_dir)
+    model.config["topic_thresholds_by_lang"] = thresholds
+    model.config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items),
+                                            "min_precision": min_precision}  # fmt: skip
+    model.save_pretrained(model_dir)
     return thresholds
 
 
 def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     """Retrain the heads of ``args.base_model`` and save a complete model folder; return its report."""
-    from safetensors.numpy import load_file, save_file
-
     from ..annotations.store import load_gold
 
     started = time.time()
@@ -237,27 +233,23 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     n_ann, n_other = len(ann), len(others)
     train_feats = np.concatenate([np.tile(feats[:n_ann], (args.annotation_repeat, 1)), feats[n_ann : n_ann + n_other]])
     tune_feats = feats[n_ann + n_other :]
-    stored = load_file(str(Path(args.base_model) / WEIGHTS_FILE))
-    start = _load_heads(args.base_model)
+    base = TrainedModel.from_pretrained(args.base_model)
+    start = _heads_of(base)
     sent, top, w = targets(examples, weights)
     heads = fit_heads(start, train_feats, sent, top, w, args.epochs, args.learning_rate, args.seed)
     _, tune_topics = head_probabilities(heads, tune_feats)
     thresholds = choose_thresholds(tune_topics, tune_items)
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stored.update({k: v.astype(np.float16) for k, v in heads.items()})
-    save_file(stored, str(out_dir / WEIGHTS_FILE))
-    config = json.loads((Path(args.base_model) / CONFIG_FILE).read_text())
+    config = dict(base.config)
     config.update(version=args.version, heads_retrained_from=config["version"], topic_thresholds_by_lang=thresholds)
     config.pop("cue_shift", None)
     config.pop("runtime_check", None)
-    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     report = {"version": args.version, "base_model": str(args.base_model), "seconds": round(time.time() - started, 1),
               "train_examples": {"annotations": n_ann, "annotation_repeat": args.annotation_repeat,
                                  "other_sets": n_other},
               "tune_items": len(tune_items), "thresholds": thresholds,
               "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}  # fmt: skip
-    (out_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    weights = {**base.weights, **{k: v.astype(np.float16) for k, v in heads.items()}}
+    TrainedModel(config, weights, report).save_pretrained(args.output_dir)
     return report
 
 
@@ -305,7 +297,7 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     n_tr, n_tu, n_te = len(train_items), len(tune_items), len(test_items)
     f_tr, f_tu, f_te = feats[:n_tr], feats[n_tr : n_tr + n_tu], feats[n_tr + n_tu : n_tr + n_tu + n_te]
     f_other = feats[n_tr + n_tu + n_te :]
-    stored = _load_heads(args.base_model)
+    stored = _heads_of(TrainedModel.from_pretrained(args.base_model))
 
     def fit(skip: str | None):
         keep_tr = [k for k, i in enumerate(train_items) if f"{i.annotation.lang}/{i.annotation.domain}" != skip]
@@ -351,12 +343,10 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     return report
 
 
-def _load_heads(model_dir: Path) -> dict[str, np.ndarray]:
-    from safetensors.numpy import load_file
-
-    stored = load_file(str(Path(model_dir) / WEIGHTS_FILE))
-    return {k: stored[k].astype(np.float32) for k in ("sentiment_head.weight", "sentiment_head.bias",
-                                                       "topic_head.weight", "topic_head.bias")}  # fmt: skip
+def _heads_of(model: TrainedModel) -> dict[str, np.ndarray]:
+    """The sentiment and topic heads of a model folder, as float32."""
+    return {k: model.weights[k].astype(np.float32) for k in ("sentiment_head.weight", "sentiment_head.bias",
+                                                              "topic_head.weight", "topic_head.bias")}  # fmt: skip
 
 
 __all__ = ["HeadTrainingArguments", "choose_thresholds", "classifications", "fit_heads", "head_probabilities",

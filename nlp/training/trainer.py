@@ -19,7 +19,6 @@ carry what gold cannot: how sure it is, and the topics a set never annotates.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -33,6 +32,7 @@ from torch import nn
 
 from ..batching import TextEncoder
 from ..labels import DEFAULT_TOPICS
+from ..model_layout import TrainedModel
 from ..network import SENTIMENT_LABELS, TOPIC_STATES, VoclensNet, save_trained, student_config, trained_tensors
 from .evaluation import DEFAULT_DATA_DIR
 from .features import features_key, lower_features, pad_hidden, teacher_probabilities
@@ -296,10 +296,8 @@ def save(args: TrainingArguments, net: VoclensNet, base: Path, report: dict) -> 
     if "topic_thresholds_by_lang" in report:
         meta["topic_thresholds_by_lang"] = report["topic_thresholds_by_lang"]
     if args.teacher is not None:
-        meta["distilled_from"] = json.loads((args.teacher / "config.json").read_text()).get("version", args.teacher.name)
-    save_trained(net, args.output_dir, meta, base)
-    (args.output_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    return args.output_dir
+        meta["distilled_from"] = TrainedModel.from_pretrained(args.teacher).config.get("version", args.teacher.name)
+    return save_trained(net, args.output_dir, meta, base, training=report)
 
 
 def train(args: TrainingArguments, on_progress: ProgressFn | None = None) -> dict:
