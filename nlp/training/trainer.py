@@ -190,7 +190,8 @@ def build_network(args: TrainingArguments) -> tuple[VoclensNet, Path]:
     return net, base
 
 
-def read_data(args: TrainingArguments, net: VoclensNet, base: Path, on_progress: ProgressFn | None = None) -> TrainingData:
+def read_data(args: TrainingArguments, net: VoclensNet, base: Path,
+              on_progress: ProgressFn | None = None) -> TrainingData:  # fmt: skip
     """The training mix and the tune splits with every text's frozen-layer states, and the teacher's probabilities."""
     from ..encoder import BASE_NAME
 
@@ -201,7 +202,8 @@ def read_data(args: TrainingArguments, net: VoclensNet, base: Path, on_progress:
     feats = lower_features(net, encoder.encode(texts), cache_file, on_progress)
     soft = None
     if args.teacher is not None:
-        soft = teacher_probabilities(args.teacher, [e.text for e in train_ex], args.cache_dir, args.threads, on_progress)
+        teacher_texts = [e.text for e in train_ex]
+        soft = teacher_probabilities(args.teacher, teacher_texts, args.cache_dir, args.threads, on_progress)
     return TrainingData(train_ex, tune, feats[: len(train_ex)], feats[len(train_ex) :], soft)
 
 

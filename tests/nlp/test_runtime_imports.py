@@ -8,7 +8,9 @@ import pytest
 
 import nlp
 
-RUNTIME_MODULES = sorted(m.name for m in pkgutil.iter_modules(nlp.__path__) if m.name not in ("training", "annotations"))
+#: ``annotations`` is the annotation set's data package (plan, labels, readers), not the runtime.
+NOT_RUNTIME = ("training", "annotations")
+RUNTIME_MODULES = sorted(m.name for m in pkgutil.iter_modules(nlp.__path__) if m.name not in NOT_RUNTIME)
 
 
 def _run(code: str) -> str:
