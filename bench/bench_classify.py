@@ -39,7 +39,7 @@ MIX = [("online_shopping_10_cats", 0.3), ("waimai_10k", 0.1), ("weibo_senti_100k
 
 
 def build_mix(n: int, seed: int = 7) -> list[str]:
-    from nlp.corpora import load_corpus
+    from nlp.training.corpora import load_corpus
 
     rng = random.Random(seed)
     texts = []

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/eval_baseline.py [--data-dir ../shared/data] [--limit N]
                                            [--split dev|tune]
 
-Figures are reported on the dev split (``nlp.evaluate.split_of``); tune the cue
+Figures are reported on the dev split (``nlp.training.evaluation.split_of``); tune the cue
 lists on ``--split tune`` so the dev figures stay honest.
 
 Binary accuracy on online_shopping_10_cats maps the 3-class prediction to
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nlp.baseline import LexiconClassifier  # noqa: E402
-from nlp.evaluate import (  # noqa: E402
+from nlp.training.evaluation import (  # noqa: E402
     DEFAULT_DATA_DIR,
     accuracy,
     confusion_matrix,

@@ -3,7 +3,7 @@
 Why a lexicon model at all: it needs no GPU and no download beyond two PyPI
 packages, classifies thousands of short texts a second, and every label can be
 explained by pointing at the words that produced it. It is also the yardstick the
-transformer model must beat on the same dev splits (``nlp.evaluate``).
+transformer model must beat on the same dev splits (``nlp.training.evaluation``).
 
 How it reads a text:
 

@@ -13,14 +13,13 @@ is a few megabytes laid over the base encoder (see ``nlp.encoder``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from .errors import ModelError
-from .model_layout import CONFIG_FILE, DELTA_GROUP, SENTIMENT_LABELS, TOPIC_STATES, WEIGHTS_FILE
+from .model_layout import DELTA_GROUP, SENTIMENT_LABELS, TOPIC_STATES, WEIGHTS_FILE, TrainedModel
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -54,7 +53,7 @@ class VoclensNet(nn.Module):
         self.sentiment_head = nn.Linear(hidden, len(SENTIMENT_LABELS))
         self.topic_head = nn.Linear(hidden, len(self.topics) * len(TOPIC_STATES))
         #: Per-token "inside the quote that shows topic t" logits, learnt from annotated quotes
-        #: (``nlp.evidence_training``); without it, evidence comes from the topic head itself.
+        #: (``nlp.training.evidence_head``); without it, evidence comes from the topic head itself.
         self.evidence_head = nn.Linear(hidden, len(self.topics)) if evidence_head else None
 
     # -- the two halves ------------------------------------------------------------
@@ -164,17 +163,15 @@ def dequantize_delta(packed: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return (q.reshape(rows, -1, DELTA_GROUP) * scale.float().unsqueeze(-1)).reshape(rows, -1)
 
 
-def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: str | Path) -> Path:
-    """Write the trained part and its config into ``directory``.
+def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: str | Path,
+                 training: dict | None = None) -> Path:  # fmt: skip
+    """Write the trained part, its config and ``training`` (the run's report) into ``directory``.
 
     Matrices that exist in the base encoder are stored as 4-bit deltas from it
     (``quantize_delta``); biases, LayerNorms and the new heads as fp16.
     """
     from safetensors import safe_open
-    from safetensors.torch import save_file
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     state = dict(net.state_dict())
     weights = {}
     with safe_open(str(Path(base_dir) / "model.safetensors"), framework="pt") as base:
@@ -187,26 +184,25 @@ def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: s
                 weights[name + ".delta_q4"], weights[name + ".delta_scale"] = packed, scale
             else:
                 weights[name] = tensor.to(torch.float16).contiguous()
-    save_file(weights, str(directory / WEIGHTS_FILE))
     config = {**meta, "topics": list(net.topics), "frozen_layers": net.frozen_layers,
               "num_layers": len(net.bert.encoder.layer),
               "sentiment_labels": list(SENTIMENT_LABELS), "topic_states": list(TOPIC_STATES),
               "weights_format": f"fp16 + 4-bit deltas from the base encoder (groups of {DELTA_GROUP})"}  # fmt: skip
-    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    return directory
+    return TrainedModel(config, {k: v.numpy() for k, v in weights.items()}, training).save_pretrained(directory)
 
 
-def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
+                    model: TrainedModel | None = None) -> dict[str, torch.Tensor]:  # fmt: skip
     """The trained part of ``model_dir`` as float tensors, its 4-bit deltas added to ``current``.
 
     ``current`` must hold the base encoder's weights (the deltas are relative
     to them). Continuing training from a folder goes through here too, so
     the matrices are restored and not silently dropped as unknown names.
+    ``model`` is the folder already read, when the caller has it.
     """
-    from safetensors.torch import load_file
-
     path = Path(model_dir) / WEIGHTS_FILE
-    stored = load_file(str(path))
+    model = model or TrainedModel.from_pretrained(model_dir)
+    stored = {name: torch.from_numpy(array) for name, array in model.weights.items()}
     trained = {}
     for name, tensor in stored.items():
         if name.endswith(".delta_q4"):
@@ -227,10 +223,8 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     from safetensors.torch import load_file
 
     model_dir, base_dir = Path(model_dir), Path(base_dir)
-    try:
-        config = json.loads((model_dir / CONFIG_FILE).read_text())
-    except FileNotFoundError as exc:
-        raise ModelError(f"no trained model in {model_dir}: {CONFIG_FILE} missing") from exc
+    trained_model = TrainedModel.from_pretrained(model_dir)
+    config = trained_model.config
     # Built on the meta device (no memory) and then given the loaded tensors themselves
     # (assign=True): the weights are in memory once, not three times (random init, file, copy).
     with torch.device("meta"):
@@ -247,7 +241,7 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     emb.register_buffer("token_type_ids", torch.zeros(emb.token_type_ids.shape, dtype=torch.long), persistent=False)
     if missing:
         raise ModelError(f"base encoder in {base_dir} lacks {len(missing)} tensors, e.g. {missing[0]}")
-    trained = trained_tensors(model_dir, net.state_dict())
+    trained = trained_tensors(model_dir, net.state_dict(), trained_model)
     net.load_state_dict(trained, strict=False, assign=True)
     still_meta = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
     if still_meta:

@@ -27,7 +27,7 @@ from nlp.annotations.store import (  # noqa: E402
     LABELS_DIR, Annotation, AnnotationError, TopicLabel, read_annotations, read_plan, source_rows,
     write_annotations,
 )  # fmt: skip
-from nlp.evaluate import DEFAULT_DATA_DIR  # noqa: E402
+from nlp.training.evaluation import DEFAULT_DATA_DIR  # noqa: E402
 from nlp.labels import DEFAULT_TOPICS, Polarity  # noqa: E402
 
 BATCH = 150

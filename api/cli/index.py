@@ -21,9 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from index.errors import SearchBackendError
 
 from ..components import open_configured_backend
-from ._common import err, out
-from ._common import fail as _fail
-from ._common import load_settings as _settings  # the names this module's commands have always called
+from ._common import err, fail, load_settings, out
 
 from index.registry import backend_names
 
@@ -35,17 +33,17 @@ Kind = Enum("Kind", {name: name for name in backend_names()}, type=str)
 
 
 def _open(kind: str):
-    settings = _settings()
+    settings = load_settings()
     try:
         return open_configured_backend(settings.model_copy(update={"backend": kind}))
     except SearchBackendError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @index_app.command("init")
 def init() -> None:
     """Create the configured backend's storage (SQLite file, or Elasticsearch index template and alias); idempotent."""
-    settings = _settings()
+    settings = load_settings()
     with _open(settings.backend) as backend:
         health = backend.health()
     out.print(json.dumps(health, ensure_ascii=False, indent=2, default=str), highlight=False)
@@ -58,7 +56,7 @@ def migrate() -> None:
 
     from index.errors import SearchBackendError
 
-    settings = _settings()
+    settings = load_settings()
     with _open(settings.backend) as backend:
         total = backend.count()
         try:
@@ -66,7 +64,7 @@ def migrate() -> None:
                 task = bar.add_task("migrating", total=total or None)
                 report = backend.migrate(progress=lambda n: bar.advance(task, n))
         except SearchBackendError as exc:
-            _fail(exc)
+            fail(exc)
     out.print(report.summary, highlight=False)
 
 
@@ -115,7 +113,7 @@ def copy(
     """Copy every document from one backend to the other, with a progress bar; resumable (re-run after a stop)."""
     if from_ is to:
         raise typer.BadParameter("--from and --to must name different backends")
-    settings = _settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint_file(settings.data_dir, from_.value, to.value)
     if restart:
@@ -131,7 +129,7 @@ def copy(
                                         progress=lambda n: bar.advance(task, n))
         except SearchBackendError as exc:
             err.print(f"stopped; run the same command again to resume ({checkpoint})", highlight=False)
-            _fail(exc)
+            fail(exc)
         count = target.count()
     note = " (resumed)" if resumed else ""
     out.print(f"copied {copied} document(s) from {from_.value} to {to.value}{note}; {to.value} now holds {count}", highlight=False)

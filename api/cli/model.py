@@ -76,8 +76,8 @@ def train_cmd(
     A faster, shallower student: --num-layers 4 --frozen-layers 0 --teacher
     nlp/weights/e5s-mt-1 (how nlp/weights/e5s-lite-1 was made; see the model card).
     """
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.training import TrainingArguments, train
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.trainer import TrainingArguments, train
 
     settings = load_settings()
     # step and tune-score lines on stderr even without -v: a run takes tens of minutes
@@ -85,7 +85,7 @@ def train_cmd(
     try:
         extra: dict = {"oversample": _set_counts(oversample, "--oversample")} if oversample else {}
         if limit:
-            from nlp.training import DEFAULT_LIMITS
+            from nlp.training.mix import DEFAULT_LIMITS
 
             extra["limits"] = {**DEFAULT_LIMITS, **_set_counts(limit, "--limit")}
         args = TrainingArguments(output_dir=output, cache_dir=settings.model_cache_dir.expanduser(),
@@ -95,7 +95,7 @@ def train_cmd(
                                  init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
                                  teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on), tune_limit=tune_limit,
                                  **extra)  # fmt: skip
-        from nlp.corpora import CORPORA
+        from nlp.training.corpora import CORPORA
 
         if unknown := [s for s in select_on if s not in CORPORA]:
             raise ValueError(f"--select-on {unknown[0]!r}: unknown set; known: {', '.join(CORPORA)}")
@@ -119,7 +119,7 @@ def train_cmd(
 
 def _set_counts(values: list[str], option: str) -> dict[str, int]:
     """``["SET=N", ...]`` -> ``{SET: N}``, naming the option and value that is malformed."""
-    from nlp.corpora import CORPORA
+    from nlp.training.corpora import CORPORA
 
     counts = {}
     for value in values:
@@ -154,8 +154,8 @@ def eval_cmd(
 
     With --runtime all, the ONNX int8, ONNX float32 and torch runtimes are scored on the same rows.
     """
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.model_eval import EVAL_SETS, evaluate_set, format_report
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.dev_scores import EVAL_SETS, evaluate_set, format_report
 
     settings = load_settings()
     if annotated is not None:
@@ -181,18 +181,18 @@ def eval_cmd(
     if decide_default:
         if len(results) != 3:
             fail(ValueError("--decide-default needs --runtime all"))
-        from nlp.model_eval import choose_default_runtime
+        from nlp.model_layout import TrainedModel
+        from nlp.training.dev_scores import choose_default_runtime
 
         *candidates, (torch_v, torch_r) = results.items()
         choice, drops = choose_default_runtime({v.split("/")[-1]: r for v, r in candidates}, torch_r)
         if not hasattr(clf, "model_dir"):
             fail(ValueError(f"--decide-default needs a transformer model, not {clf.name!r}"))
-        config_path = clf.model_dir / "config.json"  # the folder of the model just scored
-        config = json.loads(config_path.read_text())
-        config["default_runtime"] = choice
-        config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
-                                   "reference": torch_v}
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        scored = TrainedModel.from_pretrained(clf.model_dir)  # the folder of the model just scored
+        scored.config["default_runtime"] = choice
+        scored.config["runtime_check"] = {"largest_drop_points": {rt: round(d * 100, 2) for rt, d in drops.items()},
+                                          "reference": torch_v}
+        scored.save_pretrained(clf.model_dir)
         out.print(f"default runtime: {choice} (largest drop against torch, points: "
                   + ", ".join(f"{rt} {d * 100:.2f}" for rt, d in drops.items()) + ")")
 
@@ -224,7 +224,7 @@ def _eval_annotated(settings, model: str | None, runtime: str | None, split: str
 
 
 def _lodo(settings, data_dir: Path) -> dict:
-    from nlp.head_training import HeadTrainingArguments, leave_one_domain_out
+    from nlp.training.heads import HeadTrainingArguments, leave_one_domain_out
     from nlp.transformer import LITE_MODEL_DIR
 
     # e5s-lite-1 never saw the annotation set: what the heads learn is all the labels teach
@@ -256,8 +256,8 @@ def add_evidence_cmd(
     Trained on the annotation set's train part; written only when it beats the topic head's own
     token shares on the tune part (config.json's evidence_check holds both figures).
     """
-    from nlp.evaluate import DEFAULT_DATA_DIR
-    from nlp.evidence_training import add_evidence_head
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.evidence_head import add_evidence_head
 
     data_dir = data_dir or DEFAULT_DATA_DIR
     if not Path(data_dir).is_dir():
@@ -286,8 +286,9 @@ def tune_cues_cmd(
     """
     import numpy as np
 
-    from nlp.cue_tuning import choose_cue_shift, collect_tune_sets
-    from nlp.evaluate import DEFAULT_DATA_DIR
+    from nlp.model_layout import CONFIG_FILE, TrainedModel
+    from nlp.training.cue_shift import choose_cue_shift, collect_tune_sets
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
 
     settings = load_settings()
     try:
@@ -310,8 +311,7 @@ def tune_cues_cmd(
             out.print(f"{lang}: shift present={shift[0]:.2f} absent={shift[1]:.2f}: mean {np.mean(list(row.values())):.3f}  "
                       + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), markup=False, highlight=False)
     if write:
-        config_path = model_dir / "config.json"
-        config = json.loads(config_path.read_text())
-        config["cue_shift"] = chosen
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-        out.print(f"wrote cue_shift to {config_path}")
+        tuned = TrainedModel.from_pretrained(model_dir)
+        tuned.config["cue_shift"] = chosen
+        tuned.save_pretrained(model_dir)
+        out.print(f"wrote cue_shift to {model_dir / CONFIG_FILE}")

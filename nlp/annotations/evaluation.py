@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..evaluate import accuracy, macro_f1
+from ..training.evaluation import accuracy, macro_f1
 from ..labels import Polarity
 from .store import AnnotatedText
 

@@ -13,7 +13,7 @@ from nlp.annotations.store import (
     LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, parse_line,
     read_annotations, read_plan, write_annotations,
 )  # fmt: skip
-from nlp.evaluate import DEFAULT_DATA_DIR
+from nlp.training.evaluation import DEFAULT_DATA_DIR
 from nlp.labels import Classification, Polarity, Sentiment
 from nlp.labels import TopicLabel as PredictedTopic
 

@@ -11,15 +11,14 @@ overlaps the annotated quote, against the topic head's own token shares.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .labels import DEFAULT_TOPICS
-from .model_layout import CONFIG_FILE, WEIGHTS_FILE
+from ..labels import DEFAULT_TOPICS
+from ..model_layout import TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +32,9 @@ def last_hidden_batches(model_dir: Path, cache_dir: Path, texts: Sequence[str], 
     """
     import torch
 
-    from .batching import TextEncoder, length_batches
-    from .encoder import build_base_encoder
-    from .network import load_network
+    from ..batching import TextEncoder, length_batches
+    from ..encoder import build_base_encoder
+    from ..network import load_network
 
     base = build_base_encoder(cache_dir)
     net, config = load_network(model_dir, base)
@@ -111,7 +110,7 @@ def fit_evidence_head(hidden, starts, items, epochs: int = 30, lr: float = 3e-3,
 
 def overlap_share(items, starts, scores_for) -> float:
     """Share of gold topics whose evidence clause overlaps the annotated quote."""
-    from .evidence import evidence_span
+    from ..evidence import evidence_span
 
     hit = total = 0
     index = {t: k for k, t in enumerate(DEFAULT_TOPICS)}
@@ -129,17 +128,15 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     The head is written only when it beats the topic head's own token shares on the tune part;
     the report says both figures either way.
     """
-    from safetensors.numpy import load_file, save_file
-
-    from .annotations.store import load_gold
+    from ..annotations.store import load_gold
 
     train_items = [i for i in load_gold(data_dir, split="train") if i.annotation.topics]
     tune_items = [i for i in load_gold(data_dir, split="tune") if i.annotation.topics]
     h_tr, s_tr, _ = token_states(model_dir, cache_dir, [i.text for i in train_items])
     weight, bias = fit_evidence_head(h_tr, s_tr, train_items)
     h_tu, s_tu, p_tu = token_states(model_dir, cache_dir, [i.text for i in tune_items])
-    stored = load_file(str(Path(model_dir) / WEIGHTS_FILE))
-    topic_w = stored["topic_head.weight"].astype(np.float32).reshape(len(DEFAULT_TOPICS), 4, -1)
+    model = TrainedModel.from_pretrained(model_dir)
+    topic_w = model.weights["topic_head.weight"].astype(np.float32).reshape(len(DEFAULT_TOPICS), 4, -1)
     diff = topic_w[:, 1:, :] - topic_w[:, :1, :]
 
     def head_scores(n, k):
@@ -152,15 +149,12 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     report = {"tune_overlap_evidence_head": round(overlap_share(tune_items, s_tu, head_scores), 4),
               "tune_overlap_topic_head_shares": round(overlap_share(tune_items, s_tu, share_scores), 4),
               "train_texts": len(train_items), "tune_texts": len(tune_items)}  # fmt: skip
-    config_path = Path(model_dir) / CONFIG_FILE
-    config = json.loads(config_path.read_text())
     if report["tune_overlap_evidence_head"] > report["tune_overlap_topic_head_shares"]:
-        stored["evidence_head.weight"] = weight.astype(np.float16)
-        stored["evidence_head.bias"] = bias.astype(np.float16)
-        save_file(stored, str(Path(model_dir) / WEIGHTS_FILE))
-        config["evidence"] = "head"
-    config["evidence_check"] = report
-    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        model.weights["evidence_head.weight"] = weight.astype(np.float16)
+        model.weights["evidence_head.bias"] = bias.astype(np.float16)
+        model.config["evidence"] = "head"
+    model.config["evidence_check"] = report
+    model.save_pretrained(model_dir)
     log.info("evidence: %s", report)
     return report
 

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .evaluate import DEFAULT_DATA_DIR
-from .labels import Polarity
-from ._corpora_base import WORD_POLARITY, Example, Opinions, Row, finish
+from .evaluation import DEFAULT_DATA_DIR
+from ..labels import Polarity
+from ._example import WORD_POLARITY, Example, Opinions, Row, finish
 
 # -- PyABSA term files (3 lines a record: sentence with $T$, term, polarity) -----------------
 

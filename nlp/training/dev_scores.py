@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .evaluate import DEFAULT_DATA_DIR, accuracy, confusion_matrix, macro_f1, set_scores
-from .labels import Polarity
+from .evaluation import DEFAULT_DATA_DIR, accuracy, confusion_matrix, macro_f1, set_scores
+from ..labels import Polarity
 
 #: Sets scored by ``voclens model eval`` and what each is for.
 EVAL_SETS: dict[str, str] = {

@@ -1,7 +1,7 @@
 """The example type every corpus loader returns, and the one place texts are cleaned and split.
 
-Kept apart from ``nlp.corpora`` so the loader modules (``_corpora_aspect``,
-``_corpora_absa``) can build examples without importing the registry that
+Kept apart from ``nlp.training.corpora`` so the loader modules (``_aspect_sets``,
+``_absa_sets``) can build examples without importing the registry that
 imports them.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .evaluate import resolve_polarity, split_of
-from .labels import DEFAULT_TOPICS, Polarity
+from .evaluation import resolve_polarity, split_of
+from ..labels import DEFAULT_TOPICS, Polarity
 
 LANGS = ("zh", "en")
 SPLITS = ("train", "tune", "dev")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import DEFAULT_DATA_DIR, set_scores
-from .model_layout import SENTIMENT_LABELS
+from .evaluation import DEFAULT_DATA_DIR, set_scores
+from ..model_layout import SENTIMENT_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def predicted_pairs(ts: TuneSet, thresholds: np.ndarray, topics: Sequence[str],
                     shift: tuple[float, float]) -> list[set[tuple[str, str]]]:  # fmt: skip
     """(topic, polarity) pairs per row, as ``TransformerClassifier.classify_batch`` would give them,
     restricted to the topics the row's scheme annotates (the others are unknown, not absent)."""
-    from .transformer import shifted_thresholds
+    from ..transformer import shifted_thresholds
 
     out = []
     for i, cues in enumerate(ts.cues):
@@ -97,10 +97,10 @@ def collect_tune_sets(clf, keys: Sequence[str] = CUE_TUNE_SETS, data_dir: str | 
     inference): the cue rules are not equally good in both languages, so each
     language gets its own shift.
     """
-    from .analyser import detect_lang
+    from ..analyser import detect_lang
 
     from .corpora import load_corpus
-    from .transformer import cue_topics
+    from ..transformer import cue_topics
 
     out: dict[str, list[TuneSet]] = {}
     for key in keys:

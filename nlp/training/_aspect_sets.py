@@ -9,9 +9,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from .evaluate import DEFAULT_DATA_DIR
-from .labels import Polarity
-from ._corpora_base import INT_POLARITY, Example, Opinions, Row, finish, read_csv
+from .evaluation import DEFAULT_DATA_DIR
+from ..labels import Polarity
+from ._example import INT_POLARITY, Example, Opinions, Row, finish, read_csv
 
 # -- Dianping restaurant reviews (ASAP, AI Challenger 2018) ---------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.evaluate import (
+from nlp.training.evaluation import (
     DEFAULT_DATA_DIR,
     accuracy,
     confusion_matrix,

@@ -11,8 +11,8 @@ import pytest
 
 from nlp.annotations.store import read_plan
 
-from nlp._corpora_base import Row, finish
-from nlp.corpora import (
+from nlp.training._example import Row, finish
+from nlp.training.corpora import (
     CORPORA,
     EMOTICON,
     Example,
@@ -36,7 +36,7 @@ from nlp.corpora import (
     load_zhijiang2019_ecommerce_opinion,
     mapping_table,
 )
-from nlp.evaluate import DEFAULT_DATA_DIR, split_of
+from nlp.training.evaluation import DEFAULT_DATA_DIR, split_of
 from nlp.labels import DEFAULT_TOPICS, Polarity
 
 P, N, U = Polarity.positive, Polarity.negative, Polarity.neutral

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from .labels import Polarity
+from ..labels import Polarity
 
 T = TypeVar("T")
 L = TypeVar("L", bound=Hashable)
 
 #: ``../shared/data`` relative to the repository root.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 # -- metrics --------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 import numpy as np
 
 from nlp.annotations.store import AnnotatedText, Annotation, TopicLabel
-from nlp.evidence_training import _token_targets
-from nlp.head_training import choose_thresholds
+from nlp.training.evidence_head import _token_targets
+from nlp.training.heads import choose_thresholds
 from nlp.labels import DEFAULT_TOPICS, Polarity
 
 NEG = Polarity.negative

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.cue_tuning import TuneSet, choose_cue_shift, predicted_pairs
+from nlp.training.cue_shift import TuneSet, choose_cue_shift, predicted_pairs
 from nlp.transformer import shifted_thresholds
 
 TOPICS = ("logistics", "price")

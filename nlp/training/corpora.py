@@ -5,14 +5,14 @@ both in the taxonomy's terms. Each loader therefore says what its set does label
 sentiment or None, the topics it found, and ``covered``, the topics its scheme annotates, so
 a covered topic missing from ``topics`` is a gold "absent" and any other topic is masked.
 Mapping decisions live next to each loader and, as one line per set, in ``CORPORA``, which
-``mapping_table`` renders for the model card. Splits come from ``nlp.evaluate.split_of`` on
+``mapping_table`` renders for the model card. Splits come from ``nlp.training.evaluation.split_of`` on
 the text, with the same percentages as the baseline benchmark, so dev figures compare.
 
 The data is read in place and never copied: several sets are research-only.
 
 Example::
 
-    from nlp.corpora import CORPORA, load_all, mapping_table
+    from nlp.training.corpora import CORPORA, load_all, mapping_table
     sets = load_all()
     train = [ex for key, exs in sets.items() if not CORPORA[key].held_out
              for ex in exs if ex.split == "train"]
@@ -29,20 +29,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .evaluate import DEFAULT_DATA_DIR, ZHIJIANG_TOPICS, load_online_shopping, load_zhijiang
-from .labels import Polarity
-from ._corpora_absa import (
+from .evaluation import DEFAULT_DATA_DIR, ZHIJIANG_TOPICS, load_online_shopping, load_zhijiang
+from ..labels import Polarity
+from ._absa_sets import (
     load_absa_term_en_tshirt_television,
     load_absa_term_zh_pyabsa,
     load_semeval_absa_2014_2016,
 )
-from ._corpora_aspect import (
+from ._aspect_sets import (
     load_aichallenger2018_fsauor_subset,
     load_asap_samples,
     load_ccf_bdci2018_car_aspect,
     load_ecommerce_dispute_appeals_zh,
 )
-from ._corpora_base import DEFAULT_SPLIT, HELD_OUT, SPLIT_PERCENT, Example, Row, finish, read_csv
+from ._example import DEFAULT_SPLIT, HELD_OUT, SPLIT_PERCENT, Example, Row, finish, read_csv
 
 NEG, NEU, POS = Polarity.negative, Polarity.neutral, Polarity.positive
 _BINARY = {"0": NEG, "1": POS}
@@ -51,7 +51,7 @@ _BINARY = {"0": NEG, "1": POS}
 
 
 def load_online_shopping_10_cats(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
-    """Product reviews in 10 categories, label 0/1; read by ``nlp.evaluate`` as the bench does."""
+    """Product reviews in 10 categories, label 0/1; read by ``nlp.training.evaluation`` as the bench does."""
     rows = [Row(r.text, _BINARY[str(r.label)]) for r in load_online_shopping(data_dir)]
     return finish("online_shopping_10_cats", rows, lang="zh")
 
@@ -148,7 +148,7 @@ ZHIJIANG_COVERED = frozenset(t for t in ZHIJIANG_TOPICS.values() if t)
 
 
 def load_zhijiang2019_ecommerce_opinion(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
-    """Zhijiang cosmetics reviews through ``nlp.evaluate.load_zhijiang`` (the bench's gold)."""
+    """Zhijiang cosmetics reviews through ``nlp.training.evaluation.load_zhijiang`` (the bench's gold)."""
     rows = [
         Row(r.text, r.sentiment, dict(r.topics), ZHIJIANG_COVERED) for r in load_zhijiang(data_dir)
     ]
@@ -199,8 +199,8 @@ def load_annotations(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
     its most protected part (test before tune before train), so it can never be trained on
     while it is scored.
     """
-    from .annotations.store import load_gold
-    from .labels import DEFAULT_TOPICS
+    from ..annotations.store import load_gold
+    from ..labels import DEFAULT_TOPICS
 
     order = {"test": 0, "tune": 1, "train": 2}
     items = sorted(load_gold(Path(data_dir)), key=lambda i: order[i.annotation.split])
@@ -223,7 +223,7 @@ def annotated_texts(data_dir: str | Path = DEFAULT_DATA_DIR) -> frozenset[str]:
     Pointers whose set folder is absent from ``data_dir`` (or whose row differs) add nothing:
     a text that is not there cannot leak. The answer is cached per folder and label files.
     """
-    from .annotations.store import LABELS_DIR
+    from ..annotations.store import LABELS_DIR
 
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(LABELS_DIR.glob("*.jsonl")))
     return _annotated_texts(str(Path(data_dir)), stamp)
@@ -231,8 +231,8 @@ def annotated_texts(data_dir: str | Path = DEFAULT_DATA_DIR) -> frozenset[str]:
 
 @lru_cache(maxsize=4)
 def _annotated_texts(data_dir: str, _stamp: tuple) -> frozenset[str]:
-    from .annotations.sources import READERS
-    from .annotations.store import gold, read_annotations
+    from ..annotations.sources import READERS
+    from ..annotations.store import gold, read_annotations
 
     wanted: dict[str, dict[str, str]] = {}
     for a in gold(read_annotations()):
@@ -255,14 +255,14 @@ def _star_rows(reader, data_dir) -> list[Row]:
 
 def load_amazon_alexa_reviews_en(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
     """Echo reviews (duplicates dropped), sentiment from their 1-5 stars."""
-    from .annotations.sources import amazon_alexa
+    from ..annotations.sources import amazon_alexa
 
     return finish("amazon_alexa_reviews_en", _star_rows(amazon_alexa, data_dir), lang="en")
 
 
 def load_womens_clothing_reviews_en(data_dir: str | Path = DEFAULT_DATA_DIR) -> list[Example]:
     """Clothing reviews, sentiment from their 1-5 stars."""
-    from .annotations.sources import womens_clothing
+    from ..annotations.sources import womens_clothing
 
     return finish("womens_clothing_reviews_en", _star_rows(womens_clothing, data_dir), lang="en")
 
@@ -314,7 +314,7 @@ CORPORA: dict[str, CorpusSpec] = {spec.key: spec for spec in (
           topics="none"),
     _spec("zhijiang2019_ecommerce_opinion", "zh", load_zhijiang2019_ecommerce_opinion,
           sentiment="opinion polarities resolved (majority, ties neu), as in the bench",
-          topics="categories via nlp.evaluate.ZHIJIANG_TOPICS (整体/其他 none); covered: "
+          topics="categories via nlp.training.evaluation.ZHIJIANG_TOPICS (整体/其他 none); covered: "
                  + ", ".join(sorted(ZHIJIANG_COVERED))),
     _spec("asap_samples", "zh", load_asap_samples,
           sentiment="stars 1-2 neg, 3 neu, 4-5 pos", topics=_DIANPING),

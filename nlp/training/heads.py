@@ -14,9 +14,7 @@ part only. The test part is never read here.
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._corpora_base import Example
-from .labels import DEFAULT_TOPICS, Polarity
-from .model_layout import CONFIG_FILE, WEIGHTS_FILE
+from ._example import Example
+from ..labels import DEFAULT_TOPICS, Polarity
+from ..model_layout import WEIGHTS_FILE, TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +71,7 @@ def annotation_examples(items) -> list[Example]:
 
 def star_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Example]:
     """Sentiment from star ratings (1-2 / 3 / 4-5) of the star-rated sets, balanced by star."""
-    from .annotations.sources import amazon_alexa, womens_clothing
+    from ..annotations.sources import amazon_alexa, womens_clothing
 
     out = []
     for reader in (amazon_alexa, womens_clothing):
@@ -105,8 +103,8 @@ def other_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Exampl
 
 def targets(examples: Sequence[Example], weights: Sequence[float]):
     """Sentiment (N,), topic states (N, T) with -100 where unknown (as full training encodes
-    them, ``nlp.training.targets``), and the per-example weights (N,) as an array."""
-    from .training import targets as label_tensors
+    them, ``nlp.training.mix.targets``), and the per-example weights (N,) as an array."""
+    from .mix import targets as label_tensors
 
     sent, top, _ = label_tensors(examples, DEFAULT_TOPICS, weak_weight=1.0)
     return sent.numpy(), top.numpy(), np.asarray(weights, dtype=np.float32)
@@ -114,8 +112,8 @@ def targets(examples: Sequence[Example], weights: Sequence[float]):
 
 def pooled_features(model_dir: Path, cache_dir: Path, texts: Sequence[str], on_progress=None) -> np.ndarray:
     """Mean-pooled last hidden states of a trained model's encoder (what its heads read)."""
-    from .evidence_training import last_hidden_batches
-    from .network import mean_pool
+    from .evidence_head import last_hidden_batches
+    from ..network import mean_pool
 
     out: np.ndarray | None = None
     done = 0
@@ -186,12 +184,12 @@ def fit_heads(start: dict[str, np.ndarray], feats: np.ndarray, sent: np.ndarray,
 
 def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_gold: int = 3,
                       min_precision: float = 0.0) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Per language, ``nlp.training.calibrate_topic_thresholds`` on the annotated tune items.
+    """Per language, ``nlp.training.scoring.calibrate_topic_thresholds`` on the annotated tune items.
 
     A topic with fewer than ``min_gold`` tune items in a language keeps 0.5; see there for
     ``min_precision``.
     """
-    from .training import calibrate_topic_thresholds
+    from .scoring import calibrate_topic_thresholds
 
     out: dict[str, dict[str, float]] = {}
     for lang in sorted({i.annotation.lang for i in items}):
@@ -203,26 +201,24 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
 
 def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float) -> dict:
     """Choose a model's per-language thresholds again on the annotation tune part, in place."""
-    from .annotations.store import load_gold
-    from .transformer import TransformerClassifier
+    from ..annotations.store import load_gold
+    from ..transformer import TransformerClassifier
 
     items = load_gold(data_dir, split="tune")
     clf = TransformerClassifier(model_dir, cache_dir=cache_dir, runtime="onnx-fp32")
     _, top = clf.probabilities([i.text for i in items])
     thresholds = choose_thresholds(top, items, min_precision=min_precision)
-    path = Path(model_dir) / CONFIG_FILE
-    config = json.loads(path.read_text())
-    config["topic_thresholds_by_lang"] = thresholds
-    config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items), "min_precision": min_precision}
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    model = TrainedModel.from_pretrained(model_dir)
+    model.config["topic_thresholds_by_lang"] = thresholds
+    model.config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items),
+                                            "min_precision": min_precision}  # fmt: skip
+    model.save_pretrained(model_dir)
     return thresholds
 
 
 def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     """Retrain the heads of ``args.base_model`` and save a complete model folder; return its report."""
-    from safetensors.numpy import load_file, save_file
-
-    from .annotations.store import load_gold
+    from ..annotations.store import load_gold
 
     started = time.time()
     train_items = load_gold(args.data_dir, split="train")
@@ -237,34 +233,30 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     n_ann, n_other = len(ann), len(others)
     train_feats = np.concatenate([np.tile(feats[:n_ann], (args.annotation_repeat, 1)), feats[n_ann : n_ann + n_other]])
     tune_feats = feats[n_ann + n_other :]
-    stored = load_file(str(Path(args.base_model) / WEIGHTS_FILE))
-    start = _load_heads(args.base_model)
+    base = TrainedModel.from_pretrained(args.base_model)
+    start = _heads_of(base)
     sent, top, w = targets(examples, weights)
     heads = fit_heads(start, train_feats, sent, top, w, args.epochs, args.learning_rate, args.seed)
     _, tune_topics = head_probabilities(heads, tune_feats)
     thresholds = choose_thresholds(tune_topics, tune_items)
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stored.update({k: v.astype(np.float16) for k, v in heads.items()})
-    save_file(stored, str(out_dir / WEIGHTS_FILE))
-    config = json.loads((Path(args.base_model) / CONFIG_FILE).read_text())
+    config = dict(base.config)
     config.update(version=args.version, heads_retrained_from=config["version"], topic_thresholds_by_lang=thresholds)
     config.pop("cue_shift", None)
     config.pop("runtime_check", None)
-    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     report = {"version": args.version, "base_model": str(args.base_model), "seconds": round(time.time() - started, 1),
               "train_examples": {"annotations": n_ann, "annotation_repeat": args.annotation_repeat,
                                  "other_sets": n_other},
               "tune_items": len(tune_items), "thresholds": thresholds,
               "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}  # fmt: skip
-    (out_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    weights = {**base.weights, **{k: v.astype(np.float16) for k, v in heads.items()}}
+    TrainedModel(config, weights, report).save_pretrained(args.output_dir)
     return report
 
 
 def classifications(heads: dict[str, np.ndarray], feats: np.ndarray, langs: Sequence[str],
                     thresholds: dict[str, dict[str, float]]) -> list:  # fmt: skip
     """Classification objects from head probabilities and per-language thresholds (for scoring)."""
-    from .labels import Classification, Sentiment, TopicLabel
+    from ..labels import Classification, Sentiment, TopicLabel
 
     sent, top = head_probabilities(heads, feats)
     polarities = list(_POLARITY_INDEX)
@@ -288,8 +280,8 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     waimai_10k). Thresholds come from the tune items of the other domains. The test items of
     each domain are only scored, never used for a choice.
     """
-    from .annotations.evaluation import score_annotated
-    from .annotations.store import load_gold
+    from ..annotations.evaluation import score_annotated
+    from ..annotations.store import load_gold
     from .corpora import load_all
 
     train_items = load_gold(args.data_dir, split="train")
@@ -305,7 +297,7 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     n_tr, n_tu, n_te = len(train_items), len(tune_items), len(test_items)
     f_tr, f_tu, f_te = feats[:n_tr], feats[n_tr : n_tr + n_tu], feats[n_tr + n_tu : n_tr + n_tu + n_te]
     f_other = feats[n_tr + n_tu + n_te :]
-    stored = _load_heads(args.base_model)
+    stored = _heads_of(TrainedModel.from_pretrained(args.base_model))
 
     def fit(skip: str | None):
         keep_tr = [k for k, i in enumerate(train_items) if f"{i.annotation.lang}/{i.annotation.domain}" != skip]
@@ -351,12 +343,10 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     return report
 
 
-def _load_heads(model_dir: Path) -> dict[str, np.ndarray]:
-    from safetensors.numpy import load_file
-
-    stored = load_file(str(Path(model_dir) / WEIGHTS_FILE))
-    return {k: stored[k].astype(np.float32) for k in ("sentiment_head.weight", "sentiment_head.bias",
-                                                       "topic_head.weight", "topic_head.bias")}  # fmt: skip
+def _heads_of(model: TrainedModel) -> dict[str, np.ndarray]:
+    """The sentiment and topic heads of a model folder, as float32."""
+    return {k: model.weights[k].astype(np.float32) for k in ("sentiment_head.weight", "sentiment_head.bias",
+                                                              "topic_head.weight", "topic_head.bias")}  # fmt: skip
 
 
 __all__ = ["HeadTrainingArguments", "choose_thresholds", "classifications", "fit_heads", "head_probabilities",

@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from nlp.corpora import Example
-from nlp.evaluate import DEFAULT_DATA_DIR
+from nlp.training.corpora import Example
+from nlp.training.evaluation import DEFAULT_DATA_DIR
 from nlp.labels import Polarity
-from nlp.training import TrainingArguments, balanced_weights, decode_topics, targets
+from nlp.training.mix import balanced_weights, targets
+from nlp.training.scoring import decode_topics
+from nlp.training.trainer import TrainingArguments
 
 TOPICS = ("logistics", "quality", "price")
 
@@ -61,7 +63,7 @@ def test_training_arguments_validate(tmp_path):
 
 
 def test_soft_cross_entropy_is_smallest_at_the_teachers_distribution():
-    from nlp.training import soft_cross_entropy
+    from nlp.training.trainer import soft_cross_entropy
 
     teacher = torch.tensor([[0.7, 0.2, 0.1]])
     one_hot = torch.tensor([[0.0, 1.0, 0.0]])
@@ -78,7 +80,7 @@ def test_soft_cross_entropy_is_smallest_at_the_teachers_distribution():
 
 def _tiny_args(output_dir, rows: int, **overrides) -> TrainingArguments:
     """A few rows per set, short texts, an evaluation every 2 steps: a training run in seconds."""
-    from nlp.training import DEFAULT_LIMITS
+    from nlp.training.mix import DEFAULT_LIMITS
     from nlp.transformer import DEFAULT_CACHE_DIR
 
     return TrainingArguments(output_dir=output_dir, cache_dir=DEFAULT_CACHE_DIR, limits={k: rows for k in DEFAULT_LIMITS},
@@ -90,7 +92,7 @@ def _tiny_args(output_dir, rows: int, **overrides) -> TrainingArguments:
 @pytest.mark.skipif(not DEFAULT_DATA_DIR.exists(), reason="shared data folder not present")
 def test_tiny_training_run_saves_a_model_that_loads(tmp_path):
     """A few examples per set, a few steps: the whole path from data to a loadable model."""
-    from nlp.training import train
+    from nlp.training.trainer import train
     from nlp.transformer import DEFAULT_CACHE_DIR, TransformerClassifier
 
     report = train(_tiny_args(tmp_path / "m", rows=6, version="tiny-1", frozen_layers=11))
@@ -115,7 +117,7 @@ def test_tiny_distilled_student_keeps_its_depth_and_loads_on_both_runtimes(tmp_p
 
     from nlp.encoder import build_base_encoder
     from nlp.network import load_network, trained_tensors
-    from nlp.training import train
+    from nlp.training.trainer import train
     from nlp.transformer import DEFAULT_CACHE_DIR, SHIPPED_MODEL_DIR, TransformerClassifier
 
     report = train(_tiny_args(tmp_path / "s", rows=4, version="tiny-student", num_layers=2, frozen_layers=0,
@@ -160,7 +162,7 @@ def test_continuing_from_a_folder_restores_its_trained_matrices():
 
 
 def test_calibrated_thresholds_maximise_each_topics_f1_on_annotated_examples():
-    from nlp.training import calibrate_topic_thresholds
+    from nlp.training.scoring import calibrate_topic_thresholds
 
     # logistics: gold on rows 0 and 1 (present probs 0.9, 0.65), absent on rows 2, 3 (0.6, 0.2)
     probs = np.zeros((5, 3, 4))

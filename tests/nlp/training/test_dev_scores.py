@@ -1,8 +1,8 @@
 import pytest
 
 from nlp.baseline import LexiconClassifier
-from nlp.evaluate import DEFAULT_DATA_DIR
-from nlp.model_eval import SetReport, choose_default_runtime, evaluate_set, format_report
+from nlp.training.evaluation import DEFAULT_DATA_DIR
+from nlp.training.dev_scores import SetReport, choose_default_runtime, evaluate_set, format_report
 
 
 def _r(**metrics):
