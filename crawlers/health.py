@@ -212,13 +212,14 @@ def health_monitors(settings: BaseSettings) -> list[type]:
     """``CrawlHealthMonitor`` plus the monitors and suites named in ``CRAWL_HEALTH_MONITORS``.
 
     Raises:
-        NotConfigured: a name that is not a spidermon ``Monitor`` or ``MonitorSuite`` class.
+        ValueError: a name that is not a spidermon ``Monitor`` or ``MonitorSuite`` class (not
+            ``NotConfigured``, which would switch the health checks off without a word).
     """
     extra = []
     for path in settings.getlist("CRAWL_HEALTH_MONITORS"):
         cls = load_object(path) if isinstance(path, str) else path
         if not (isinstance(cls, type) and issubclass(cls, Monitor | MonitorSuite)):
-            raise NotConfigured(f"CRAWL_HEALTH_MONITORS: {path!r} is not a spidermon Monitor or MonitorSuite class")
+            raise ValueError(f"CRAWL_HEALTH_MONITORS: {path!r} is not a spidermon Monitor or MonitorSuite class")
         extra.append(cls)
     return [CrawlHealthMonitor, *extra]
 
@@ -262,7 +263,7 @@ class CrawlHealth:
         health = self.assess(spider)
         # a fresh suite each time: a unittest suite drops its tests once they have run
         suite = MonitorSuite(name="voclens crawl health", monitors=self.monitors, crawler=self.crawler)
-        runner = MonitorRunner()  # the base runner: no per-test log lines; the verdict is logged once below
+        runner = MonitorRunner()  # the base runner: no per-test log lines; closed() logs the verdict once
         result = runner.run(suite, stats=self.crawler.stats.get_stats(), crawler=self.crawler, spider=spider,
                             stats_history=[], job=None, health=health)
         return failures(result)

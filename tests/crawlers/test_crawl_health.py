@@ -69,6 +69,16 @@ def test_the_extension_judges_again_on_every_idle_and_records_the_verdict():
     assert crawler.stats.get_value("voclens/health")["verdict"] == "not judged"
 
 
+def test_a_misnamed_extra_monitor_is_an_error_not_a_silent_switch_off():
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawlers.health import CrawlHealthMonitor, health_monitors
+
+    assert health_monitors(ScrapySettings()) == [CrawlHealthMonitor]
+    with pytest.raises(ValueError, match="json.dumps.*is not a spidermon Monitor"):
+        health_monitors(ScrapySettings({"CRAWL_HEALTH_MONITORS": ["json.dumps"]}))
+
+
 # -- real crawls ---------------------------------------------------------------------------------------------
 def jd_site(make_site, **products):
     return make_site({"jd": {pid: spec for pid, spec in products.items()}})
