@@ -25,7 +25,7 @@ def scrapy_settings(
     redis_url: str | None = None,
     redis_run: str = "default",
 ) -> ScrapySettings:
-    """``crawlers.settings`` with voclens ``crawl_*`` settings and command-line options applied.
+    """``crawlers.settings`` with voclens ``crawl_*`` settings (health thresholds too) and command-line options applied.
 
     Args:
         overrides: raw Scrapy settings (``--set KEY=VALUE``), applied last.
@@ -44,6 +44,11 @@ def scrapy_settings(
         "CRAWL_CLASSIFY": classify,
         "CRAWL_MODEL": model,
         "CRAWL_COMPONENTS": open_components,
+        "CRAWL_HEALTH_MAX_REJECTED_SHARE": settings.crawl_health_max_rejected_share,
+        "CRAWL_HEALTH_MAX_FAILED_SHARE": settings.crawl_health_max_failed_share,
+        "CRAWL_HEALTH_MAX_ITEM_LESS_SHARE": settings.crawl_health_max_item_less_share,
+        "CRAWL_HEALTH_MIN_ITEMS": settings.crawl_health_min_items,
+        "CRAWL_HEALTH_MIN_PAGES": settings.crawl_health_min_pages,
     }, priority="cmdline")
     redis_url = redis_url or settings.crawl_redis_url
     if redis_url:

@@ -162,6 +162,32 @@ class Settings(BaseSettings):
     crawl_near_duplicates: Literal["mark", "drop"] = Field(default="mark", description="Near-duplicate (copy-pasted) reviews: 'mark' stores them with meta.duplicate_of, 'drop' skips them.")
     # -- crawl scale-out (issue 5, scrapy-redis): workers on several machines share one crawl --
     crawl_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis shared by crawl workers (redis://host:6379/0): one request queue and seen-requests filter for every worker; unset = each crawl runs alone.")
+    # -- crawl health (issue 24): a crawl fails when a share passes its threshold (crawlers/health.py) --
+    crawl_health_max_rejected_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of its items is rejected as invalid (1 = never); judged from crawl_health_min_items items.")
+    crawl_health_max_failed_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of the pages it asked for failed after the retries or was refused by robots.txt (1 = never).")
+    crawl_health_max_item_less_share: float = Field(default=0.8, ge=0, le=1, description="A crawl fails when more than this share of its fetched pages held no item, none yielded and none skipped as already known or older than since (1 = never).")
+    crawl_health_min_items: int = Field(default=5, ge=1, le=1_000_000, description="Fewest items a crawl must see before its rejected share is judged.")
+    crawl_health_min_pages: int = Field(default=1, ge=1, le=1_000_000, description="Fewest pages a crawl must ask for before its failed and item-less shares are judged.")
+    crawl_alert_email_to: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Who gets an e-mail when a scheduled crawl fails (comma-separated; sent through smtp_host).")
+    crawl_alert_webhook_url: str | None = Field(default=None, pattern=r"^https?://", description="Webhook that gets a POST when a scheduled crawl fails (signed and checked like digest webhooks).")
+    crawl_alert_webhook_format: Literal["json", "slack", "feishu", "dingtalk", "wecom"] = Field(default="json", description="Body of the crawl alert webhook: generic JSON or a chat platform's message.")
+
+    @field_validator("crawl_alert_email_to", mode="before")
+    @classmethod
+    def _split_recipients(cls, value):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [a.strip() for a in value.split(",") if a.strip()]
+        return value
+
+    @field_validator("crawl_alert_email_to")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        bad = [a for a in value if a.count("@") != 1 or any(c in a for c in " <>,;")]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {', '.join(map(repr, bad))}")
+        return value
 
     @field_validator("elasticsearch_urls", mode="before")
     @classmethod

@@ -28,6 +28,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
+from .health import FAILED
+
 log = logging.getLogger(__name__)
 
 
@@ -109,7 +111,8 @@ class RedisWorkers:
     def closed(self, spider, reason: str) -> None:
         keys = self.keys()
         left = self.server.decr(keys["workers"])
-        if left <= 0 and reason == "finished" and not self.server.zcard(keys["queue"]):
+        # a crawl failed by its health checks also ran to the end: kept keys would make the next run fetch nothing
+        if left <= 0 and (reason == "finished" or reason.startswith(FAILED)) and not self.server.zcard(keys["queue"]):
             self.server.delete(*keys.values())
             log.info("last redis worker finished: run keys deleted", extra={"run": self.prefix})
         else:

@@ -38,6 +38,9 @@ class CrawlSummary:
     errors: dict[str, int] = field(default_factory=dict)
     backoff_s: float = 0.0
     elapsed_s: float = 0.0
+    #: the shares of rejected items, failed requests and item-less pages, and the verdict
+    #: (``crawlers.health``); None when health checks are switched off
+    health: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +71,8 @@ def summarise(spider: str, stats: dict[str, Any]) -> CrawlSummary:
         if key.startswith("retry/reason_count/"):
             name = key.removeprefix("retry/reason_count/").split(" ", 1)[0].rsplit(".", 1)[-1]
             s.errors[f"retried:{name}"] = s.errors.get(f"retried:{name}", 0) + int(value)
+    health = stats.get("voclens/health")
+    s.health = dict(health) if isinstance(health, dict) else None
     s.backoff_s = round(float(stats.get("voclens/retry_backoff_seconds", 0)), 2)
     start, finish = stats.get("start_time"), stats.get("finish_time")
     if start and finish:

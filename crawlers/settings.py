@@ -70,7 +70,27 @@ CONTRACT_SITE_URL = None
 CRAWL_REDIS_URL = None
 #: Seconds an idle worker waits for other workers to queue more pages before it closes.
 CRAWL_REDIS_IDLE_CLOSE = 5.0
-EXTENSIONS = {"crawlers.distributed.RedisWorkers": 500}  # switched off unless CRAWL_REDIS_URL is set
+EXTENSIONS = {
+    "crawlers.distributed.RedisWorkers": 500,  # switched off unless CRAWL_REDIS_URL is set
+    "crawlers.health.CrawlHealth": 600,
+}
+
+# -- crawl health: fail the crawl when a share passes its threshold (crawlers/health.py) --
+SPIDER_MIDDLEWARES = {"crawlers.health.PageItemsMiddleware": 1100}  # after Scrapy's own: sees what callbacks yield
+#: Judge crawls at all (False: a crawl that stores nothing still "finishes").
+CRAWL_HEALTH_ENABLED = True
+#: Fail when more than this share of items is rejected as invalid (judged from CRAWL_HEALTH_MIN_ITEMS items).
+CRAWL_HEALTH_MAX_REJECTED_SHARE = 0.5
+#: Fail when more than this share of requested pages failed after retries (or robots.txt refused them).
+CRAWL_HEALTH_MAX_FAILED_SHARE = 0.5
+#: Fail when more than this share of fetched pages held no item (none yielded, none skipped as known or old).
+CRAWL_HEALTH_MAX_ITEM_LESS_SHARE = 0.8
+#: Fewest items before the rejected share is judged, and fewest pages before the page shares are.
+CRAWL_HEALTH_MIN_ITEMS = 5
+CRAWL_HEALTH_MIN_PAGES = 1
+#: More spidermon monitors or suites (dotted paths) whose failure fails the crawl, e.g.
+#: "spidermon.contrib.scrapy.monitors.ItemCountMonitor" with SPIDERMON_MIN_ITEMS = 10.
+CRAWL_HEALTH_MONITORS: list[str] = []
 
 # -- privacy: log items by source:source_id, never their content (crawlers/logformatter.py) --
 LOG_FORMATTER = "crawlers.logformatter.PrivateLogFormatter"

@@ -21,6 +21,7 @@ from rich.table import Table
 from crawlers.errors import CrawlerError
 from index.registry import backend_class
 
+from ..crawl_alert import alert_if_failed, channels
 from ._common import err, fail, load_settings, out, progress_forced, require_own_salt
 
 # Scrapy (and what imports it: api.crawl, crawlers.distributed, crawlers.report) is imported inside
@@ -73,6 +74,9 @@ def _print_summary(summary) -> None:
         table.add_row(f"  invalid {field}", str(n))
     for kind, n in sorted(summary.errors.items()):
         table.add_row(f"error {kind}", str(n))
+    for check, c in (summary.health or {}).items():
+        if isinstance(c, dict):
+            table.add_row(f"{check.replace('_', ' ').replace('item less', 'item-less')} (max {c['threshold']:.0%})", "-" if c["share"] is None else f"{c['share']:.0%}")
     table.add_row("seconds", f"{summary.elapsed_s:.1f}")
     out.print(table)
 
@@ -95,12 +99,14 @@ def crawl(
     as_json: Annotated[bool, typer.Option("--json", help="Print the crawl stats as JSON.")] = False,
     redis_url: Annotated[str | None, typer.Option(help="Share this crawl with other workers through Redis (redis://host:6379/0); run the same command on every machine. Default: VOCLENS_CRAWL_REDIS_URL.")] = None,
     redis_run: Annotated[str | None, typer.Option(help="Name of the shared run (default: derived from the spider and its arguments, so identical commands join one run).")] = None,
+    alert: Annotated[bool | None, typer.Option("--alert/--no-alert", help="Alert crawl_alert_email_to / crawl_alert_webhook_url when the crawl fails (default: only when run without a terminal, as from cron).")] = None,
 ) -> None:
     """Crawl a source into the index: reviews and posts are normalised, de-duplicated, classified and written.
 
     Obeys robots.txt, throttles itself and backs off on 429/5xx. A second crawl
     of the same product or feed stops paging at items it already has; an
-    interrupted crawl with --jobdir resumes where it stopped.
+    interrupted crawl with --jobdir resumes where it stopped. A crawl that rejects most
+    items, gets no items from its pages or fails most requests ends "failed: <why>" and exits 1.
     """
     spiders = _spider_classes()
     if list_spiders:
@@ -120,15 +126,21 @@ def crawl(
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise typer.BadParameter(f"{redis_url!r}: use redis://host:port/db", param_hint="--redis-url")
     require_own_salt(settings, "crawl", _shared_hosts(settings, redis_url))
+
+    if alert and not channels(settings):
+        raise typer.BadParameter("set crawl_alert_email_to or crawl_alert_webhook_url to alert", param_hint="--alert")
     from crawlers.distributed import run_key
 
     summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,
                         overrides=overrides, progress=not as_json, redis_url=redis_url,
                         redis_run=redis_run or run_key(spider, args))
+    sent = alert_if_failed(settings, summary, spider, args, alert)
     if as_json:
-        out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
+        out.print_json(json.dumps({**summary.as_dict(), "alert": sent and sent.as_dict()}, ensure_ascii=False))
     else:
         _print_summary(summary)
+    for failure in sent.failed if sent else []:
+        err.print(f"crawl alert by {failure['channel']} not sent: {failure['error']}", highlight=False, markup=False)
     if summary.finish_reason == "shutdown":
         err.print("interrupted: run the same command again to continue" + ("" if jobdir else " (add --jobdir to resume exactly)"))
         raise typer.Exit(EXIT_INTERRUPTED)

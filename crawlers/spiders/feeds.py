@@ -126,6 +126,11 @@ class FeedsSpider(VoclensSpider):
     args: FeedArgs
     contract_args = {"urls": "https://blog.example.com/atom.xml"}
 
+    @property
+    def item_less_pages_expected(self) -> bool:
+        """With a brand filter most feed pages mention no brand: crawl health does not judge item-less pages."""
+        return bool(self.args.brands)
+
     async def start(self):
         for url in self.args.urls:
             yield self.page(url, self.parse_feed, f"feed:{url}", cb_kwargs={"feed_url": url, "page": 1})

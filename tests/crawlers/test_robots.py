@@ -48,12 +48,16 @@ def test_robots_txt_error_then_ok_is_retried_and_obeyed(make_site, tmp_path: Pat
 
 
 def test_unavailable_robots_txt_means_nothing_is_fetched(make_site, tmp_path: Path):
-    """RFC 9309: a robots.txt that keeps failing (5xx after the retries) is a complete disallow."""
+    """RFC 9309: a robots.txt that keeps failing (5xx after the retries) is a complete disallow.
+
+    The crawl then got nothing, so it fails its health checks instead of "finishing" (crawlers/health.py).
+    """
     site = feeds_site(make_site, {"behaviour": {"0": [503] * 10}})
     stats = voclens_crawl(tmp_path / "data", "feeds", "-a", f"urls={site.url}/news.xml,{site.url}/private/feed.xml",
-                          "-s", "RETRY_TIMES=1")
+                          "-s", "RETRY_TIMES=1", expect_rc=1)
     assert set(site.requests()) == {"/robots.txt"}
     assert (stats["new"], stats["robots_forbidden"]) == (0, 2)
+    assert stats["finish_reason"] == "failed: 100% of requests failed (2 of 2, threshold 50%)"
 
 
 def test_missing_robots_txt_allows_everything(make_site, tmp_path: Path):
