@@ -1,7 +1,10 @@
 """Structured logging: one JSON object per line (``log_format = "json"``) or readable text.
 
 Fields passed with ``extra={...}`` become JSON keys, so operations can grep
-and aggregate logs without parsing prose.
+and aggregate logs without parsing prose. Only plain values (text, numbers,
+booleans) are written as they are; any other object is written as its type
+name, because libraries attach whole objects (Scrapy attaches the crawled item,
+with its raw text and author) and a log must never carry them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,22 @@ import sys
 from datetime import UTC, datetime
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    if isinstance(value, _PLAIN):
+        return value
+    if type(value) is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return [_plain(v) for v in value]
+    return f"<{type(value).__name__}>"
+
+
+def _extras(record: logging.LogRecord) -> dict:
+    """The record's ``extra`` fields, objects replaced by their type name (see the module docstring)."""
+    return {k: _plain(v) for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")}
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,9 +41,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                payload[key] = value
+        payload.update(_extras(record))
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
@@ -33,7 +50,7 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
-        extras = {k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")}
+        extras = _extras(record)
         if extras:
             base += " " + " ".join(f"{k}={v}" for k, v in extras.items())
         return base

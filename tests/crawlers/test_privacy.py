@@ -131,3 +131,32 @@ def test_an_author_hash_that_is_not_a_hash_is_hashed():
     assert record_to_document({**BASE, "text": "ok", "author_hash": kept}, RecordOptions(salt=SALT)).author_hash == kept
     raw = record_to_document({**BASE, "text": "ok", "author_hash": "zhang_san"}, RecordOptions(salt=SALT))
     assert raw.author_hash == kept
+
+
+def test_an_item_scrapy_attaches_to_a_log_record_is_written_as_its_label(capsys):
+    """Scrapy logs a dropped item with ``extra={"item": item}``; neither log format may print it."""
+    import logging
+
+    from api.logs import JsonFormatter, TextFormatter
+    from crawlers.items import FeedbackItem
+    from crawlers.logformatter import PrivateLogFormatter
+
+    PrivateLogFormatter.from_crawler(None)  # what Scrapy calls when a crawl starts
+    item = FeedbackItem(source="weibo", source_id="49001", text="电话13912345678", created_at="刚刚",
+                        scope="weibo:x", author="handle_x", author_id="7312345600")
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("scrapy.core.scraper")
+    logger.addHandler(handler)
+    try:
+        logger.warning("Dropped: %(exception)s", {"exception": "invalid"}, extra={"spider": object(), "item": item})
+        logging.getLogger("voclens.test").warning("x", extra={"row": {"raw": item}, "n": 3})
+    finally:
+        logger.removeHandler(handler)
+    lines = [f.format(r) for r in records for f in (JsonFormatter(), TextFormatter())]
+    assert len(lines) == 2 and all("weibo:49001" in line for line in lines)
+    for line in lines:
+        assert not any(raw in line for raw in ("13912345678", "handle_x", "7312345600")), line
+    other = logging.makeLogRecord({"msg": "x", "row": {"raw": item}, "n": 3})
+    assert '"row": {"raw": "<FeedbackItem>"}' in JsonFormatter().format(other)
