@@ -108,11 +108,14 @@ async function render() {
   }
   const root = document.createElement("div");
   root.className = `view view-${current.name}`;
+  root.dataset.hash = location.hash;
   main.replaceChildren(root);
   try {
     await VIEWS[current.name].render(root, ctx, current);
+    root.dataset.ready = "ok";  // every request of the first render answered (tests and screenshots wait for it)
   } catch (error) {
     if (token === rendering) root.insertAdjacentHTML("beforeend", errorBox(error));
+    root.dataset.ready = "error";
   }
 }
 
