@@ -641,7 +641,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     _require_own_salt(settings, "serve", [host])
     _require_free_port(host, port)
-    err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
+    err.print(f"voclens on http://{host}:{port}/  (open it in a browser; API docs: http://{host}:{port}/docs)", highlight=False)
     from .http11 import ClearErrorsH11Protocol
 
     # h11 (not httptools, even when installed): its 400 for a raw UTF-8 URL can name the fix; a
