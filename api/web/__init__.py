@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -72,6 +72,10 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     async def web_app(request: Request) -> HTMLResponse:
         return HTMLResponse(html, headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP,
                                            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:  # browsers ask for it on any page of the origin
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 def is_static(scope: Scope) -> bool:

@@ -90,3 +90,39 @@ def test_vendored_files_match_the_manifest():
     assert r.returncode == 0, r.stderr
     manifest = json.loads((STATIC_DIR / "vendor" / "manifest.json").read_text())
     assert manifest["echarts"]["version"] and manifest["echarts"]["integrity"].startswith("sha512-")
+
+
+@pytest.mark.slow
+def test_demo_prints_the_url_that_opens_the_app(tmp_path):
+    import os
+    import time
+
+    import httpx
+
+    from tests.api.conftest import free_port
+
+    port = free_port()
+    log = tmp_path / "demo.log"
+    env = {**os.environ, "VOCLENS_DATA_DIR": str(tmp_path / "data")}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "demo", "--port", str(port)], env=env, cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while not (url := re.search(r"voclens on (http://\S+/) ", log.read_text())):
+            assert proc.poll() is None and time.time() < deadline, log.read_text()
+            time.sleep(0.2)
+        url = url.group(1)
+        assert url == f"http://127.0.0.1:{port}/"
+        while True:
+            try:
+                page = httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline
+                time.sleep(0.2)
+        assert page.status_code == 200 and 'id="voclens-config"' in page.text
+        assert httpx.get(url + "search", params={"limit": 1}).json()["total"] > 300  # the demo corpus, behind the page
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -185,7 +187,13 @@ def test_subscriptions_field_error_create_pause_resume_preview_delete(page, api)
 
     page.find(f'#subs tr[data-id="{sub["id"]}"] button[data-act=preview]').click()
     page.until(lambda: page.find("#preview iframe").get_attribute("srcdoc"))
-    assert "Qinghe packaging" in page.find("#preview iframe").get_attribute("srcdoc")
+    srcdoc = page.find("#preview iframe").get_attribute("srcdoc")
+    sub = api.get(f"/subscriptions/{sub['id']}").json()
+    send_day = datetime.fromisoformat(sub["next_send_at"]).astimezone(ZoneInfo(sub["tz"])).date().isoformat()
+    upcoming = api.get(f"/subscriptions/{sub['id']}/preview", params={"send_day": send_day}).json()
+    latest = api.get(f"/subscriptions/{sub['id']}/preview").json()
+    assert upcoming["period_label"] != latest["period_label"]
+    assert f"Qinghe packaging: {upcoming['period_label']}" in srcdoc  # the next digest, not the last one sent
 
     page.find(f'#subs tr[data-id="{sub["id"]}"] button[data-act=delete]').click()
     page.driver.switch_to.alert.accept()

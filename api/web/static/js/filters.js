@@ -2,7 +2,7 @@
 // after #view?), named exactly as the API's query parameters, so a view is shared by its link
 // and the same parameters work over curl.
 import { api } from "./api.js";
-import { esc, localDay, localDayStart } from "./format.js";
+import { esc, isoWithOffset, localDay, localDayStart } from "./format.js";
 import { t, topicName } from "./i18n.js";
 
 const config = JSON.parse(document.getElementById("voclens-config").textContent);
@@ -88,10 +88,14 @@ export function readFilterBar(form, params) {
 }
 
 const suggestions = {};
+/** Suggest the brands and sources of the last 90 days: a split over the whole index costs a scan of it. */
+const SUGGEST_DAYS = 90;
 
 async function suggest(form, split) {
   if (!suggestions[split]) {
-    suggestions[split] = api("trends", { params: { split, interval: "month", split_limit: 50 } })
+    const now = new Date();
+    const since = isoWithOffset(new Date(now.getFullYear(), now.getMonth(), now.getDate() - SUGGEST_DAYS));
+    suggestions[split] = api("trends", { params: { split, since, interval: "month", split_limit: 50 } })
       .then((r) => r.series.map((s) => s.key).filter(Boolean)).catch(() => []);
   }
   const keys = await suggestions[split];

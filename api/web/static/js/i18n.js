@@ -55,7 +55,8 @@ const en = {
   "ch.email": "e-mail", "ch.webhook": "webhook",
   "d.status": "Status", "d.next": "Next digest", "d.active": "active", "d.paused": "paused", "d.actions": "",
   "d.pause": "Pause", "d.resume": "Resume", "d.delete": "Delete", "d.preview": "Preview",
-  "d.confirm": "Delete “{name}” and its delivery log?", "d.previewof": "Preview of the next digest of “{name}”",
+  "d.confirm": "Delete “{name}” and its delivery log?", "d.previewof": "Preview of the next digest of “{name}” (its period so far)",
+  "d.previewlast": "Preview of the latest digest of “{name}” (it has no next one while paused)",
   "d.everything": "everything", "d.alertonly": "alerts only",
 };
 
@@ -110,7 +111,8 @@ const zh = {
   "ch.email": "邮件", "ch.webhook": "Webhook",
   "d.status": "状态", "d.next": "下次发送", "d.active": "启用", "d.paused": "已暂停", "d.actions": "",
   "d.pause": "暂停", "d.resume": "恢复", "d.delete": "删除", "d.preview": "预览",
-  "d.confirm": "删除“{name}”及其发送记录？", "d.previewof": "“{name}”下一期摘要预览",
+  "d.confirm": "删除“{name}”及其发送记录？", "d.previewof": "“{name}”下一期摘要预览（本期至今）",
+  "d.previewlast": "“{name}”最近一期摘要预览（暂停期间没有下一期）",
   "d.everything": "全部", "d.alertonly": "仅告警",
 };
 

@@ -104,28 +104,38 @@ function schedule(sub) {
   return `${t(`freq.${sub.frequency}`)}${sub.frequency === "weekly" ? ` ${t(`wd.${sub.weekday}`)}` : ""} ${at} (${sub.tz})`;
 }
 
+/** The `send_day` that makes the API's preview the *next* digest: its local day (daily, weekly) or,
+ * for cron, a minute after the next fire (the latest fire before it); "" without a next send. */
+export function nextSendDay(sub) {
+  if (!sub.next_send_at) return "";
+  const next = new Date(sub.next_send_at);
+  if (sub.frequency === "cron") return new Date(next.getTime() + 60_000).toISOString();
+  return new Intl.DateTimeFormat("en-CA", { timeZone: sub.tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(next);
+}
+
 function rowHtml(sub, canWrite) {
   const target = sub.channel === "email" ? sub.email_to.join(", ") : `${sub.webhook_format} → ${new URL(sub.webhook_url).host}`;
   const status = sub.enabled ? t("d.active") : `${t("d.paused")}${sub.paused_reason ? ` (${sub.paused_reason})` : ""}`;
   const toggle = sub.enabled ? ["pause", t("d.pause")] : ["resume", t("d.resume")];
   const buttons = canWrite ? `<button type="button" data-act="${toggle[0]}">${esc(toggle[1])}</button>
     <button type="button" data-act="delete" class="danger">${esc(t("d.delete"))}</button>` : "";
-  return `<tr data-id="${esc(sub.id)}" data-name="${esc(sub.name)}" class="${sub.enabled ? "" : "paused"}">
+  return `<tr data-id="${esc(sub.id)}" data-name="${esc(sub.name)}" data-send-day="${esc(nextSendDay(sub))}" class="${sub.enabled ? "" : "paused"}">
   <td><strong>${esc(sub.name)}</strong><br><span class="muted">${esc(sub.owner)}</span></td><td>${esc(what(sub))}</td>
   <td>${esc(schedule(sub))}</td><td>${esc(t(`ch.${sub.channel}`))}: ${esc(target)}</td><td class="status">${esc(status)}</td>
   <td>${sub.next_send_at ? esc(when(sub.next_send_at)) : "–"}</td>
   <td class="actions"><button type="button" data-act="preview">${esc(t("d.preview"))}</button>${buttons}</td></tr>`;
 }
 
-async function preview(root, id, name) {
+async function preview(root, { id, name, sendDay }) {
   const panel = root.querySelector("#preview");
   panel.hidden = false;
-  panel.querySelector("h2").textContent = t("d.previewof", { name });
-  const response = await request(`subscriptions/${encodeURIComponent(id)}/preview`, { params: { format: "html" } });
+  panel.querySelector("h2").textContent = t(sendDay ? "d.previewof" : "d.previewlast", { name });
+  const params = { send_day: sendDay || undefined };
+  const response = await request(`subscriptions/${encodeURIComponent(id)}/preview`, { params: { ...params, format: "html" } });
   const html = await response.text();
   const frame = panel.querySelector("iframe");
   frame.srcdoc = html;
-  panel.querySelector(".json").href = apiUrl(`subscriptions/${id}/preview`, { format: "json" });
+  panel.querySelector(".json").href = apiUrl(`subscriptions/${id}/preview`, { ...params, format: "json" });
 }
 
 async function loadList(root, ctx) {
@@ -152,7 +162,7 @@ ${canWrite ? formHtml() : ""}`;
     const { id, name } = tr.dataset;
     root.querySelector("#list-error").textContent = "";
     try {
-      if (button.dataset.act === "preview") return await preview(root, id, name);
+      if (button.dataset.act === "preview") return await preview(root, tr.dataset);
       if (button.dataset.act === "delete") {
         if (!window.confirm(t("d.confirm", { name }))) return;
         await api(`subscriptions/${encodeURIComponent(id)}`, { method: "DELETE" });

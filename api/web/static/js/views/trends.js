@@ -42,6 +42,7 @@ export function drillParams(filters, split, key, startIso, interval, metric) {
 
 function chart(ctx, el) {
   const instance = window.echarts.init(el, null, { locale: lang() === "zh" ? "ZH" : "EN" });
+  instance.setOption({ animation: false });  // the numbers at once: an analyst re-draws often, a screenshot is exact
   ctx.charts.push(instance);
   return instance;
 }
