@@ -113,6 +113,21 @@ def test_a_click_on_a_bar_opens_the_search_for_that_bucket(page, api):
     assert len(expected) == bucket["volume"] and shown_ids(page) == expected
 
 
+def test_a_bucket_search_stays_inside_the_trend_dates(page):
+    page.open("#trends")
+    drill = page.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('./static/js/views/trends.js').then((m) => done([
+          m.drillParams({since: '2026-11-04T00:00:00+00:00', brand: ['Lumio']}, 'brand', 'Lumio',
+                        '2026-11-02T00:00:00+00:00', 'week', 'volume'),
+          m.drillParams({until: '2026-11-03T00:00:00+00:00'}, 'topic', 'logistics', '2026-11-02T00:00:00+00:00',
+                        'week', 'negative_share'),
+        ]));""")
+    assert drill[0]["since"] == "2026-11-04T00:00:00+00:00" and drill[0]["brand"] == ["Lumio"] and "sentiment" not in drill[0]
+    assert drill[1]["since"] == "2026-11-02T00:00:00+00:00" and drill[1]["until"] == "2026-11-03T00:00:00+00:00"
+    assert drill[1]["topic"] == ["logistics:negative"] and "sentiment" not in drill[1]
+
+
 def test_csv_export_returns_every_match(page, api, downloads):
     (downloads / "voclens-export.csv").unlink(missing_ok=True)
     page.open("#search?channel=review")

@@ -30,9 +30,15 @@ export function bucketEnd(startIso, interval) {
   return isoWithOffset(end);
 }
 
-/** Search parameters for one bucket of one series: the trend's filters, the bucket's time, the series' value. */
+const later = (a, b) => (!a ? b : !b ? a : new Date(a) >= new Date(b) ? a : b);
+const earlier = (a, b) => (!a ? b : !b ? a : new Date(a) <= new Date(b) ? a : b);
+
+/** Search parameters for one bucket of one series: the trend's filters, the bucket's time (within the
+ * filters' dates: the first and last buckets may reach past them), the series' value. */
 export function drillParams(filters, split, key, startIso, interval, metric) {
-  const out = { ...filters, since: startIso, until: bucketEnd(startIso, interval), sort: "newest" };
+  const since = later(filters.since, startIso);
+  const until = earlier(filters.until, bucketEnd(startIso, interval));
+  const out = { ...filters, since, until, sort: "newest" };
   const negative = metric === "negative_share";
   if (split === "topic") out.topic = [negative ? `${key}:negative` : key];
   else if (split) out[split] = [key];
@@ -116,7 +122,7 @@ export function compareBrands(now, before) {
   }).sort((x, y) => y.volume - x.volume || x.brand.localeCompare(y.brand));
 }
 
-const delta = (a, b) => (a === null || b === null ? "–" : `${a >= b ? "+" : ""}${((a - b) * 100).toFixed(1)} pts`);
+const delta = (a, b) => (a === null || b === null ? "–" : `${a >= b ? "+" : ""}${((a - b) * 100).toFixed(1)} ${t("compare.pts")}`);
 
 async function drawBrands(root, ctx, filters, periodKey) {
   const { current, previous } = periods(PERIODS[periodKey]);
