@@ -22,6 +22,8 @@ from .errors import PROBLEM_JSON
 from .settings import Settings
 
 _REF = {"$ref": "#/components/schemas/Problem"}
+#: Operations that answer without an API key even when keys are configured.
+OPEN_PATHS = ("/health", "/access")
 
 #: Why each error status is answered; the same words in the schema and in docs/api.md.
 WHEN: dict[int, str] = {
@@ -102,7 +104,7 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
                 statuses = [422, 429, 414]
                 if method in ("post", "put", "patch"):
                     statuses += [400, 413]
-                if keyed and path != "/health":
+                if keyed and path not in OPEN_PATHS:
                     statuses += [401, 403]
                     op["security"] = [{"apiKey": []}, {"bearer": []}]
                 for status in statuses:

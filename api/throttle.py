@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 
 import redis.asyncio
 from limits import RateLimitItem, parse_many
@@ -35,9 +36,10 @@ from .settings import Settings
 class LimitsMiddleware:
     """Applies the ``rate_limit``, ``auth_failure_limit``, ``max_url_bytes`` and ``max_body_bytes`` settings."""
 
-    def __init__(self, app: ASGIApp, settings: Settings):
+    def __init__(self, app: ASGIApp, settings: Settings, uncounted: Callable[[Scope], bool] = lambda scope: False):
         self.app = app
         self.settings = settings
+        self.uncounted = uncounted  # requests that use no budget (the web app's static files)
         self.rates: list[RateLimitItem] = parse_many(settings.rate_limit) if settings.rate_limit else []
         self.failures: list[RateLimitItem] = parse_many(settings.auth_failure_limit) if settings.auth_failure_limit else []
         storage, self.redis_pool = _storage(settings.rate_limit_storage_url)
@@ -55,6 +57,9 @@ class LimitsMiddleware:
         if url_bytes > s.max_url_bytes:
             await _problem(send, 414, "URI Too Long", f"the URL has {url_bytes} bytes; the most is {s.max_url_bytes} "
                            "(max_url_bytes); send fewer or shorter filter values")
+            return
+        if self.uncounted(scope):
+            await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         address = (scope.get("client") or ("unknown", 0))[0]

@@ -26,7 +26,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     require_own_salt(settings, "serve", [host])
     _require_free_port(host, port)
-    err.print(f"voclens API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", highlight=False)
+    err.print(f"voclens on http://{host}:{port}/  (open it in a browser; API docs: http://{host}:{port}/docs)", highlight=False)
     # uvicorn and its h11 protocol: ~50 ms of imports that no other command needs
     import uvicorn
 
