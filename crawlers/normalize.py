@@ -103,6 +103,11 @@ def _blank(value: Any) -> bool:
 def record_to_document(record: Mapping[str, Any], options: RecordOptions | None = None) -> Document:
     """Build a validated, privacy-safe ``Document`` from one record.
 
+    A record without text keeps its title as the text (``meta.text_from =
+    "title"``: a review with a headline and no body); one with neither but
+    a rating is a rating without words, stored with empty text and
+    ``meta.rating_only`` so it counts in rating trends and matches no search.
+
     Raises:
         RecordError: listing every field that was wrong.
     """
@@ -152,6 +157,15 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
             problems.append(("rating", f"{data['rating']!r} is not a number between 0 and {opts.rating_scale:g}"))
             data.pop("rating")
 
+    if "text" not in data:
+        if "title" in data:  # a headline without a body: the headline is what the customer wrote
+            data["text"] = data.pop("title")
+            meta["text_from"] = "title"
+        elif isinstance(data.get("rating"), float):  # a rating without words: kept, flagged, never searched
+            data["text"] = ""
+            meta["rating_only"] = True
+        else:
+            problems.append(("text", "missing or empty"))
     source = str(data.get("source", ""))
     author, author_id = data.pop("author", None), data.pop("author_id", None)
     given = data.get("author_hash")

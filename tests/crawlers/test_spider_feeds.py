@@ -16,7 +16,7 @@ def test_parse_feed_reads_rss_in_its_declared_encoding_and_filters_by_brand():
     first = page.items[0]
     assert first.brand == "voltra" and first.title == "Voltra 吸尘器：第6篇报道"
     assert "<p>" not in first.text and "Voltra 吸尘器" in first.text
-    assert first.created_at == "2026-10-01T15:00:00+08:00"
+    assert first.created_at == "2026-10-01T07:00:00+00:00"  # 15:00 +0800, as UTC
     assert len(parse_feed(body, "http://x/feed.xml", []).items) == 9
 
 
