@@ -92,6 +92,11 @@ def helpful_votes(text: str) -> int | None:
     return 1 if _ONE_RE.match(text) else None
 
 
+def is_sign_in(sel: Selector, url: str) -> bool:
+    """True for Amazon's sign-in page (where review pages past the first redirect since 2024)."""
+    return "/ap/signin" in urlsplit(url).path or bool(sel.css("form[name=signIn], form[action*='/ap/signin']"))
+
+
 def is_review_page(url: str) -> bool:
     """True for an Amazon review-list URL; "next" links elsewhere (sign-in) leave the review list."""
     return "/product-reviews/" in urlsplit(url).path
@@ -110,6 +115,9 @@ def parse_reviews(html: str, asin: str, url: str, brand: str | None = None,
     sel = Selector(text=html)
     if sel.css("form[action*='validateCaptcha']") or "Robot Check" in (sel.css("title::text").get() or ""):
         raise PageError("blocked", "Amazon answered with a robot check")
+    if is_sign_in(sel, url):
+        # later review pages answer with a sign-in form (2024): the end of what can be read, not a failure
+        return ReviewsPage(items=[], next_url=None, left_list=True)
     if not sel.css("#cm_cr-review_list"):
         raise PageError("unexpected-html", "no review list (#cm_cr-review_list) on the page")
     languages = languages_for(url)

@@ -25,11 +25,14 @@ from crawlers.spiders.weibo import parse_search
 from nlp.privacy import hash_author, hash_author_id
 from tests.crawlers.conftest import stored, voclens_crawl
 from tests.crawlers.site.replay import CAPTURES, body, origin, served, served_at
+from tests.crawlers.site.server import SIGN_IN_HTML
 
 WEIBO_TIMELINE = "weibo/timeline-5529945701-2019-07.json"
 WEIBO_PROFILE = "weibo/profile-1245161127-2019-09.json"
 APPSTORE_JP = "appstore/jp-1404176564-2020-08.json"
 AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
+AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
+AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
 JD_2016 = "jd/1548519301-2016-02.json"
 FEEDS = ("feeds/infoq-news-2020-04.xml", "feeds/stuartsierra-2020-03.xml", "feeds/cleancoder-2020-05.xml")
 SALT = "capture-test-salt"
@@ -130,6 +133,56 @@ def test_amazon_italy_2019_reads_italian_stars_dates_and_votes():
     assert second.meta["helpful_votes"] == 669
     assert first.url == "https://www.amazon.it/gp/customer-reviews/R3OXHZOZ0WM7AZ"
     assert page.next_url is None  # the capture keeps no pagination
+
+
+def test_amazon_com_2024_titles_hold_no_star_text():
+    url = "https://www.amazon.com/product-reviews/B0BBPNPZTC/?sortBy=recent&pageNumber=1"
+    page = parse_amazon(body(AMAZON_COM_2024).decode(), "B0BBPNPZTC", url)
+    assert [(i.source_id, i.title, i.created_at, i.rating, i.author) for i in page.items] == [
+        ("RIY0N097PYR7K", "Name brand and performance", "2024-07-01", 5.0, "Tina Haskett Cambar"),
+        ("R1RUZF3NO7Y1Q4", "Always works", "2024-06-05", 5.0, "Kaylee Ingram"),
+        ("RO2ELDP01KALS", "Powerhouse in a bottle", "2024-07-06", 5.0, "NANCY")]
+    first, second, third = page.items
+    assert first.text.startswith("This is the dish liquid I always buy") and first.text.endswith("dropped on the carpet")
+    assert "helpful_votes" not in first.meta and second.meta["helpful_votes"] == 4 and third.meta["helpful_votes"] == 1
+    assert first.meta["country"] == "United States" and first.meta["verified_purchase"] is True
+    assert page.next_url == ("https://www.amazon.com/Dawn-Ultra-Dishwashing-Liquid-Original/product-reviews/B0BBPNPZTC/"
+                             "ref=cm_cr_arp_d_paging_btm_2?ie=UTF8&pageNumber=2")
+
+
+def test_amazon_com_2020_layout_with_padded_spans():
+    page = parse_amazon(body(AMAZON_COM_2020).decode(), "B07L8MMCZV", "https://www.amazon.com/product-reviews/B07L8MMCZV/")
+    assert [(i.source_id, i.title, i.created_at, i.text, i.meta["helpful_votes"]) for i in page.items] == [
+        ("R1D2SZ8DZEXMK5", "Better me", "2019-11-14",
+         "Been almost 3 weeks since taking and started to feel the difference on my 2 week mark", 3),
+        ("R28UM9AFE9LSP5", "Helps my anxiety", "2019-05-03",
+         "These are wonderful. Any little thing that helps ease my anxiety I’m going to do.", 4)]
+    assert page.next_url is None and not page.left_list
+
+
+def test_amazon_sign_in_page_ends_the_list():
+    page = parse_amazon(SIGN_IN_HTML, "B0BBPNPZTC", "https://www.amazon.com/ap/signin?openid.return_to=x")
+    assert (page.items, page.next_url, page.left_list) == ([], None, True)
+
+
+def test_amazon_crawl_stops_at_the_sign_in_page_as_finished(make_site, tmp_path: Path):
+    asin = "B0BBPNPZTC"
+    next_path = f"/Dawn-Ultra-Dishwashing-Liquid-Original/product-reviews/{asin}/ref=cm_cr_arp_d_paging_btm_2"
+    site = make_site({
+        "captures": {f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1": served(AMAZON_COM_2024, "text/html;charset=UTF-8"),
+                     next_path: {"redirect": "/ap/signin?openid.mode=checkid_setup"}},
+        "pages": {"/ap/signin": {"body": SIGN_IN_HTML}}})
+    data, args = tmp_path / "data", ["-a", f"asins={asin}", "-a", f"base_url={site.url}"]
+    stats = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["finish_reason"] == "finished" and stats["new"] == 3 and stats["invalid"] == 0
+    assert not stats.get("errors")  # the sign-in page is the end of the list, not a page error
+    doc = stored(data)["RO2ELDP01KALS"]
+    assert doc.title == "Powerhouse in a bottle" and doc.author_hash == hash_author("amazon", "NANCY", SALT)
+    site.reset()
+    again = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
+    # the scope was complete, so its watermark moved: the same page now stops the paging
+    assert (again["new"], again["incremental_stops"]) == (0, 1)
+    assert [p for p in site.requests() if "product-reviews" in p] == [f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1"]
 
 
 @pytest.mark.parametrize(("stars_text", "expected"), [

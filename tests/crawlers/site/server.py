@@ -106,6 +106,10 @@ def amazon_html(asin: str, product: dict, page: int, size: int) -> str:
     return "".join(parts)
 
 
+#: Amazon's sign-in form, where review pages past the first redirect since 2024 (its shape, not a capture).
+SIGN_IN_HTML = ("<html><head><title>Amazon Sign-In</title></head><body><form name='signIn' method='post' "
+                "action='https://www.amazon.com/ap/signin'><input type='email' name='email'></form></body></html>")
+
 BLOCKED_HTML = ("<html><head><title>Robot Check</title></head><body><p>Enter the characters you see below</p>"
                 "<form action='/errors/validateCaptcha'></form></body></html>")
 
@@ -217,6 +221,8 @@ class Handler(BaseHTTPRequestHandler):
         """A real captured response: its bytes, its content type, the Date it was served on."""
         if self.fault(spec.get("behaviour", {}), f"capture:{path}", "0"):
             return
+        if spec.get("redirect"):  # the site sends this path elsewhere (a review page to its sign-in form)
+            return self.send(302, b"", "text/html", {"Location": spec["redirect"]})
         body = capture_path(spec["file"]).read_bytes()
         self.send_response_only(spec.get("status", 200))  # no automatic Date: the capture's own is sent
         self.send_header("Date", spec.get("date") or self.date_time_string())
