@@ -232,9 +232,17 @@ def review_item(fmt: str, review: dict, product: dict | None, markup: Markup, *,
     return FeedbackItem(
         source=source_for(product_url), source_id=source_id, text=text, created_at=created,
         scope=f"web:{product_url}", channel="review", url=product_url, brand=brand or product_brand,
-        product_id=pid, product_name=_name(product.get("name"), markup) if product else None, author=author,
+        product_id=pid, product_name=_product_name(review, product, markup), author=author,
         title=title if title != text else None, rating=rating, rating_scale=scale, tz=tz, meta=meta,
     )
+
+
+def _product_name(review: dict, product: dict | None, markup: Markup) -> str | None:
+    """The reviewed thing's name; comment-rating plugins give only ``itemReviewed`` as text."""
+    reviewed = _first(review.get("itemReviewed"))
+    if isinstance(reviewed, str) and reviewed.strip():
+        return _clean(reviewed)
+    return _name(product.get("name"), markup) if product else None
 
 
 def fallback_source_id(product_url: str, author: str | None, created: str | None, text: str | None,

@@ -21,6 +21,7 @@ from crawlers.spiders.amazon import parse_reviews as parse_amazon
 from crawlers.spiders.appstore import parse_reviews as parse_appstore
 from crawlers.spiders.feeds import parse_feed
 from crawlers.spiders.jd import parse_comments
+from crawlers.spiders.schemaorg import parse_review_page
 from crawlers.spiders.weibo import parse_search
 from nlp.privacy import hash_author, hash_author_id
 from tests.crawlers.conftest import stored, voclens_crawl
@@ -34,6 +35,11 @@ AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
 AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
 JD_2016 = "jd/1548519301-2016-02.json"
+SCHEMA_PAGES = {  # capture -> the page's URL
+    "schemaorg/littlespicejar-crab-cake-bites-2023.html": "https://littlespicejar.com/crab-cake-bites/",
+    "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
+    "schemaorg/joythebaker-jambalaya-biscuits-2024.html": "https://joythebaker.com/2023/01/jambalaya-biscuits/",
+}
 FEEDS = ("feeds/infoq-news-2020-04.xml", "feeds/stuartsierra-2020-03.xml", "feeds/cleancoder-2020-05.xml")
 SALT = "capture-test-salt"
 
@@ -220,6 +226,52 @@ def test_jd_crawl_stores_every_comment_of_the_capture(make_site, tmp_path: Path)
     doc = stored(data)["1302004675"]
     assert doc.text == "非常满意，很适合孩子用。" and doc.created_at == datetime(2016, 1, 27, 10, 28, 2, tzinfo=UTC)
     assert doc.author_hash == hash_author("jd", "z***8", SALT)
+
+
+# -- schema.org ------------------------------------------------------------------------------
+def _schema(name: str):
+    return parse_review_page(body(name), SCHEMA_PAGES[name], content_type="text/html; charset=UTF-8", salt=SALT)
+
+
+def test_schemaorg_comment_rating_plugin_reviews_without_an_enclosing_item():
+    page = _schema("schemaorg/littlespicejar-crab-cake-bites-2023.html")
+    # 7 comments, 5 of them rated: each rated one is an itemprop="review" item no other item holds
+    assert [(i.author, i.created_at, i.rating) for i in page.items] == [
+        ("Angela", "2021-10-29", 5.0), ("Nathalie", "2021-12-16", 5.0), ("Kathy", "2021-12-27", 5.0),
+        ("Carole", "2021-12-29", 5.0), ("Linda", "2022-12-23", 5.0)]
+    assert {i.product_name for i in page.items} == {"Easy Addicting Crab Cake Bites (Crab Cake Cups)"}
+    assert page.items[0].text == "I made it and everyone loved it. ❤"
+    assert page.items[3].text == ("Delicious What if I use 1 minced garlic instead of powder? "
+                                  "What if I use lime zest and juice instead of lemon?")
+    assert all(i.meta["markup"] == "microdata" and i.source_id.startswith("h:") for i in page.items)
+
+
+def test_schemaorg_recipe_pages_name_the_recipe():
+    oatmeal = _schema("schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html")
+    assert len(oatmeal.items) == 11 and {i.product_name for i in oatmeal.items} == {"Cinnamon Roll Oatmeal"}
+    assert [(i.author, i.rating) for i in oatmeal.items[:2]] == [("Gaye", 5.0), ("Pamela Rhea Davis", 4.0)]
+    assert oatmeal.items[-1].created_at == "2022-12-21" and oatmeal.items[-1].text.endswith("10/10!!")
+    assert oatmeal.items[-2].text.startswith("I am eating this as I type and it is absolutely delicious words don’t do it")
+    assert oatmeal.aggregate == {"value": 4.9, "count": 23, "best": 5.0}
+    biscuits = _schema("schemaorg/joythebaker-jambalaya-biscuits-2024.html")
+    assert [(i.author, i.created_at) for i in biscuits.items] == [
+        ("Suzy Parker", "2023-02-09"), ("Sue", "2023-02-09"), ("Sabrina", "2023-02-15"), ("Micha", "2023-02-22"),
+        ("Jane", "2023-02-27"), ("JK", "2023-10-09")]
+    assert {i.product_name for i in biscuits.items} == {"Jambalaya Biscuits"}
+    assert biscuits.items[0].text == "More reasons to eat Andouille Sausage, yes, please!"
+
+
+def test_schemaorg_crawl_keeps_every_review_of_the_captures(make_site, tmp_path: Path):
+    paths = {f"/page-{n}.html": name for n, name in enumerate(SCHEMA_PAGES)}
+    site = make_site({"captures": {p: served(name, "text/html; charset=UTF-8") for p, name in paths.items()}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "schemaorg", "-a", "urls=" + ",".join(site.url + p for p in paths),
+                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 5 + 11 + 6 and stats["invalid"] == 0
+    docs = list(stored(data).values())
+    assert sum(d.product_name == "Jambalaya Biscuits" for d in docs) == 6
+    linda = next(d for d in docs if d.text.startswith("This is a fabulous recipe."))
+    assert linda.author_hash == hash_author(linda.source, "Linda", SALT) and linda.rating == 5.0
 
 
 # -- feeds -----------------------------------------------------------------------------------
