@@ -21,6 +21,8 @@ from crawlers.spiders.amazon import parse_reviews as parse_amazon
 from crawlers.spiders.appstore import parse_reviews as parse_appstore
 from crawlers.spiders.feeds import parse_feed
 from crawlers.spiders.jd import parse_comments
+from crawlers.spiders.reddit import parse_comments as parse_reddit_comments
+from crawlers.spiders.reddit import parse_search as parse_reddit_search
 from crawlers.spiders.schemaorg import parse_review_page
 from crawlers.spiders.weibo import parse_search
 from nlp.privacy import hash_author, hash_author_id
@@ -40,6 +42,9 @@ SCHEMA_PAGES = {  # capture -> the page's URL
     "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
     "schemaorg/joythebaker-jambalaya-biscuits-2024.html": "https://joythebaker.com/2023/01/jambalaya-biscuits/",
 }
+REDDIT_SEARCH = "reddit/search-tesla-model-w-2015-04.json"
+REDDIT_2015 = "reddit/comments-313qxe-2015-04.json"
+REDDIT_2023 = "reddit/comments-116yyx6-2023-02.json"
 FEEDS = ("feeds/infoq-news-2020-04.xml", "feeds/stuartsierra-2020-03.xml", "feeds/cleancoder-2020-05.xml")
 SALT = "capture-test-salt"
 
@@ -304,6 +309,52 @@ def test_feeds_crawl_keeps_every_entry_of_the_captures(make_site, tmp_path: Path
     assert stats["new"] == 6 and stats["invalid"] == 0 and not stats.get("errors")
     doc = stored(data)["https://stuartsierra.com/?p=1292"]
     assert doc.author_hash == hash_author("feed", "Stuart", SALT) and doc.title == "Remote 103: Software"
+
+
+# -- Reddit --------------------------------------------------------------------------------
+def test_reddit_2015_search_listing():
+    page = parse_reddit_search(body(REDDIT_SEARCH).decode(), "Android", "tesla model w")
+    assert [(p.item.source_id, p.item.created_at, p.num_comments) for p in page.posts] == [
+        ("t3_313qxe", 1427919062.0, 6), ("t3_313o8x", 1427918106.0, 13), ("t3_313qim", 1427918929.0, 3),
+        ("t3_316uxy", 1427981949.0, 0), ("t3_313pnh", 1427918600.0, 0), ("t3_318ebo", 1428007027.0, 0)]
+    first = page.posts[0].item
+    # a link post: the title is the text
+    assert (first.text, first.title, first.author) == (
+        "Tesla's response to recent smartwatches - Announcing the Tesla Model W", None, "ahatzz11")
+    assert first.url == "https://www.reddit.com/r/Android/comments/313qxe/teslas_response_to_recent_smartwatches_announcing/"
+    assert page.after is None
+
+
+def test_reddit_2015_comment_without_permalink_gets_a_url():
+    page = parse_reddit_comments(body(REDDIT_2015).decode(), "reddit:Android:tesla", "t3_313qxe")
+    (comment,) = page.items
+    assert comment.text == "This one was actually hilarious because it's takes obvious to the next level. The anti-prank."
+    assert comment.created_at == 1427921235.0 and comment.author == "SirFadakar"
+    # the 2015 answer gives no permalink: built from the post's permalink and the comment id
+    assert comment.url == ("https://www.reddit.com/r/Android/comments/313qxe/"
+                           "teslas_response_to_recent_smartwatches_announcing/cpy6x8q/")
+    assert page.more == 5 and page.gone == 0
+
+
+def test_reddit_2023_comment_tree():
+    page = parse_reddit_comments(body(REDDIT_2023).decode(), "reddit:x:y", "t3_116yyx6")
+    assert [(i.source_id, i.author, i.meta["depth"], i.text) for i in page.items] == [
+        ("t1_j99ekok", "Doc-Zoidberg", 0, "That looks fun as hell"),
+        ("t1_j99w7mc", "fiskfisk", 1, "Look up Megavalanche - it's crazy."),
+        ("t1_j9a7kjk", "RayZinnet", 0, 'dude on skis is all "wtf!?!?!"')]
+    assert page.items[1].url == "https://www.reddit.com/r/holdmyredbull/comments/116yyx6/_/j99w7mc/"
+    assert page.items[1].meta["parent"] == "t1_j99ekok"
+
+
+def test_reddit_crawl_keeps_every_post_of_the_capture(make_site, tmp_path: Path):
+    site = make_site({"captures": {"/r/Android/search.json": served(REDDIT_SEARCH, "application/json; charset=UTF-8")}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "reddit", "-a", "subreddits=Android", "-a", "query=tesla model w", "-a", "comments=false",
+                          "-a", f"base_url={site.url}", env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 6 and stats["invalid"] == 0
+    doc = stored(data)["t3_316uxy"]
+    assert doc.text == "Tesla trolling Apple" and doc.created_at == datetime(2015, 4, 2, 13, 39, 9, tzinfo=UTC)
+    assert doc.author_hash == hash_author("reddit", "turtlewong", SALT)
 
 
 # -- a crawl of Weibo captures ------------------------------------------------------------------
