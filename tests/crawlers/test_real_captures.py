@@ -33,6 +33,8 @@ from tests.crawlers.site.server import SIGN_IN_HTML
 WEIBO_TIMELINE = "weibo/timeline-5529945701-2019-07.json"
 WEIBO_PROFILE = "weibo/profile-1245161127-2019-09.json"
 APPSTORE_JP = "appstore/jp-1404176564-2020-08.json"
+APPSTORE_US = "appstore/us-1321994487-2021.json"
+APPSTORE_IN = "appstore/in-1592550875-2026-09.json"
 AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
 AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
@@ -108,6 +110,21 @@ def test_appstore_japan_2020_keeps_entries_without_dates():
     # the feed gives no dates: the day it was served stands in, flagged
     assert {i.created_at for i in page.items} == {now.isoformat()}
     assert all(i.meta["date_estimated"] is True for i in page.items)
+
+
+def test_appstore_us_2021_and_india_2026():
+    us = parse_appstore(body(APPSTORE_US).decode(), "1321994487", "us", now=served_at(APPSTORE_US)).items
+    assert len(us) == 13 and [i.rating for i in us[:4]] == ["2", "1", "5", "2"]
+    assert (us[0].source_id, us[0].author, us[0].title) == (
+        "us:7175647643", "WB-SBB", "Mobile app cannot recognize endorsement on business size checks.")
+    assert us[0].text.endswith("The previous app did not have this problem. \nNewer is not always better.")
+    assert us[3].title == "‘Bad Request’" and us[-1].source_id == "us:6954017776"
+    assert all(i.meta["date_estimated"] and i.meta["app_version"] == "8.0.9" for i in us)
+    india = parse_appstore(body(APPSTORE_IN).decode(), "1592550875", "in").items
+    # this feed dates its entries (Cupertino time): no estimate
+    assert [(i.source_id, i.created_at, i.rating) for i in india] == [
+        ("in:14548543799", "2026-09-14T04:24:23-07:00", "5"), ("in:14545746087", "2026-09-10T11:02:00-07:00", "1")]
+    assert "date_estimated" not in india[0].meta and india[0].meta["helpful_votes"] == 3 and india[0].meta["votes"] == 4
 
 
 def test_appstore_crawl_keeps_undated_reviews_and_stops_at_known_ids(make_site, tmp_path: Path):
