@@ -32,6 +32,7 @@ from tests.crawlers.site.server import SIGN_IN_HTML
 
 WEIBO_TIMELINE = "weibo/timeline-5529945701-2019-07.json"
 WEIBO_PROFILE = "weibo/profile-1245161127-2019-09.json"
+WEIBO_HOT = "weibo/hot-102803-2019-08.json"
 APPSTORE_JP = "appstore/jp-1404176564-2020-08.json"
 APPSTORE_US = "appstore/us-1321994487-2021.json"
 APPSTORE_IN = "appstore/in-1592550875-2026-09.json"
@@ -93,6 +94,15 @@ def test_weibo_profile_2019_reads_yesterday_and_drops_the_full_text_link():
     assert long_post.text.count("\n\n") == 2  # its <br /><br /> paragraphs
     assert long_post.meta["likes"] == 413 and with_comment.meta["repost_of"] == "4414937776062677"
     assert {i.author_id for i in page.items} == {"1245161127"}
+
+
+def test_weibo_hot_channel_2019_hours_ago():
+    (post,) = parse_search(body(WEIBO_HOT).decode(), "多肉", now=served_at(WEIBO_HOT)).items
+    # "16小时前" on 2019-08-26 09:56:46 Beijing time
+    assert (post.source_id, post.created_at) == ("4409230629430129", "2019-08-25T17:56:46+08:00")
+    assert post.text == "懒人版教学，如何让多肉稳定成长……而且几个月不管的那种，如图："
+    assert post.meta == {"keyword": "多肉", "reposts": 1080, "comments": 847, "likes": 3584}
+    assert (post.author, post.author_id) == ("小迷妹神吐槽", "2308323314")
 
 
 # -- App Store -------------------------------------------------------------------------------
