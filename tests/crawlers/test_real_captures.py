@@ -40,6 +40,7 @@ AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
 AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
 JD_2016 = "jd/1548519301-2016-02.json"
+JD_2017 = "jd/1993070-2017-06.jsonp"
 SCHEMA_PAGES = {  # capture -> the page's URL
     "schemaorg/littlespicejar-crab-cake-bites-2023.html": "https://littlespicejar.com/crab-cake-bites/",
     "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
@@ -304,6 +305,22 @@ def test_schemaorg_crawl_keeps_every_review_of_the_captures(make_site, tmp_path:
     assert sum(d.product_name == "Jambalaya Biscuits" for d in docs) == 6
     linda = next(d for d in docs if d.text.startswith("This is a fabulous recipe."))
     assert linda.author_hash == hash_author(linda.source, "Linda", SALT) and linda.rating == 5.0
+
+
+def test_jd_2017_jsonp_in_gbk_crawled(make_site, tmp_path: Path):
+    query = urlencode({"productId": "1993070", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
+    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
+                                   served(JD_2017, "text/html;charset=GBK")},
+                      "jd": {"1993070": {"comments": []}}})                     # page 1: no more comments
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "jd", "-a", "products=1993070", "-a", f"base_url={site.url}",
+                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 1 and stats["invalid"] == 0
+    doc = stored(data)["10494415492"]
+    assert doc.text.startswith("必须好评，安装配送都是一流服务，太专业了买空调必须格力") and doc.text.endswith("点个赞，谁都不喝。")
+    assert doc.created_at == datetime(2017, 6, 10, 6, 15, 5, tzinfo=UTC) and doc.rating == 5.0
+    assert doc.product_name == "格力（GREE）大1匹 定速 品圆 冷暖 壁挂式空调 KFR-26GW/(26592)NhDa-3"
+    assert doc.meta["helpful_votes"] == 12 and doc.author_hash == hash_author("jd", "木***铖", SALT)
 
 
 # -- feeds -----------------------------------------------------------------------------------
