@@ -161,3 +161,20 @@ def test_a_dotted_path_from_the_command_line_opens_the_same_components(tmp_path:
     assert stages[0].comp is stages[1].comp is components(crawler)   # opened once, shared
     assert stages[0].comp.classifier is None and (tmp_path / "crawl-state.sqlite").exists()
     stages[0].comp.close()
+
+
+def test_a_rating_without_words_counts_in_trends_and_matches_no_search(tmp_path: Path, monkeypatch):
+    from index.base import SearchQuery, TrendQuery
+    from index.sqlite import SQLiteBackend
+    from nlp.analyser import get_analyser
+
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1, text="屏幕显示效果非常细腻", rating=5), item(2, text=None, rating=1))
+    run.close()
+    with SQLiteBackend(tmp_path / "voclens.db", analyser=get_analyser()) as backend:
+        assert backend.count() == 2
+        assert [h.document.source_id for h in backend.search(SearchQuery(q="屏幕")).hits] == ["1"]
+        assert backend.count(q="屏幕") == 1
+        buckets = [b for s in backend.trends(TrendQuery(interval="day", tz="Asia/Shanghai")).series for b in s.buckets]
+        rated = {b.start.date().isoformat(): (b.volume, b.avg_rating) for b in buckets if b.volume}
+        assert rated == {"2026-10-02": (1, 5.0), "2026-10-03": (1, 1.0)}  # the stars-only review is in the trend
