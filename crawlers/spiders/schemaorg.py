@@ -3,6 +3,10 @@
 Most shops, review widgets (Trustpilot, Yotpo, Bazaarvoice...) and many
 blogs publish their reviews as schema.org objects so search engines can show
 stars; reading that markup gets reviews from sites no dedicated spider knows.
+The markup is read by ``extruct`` (``crawlers.structured_data``), so reviews
+printed without an enclosing item (comment-rating plugins) and RDFa count
+too; the reviewed thing may be of any type (a Recipe, a Book, a shop), and a
+review with stars only is kept as a rating (``crawlers.normalize``).
 ``parse_review_page`` is a pure function from the page's bytes to items and
 the next page's URL; ``crawlers.structured_data`` does the markup reading.
 
