@@ -62,7 +62,8 @@ def enrich(
             update["keywords"] = analyser.keywords_from_words(words)
         out.append(doc.model_copy(update=update) if update else doc)
     if classifier is not None:
-        todo = [i for i, d in enumerate(out) if reclassify or d.sentiment is None]
+        # a rating without words has nothing to classify: its stars are its sentiment
+        todo = [i for i, d in enumerate(out) if (reclassify or d.sentiment is None) and label_text(d).strip()]
         if todo:
             texts = [label_text(out[i]) for i in todo]
             for i, result in zip(todo, classifier.classify_batch(texts), strict=True):

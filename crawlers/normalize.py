@@ -103,6 +103,11 @@ def _blank(value: Any) -> bool:
 def record_to_document(record: Mapping[str, Any], options: RecordOptions | None = None) -> Document:
     """Build a validated, privacy-safe ``Document`` from one record.
 
+    A record without text keeps its title as the text (``meta.text_from =
+    "title"``: a review with a headline and no body); one with neither but
+    a rating is a rating without words, stored with empty text and
+    ``meta.rating_only`` so it counts in rating trends and matches no search.
+
     Raises:
         RecordError: listing every field that was wrong.
     """
@@ -152,6 +157,7 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
             problems.append(("rating", f"{data['rating']!r} is not a number between 0 and {opts.rating_scale:g}"))
             data.pop("rating")
 
+    _fill_missing_text(data, meta, problems)
     source = str(data.get("source", ""))
     author, author_id = data.pop("author", None), data.pop("author_id", None)
     given = data.get("author_hash")
@@ -187,6 +193,20 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
     if problems:
         raise RecordError(_private(problems))
     return doc
+
+
+def _fill_missing_text(data: dict[str, Any], meta: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    """A record without text: its title stands in, or its rating makes it a rating without words."""
+    if "text" in data:
+        return
+    if "title" in data:  # a headline without a body: the headline is what the customer wrote
+        data["text"] = data.pop("title")
+        meta["text_from"] = "title"
+    elif isinstance(data.get("rating"), float):  # stars without words: kept, flagged, matched by no search
+        data["text"] = ""
+        meta["rating_only"] = True
+    else:
+        problems.append(("text", "missing or empty"))
 
 
 def hash_person_keys(value: Any, source: str, salt: str, *, person: bool = False) -> Any:

@@ -1,29 +1,45 @@
-"""schema.org markup of an HTML page as plain dicts: JSON-LD blocks and microdata, one shape for both.
+"""schema.org markup of an HTML page as plain dicts: JSON-LD, microdata and RDFa, one shape for all three.
 
 Shops, review widgets and blogs publish reviews as schema.org ``Review``
 objects for search engines, in JSON-LD (``<script type="application/ld+json">``,
-often a ``@graph`` or a list, reviews nested in ``Product.review``) or in
-microdata (``itemscope itemtype=".../Review"`` with ``itemprop`` children).
-Turning both into the same nested dicts lets one function read reviews
-whatever the markup; the generic spider (``crawlers.spiders.schemaorg``)
-builds on it. Pure functions, no Scrapy.
+often a ``@graph`` or a list, reviews nested in ``Product.review``), in
+microdata (``itemscope itemtype=".../Review"`` with ``itemprop`` children) or
+in RDFa (``typeof="Review"`` with ``property`` children). Turning all three
+into the same nested dicts lets one function read reviews whatever the
+markup; the generic spider (``crawlers.spiders.schemaorg``) builds on it.
+Pure functions, no Scrapy.
+
+Reading is ``extruct``'s (Zyte's extractor, the one Scrapy projects use):
+its microdata reader finds every item, including the ``itemprop="review"``
+items that Bazaarvoice and comment-rating plugins print without an
+enclosing ``itemscope`` (a hand-written reader looking for top-level items
+missed them all), and it reads RDFa, which voclens did not read before.
+Own code is kept for two things extruct does not do: JSON-LD blocks are
+read one at a time, so one broken block (a truncated page, an unescaped
+quote) does not lose the others, as ``extruct.extract`` does for the whole
+syntax, and a block extruct cannot read is retried without the HTML
+comment and CDATA lines that CMSs wrap around it; and RDFa's expanded
+triples are folded back into ``{"@type": "Review", "reviewBody": ...}``
+dicts with ``@id`` references, the shape the other two markups have.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsel import Selector
+import extruct
+from extruct.jsonld import JsonLdExtractor
+from extruct.utils import parse_html
+
+log = logging.getLogger(__name__)
 
 _COMMENT_RE = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
-#: Microdata properties whose value is an attribute rather than the element's text.
-_ATTR_OF = {"meta": "content", "a": "href", "link": "href", "area": "href", "img": "src", "audio": "src",
-            "video": "src", "source": "src", "iframe": "src", "object": "data", "time": "datetime",
-            "data": "value", "meter": "value"}
+_SCHEMA_IRI = re.compile(r"^https?://schema\.org/")
 
 
 @dataclass
@@ -32,9 +48,10 @@ class Markup:
 
     Attributes:
         nodes: ``(format, object)`` per top-level object (JSON-LD blocks,
-            ``@graph`` members, microdata items without an enclosing item);
-            format is ``json-ld`` or ``microdata``.
-        by_id: every JSON-LD object that has an ``@id``, to resolve references
+            ``@graph`` members, microdata items that are no other item's
+            property, RDFa nodes no other node refers to); format is
+            ``json-ld``, ``microdata`` or ``rdfa``.
+        by_id: every object that has an ``@id``, to resolve references
             like ``{"@id": "#product"}``.
         malformed: one message per JSON-LD block that is not JSON.
     """
@@ -75,14 +92,23 @@ def _index_ids(value: Any, by_id: dict[str, dict[str, Any]]) -> None:
             _index_ids(v, by_id)
 
 
-def json_ld(sel: Selector, markup: Markup) -> None:
-    """Add the page's JSON-LD objects to ``markup``; a block that is not JSON is noted, not fatal."""
-    for n, block in enumerate(sel.xpath("//script[@type='application/ld+json']/text()").getall(), 1):
-        text = "\n".join(line for line in block.strip().splitlines() if not _COMMENT_RE.fullmatch(line))
+def _json_ld_block(script: Any) -> list[Any]:
+    """One ``<script type="application/ld+json">``: extruct first, then without comment and CDATA lines."""
+    try:
+        return JsonLdExtractor().extract_items(script)
+    except ValueError:
+        text = "\n".join(line for line in script.xpath("string()").strip().splitlines()
+                         if not _COMMENT_RE.fullmatch(line))
         if not text.strip():
-            continue
+            return []
+        return [json.loads(text, strict=False)]  # strict=False: raw newlines inside review texts
+
+
+def json_ld(tree: Any, markup: Markup) -> None:
+    """Add the page's JSON-LD objects to ``markup``; a block that is not JSON is noted, not fatal."""
+    for n, script in enumerate(tree.xpath("//script[@type='application/ld+json']"), 1):
         try:
-            data = json.loads(text, strict=False)  # strict=False: raw newlines inside review texts
+            data = _json_ld_block(script)
         except ValueError as exc:
             markup.malformed.append(f"JSON-LD block {n}: {exc}")
             continue
@@ -90,53 +116,54 @@ def json_ld(sel: Selector, markup: Markup) -> None:
         markup.nodes.extend(("json-ld", node) for node in _flatten(data))
 
 
-def _prop_value(el: Selector) -> Any:
-    if el.root.get("itemscope") is not None:
-        return microdata_item(el)
-    tag = el.root.tag if isinstance(el.root.tag, str) else ""
-    if el.root.get("content") is not None:
-        return el.root.get("content")
-    attr = _ATTR_OF.get(tag.lower())
-    if attr and el.root.get(attr) is not None:
-        return el.root.get(attr)
-    return " ".join(t.strip() for t in el.xpath(".//text()").getall() if t.strip())
+def _local(key: str) -> str:
+    return _SCHEMA_IRI.sub("", key)
 
 
-def microdata_item(scope: Selector) -> dict[str, Any]:
-    """One ``itemscope`` element as a dict: ``@type`` from ``itemtype``, one key per ``itemprop``.
+def _rdfa_value(value: Any) -> Any:
+    values = [v.get("@value", v) if isinstance(v, dict) and set(v) - {"@id"} else v for v in value]
+    return values[0] if len(values) == 1 else values
 
-    Properties of nested items belong to the nested item only; a property
-    given twice becomes a list (several ``review`` of one ``Product``).
-    """
-    item: dict[str, Any] = {}
-    if scope.root.get("itemtype"):
-        item["@type"] = scope.root.get("itemtype").split()
-    if scope.root.get("itemid"):
-        item["@id"] = scope.root.get("itemid")
-    for el in scope.xpath(".//*[@itemprop]"):
-        owner = el.xpath("ancestor::*[@itemscope][1]")
-        if not owner or owner[0].root is not scope.root:
+
+def rdfa_nodes(triples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """extruct's expanded RDFa nodes as schema.org dicts (local names, ``{"@id"}`` references kept)."""
+    nodes = []
+    for node in triples:
+        types = [_local(t) for t in node.get("@type", []) if _SCHEMA_IRI.match(t)]
+        if not types:
             continue
-        value = _prop_value(el)
-        for name in el.root.get("itemprop").split():
-            if name in item:
-                item[name] = item[name] if isinstance(item[name], list) else [item[name]]
-                item[name].append(value)
-            else:
-                item[name] = value
-    return item
+        out: dict[str, Any] = {"@id": node["@id"], "@type": types}
+        for key, value in node.items():
+            if _SCHEMA_IRI.match(key) and isinstance(value, list):
+                out[_local(key)] = _rdfa_value(value)
+        nodes.append(out)
+    return nodes
 
 
-def microdata(sel: Selector, markup: Markup) -> None:
-    """Add the page's top-level microdata items (those not a property of another item)."""
-    for scope in sel.xpath("//*[@itemscope and not(@itemprop)]"):
-        markup.nodes.append(("microdata", microdata_item(scope)))
+def _references(value: Any) -> Iterator[str]:
+    if isinstance(value, list):
+        for v in value:
+            yield from _references(v)
+    elif isinstance(value, dict):
+        if set(value) == {"@id"}:
+            yield value["@id"]
+        for k, v in value.items():
+            if k != "@id":
+                yield from _references(v)
 
 
-def read_markup(html: str) -> Markup:
-    """JSON-LD objects first, then microdata items, of one decoded HTML page."""
-    sel = Selector(text=html)
+def read_markup(html: str, base_url: str | None = None) -> Markup:
+    """JSON-LD objects first, then microdata items, then RDFa nodes, of one decoded HTML page."""
     markup = Markup()
-    json_ld(sel, markup)
-    microdata(sel, markup)
+    tree = parse_html(html.encode("utf-8"), encoding="utf-8")
+    json_ld(tree, markup)
+    data = extruct.extract(html, base_url=base_url, syntaxes=["microdata", "rdfa"], uniform=True, errors="log")
+    for item in data.get("microdata", []):
+        _index_ids(item, markup.by_id)
+        markup.nodes.append(("microdata", item))
+    rdfa = rdfa_nodes(data.get("rdfa", []))
+    for node in rdfa:
+        markup.by_id.setdefault(node["@id"], node)
+    referenced = {ref for node in rdfa for ref in _references({k: v for k, v in node.items() if k != "@id"})}
+    markup.nodes.extend(("rdfa", node) for node in rdfa if node["@id"] not in referenced)
     return markup

@@ -89,7 +89,7 @@ class Document(BaseModel):
     product_name: str | None = Field(default=None, max_length=512)
     author_hash: str | None = Field(default=None, max_length=64, description="Salted hash of the author handle; the handle itself is never stored.")
     title: str | None = Field(default=None, max_length=1000)
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    text: str = Field(max_length=MAX_TEXT_CHARS, description="What the customer wrote; empty only for a rating without words.")
     lang: str | None = Field(default=None, pattern=r"^(zh|en|other)$")
     rating: float | None = Field(default=None, ge=0, le=5, description="Star rating on a 0-5 scale.")
     created_at: datetime = Field(description="When the customer wrote it (UTC).")
@@ -111,6 +111,14 @@ class Document(BaseModel):
         if value and not value.lower().startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value or None
+
+    @model_validator(mode="after")
+    def _text_or_rating(self) -> Document:
+        # A star rating without words (Amazon, schema.org widgets) is feedback too: it counts in
+        # rating trends and matches no text search. Anything else needs its text.
+        if not self.text and self.rating is None:
+            raise ValueError("text is empty and there is no rating (only a rating may come without text)")
+        return self
 
     @model_validator(mode="after")
     def _stable_id(self) -> Document:

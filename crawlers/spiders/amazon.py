@@ -1,9 +1,24 @@
 """Amazon product reviews from the HTML review pages (``/product-reviews/<ASIN>/?sortBy=recent``).
 
 Parsing is a pure function over the page (``parse_reviews``), keyed on the
-``data-hook`` attributes Amazon's review markup carries. English
-(amazon.com, .co.uk...) date and rating phrasing is understood; a robot-check
-page is recognised and reported as ``blocked``.
+``data-hook`` attributes Amazon's review markup carries, tested on real
+captured pages (``tests/crawlers/site/captures/amazon``). A robot-check page
+is recognised and reported as ``blocked``.
+
+Every country site writes stars and dates in its own language: ``5.0 out of
+5 stars`` / ``5,0 su 5 stelle`` / ``5つ星のうち4.0``; ``Reviewed in the United
+States on July 16, 2022`` / ``Reviewed in the United Kingdom on 16 July
+2022`` / ``14 novembre 2018`` / ``2022年7月16日に日本でレビュー済み``. The date
+phrase is cut out of the sentence by shape (own code: the prefix is
+Amazon's, no parser knows it) and read by ``crawlers.dates.page_date``
+(dateparser) in the site's languages. Titles on newer layouts hold the star
+text inside the title link; it is left out of the title. A review with a
+title and no body keeps the title as its text (``meta.text_from = "title"``);
+one with stars only is kept as a rating (``meta.rating_only``), both by
+``crawlers.normalize.record_to_document``. "Next page"
+is followed only while it leads to another review page: a link that leaves
+the review list (a sign-in page, as on 2024 pages) ends the paging as
+finished, not failed.
 """
 
 from __future__ import annotations
@@ -11,41 +26,85 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from pydantic import Field, field_validator
 from scrapy.http import Response
 
+from ..dates import page_date, response_time
 from ..errors import PageError
 from ..items import FeedbackItem
 from .base import SpiderArgs, VoclensSpider, split_list
 
 AMAZON_BASE_URL = "https://www.amazon.com"
-_STARS_RE = re.compile(r"(\d+(?:[.,]\d+)?) out of (\d+)")
-_DATE_RE = re.compile(r"on (\w+ \d{1,2}, \d{4})\s*$")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
+#: The date inside Amazon's date sentence: "16 July 2022", "16. Juli 2022", "July 16, 2022", "2022年7月16日".
+_DATE_RE = re.compile(r"\d{4}年\s*\d{1,2}月\s*\d{1,2}日|\d{1,2}\.? [^\W\d_]+\.? \d{4}|[^\W\d_]+\.? \d{1,2}, \d{4}"
+                      r"|\d{1,2}/\d{1,2}/\d{4}")
 _COUNTRY_RE = re.compile(r"Reviewed in (?:the )?(.+?) on ")
-_HELPFUL_RE = re.compile(r"([\d,]+|One) (?:person|people) found this helpful", re.I)
+_ONE_RE = re.compile(r"^\s*(one|una|un|eine|une|uno)\b", re.I)
+#: Languages of each Amazon site's pages, by the host's last label.
+SITE_LANGUAGES = {"uk": ("en",), "com": ("en", "es"), "ca": ("en", "fr"), "au": ("en",), "in": ("en",), "de": ("de", "en"),
+                  "fr": ("fr", "en"), "it": ("it", "en"), "es": ("es", "en"), "jp": ("ja", "en"), "mx": ("es", "en"),
+                  "br": ("pt", "en"), "nl": ("nl", "en")}
 
 
 @dataclass
 class ReviewsPage:
+    """Items of one page; ``left_list``: "next" pointed away from the reviews (sign-in), so paging ends there."""
+
     items: list[FeedbackItem]
     next_url: str | None
+    left_list: bool = False
 
 
-def _date(text: str) -> str | None:
-    match = _DATE_RE.search(text.strip())
-    if not match:
+def languages_for(url: str) -> tuple[str, ...]:
+    """The languages an Amazon site writes (``www.amazon.co.uk`` -> en)."""
+    host = urlsplit(url).hostname or ""
+    return SITE_LANGUAGES.get(host.rsplit(".", 1)[-1], ("en",))
+
+
+def review_date(text: str, languages: tuple[str, ...], now: datetime | None = None) -> str | None:
+    """The day of Amazon's date sentence as ISO (``2022-07-16``), or None when it holds no readable date."""
+    match = _DATE_RE.search(" ".join(text.split()))
+    parsed = page_date(match.group(0), now=now, languages=languages) if match else None
+    return parsed.date().isoformat() if parsed else None
+
+
+def stars(text: str) -> tuple[float, float] | None:
+    """``(rating, scale)`` of a star text: "4.0 out of 5 stars", "4,0 su 5 stelle", "5つ星のうち4.0"."""
+    numbers = [float(n.replace(",", ".")) for n in _NUMBER_RE.findall(text)]
+    if len(numbers) < 2:
         return None
-    try:
-        return datetime.strptime(match.group(1), "%B %d, %Y").date().isoformat()
-    except ValueError:
+    value, scale = (numbers[1], numbers[0]) if "のうち" in text else (numbers[0], numbers[1])
+    return (value, scale) if 0 <= value <= scale else None
+
+
+def helpful_votes(text: str) -> int | None:
+    """Votes of "921 people found this helpful", "921 persone l'hanno trovato utile", "One person...": None without."""
+    text = text.strip()
+    if not text:
         return None
+    number = re.search(r"\d[\d.,]*", text)
+    if number:
+        return int(re.sub(r"[.,]", "", number.group(0)))
+    return 1 if _ONE_RE.match(text) else None
 
 
-def parse_reviews(html: str, asin: str, url: str, brand: str | None = None) -> ReviewsPage:
-    """Reviews of one page and the next page's URL.
+def is_sign_in(sel: Selector, url: str) -> bool:
+    """True for Amazon's sign-in page (where review pages past the first redirect since 2024)."""
+    return "/ap/signin" in urlsplit(url).path or bool(sel.css("form[name=signIn], form[action*='/ap/signin']"))
+
+
+def is_review_page(url: str) -> bool:
+    """True for an Amazon review-list URL; "next" links elsewhere (sign-in) leave the review list."""
+    return "/product-reviews/" in urlsplit(url).path
+
+
+def parse_reviews(html: str, asin: str, url: str, brand: str | None = None,
+                  now: datetime | None = None) -> ReviewsPage:
+    """Reviews of one page and the next review page's URL (None at the end or when "next" leaves the list).
 
     A review whose date or stars cannot be read keeps the raw text in the
     item, so validation reports exactly which field was wrong.
@@ -56,40 +115,53 @@ def parse_reviews(html: str, asin: str, url: str, brand: str | None = None) -> R
     sel = Selector(text=html)
     if sel.css("form[action*='validateCaptcha']") or "Robot Check" in (sel.css("title::text").get() or ""):
         raise PageError("blocked", "Amazon answered with a robot check")
+    if is_sign_in(sel, url):
+        # later review pages answer with a sign-in form (2024): the end of what can be read, not a failure
+        return ReviewsPage(items=[], next_url=None, left_list=True)
     if not sel.css("#cm_cr-review_list"):
         raise PageError("unexpected-html", "no review list (#cm_cr-review_list) on the page")
+    languages = languages_for(url)
     product_name = sel.css("[data-hook=product-link]::text").get()
-    items = []
-    for review in sel.css("[data-hook=review]"):
-        review_id = review.attrib.get("id")
-        if not review_id:
-            continue
-        stars_text = review.css("[data-hook=review-star-rating] .a-icon-alt::text, "
-                                "[data-hook=cmps-review-star-rating] .a-icon-alt::text").get() or ""
-        stars = _STARS_RE.search(stars_text)
-        date_text = " ".join(review.css("[data-hook=review-date]::text").getall())
-        body = " ".join(t.strip() for t in review.css("[data-hook=review-body] ::text").getall() if t.strip())
-        helpful = _HELPFUL_RE.search(" ".join(review.css("[data-hook=helpful-vote-statement]::text").getall()))
-        meta: dict = {"verified_purchase": bool(review.css("[data-hook=avp-badge]"))}
-        if helpful:
-            meta["helpful_votes"] = 1 if helpful.group(1) == "One" else int(helpful.group(1).replace(",", ""))
-        country = _COUNTRY_RE.search(date_text)
-        if country:
-            meta["country"] = country.group(1)
-        variant = " ".join(review.css("[data-hook=format-strip] ::text").getall()).strip()
-        if variant:
-            meta["variant"] = variant
-        items.append(FeedbackItem(
-            source="amazon", source_id=review_id, text=body or None,
-            created_at=_date(date_text) or date_text.strip() or None, scope=f"amazon:{asin}",
-            url=urljoin(url, f"/gp/customer-reviews/{review_id}"), brand=brand, product_id=asin,
-            product_name=product_name, author=review.css(".a-profile-name::text").get(),
-            title=" ".join(t.strip() for t in review.css("[data-hook=review-title] ::text").getall() if t.strip()) or None,
-            rating=stars.group(1).replace(",", ".") if stars else (stars_text or None),
-            rating_scale=float(stars.group(2)) if stars else 5.0, meta=meta,
-        ))
+    items = [_review_item(review, asin, url, brand, product_name, languages, now)
+             for review in sel.css("[data-hook=review]") if review.attrib.get("id")]
     next_href = sel.css("li.a-last:not(.a-disabled) a::attr(href)").get()
-    return ReviewsPage(items=items, next_url=urljoin(url, next_href) if next_href else None)
+    next_url = urljoin(url, next_href) if next_href else None
+    return ReviewsPage(items=items, next_url=next_url if next_url and is_review_page(next_url) else None,
+                       left_list=bool(next_url) and not is_review_page(next_url))
+
+
+def _text(nodes: list[str]) -> str:
+    return " ".join(t.strip() for t in nodes if t.strip())
+
+
+def _review_item(review: Selector, asin: str, url: str, brand: str | None, product_name: str | None,
+                 languages: tuple[str, ...], now: datetime | None) -> FeedbackItem:
+    review_id = review.attrib["id"]
+    stars_text = review.css("[data-hook=review-star-rating] .a-icon-alt::text, "
+                            "[data-hook=cmps-review-star-rating] .a-icon-alt::text").get() or ""
+    rating = stars(stars_text)
+    date_text = " ".join(review.css("[data-hook=review-date]::text").getall())
+    body = _text(review.css("[data-hook=review-body] ::text").getall())
+    # newer layouts put the star icon (and its "5.0 out of 5 stars") inside the title link
+    title = _text(review.xpath(".//*[@data-hook='review-title']//text()[not(ancestor::i)]"
+                               "[not(ancestor::*[contains(concat(' ', @class, ' '), ' a-icon-alt ')])]").getall()) or None
+    meta: dict = {"verified_purchase": bool(review.css("[data-hook=avp-badge]"))}
+    votes = helpful_votes(" ".join(review.css("[data-hook=helpful-vote-statement]::text").getall()))
+    if votes is not None:
+        meta["helpful_votes"] = votes
+    country = _COUNTRY_RE.search(date_text)
+    if country:
+        meta["country"] = country.group(1)
+    variant = _text(review.css("[data-hook=format-strip] ::text").getall())
+    if variant:
+        meta["variant"] = variant
+    return FeedbackItem(  # no body: the title stands in, or the stars alone (crawlers.normalize)
+        source="amazon", source_id=review_id, text=body or None,
+        created_at=review_date(date_text, languages, now) or date_text.strip() or None, scope=f"amazon:{asin}",
+        url=urljoin(url, f"/gp/customer-reviews/{review_id}"), brand=brand, product_id=asin,
+        product_name=product_name, author=review.css(".a-profile-name::text").get(), title=title,
+        rating=rating[0] if rating else (stars_text or None), rating_scale=rating[1] if rating else 5.0, meta=meta,
+    )
 
 
 class AmazonArgs(SpiderArgs):
@@ -133,9 +205,12 @@ class AmazonSpider(VoclensSpider):
         @scrapes source source_id text created_at rating scope title
         @fills source source_id text created_at rating author title url
         """
-        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, asin, response.url, self.args.brand)
+        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, asin, response.url,
+                                                 self.args.brand, response_time(response.headers))
         if parsed is None:
             return
+        if parsed.left_list:
+            self.crawler.stats.inc_value("voclens/amazon/next_left_reviews")
         items, more = self.gate(f"amazon:{asin}", parsed.items)
         yield from items
         if more and parsed.next_url and page < self.args.max_pages:

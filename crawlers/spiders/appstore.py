@@ -7,16 +7,26 @@ answers ``{"feed": {"entry": [...]}}`` where every value is wrapped as
 reviews each); a page without ``entry`` is the end. One entry comes as an
 object instead of a list, and page 1 may start with an entry describing the
 app itself (``im:name``, no rating), which is not a review.
+
+Some versions of the JSON feed carry no per-entry ``updated`` at all (the
+2020 Japanese capture in ``tests/crawlers/site/captures/appstore``). Such a
+review is dated when the crawl first sees it (the answer's ``Date`` header),
+flagged ``meta.date_estimated``; the newest-first order still holds, and
+Apple's review ids grow with time, so the incremental stop of those feeds
+compares review ids instead of dates (``VoclensSpider.gate_by_key``): a
+re-crawl stops paging at the first known review and never re-dates it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field, field_validator
 from scrapy.http import Request, Response
 
+from ..dates import iso_date, response_time
 from ..errors import PageError
 from ..items import FeedbackItem
 from .base import SpiderArgs, VoclensSpider, split_list
@@ -40,8 +50,12 @@ def _label(entry: dict, *path: str) -> Any:
     return value.get("label") if isinstance(value, dict) else None
 
 
-def parse_reviews(body: str, app_id: str, country: str, brand: str | None = None) -> ReviewsPage:
+def parse_reviews(body: str, app_id: str, country: str, brand: str | None = None,
+                  now: datetime | None = None) -> ReviewsPage:
     """Reviews of one feed page; ``last`` when the page has no entries.
+
+    An entry without ``updated`` is dated ``now`` (when the page was served)
+    and flagged ``meta.date_estimated``.
 
     Raises:
         PageError: the body is not JSON (``blocked`` for an HTML error page),
@@ -68,6 +82,9 @@ def parse_reviews(body: str, app_id: str, country: str, brand: str | None = None
         if not review_id:
             continue
         meta: dict[str, Any] = {"country": country}
+        updated = _label(entry, "updated")
+        if updated is None:
+            updated, meta["date_estimated"] = (now or datetime.now(UTC)).isoformat(), True
         version = _label(entry, "im:version")
         if version:
             meta["app_version"] = version
@@ -77,12 +94,18 @@ def parse_reviews(body: str, app_id: str, country: str, brand: str | None = None
                 meta[name] = int(value)
         items.append(FeedbackItem(
             source="appstore", source_id=f"{country}:{review_id}", text=_label(entry, "content"),
-            title=_label(entry, "title"), created_at=_label(entry, "updated"), scope=f"appstore:{country}:{app_id}",
+            title=_label(entry, "title"), created_at=iso_date(updated), scope=f"appstore:{country}:{app_id}",
             channel="review", url=f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews", brand=brand,
             product_id=app_id, author=_label(entry, "author", "name"), rating=_label(entry, "im:rating"),
             meta=meta, rating_scale=5.0,
         ))
     return ReviewsPage(items=items, last=not items)
+
+
+def review_number(item: FeedbackItem) -> int | None:
+    """The numeric review id of an item (``us:6290024630`` -> 6290024630): Apple's ids grow with time."""
+    tail = item.source_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 class AppStoreArgs(SpiderArgs):
@@ -130,10 +153,15 @@ class AppStoreSpider(VoclensSpider):
                 yield self.page_request(app_id, country, 1)
 
     def parse_page(self, response: Response, app_id: str, country: str, page: int):
-        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, app_id, country, self.args.brand)
+        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, app_id, country, self.args.brand,
+                                                 response_time(response.headers))
         if parsed is None:
             return
-        items, more = self.gate(f"appstore:{country}:{app_id}", parsed.items)
+        scope = f"appstore:{country}:{app_id}"
+        if any(i.meta.get("date_estimated") for i in parsed.items):
+            items, more = self.gate_by_key(scope, parsed.items, review_number)
+        else:
+            items, more = self.gate(scope, parsed.items)
         yield from items
         if more and not parsed.last and page < min(self.args.max_pages, MAX_FEED_PAGES):
             yield self.page_request(app_id, country, page + 1)

@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import scrapy
@@ -179,6 +179,36 @@ class VoclensSpider(scrapy.Spider):
             self._note(scope, created)
             keep.append(item)
         if not more and mark:
+            self.crawler.stats.inc_value("voclens/incremental_stops")
+        return keep, more
+
+    def gate_by_key(self, scope: str, items: Iterable[FeedbackItem],
+                    key: Callable[[FeedbackItem], int | None]) -> tuple[list[FeedbackItem], bool]:
+        """``gate`` for newest-first listings without dates but with ids that grow with time.
+
+        The newest key seen is kept in the crawl state beside the scope's date
+        watermark (scope ``<scope>#key``, stored as an instant ``key``
+        microseconds after the epoch: an order, not a time), so a later crawl
+        stops at the first item it already saw. ``since`` still applies to
+        the items' dates. Items without a key are kept.
+        """
+        key_scope = f"{scope}#key"
+        mark = self.watermark(key_scope)
+        keep: list[FeedbackItem] = []
+        more = True
+        for item in self.within_since(items):
+            number = key(item)
+            if number is None:
+                keep.append(item)
+                continue
+            ordinal = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=number)
+            if mark and ordinal <= mark:
+                more = False
+                self.crawler.stats.inc_value("voclens/known_skipped")
+                continue
+            self._note(key_scope, ordinal)
+            keep.append(item)
+        if not more:
             self.crawler.stats.inc_value("voclens/incremental_stops")
         return keep, more
 

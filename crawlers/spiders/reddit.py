@@ -9,6 +9,9 @@ post and its comment tree (``replies`` is a nested Listing, or ``""``).
 ``raw_json=1`` asks for text without HTML entities. Deleted or removed
 authors and texts (``[deleted]``, ``[removed]``) are not stored as such:
 a post keeps its title, a comment without text is skipped and counted.
+Comments in older answers carry no ``permalink``; their URL is built from
+the post's permalink and the comment id (``<post permalink><id>/``, which
+is the form Reddit's own permalinks take), or ``/comments/<post>/_/<id>/``.
 """
 
 from __future__ import annotations
@@ -102,8 +105,19 @@ def parse_search(body: str, subreddit: str, query: str, brand: str | None = None
     return SearchPage(posts=posts, after=after if isinstance(after, str) and after else None)
 
 
+def comment_url(comment: dict, post_name: str, post_permalink: str | None) -> str:
+    """The comment's own permalink, or one built from its post's (older answers give comments none)."""
+    if isinstance(comment.get("permalink"), str) and comment["permalink"]:
+        return f"{REDDIT_BASE_URL}{comment['permalink']}"
+    comment_id = str(comment.get("id") or str(comment.get("name", "")).removeprefix("t1_"))
+    if post_permalink:
+        return f"{REDDIT_BASE_URL}{post_permalink.rstrip('/')}/{comment_id}/"
+    post_id = str(comment.get("link_id") or post_name).removeprefix("t3_")
+    return f"{REDDIT_BASE_URL}/comments/{post_id}/_/{comment_id}/"
+
+
 def _walk(children: list[dict], depth: int, page: CommentsPage, scope: str, post_name: str,
-          brand: str | None) -> Iterator[FeedbackItem]:
+          brand: str | None, post_permalink: str | None = None) -> Iterator[FeedbackItem]:
     for child in children:
         if child.get("kind") == "more":
             page.more += len((child.get("data") or {}).get("children") or []) or 1
@@ -121,15 +135,14 @@ def _walk(children: list[dict], depth: int, page: CommentsPage, scope: str, post
                 meta["parent"] = c["parent_id"]
             if isinstance(c.get("score"), int):
                 meta["score"] = c["score"]
-            permalink = c.get("permalink") if isinstance(c.get("permalink"), str) else None
             yield FeedbackItem(
                 source="reddit", source_id=str(c["name"]), text=text, created_at=c.get("created_utc"),
-                scope=scope, channel="social", url=f"{REDDIT_BASE_URL}{permalink}" if permalink else None,
+                scope=scope, channel="social", url=comment_url(c, post_name, post_permalink),
                 brand=brand, author=_present(c.get("author")), meta={k: v for k, v in meta.items() if v is not None})
         replies = c.get("replies")
         if isinstance(replies, dict):  # "" when there are none
             yield from _walk(_listing_children(replies, f"replies of {c['name']}"), depth + 1, page, scope,
-                             post_name, brand)
+                             post_name, brand, post_permalink)
 
 
 def parse_comments(body: str, scope: str, post_name: str, brand: str | None = None) -> CommentsPage:
@@ -146,7 +159,10 @@ def parse_comments(body: str, scope: str, post_name: str, brand: str | None = No
     if not isinstance(pair, list) or len(pair) < 2:
         raise PageError("unexpected-json", "a comments page is a list of two Listings")
     page = CommentsPage(items=[], gone=0, more=0)
-    page.items = list(_walk(_listing_children(pair[1], "the comment Listing"), 0, page, scope, post_name, brand))
+    posts = [c.get("data") or {} for c in _listing_children(pair[0], "the post Listing")]
+    post_permalink = next((p["permalink"] for p in posts if isinstance(p.get("permalink"), str)), None)
+    page.items = list(_walk(_listing_children(pair[1], "the comment Listing"), 0, page, scope, post_name, brand,
+                            post_permalink))
     return page
 
 

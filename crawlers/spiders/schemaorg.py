@@ -3,6 +3,10 @@
 Most shops, review widgets (Trustpilot, Yotpo, Bazaarvoice...) and many
 blogs publish their reviews as schema.org objects so search engines can show
 stars; reading that markup gets reviews from sites no dedicated spider knows.
+The markup is read by ``extruct`` (``crawlers.structured_data``), so reviews
+printed without an enclosing item (comment-rating plugins) and RDFa count
+too; the reviewed thing may be of any type (a Recipe, a Book, a shop), and a
+review with stars only is kept as a rating (``crawlers.normalize``).
 ``parse_review_page`` is a pure function from the page's bytes to items and
 the next page's URL; ``crawlers.structured_data`` does the markup reading.
 
@@ -38,10 +42,17 @@ from ..items import FeedbackItem
 from ..structured_data import Markup, read_markup, types_of
 from .base import SpiderArgs, VoclensSpider, split_list
 
-#: schema.org types whose ``review`` list and ``name`` describe the reviewed thing.
-PRODUCT_TYPES = {"Product", "ProductGroup", "IndividualProduct", "ProductModel", "SomeProducts", "Vehicle",
-                 "SoftwareApplication", "MobileApplication", "Book", "Game", "LocalBusiness", "Organization",
-                 "Restaurant", "Hotel", "Service", "Course", "Event", "Movie", "CreativeWork"}
+#: schema.org types that are reviewed things when a page's reviews stand alone (Bazaarvoice, comment
+#: plugins): the page's subject is the first such node. Inside a node's ``review`` list, any type counts.
+PRODUCT_TYPES = {"Product", "ProductGroup", "IndividualProduct", "ProductModel", "SomeProducts", "Vehicle", "Car",
+                 "SoftwareApplication", "MobileApplication", "WebApplication", "VideoGame", "Book", "Game", "Recipe",
+                 "LocalBusiness", "Organization", "Restaurant", "FoodEstablishment", "Hotel", "LodgingBusiness",
+                 "Store", "Service", "Course", "Event", "Movie", "TVSeries", "MusicAlbum", "MusicRecording",
+                 "CreativeWork", "HowTo", "Place", "TouristAttraction", "Offer", "Brand"}
+#: Types that are never the reviewed thing (the review itself, its parts, its author).
+NOT_SUBJECTS = {"Review", "CriticReview", "UserReview", "EmployerReview", "Rating", "AggregateRating", "Person",
+                "ImageObject", "WebPage", "WebSite", "BreadcrumbList", "ListItem", "SearchAction", "Offer",
+                "AggregateOffer", "PostalAddress", "Comment"}
 
 
 @dataclass
@@ -106,8 +117,33 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _is_review(node: Any) -> bool:
+    return any(t.endswith("Review") for t in types_of(node))
+
+
+def _subject(node: Any) -> bool:
+    """A node that can be the thing a review is about: typed, named, and not a review, rating or person."""
+    types = types_of(node)
+    return bool(types) and not types & NOT_SUBJECTS and not _is_review(node) and "name" in node
+
+
+def page_subject(markup: Markup) -> dict | None:
+    """The thing a page's stand-alone reviews are about: a node with a rating summary, else the first reviewed type."""
+    subjects = [_resolve(n, markup) for _, n in markup.nodes]
+    subjects = [n for n in subjects if isinstance(n, dict) and _subject(n)]
+    rated = [n for n in subjects if "aggregateRating" in n or "review" in n]
+    known = [n for n in subjects if types_of(n) & PRODUCT_TYPES]
+    return (rated or known or [None])[0]
+
+
 def find_reviews(markup: Markup) -> list[tuple[str, dict, dict | None]]:
-    """``(format, review, product or None)`` for every ``Review`` object, however deeply nested."""
+    """``(format, review, reviewed thing or None)`` for every ``Review`` object, however deeply nested.
+
+    The reviewed thing is the review's ``itemReviewed``, else the node whose
+    ``review`` list holds it (a Product, a Recipe, a Book, a LocalBusiness...:
+    any type), else the page's subject (``page_subject``) for reviews that
+    stand alone, as review widgets print them.
+    """
     found: list[tuple[str, dict, dict | None]] = []
     visited: set[int] = set()
 
@@ -120,20 +156,20 @@ def find_reviews(markup: Markup) -> list[tuple[str, dict, dict | None]]:
         if not isinstance(value, dict) or id(value) in visited:
             return
         visited.add(id(value))
-        types = types_of(value)
-        if any(t.endswith("Review") for t in types):
+        if _is_review(value):
             reviewed = _resolve(_first(value.get("itemReviewed")), markup)
-            found.append((fmt, value, reviewed if types_of(reviewed) & PRODUCT_TYPES else product))
+            found.append((fmt, value, reviewed if isinstance(reviewed, dict) and _subject(reviewed) else product))
             return
-        if types & PRODUCT_TYPES:
-            product = value
         for key, v in value.items():
-            if not key.startswith("@"):
-                walk(v, fmt, product)
+            if key.startswith("@"):
+                continue
+            inner = value if (key in ("review", "reviews") and _subject(value)) or types_of(value) & PRODUCT_TYPES else product
+            walk(v, fmt, inner)
 
     for fmt, node in markup.nodes:
         walk(node, fmt, None)
-    return found
+    subject = page_subject(markup)
+    return [(fmt, review, product if product is not None else subject) for fmt, review, product in found]
 
 
 def find_aggregate(markup: Markup) -> dict[str, Any] | None:
@@ -200,9 +236,17 @@ def review_item(fmt: str, review: dict, product: dict | None, markup: Markup, *,
     return FeedbackItem(
         source=source_for(product_url), source_id=source_id, text=text, created_at=created,
         scope=f"web:{product_url}", channel="review", url=product_url, brand=brand or product_brand,
-        product_id=pid, product_name=_name(product.get("name"), markup) if product else None, author=author,
+        product_id=pid, product_name=_product_name(review, product, markup), author=author,
         title=title if title != text else None, rating=rating, rating_scale=scale, tz=tz, meta=meta,
     )
+
+
+def _product_name(review: dict, product: dict | None, markup: Markup) -> str | None:
+    """The reviewed thing's name; comment-rating plugins give only ``itemReviewed`` as text."""
+    reviewed = _first(review.get("itemReviewed"))
+    if isinstance(reviewed, str) and reviewed.strip():
+        return _clean(reviewed)
+    return _name(product.get("name"), markup) if product else None
 
 
 def fallback_source_id(product_url: str, author: str | None, created: str | None, text: str | None,
@@ -250,7 +294,7 @@ def parse_review_page(body: bytes, url: str, *, content_type: str | None = None,
             JSON-LD block is not JSON (a truncated page is worth one retry).
     """
     encoding, text = html_to_unicode(content_type, body)
-    markup = read_markup(text)
+    markup = read_markup(text, url)
     product_url = product_url or url
     aggregate = find_aggregate(markup)
     items: dict[str, FeedbackItem] = {}

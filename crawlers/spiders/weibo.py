@@ -6,9 +6,19 @@ answers ``{"ok": 1, "data": {"cards": [...]}}``; a post is a card's ``mblog``
 means there are no more pages. ``type=61`` is the real-time tab (newest
 first), which incremental paging needs; ``type=1`` (the mixed tab) ranks by
 relevance, so ``order=mixed`` turns incremental stops off for it.
-Parsing is a pure function (``parse_search``) tested on fixture payloads.
-The author's numeric uid goes to ``FeedbackItem.author_id``, which is stored
-only as the author hash; it never reaches ``meta``.
+Parsing is a pure function (``parse_search``) tested on real captured
+payloads (``tests/crawlers/site/captures/weibo``). The author's numeric uid
+goes to ``FeedbackItem.author_id``, which is stored only as the author hash;
+it never reaches ``meta``.
+
+Dates are written for people: ``Sat Nov 21 10:15:00 +0800 2026`` in newer
+answers, but ``刚刚``, ``5分钟前``, ``15小时前``, ``昨天 12:25`` and ``06-27``
+(this year) in the timelines and older searches. They are read by
+``crawlers.dates.page_date`` in Beijing time against the time the answer was
+served (its ``Date`` header), so a relative date means the same thing when a
+captured page is replayed. A long post arrives cut at about 140 characters
+and ends with `` ...<a href="/status/ID">全文</a>``; that link text is not the
+customer's, so it is dropped and the post marked ``meta.truncated``.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from pydantic import Field, field_validator
 from scrapy.http import Request, Response
 from w3lib.html import remove_tags
 
+from ..dates import iso_date, response_time
 from ..errors import PageError
 from ..items import FeedbackItem
 from .base import SpiderArgs, VoclensSpider, split_list
@@ -34,6 +45,9 @@ WEIBO_BASE_URL = "https://m.weibo.cn"
 SEARCH_TYPES = {"realtime": 61, "mixed": 1}
 _IMG_ALT_RE = re.compile(r"<img[^>]*\balt=[\"']?(\[[^\]\"'>]+\])[^>]*>", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
+#: The "...全文" (full text) link that ends a post the answer shows truncated.
+_FULL_TEXT_RE = re.compile(r"\s*(?:\.\.\.|…)?\s*<a\b[^>]*>\s*全文\s*</a>\s*$", re.I)
+TZ = "Asia/Shanghai"
 
 
 @dataclass
@@ -42,24 +56,31 @@ class SearchPage:
     last: bool
 
 
+def truncated(value: Any) -> bool:
+    """True when a post's HTML ends with the "...全文" link of a post shown cut."""
+    return isinstance(value, str) and bool(_FULL_TEXT_RE.search(value))
+
+
 def weibo_text(value: Any) -> str | None:
-    """Plain text of a post's HTML: emoji images become their ``[alt]``, links their text, ``<br>`` a newline."""
+    """Plain text of a post's HTML: emoji images become their ``[alt]``, links their text, ``<br>`` a newline.
+
+    The "...全文" link of a truncated post is dropped with its ellipsis.
+    """
     if not isinstance(value, str):
         return None
-    text = _IMG_ALT_RE.sub(lambda m: m.group(1), value)
+    text = _FULL_TEXT_RE.sub("", value)
+    text = _IMG_ALT_RE.sub(lambda m: m.group(1), text)
     text = _BR_RE.sub("\n", text)
     text = html.unescape(remove_tags(text))
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip() or None
 
 
-def weibo_time(value: Any) -> Any:
-    """``Sat Nov 21 10:15:00 +0800 2026`` to ISO; other forms (``5分钟前``) go on to validation as they are."""
-    if isinstance(value, str):
-        try:
-            return datetime.strptime(value.strip(), "%a %b %d %H:%M:%S %z %Y").isoformat()
-        except ValueError:
-            return value
-    return value
+def weibo_time(value: Any, now: datetime | None = None) -> Any:
+    """A post's ``created_at`` as ISO 8601 (Beijing time), absolute or relative to ``now``.
+
+    What cannot be read goes on to validation as it is.
+    """
+    return iso_date(value, tz=TZ, now=now, languages=("zh", "en"))
 
 
 def _posts(cards: list) -> list[dict]:
@@ -75,8 +96,10 @@ def _posts(cards: list) -> list[dict]:
     return posts
 
 
-def parse_search(body: str, keyword: str, brand: str | None = None) -> SearchPage:
+def parse_search(body: str, keyword: str, brand: str | None = None, now: datetime | None = None) -> SearchPage:
     """Posts of one search page. Posts without an id are skipped; other gaps reach validation.
+
+    ``now`` is when the answer was served; relative dates count back from it.
 
     Raises:
         PageError: the body is not JSON (``blocked`` for an HTML login or
@@ -98,15 +121,15 @@ def parse_search(body: str, keyword: str, brand: str | None = None) -> SearchPag
         for key, name in (("reposts_count", "reposts"), ("comments_count", "comments"), ("attitudes_count", "likes")):
             if isinstance(post.get(key), int):
                 meta[name] = post[key]
-        if post.get("isLongText"):
+        if post.get("isLongText") or truncated(post.get("text")):
             meta["truncated"] = True  # the search shows the first ~140 characters of long posts
         if isinstance(post.get("retweeted_status"), dict) and post["retweeted_status"].get("id"):
             meta["repost_of"] = str(post["retweeted_status"]["id"])
         items.append(FeedbackItem(
             source="weibo", source_id=str(post_id), text=weibo_text(post.get("text")),
-            created_at=weibo_time(post.get("created_at")), scope=f"weibo:{keyword}", channel="social",
+            created_at=weibo_time(post.get("created_at"), now), scope=f"weibo:{keyword}", channel="social",
             url=f"https://m.weibo.cn/detail/{post_id}", brand=brand, author=user.get("screen_name"),
-            author_id=str(user["id"]) if user.get("id") not in (None, "") else None, meta=meta, tz="Asia/Shanghai",
+            author_id=str(user["id"]) if user.get("id") not in (None, "") else None, meta=meta, tz=TZ,
         ))
     return SearchPage(items=items, last=False)
 
@@ -139,7 +162,8 @@ class WeiboSpider(VoclensSpider):
             yield self.page_request(keyword, 1)
 
     def parse_page(self, response: Response, keyword: str, page: int):
-        parsed = yield from self.parsed_or_retry(response, parse_search, response.text, keyword, self.args.brand)
+        parsed = yield from self.parsed_or_retry(response, parse_search, response.text, keyword, self.args.brand,
+                                                 response_time(response.headers))
         if parsed is None:
             return
         if self.args.order == "realtime":

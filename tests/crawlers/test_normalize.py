@@ -92,3 +92,13 @@ def test_rating_scale_and_range():
 def test_mismatched_explicit_id_is_refused():
     with pytest.raises(RecordError, match="id"):
         record_to_document({**BASE, "id": "deadbeef"})
+
+
+def test_a_rating_without_words_is_kept_flagged_and_a_title_stands_in_for_a_missing_text():
+    stars = record_to_document({**BASE, "text": "  ", "rating": 4})
+    assert (stars.text, stars.rating, stars.meta) == ("", 4.0, {"rating_only": True})
+    headline = record_to_document({**BASE, "text": None, "title": "Broke after a week", "rating": 1})
+    assert (headline.text, headline.title, headline.meta) == ("Broke after a week", None, {"text_from": "title"})
+    with pytest.raises(RecordError) as info:
+        record_to_document({**BASE, "text": ""})          # neither words nor stars
+    assert [f for f, _ in info.value.problems] == ["text"]

@@ -64,12 +64,15 @@ def test_invalid_items_are_counted_by_reason_and_the_rest_written(tmp_path: Path
              item(6, text="屏幕显示效果非常细腻，客服态度耐心"), {"source": "shop", "source_id": "7", "scope": "shop:p1",
                                                      "text": "a plain dict item works too", "created_at": "2026-10-07"})
     stats = run.close()
-    assert stats["voclens/items_seen"] == 7 and stats["voclens/invalid"] == 4
+    # item 2 has stars but no words: kept as a rating (empty text, flagged); item 5 has neither: rejected
+    assert stats["voclens/items_seen"] == 7 and stats["voclens/invalid"] == 3
     assert {k: v for k, v in stats.items() if k.startswith("voclens/invalid/")} == {
-        "voclens/invalid/text": 2, "voclens/invalid/created_at": 1, "voclens/invalid/rating": 2}
-    assert len(run.dropped) == 4 and any("shop:3" in d and "created_at" in d and "昨天" in d for d in run.dropped)
+        "voclens/invalid/text": 1, "voclens/invalid/created_at": 1, "voclens/invalid/rating": 2}
+    assert len(run.dropped) == 3 and any("shop:3" in d and "created_at" in d and "昨天" in d for d in run.dropped)
     docs = stored(tmp_path)
-    assert sorted(docs) == ["1", "6", "7"] and stats["voclens/new"] == 3
+    assert sorted(docs) == ["1", "2", "6", "7"] and stats["voclens/new"] == 4
+    assert (docs["2"].text, docs["2"].rating, docs["2"].meta["rating_only"]) == ("", 4.0, True)
+    assert docs["2"].sentiment is None and docs["2"].keywords == []
     assert docs["1"].created_at.isoformat() == "2026-10-02T02:00:00+00:00"   # Beijing time to UTC
 
 
@@ -158,3 +161,20 @@ def test_a_dotted_path_from_the_command_line_opens_the_same_components(tmp_path:
     assert stages[0].comp is stages[1].comp is components(crawler)   # opened once, shared
     assert stages[0].comp.classifier is None and (tmp_path / "crawl-state.sqlite").exists()
     stages[0].comp.close()
+
+
+def test_a_rating_without_words_counts_in_trends_and_matches_no_search(tmp_path: Path, monkeypatch):
+    from index.base import SearchQuery, TrendQuery
+    from index.sqlite import SQLiteBackend
+    from nlp.analyser import get_analyser
+
+    run = Run(tmp_path, monkeypatch)
+    run.feed(item(1, text="屏幕显示效果非常细腻", rating=5), item(2, text=None, rating=1))
+    run.close()
+    with SQLiteBackend(tmp_path / "voclens.db", analyser=get_analyser()) as backend:
+        assert backend.count() == 2
+        assert [h.document.source_id for h in backend.search(SearchQuery(q="屏幕")).hits] == ["1"]
+        assert backend.count(q="屏幕") == 1
+        buckets = [b for s in backend.trends(TrendQuery(interval="day", tz="Asia/Shanghai")).series for b in s.buckets]
+        rated = {b.start.date().isoformat(): (b.volume, b.avg_rating) for b in buckets if b.volume}
+        assert rated == {"2026-10-02": (1, 5.0), "2026-10-03": (1, 1.0)}  # the stars-only review is in the trend

@@ -43,7 +43,7 @@ def test_parse_reviews_names_what_is_wrong(body, kind):
 
 def test_crawl_pages_per_country_keeps_valid_reviews_and_stops_at_known_ones(make_site, tmp_path: Path):
     us = appstore_app("1234", "us", 25, behaviour={"2": [503]})                          # 3 pages, then no entry
-    us["entries"] += [appstore_entry(90, "1234", "us", 90, content=None),                # no text
+    us["entries"] += [appstore_entry(90, "1234", "us", 90, content=None),                # title only: kept
                       appstore_entry(91, "1234", "us", 91, **{"im:rating": {"label": "7"}}),  # off the scale
                       appstore_entry(92, "1234", "us", 92, id=None)]                     # no id: skipped
     cn = appstore_app("1234", "cn", 10, no_charset=True)                                 # UTF-8, no charset, 1 page
@@ -52,8 +52,8 @@ def test_crawl_pages_per_country_keeps_valid_reviews_and_stops_at_known_ones(mak
                                      "-a", "brand=Voltra"]
     stats = voclens_crawl(data, "appstore", *args)
     assert stats["finish_reason"] == "finished"
-    assert stats["new"] == 25 + 10
-    assert stats["invalid_by_field"] == {"text": 1, "rating": 1}
+    assert stats["new"] == 25 + 1 + 10
+    assert stats["invalid_by_field"] == {"rating": 1}
     pages = [p for p in site.requests() if "/us/rss/" in p]
     assert sorted(p.split("/")[4] for p in pages) == ["page=1", "page=2", "page=2", "page=3", "page=4"]
     docs = stored(data)

@@ -16,7 +16,7 @@ def test_parse_feed_reads_rss_in_its_declared_encoding_and_filters_by_brand():
     first = page.items[0]
     assert first.brand == "voltra" and first.title == "Voltra 吸尘器：第6篇报道"
     assert "<p>" not in first.text and "Voltra 吸尘器" in first.text
-    assert first.created_at == "2026-10-01T15:00:00+08:00"
+    assert first.created_at == "2026-10-01T07:00:00+00:00"  # 15:00 +0800, as UTC
     assert len(parse_feed(body, "http://x/feed.xml", []).items) == 9
 
 
@@ -55,3 +55,20 @@ def test_robots_txt_is_obeyed(make_site, tmp_path: Path):
     stats = voclens_crawl(tmp_path / "data", "feeds", "-a", f"urls={site.url}/news.xml,{site.url}/private/feed.xml")
     assert stats["robots_forbidden"] == 1 and stats["new"] == 3
     assert "/private/feed.xml" not in site.requests()
+
+
+def test_atom_xhtml_content_and_rss_content_encoded_and_dc_creator_are_read():
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><author><name>Site Team</name></author>'
+            b'<entry><id>urn:1</id><title>Voltra V8 review</title><updated>2026-10-01T08:00:00Z</updated>'
+            b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Strong <b>suction</b>, short battery.</p>'
+            b'</div></content></entry></feed>')
+    (entry,) = parse_feed(atom, "http://x/atom.xml", []).items
+    assert (entry.text, entry.title, entry.author) == ("Strong suction, short battery.", "Voltra V8 review", "Site Team")
+    rss = (b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+           b'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>c</title><item><title>V8 after a month</title>'
+           b'<link>http://x/a</link><dc:creator>Ann Example</dc:creator><pubDate>Thu, 01 Oct 2026 08:00:00 +0000</pubDate>'
+           b'<description>Short teaser</description><content:encoded><![CDATA[<p>The full review: it still works.</p>]]>'
+           b'</content:encoded></item></channel></rss>')
+    (item,) = parse_feed(rss, "http://x/rss", []).items
+    assert (item.text, item.author, item.created_at) == (
+        "The full review: it still works.", "Ann Example", "2026-10-01T08:00:00+00:00")

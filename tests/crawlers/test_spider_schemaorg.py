@@ -149,8 +149,9 @@ def test_crawls_key_fallback_ids_with_the_configured_salt(make_site, tmp_path: P
 
 def test_crawl_reads_every_shape_follows_pages_and_stops_at_known_reviews(make_site, tmp_path: Path):
     jsonld = web_reviews("v8", 25)
-    missing = [web_review(0, "m", 0), web_review(1, "m", 1, text=None), web_review(2, "m", 2, date=None),
-               web_review(3, "m", 3, author=None, rating=None)]
+    missing = [web_review(0, "m", 0), web_review(1, "m", 1, text=None, title=None, rating=None),
+               web_review(2, "m", 2, date=None), web_review(3, "m", 3, author=None, rating=None),
+               web_review(4, "m", 4, text=None, title=None)]                   # stars only: kept as a rating
     pages = {
         **product_pages("v8", jsonld),                                                  # 3 pages, rel=next
         **product_pages("g1", web_reviews("g1", 4), shape="graph"),
@@ -167,7 +168,7 @@ def test_crawl_reads_every_shape_follows_pages_and_stops_at_known_reviews(make_s
                                      "-a", "next_selector=a.more-reviews"]
     stats = voclens_crawl(data, "schemaorg", *args)
     assert stats["finish_reason"] == "finished"
-    assert stats["new"] == 25 + 4 + 2 + 3 + 12
+    assert stats["new"] == 25 + 4 + 3 + 3 + 12
     assert stats["invalid_by_field"] == {"text": 1, "created_at": 1}
     assert stats["errors"]["page:no-reviews"] == 1
     fetched = site.requests()

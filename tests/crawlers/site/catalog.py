@@ -76,13 +76,13 @@ def jd_edge_product(product_id: str) -> tuple[dict, dict]:
     good[3]["content"] = spam_text + "！！"  # near-duplicate of good[2]
     good[3]["creationTime"] = (BASE_TIME + timedelta(minutes=181)).strftime("%Y-%m-%d %H:%M:%S")
     broken = [
-        {**jd_comment(100, product_id, 900), "content": ""},            # empty text
+        {**jd_comment(100, product_id, 900), "content": ""},            # stars only: kept as a rating
         {**jd_comment(101, product_id, 901), "creationTime": "昨天"},     # unparseable date
         {**jd_comment(102, product_id, 902), "score": 9},               # rating off the scale
         {**{k: v for k, v in jd_comment(103, product_id, 903).items() if k != "id"}},  # no id: skipped by the parser
     ]
-    return {"comments": good + broken}, {"valid": 8, "invalid": 3, "near": 1,
-                                         "invalid_fields": {"text": 1, "created_at": 1, "rating": 1}}
+    return {"comments": good + broken}, {"valid": 9, "invalid": 2, "near": 1,
+                                         "invalid_fields": {"created_at": 1, "rating": 1}}
 
 
 def write_catalog(path: Path, catalog: dict) -> None:

@@ -9,6 +9,11 @@ Per-page behaviours make the faults real: a ``behaviour`` entry maps a page
 to a list of answers for its first hits (``429``, ``503``, ``"slow"``,
 ``"malformed"``, ``"blocked"``); later hits get the real page. Every request
 is logged; ``GET /_requests`` returns the log, ``POST /_reset`` clears it.
+
+Real captured responses (``catalog["captures"]``, built with
+``tests.crawlers.site.replay.served``) are served for their path, with or
+without the query string, before any generated page, with the ``Date``
+header of the day they were captured.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from tests.crawlers.site import social
+from tests.crawlers.site.replay import capture_path
 
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 SLOW_SECONDS = 6.0
@@ -100,6 +106,10 @@ def amazon_html(asin: str, product: dict, page: int, size: int) -> str:
     return "".join(parts)
 
 
+#: Amazon's sign-in form, where review pages past the first redirect since 2024 (its shape, not a capture).
+SIGN_IN_HTML = ("<html><head><title>Amazon Sign-In</title></head><body><form name='signIn' method='post' "
+                "action='https://www.amazon.com/ap/signin'><input type='email' name='email'></form></body></html>")
+
 BLOCKED_HTML = ("<html><head><title>Robot Check</title></head><body><p>Enter the characters you see below</p>"
                 "<form action='/errors/validateCaptcha'></form></body></html>")
 
@@ -141,6 +151,10 @@ class Handler(BaseHTTPRequestHandler):
         data = self.catalog.get()
         if url.path == "/robots.txt":
             return self.robots(data.get("robots", {}))
+        captures = data.get("captures", {})
+        capture = captures.get(self.path) or captures.get(url.path)
+        if capture is not None:
+            return self.capture(capture, self.path)
         try:
             answer = social.route(url.path, url.query, data)  # Weibo, Reddit, App Store
             if answer is not None:
@@ -202,6 +216,20 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send(200, amazon_html(asin, product, page, product.get("page_size", 10)).encode(),
                   "text/html; charset=utf-8")
+
+    def capture(self, spec: dict, path: str):
+        """A real captured response: its bytes, its content type, the Date it was served on."""
+        if self.fault(spec.get("behaviour", {}), f"capture:{path}", "0"):
+            return
+        if spec.get("redirect"):  # the site sends this path elsewhere (a review page to its sign-in form)
+            return self.send(302, b"", "text/html", {"Location": spec["redirect"]})
+        body = capture_path(spec["file"]).read_bytes()
+        self.send_response_only(spec.get("status", 200))  # no automatic Date: the capture's own is sent
+        self.send_header("Date", spec.get("date") or self.date_time_string())
+        self.send_header("Content-Type", spec["content_type"])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def static(self, page: dict, path: str):
         if self.fault(page.get("behaviour", {}), f"page:{path}", "0"):
