@@ -17,8 +17,12 @@ answers, but ``刚刚``, ``5分钟前``, ``15小时前``, ``昨天 12:25`` and `
 ``crawlers.dates.page_date`` in Beijing time against the time the answer was
 served (its ``Date`` header), so a relative date means the same thing when a
 captured page is replayed. A long post arrives cut at about 140 characters
-and ends with `` ...<a href="/status/ID">全文</a>``; that link text is not the
-customer's, so it is dropped and the post marked ``meta.truncated``.
+and ends with `` ...<a href="/status/ID">全文</a>`` (2019 on) or a plain
+``...全文`` (2018 searches); that text is not the customer's, so it is dropped
+and the post marked ``meta.truncated``. Emoji are images whose ``alt`` is the
+emoji's name (``alt=[doge]``, in 2018 ``alt = [泪]``), and 2018 answers end
+every text with a zero-width space; the text keeps the names and loses the
+invisible characters.
 """
 
 from __future__ import annotations
@@ -43,10 +47,13 @@ from .jd import load_payload
 WEIBO_BASE_URL = "https://m.weibo.cn"
 #: containerid search type per ``order``: 61 = real-time (newest first), 1 = mixed (relevance).
 SEARCH_TYPES = {"realtime": 61, "mixed": 1}
-_IMG_ALT_RE = re.compile(r"<img[^>]*\balt=[\"']?(\[[^\]\"'>]+\])[^>]*>", re.I)
+_IMG_ALT_RE = re.compile(r"<img[^>]*\balt\s*=\s*[\"']?(\[[^\]\"'>]+\])[^>]*>", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
-#: The "...全文" (full text) link that ends a post the answer shows truncated.
-_FULL_TEXT_RE = re.compile(r"\s*(?:\.\.\.|…)?\s*<a\b[^>]*>\s*全文\s*</a>\s*$", re.I)
+#: The "...全文" (full text) link, or in 2018 the plain "...全文", that ends a post shown truncated.
+_FULL_TEXT_RE = re.compile(r"[\s\u200b]*(?:(?:\.\.\.|…)?[\s\u200b]*<a\b[^>]*>\s*全文\s*</a>|(?:\.\.\.|…)全文)[\s\u200b]*$",
+                           re.I)
+#: Invisible characters Weibo adds (a zero-width space ends every 2018 text); ZWJ stays, emoji need it.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u2060\ufeff]")
 TZ = "Asia/Shanghai"
 
 
@@ -57,21 +64,21 @@ class SearchPage:
 
 
 def truncated(value: Any) -> bool:
-    """True when a post's HTML ends with the "...全文" link of a post shown cut."""
+    """True when a post's HTML ends with the "...全文" (link or plain text) of a post shown cut."""
     return isinstance(value, str) and bool(_FULL_TEXT_RE.search(value))
 
 
 def weibo_text(value: Any) -> str | None:
     """Plain text of a post's HTML: emoji images become their ``[alt]``, links their text, ``<br>`` a newline.
 
-    The "...全文" link of a truncated post is dropped with its ellipsis.
+    The "...全文" of a truncated post is dropped with its ellipsis, and zero-width characters with it.
     """
     if not isinstance(value, str):
         return None
     text = _FULL_TEXT_RE.sub("", value)
     text = _IMG_ALT_RE.sub(lambda m: m.group(1), text)
     text = _BR_RE.sub("\n", text)
-    text = html.unescape(remove_tags(text))
+    text = _INVISIBLE_RE.sub("", html.unescape(remove_tags(text)))
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip() or None
 
 
