@@ -53,6 +53,8 @@ REDDIT_SEARCH = "reddit/search-tesla-model-w-2015-04.json"
 REDDIT_2015 = "reddit/comments-313qxe-2015-04.json"
 REDDIT_2023 = "reddit/comments-116yyx6-2023-02.json"
 FEEDS = ("feeds/infoq-news-2020-04.xml", "feeds/stuartsierra-2020-03.xml", "feeds/cleancoder-2020-05.xml")
+PLANET_GNOME = "feeds/planet-gnome-2020-04.xml"
+RED_BLOB = "feeds/redblobgames-2026-03.xml"
 SALT = "capture-test-salt"
 
 
@@ -422,6 +424,57 @@ def test_feeds_crawl_keeps_every_entry_of_the_captures(make_site, tmp_path: Path
     assert stats["new"] == 6 and stats["invalid"] == 0 and not stats.get("errors")
     doc = stored(data)["https://stuartsierra.com/?p=1292"]
     assert doc.author_hash == hash_author("feed", "Stuart", SALT) and doc.title == "Remote 103: Software"
+
+
+def test_feeds_atom_xhtml_of_an_aggregator_2020_names_the_writer():
+    items = parse_feed(body(PLANET_GNOME), "https://planet.gnome.org/atom.xml", []).items
+    assert [(i.title, i.author, i.created_at) for i in items] == [
+        ("Timelines on Calendar", "feaneron", "2020-04-07T02:53:50+00:00"),
+        ("Art vs Design", "Article Author", "2020-04-06T03:41:00+00:00"),   # the entry's own (template) author wins
+        ("Meson manual sales status and price adjustment", "Jussi", "2020-04-05T11:46:00+00:00"),  # not "Jussi (e-mail)"
+        ("Chafa 1.4.0: Now with sixels", "Hans Petter Jansson", "2020-04-01T21:25:15+00:00"),
+        ("How to create border maps for your projects", "Ismael Olea", "2020-03-30T22:00:00+00:00"),  # the source's
+        ("GNOME Infrastructure updates", "Andrea Veri", "2020-03-30T12:20:23+00:00"),                 # the source's
+        ("2020-03-25 Wednesday.", "Michael Meeks", "2020-03-25T15:20:11+00:00"),                      # the source's
+        ("24 Mar 2020", "Miguel de Icaza", "2020-03-25T08:52:00+00:00"),
+        ("2020-03-24 Tuesday.", "Michael Meeks", "2020-03-24T21:00:00+00:00"),
+        ("End of GNOME Outreachy 2019", "danigm", "2020-03-12T23:00:00+00:00"),
+        ("Recapping my journey at Endless", None, "2020-03-09T15:50:00+00:00")]  # <name/>: nobody, not the planet's team
+    timelines, _, meson, chafa, *_, tuesday, _, endless = items
+    # XHTML content read as text, paragraphs and <br/> kept apart
+    assert timelines.text.startswith("It’s been a long time since I last wrong a blog post about GNOME Calendar only. "
+                                     "That doesn’t mean work has stalled! Since pretty much its inception,")
+    assert timelines.text.endswith("and ultimately that will mean less bugs and, who knows!, more features as well.")
+    assert meson.text.startswith("The sales dashboard of the Meson manual currently looks like this. It splits up")
+    assert chafa.text.endswith("You can get the old behavior back with --color-extractor average.")
+    assert tuesday.text == ("Mail, call with Mike, some hacking; tech team call. Dug into unit tests, pwrt. "
+                            "parallelizing them. Movie in the evening.")
+    assert endless.url == "http://www.uajain.com/Recapping-my-journey-at-Endless/"
+    assert meson.source_id == "tag:blogger.com,1999:blog-5968355124473522212.post-9009118234509375679"
+
+
+def test_feeds_atom_xhtml_2026_escaped_markup_stays_text():
+    (entry,) = parse_feed(body(RED_BLOB), "https://www.redblobgames.com/blog/posts.xml", []).items
+    assert (entry.title, entry.author, entry.created_at) == (
+        "Optimizing page size", "Amit Patel", "2026-03-25T19:05:00+00:00")           # the feed's author, no e-mail
+    assert entry.text.startswith("While working on my SDF font guide, I noticed an issue with the white space. ")
+    assert ("I added &nbsp; in a few places." in entry.text
+            and "remove the spaces between </li><li> but it's not ok to remove the spaces between </i> <b>." in entry.text)
+    assert entry.text.endswith("found that I had kept adding more rules over the years:")
+    assert entry.url == "https://www.redblobgames.com/blog/2026-03-25-optimizing-page-size/"
+
+
+def test_feeds_crawl_of_atom_xhtml_captures(make_site, tmp_path: Path):
+    site = make_site({"captures": {"/planet.xml": served(PLANET_GNOME, "application/atom+xml"),
+                                   "/redblob.xml": served(RED_BLOB, "application/atom+xml")}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "feeds", "-a", f"urls={site.url}/planet.xml,{site.url}/redblob.xml",
+                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 11 + 1 and stats["invalid"] == 0 and not stats.get("errors")
+    docs = stored(data)
+    meson = docs["tag:blogger.com,1999:blog-5968355124473522212.post-9009118234509375679"]
+    assert meson.author_hash == hash_author("feed", "Jussi", SALT) and meson.title.startswith("Meson manual")
+    assert docs["http://www.uajain.com/Recapping-my-journey-at-Endless"].author_hash is None
 
 
 # -- Reddit --------------------------------------------------------------------------------
