@@ -44,6 +44,7 @@ AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
 JD_2016 = "jd/1548519301-2016-02.json"
 JD_2017 = "jd/1993070-2017-06.jsonp"
+JD_2017_SCLUB = "jd/2667959-2017-11.jsonp"
 SCHEMA_PAGES = {  # capture -> the page's URL
     "schemaorg/littlespicejar-crab-cake-bites-2023.html": "https://littlespicejar.com/crab-cake-bites/",
     "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
@@ -392,6 +393,26 @@ def test_jd_2017_jsonp_in_gbk_crawled(make_site, tmp_path: Path):
     assert doc.created_at == datetime(2017, 6, 10, 6, 15, 5, tzinfo=UTC) and doc.rating == 5.0
     assert doc.product_name == "格力（GREE）大1匹 定速 品圆 冷暖 壁挂式空调 KFR-26GW/(26592)NhDa-3"
     assert doc.meta["helpful_votes"] == 12 and doc.author_hash == hash_author("jd", "木***铖", SALT)
+
+
+def test_jd_late_2017_sclub_jsonp_crawled(make_site, tmp_path: Path):
+    (comment,) = parse_comments(body(JD_2017_SCLUB).decode(), "2667959", "https://item.jd.com/2667959.html").items
+    assert (comment.source_id, comment.created_at, comment.rating, comment.author) == (
+        "10827600829", "2017-10-01 17:54:31", 5, "帅***飞")
+    assert comment.text == "检查完了，本人是在广州使用，服务态度没得说，非常好，每个科室医生检查详细，还有送早餐，以后每年检查都会去爱康国宾。"
+    assert comment.product_name == "爱康国宾（ikang）体检卡 深爱老公老婆体检套餐 全国门店通用"
+    assert comment.meta == {"variant": {"color": "深爱老公老婆"}, "helpful_votes": 1, "replies": 0}
+    query = urlencode({"productId": "2667959", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
+    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
+                                   served(JD_2017_SCLUB, "text/html;charset=UTF-8")},
+                      "jd": {"2667959": {"comments": []}}})                     # page 1 (of maxPage 66): empty
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "jd", "-a", "products=2667959", "-a", f"base_url={site.url}",
+                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 1 and stats["invalid"] == 0
+    doc = stored(data)["10827600829"]
+    assert doc.created_at == datetime(2017, 10, 1, 9, 54, 31, tzinfo=UTC) and doc.rating == 5.0
+    assert doc.author_hash == hash_author("jd", "帅***飞", SALT)
 
 
 # -- feeds -----------------------------------------------------------------------------------
