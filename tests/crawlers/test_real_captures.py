@@ -49,6 +49,7 @@ SCHEMA_PAGES = {  # capture -> the page's URL
     "schemaorg/littlespicejar-crab-cake-bites-2023.html": "https://littlespicejar.com/crab-cake-bites/",
     "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
     "schemaorg/joythebaker-jambalaya-biscuits-2024.html": "https://joythebaker.com/2023/01/jambalaya-biscuits/",
+    "schemaorg/bazaarvoice-adobe-photoshop-cs6-2013.html": "https://www.adobe.com/products/photoshop.html",
 }
 REDDIT_SEARCH = "reddit/search-tesla-model-w-2015-04.json"
 REDDIT_2015 = "reddit/comments-313qxe-2015-04.json"
@@ -366,17 +367,32 @@ def test_schemaorg_recipe_pages_name_the_recipe():
     assert biscuits.items[0].text == "More reasons to eat Andouille Sausage, yes, please!"
 
 
+def test_schemaorg_bazaarvoice_seo_payload_2013():
+    page = _schema("schemaorg/bazaarvoice-adobe-photoshop-cs6-2013.html")
+    assert [(i.author, i.created_at, i.rating, i.title) for i in page.items] == [
+        ("Mason", "2012-06-18", 5.0, "Amazingly Powerfull"), ("timjohnson", "2013-09-04", 5.0, "Great"),
+        ("Mwolfe", "2013-08-28", 4.0, "Awesome"), ("binni", "2013-08-25", 4.0, "photos")]
+    assert page.items[2].text == "I am just a beginner, but I love it. I especially like te smooth interface with Lightroom."
+    assert page.items[0].text.startswith("They're very few things that you can't do in Photoshop.")
+    assert page.items[0].text.endswith("I don't know what I would do without it!")
+    assert {i.product_name for i in page.items} == {"Photoshop CS6"} and {i.rating_scale for i in page.items} == {5.0}
+    assert page.aggregate == {"value": 4.5, "count": 264, "best": 5.0}
+    assert page.next_url is None  # the pager's links are '{INSERT_PAGE_URI}' templates, not rel=next
+
+
 def test_schemaorg_crawl_keeps_every_review_of_the_captures(make_site, tmp_path: Path):
     paths = {f"/page-{n}.html": name for n, name in enumerate(SCHEMA_PAGES)}
     site = make_site({"captures": {p: served(name, "text/html; charset=UTF-8") for p, name in paths.items()}})
     data = tmp_path / "data"
     stats = voclens_crawl(data, "schemaorg", "-a", "urls=" + ",".join(site.url + p for p in paths),
                           env={"VOCLENS_AUTHOR_SALT": SALT})
-    assert stats["new"] == 5 + 11 + 6 and stats["invalid"] == 0
+    assert stats["new"] == 5 + 11 + 6 + 4 and stats["invalid"] == 0
     docs = list(stored(data).values())
     assert sum(d.product_name == "Jambalaya Biscuits" for d in docs) == 6
     linda = next(d for d in docs if d.text.startswith("This is a fabulous recipe."))
     assert linda.author_hash == hash_author(linda.source, "Linda", SALT) and linda.rating == 5.0
+    binni = next(d for d in docs if d.text.startswith("i like this app"))
+    assert binni.author_hash == hash_author(binni.source, "binni", SALT) and binni.rating == 4.0
 
 
 def test_jd_2017_jsonp_in_gbk_crawled(make_site, tmp_path: Path):
