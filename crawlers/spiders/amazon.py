@@ -39,8 +39,10 @@ from .base import SpiderArgs, VoclensSpider, split_list
 
 AMAZON_BASE_URL = "https://www.amazon.com"
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
-#: The date inside Amazon's date sentence: "16 July 2022", "16. Juli 2022", "July 16, 2022", "2022年7月16日".
-_DATE_RE = re.compile(r"\d{4}年\s*\d{1,2}月\s*\d{1,2}日|\d{1,2}\.? [^\W\d_]+\.? \d{4}|[^\W\d_]+\.? \d{1,2}, \d{4}"
+#: The date inside Amazon's date sentence: "16 July 2022", "16. Juli 2022", "1er mars 2023",
+#: "15 de septiembre de 2023", "July 16, 2022", "2022年7月16日".
+_DATE_RE = re.compile(r"\d{4}年\s*\d{1,2}月\s*\d{1,2}日|\d{1,2}(?:er)?\.? (?:de )?[^\W\d_]+\.? (?:de )?\d{4}"
+                      r"|[^\W\d_]+\.? \d{1,2}, \d{4}"
                       r"|\d{1,2}/\d{1,2}/\d{4}")
 _COUNTRY_RE = re.compile(r"Reviewed in (?:the )?(.+?) on ")
 _ONE_RE = re.compile(r"^\s*(one|una|un|eine|une|uno)\b", re.I)

@@ -31,6 +31,11 @@ def test_weibo_and_jd_dates_in_beijing_time(written, expected):
     ("Reviewed in the United Kingdom on 16 July 2022", ("en",), "2022-07-16"),
     ("Rezension aus Deutschland vom 16. Juli 2022", ("de", "en"), "2022-07-16"),
     ("Commenté en France le 16 juillet 2022", ("fr", "en"), "2022-07-16"),
+    ("Commenté en France le 1er mars 2023", ("fr", "en"), "2023-03-01"),                 # the first, "1er"
+    ("Valorado en España el 15 de septiembre de 2023", ("es", "en"), "2023-09-15"),      # "de" around the month
+    ("Avaliado no Brasil em 3 de março de 2023", ("pt", "en"), "2023-03-03"),
+    ("Rezension aus Deutschland vom 3. März 2021", ("de", "en"), "2021-03-03"),
+    ("2021年3月3日に日本でレビュー済み", ("ja", "en"), "2021-03-03"),
     ("14 novembre 2018", ("it", "en"), "2018-11-14"),
     ("2022年7月16日に日本でレビュー済み", ("ja", "en"), "2022-07-16"),
     ("Reviewed in the United States on Smarch 40, 2026", ("en",), None),
