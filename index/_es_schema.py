@@ -16,6 +16,11 @@ Chinese, stemmed English), space-separated, behind Elasticsearch's
 the same query. ``title_t`` and ``body_t`` keep words in reading order (so
 phrases match adjacent words); ``grams_t`` holds the search-mode sub-words
 ("手机" inside "手机壳") apart, exactly like the SQLite FTS columns.
+
+A document's vector (``index.vectors``) is a ``byte`` ``dense_vector`` with
+cosine similarity (HNSW-indexed for kNN), given as hex in ``_source``; its
+float32 scale and its encoder's name sit beside it, so a copy or a
+migration reads back exactly what was written.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from datetime import UTC, datetime
 from nlp.analyser import Analyser, normalize
 
 from .document import Document
+from .vectors import DIMS, DocumentVector
 
 #: Bump when the mapping changes; ``migrate`` moves documents to the new indices.
 #: 2: ``author_hash`` as a keyword, so an author's documents can be found and erased.
-SCHEMA_VERSION = 2
+#: 3: the document vector (``vector``, ``vector_scale``, ``vector_model``), for ``similar:`` and own topics.
+SCHEMA_VERSION = 3
 
 _KEYWORD_CI = {"type": "keyword", "fields": {"ci": {"type": "keyword", "normalizer": "lowercase"}}}
 _TEXT = {"type": "text", "analyzer": "whitespace", "copy_to": "all_t"}
@@ -70,6 +77,10 @@ def mappings() -> dict:
             "all_t": {"type": "text", "analyzer": "whitespace"},
             # the document as the API returns it: stored, never indexed
             "doc": {"type": "object", "enabled": False},
+            "vector": {"type": "dense_vector", "element_type": "byte", "dims": DIMS, "index": True,
+                       "similarity": "cosine"},
+            "vector_scale": {"type": "float", "index": False},
+            "vector_model": {"type": "keyword"},
         },
     }
 
@@ -183,7 +194,39 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
         "body_t": _joined(body_words),
         "grams_t": _joined(title_grams + body_grams),
         "doc": doc.model_dump(mode="json"),
+        **vector_source(doc.vector),
     }
 
 
-__all__ = ["ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "SCHEMA_VERSION", "Names", "epoch_ms", "fts_split", "mappings", "template_body", "to_source"]
+#: ``_source`` fields a document is read back from (``document_from_source``).
+DOCUMENT_SOURCE = ["doc", "vector", "vector_scale", "vector_model"]
+VECTOR_SOURCE = ["vector", "vector_scale", "vector_model"]
+
+
+def vector_source(vector: DocumentVector | None) -> dict:
+    if vector is None:
+        return {}
+    return {"vector": vector.values.hex(), "vector_scale": vector.scale, "vector_model": vector.model}
+
+
+def vector_from_source(source: dict) -> DocumentVector | None:
+    """The vector of a ``_source`` (hex as written; a list of ints as Elasticsearch also accepts)."""
+    raw = source.get("vector")
+    if raw is None:
+        return None
+    values = bytes.fromhex(raw) if isinstance(raw, str) else bytes(b & 0xFF for b in raw)
+    return DocumentVector(model=source["vector_model"], values=values, scale=source["vector_scale"])
+
+
+def document_from_source(source: dict) -> Document:
+    """The document of a ``_source`` read with ``DOCUMENT_SOURCE``, its vector set when it has one."""
+    doc = Document.model_validate(source["doc"])
+    doc.vector = vector_from_source(source)
+    return doc
+
+
+__all__ = [
+    "DOCUMENT_SOURCE", "ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "SCHEMA_VERSION", "VECTOR_SOURCE", "Names",
+    "document_from_source", "epoch_ms", "fts_split", "mappings", "template_body", "to_source", "vector_from_source",
+    "vector_source",
+]  # fmt: skip

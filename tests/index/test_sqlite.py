@@ -134,6 +134,7 @@ def test_migration_back_fills_the_author_hash(tmp_path):
     with SQLiteBackend(path) as b:
         b.upsert(docs)
         with b._write() as conn:  # make it look like a schema-3 file
+            conn.execute("DROP TABLE doc_vectors")
             conn.execute("DROP TABLE erased")
             conn.execute("DROP TABLE erasure_log")
             conn.execute("DROP INDEX documents_author")
