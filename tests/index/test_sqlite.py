@@ -11,7 +11,7 @@ from index.errors import BackendUnavailable, QueryTimeout
 from index.sqlite import SQLiteBackend
 from nlp.analyser import get_analyser
 
-from .corpus import corpus
+from .corpus import corpus, with_vectors
 
 
 def test_data_survives_close_and_reopen(tmp_path):
@@ -144,3 +144,40 @@ def test_migration_back_fills_the_author_hash(tmp_path):
         assert b.schema_version == SCHEMA_VERSION
         assert b.erase(ErasureKind.author, "a_0", actor="cli").documents == 5
         assert b.count() == 5
+
+
+def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path):
+    path = tmp_path / "old.db"
+    with SQLiteBackend(path) as b:
+        b.upsert(corpus())
+        with b._write() as conn:  # make it look like a file written before vectors
+            conn.execute("DROP TABLE doc_vectors")
+            conn.execute("DELETE FROM schema_version WHERE version > 4")
+    with SQLiteBackend(path) as b:
+        assert b.schema_version == SCHEMA_VERSION == 5 and b.count() == 10
+        assert b.health()["vectors"] == 0 and list(b.iter_vectors()) == []
+        b.upsert(with_vectors(corpus()))  # what `voclens reclassify` does for them
+        assert b.health()["vectors"] == 10
+
+
+def test_a_vector_is_one_388_byte_blob_beside_the_document(tmp_path):
+    """384 int8 values and a float32 scale, in a table of its own: scans of documents read no vector."""
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(with_vectors(corpus()))
+        with b._read() as conn:
+            assert {r[0] for r in conn.execute("SELECT length(vector) FROM doc_vectors")} == {388}
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+            assert not columns & {"vector", "model"}
+
+
+def test_an_erased_documents_vector_leaves_the_file_and_the_wal(tmp_path):
+    from index._sqlite_vectors import to_blob
+
+    docs = with_vectors(corpus())
+    blob = to_blob(docs[0].vector)
+    with SQLiteBackend(tmp_path / "voclens.db") as backend:
+        backend.upsert(docs)
+        backend.upsert(docs[3:])
+        assert any(_files_hold(tmp_path, [blob[4:]]).values())
+        backend.erase(ErasureKind.document, docs[0].id, actor="cli")
+        assert not any(_files_hold(tmp_path, [blob[4:]]).values())
