@@ -18,9 +18,10 @@ phrases match adjacent words); ``grams_t`` holds the search-mode sub-words
 ("手机" inside "手机壳") apart, exactly like the SQLite FTS columns.
 
 A document's vector (``index.vectors``) is a ``byte`` ``dense_vector`` with
-cosine similarity (HNSW-indexed for kNN), given as hex in ``_source``; its
-float32 scale and its encoder's name sit beside it, so a copy or a
-migration reads back exactly what was written.
+cosine similarity (HNSW-indexed for kNN), sent as hex and kept out of
+``_source`` (read back with ``docvalue_fields``); its float32 scale and its
+encoder's name sit beside it, so a copy or a migration reads back exactly
+what was written.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def mappings() -> dict:
     return {
         "dynamic": "strict",
         "_meta": {"voclens_schema": SCHEMA_VERSION},
+        # the vector lives in the vector store (read back with docvalue_fields): a copy in _source
+        # would more than double what a vector costs
+        "_source": {"excludes": ["vector"]},
         "properties": {
             "id": {"type": "keyword"},
             "author_hash": {"type": "keyword"},
@@ -198,9 +202,11 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
     }
 
 
-#: ``_source`` fields a document is read back from (``document_from_source``).
-DOCUMENT_SOURCE = ["doc", "vector", "vector_scale", "vector_model"]
-VECTOR_SOURCE = ["vector", "vector_scale", "vector_model"]
+#: Search options that read a document back (``document_from_hit``): its JSON, and the vector from
+#: the vector store (``_source`` leaves the vector out; see ``mappings``).
+READ_DOCUMENT = {"source": ["doc", "vector_scale", "vector_model"], "docvalue_fields": ["vector"]}
+#: Search options that read only the vector (``vector_from_hit``).
+READ_VECTOR = {"source": ["vector_scale", "vector_model"], "docvalue_fields": ["vector"]}
 
 
 def vector_source(vector: DocumentVector | None) -> dict:
@@ -209,24 +215,25 @@ def vector_source(vector: DocumentVector | None) -> dict:
     return {"vector": vector.values.hex(), "vector_scale": vector.scale, "vector_model": vector.model}
 
 
-def vector_from_source(source: dict) -> DocumentVector | None:
-    """The vector of a ``_source`` (hex as written; a list of ints as Elasticsearch also accepts)."""
-    raw = source.get("vector")
-    if raw is None:
+def vector_from_hit(hit: dict) -> DocumentVector | None:
+    """The vector of a hit read with ``READ_DOCUMENT`` or ``READ_VECTOR``; None when it has none."""
+    values = hit.get("fields", {}).get("vector")
+    if not values:
         return None
-    values = bytes.fromhex(raw) if isinstance(raw, str) else bytes(b & 0xFF for b in raw)
-    return DocumentVector(model=source["vector_model"], values=values, scale=source["vector_scale"])
+    source = hit["_source"]
+    return DocumentVector(model=source["vector_model"], values=bytes(b & 0xFF for b in values[0]),
+                          scale=source["vector_scale"])
 
 
-def document_from_source(source: dict) -> Document:
-    """The document of a ``_source`` read with ``DOCUMENT_SOURCE``, its vector set when it has one."""
-    doc = Document.model_validate(source["doc"])
-    doc.vector = vector_from_source(source)
+def document_from_hit(hit: dict) -> Document:
+    """The document of a hit read with ``READ_DOCUMENT``, its vector set when it has one."""
+    doc = Document.model_validate(hit["_source"]["doc"])
+    doc.vector = vector_from_hit(hit)
     return doc
 
 
 __all__ = [
-    "DOCUMENT_SOURCE", "ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "SCHEMA_VERSION", "VECTOR_SOURCE", "Names",
-    "document_from_source", "epoch_ms", "fts_split", "mappings", "template_body", "to_source", "vector_from_source",
+    "ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "READ_DOCUMENT", "READ_VECTOR", "SCHEMA_VERSION", "Names",
+    "document_from_hit", "epoch_ms", "fts_split", "mappings", "template_body", "to_source", "vector_from_hit",
     "vector_source",
 ]  # fmt: skip

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from ._es_query import build_query
-from ._es_schema import VECTOR_SOURCE, vector_from_source
+from ._es_schema import READ_VECTOR, vector_from_hit
 from ._request import parse_request
 from .base import Filters
 from .errors import InvalidQuery, NoVector
@@ -42,9 +42,9 @@ class VectorMixin:
             chunk = ids[i : i + 5000]
             resp = self._search("vector lookup", query={"bool": {"filter": [{"ids": {"values": chunk}},
                                                                             {"exists": {"field": "vector"}}]}},
-                                size=len(chunk), source=VECTOR_SOURCE, track_total_hits=False)  # fmt: skip
+                                size=len(chunk), track_total_hits=False, **READ_VECTOR)  # fmt: skip
             for hit in resp["hits"]["hits"]:
-                found[hit["_id"]] = vector_from_source(hit["_source"])
+                found[hit["_id"]] = vector_from_hit(hit)
         return found
 
     def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,
@@ -56,12 +56,12 @@ class VectorMixin:
         after = [after_id] if after_id else None
         while True:
             more = {"search_after": after} if after else {}
-            resp = self._search("vector scan", query=query, size=batch_size, source=VECTOR_SOURCE,
-                                sort=[{"id": "asc"}], track_total_hits=False, **more)  # fmt: skip
+            resp = self._search("vector scan", query=query, size=batch_size, sort=[{"id": "asc"}],
+                                track_total_hits=False, **READ_VECTOR, **more)  # fmt: skip
             hits = resp["hits"]["hits"]
             if not hits:
                 return
-            yield VectorBatch.of([h["_id"] for h in hits], [vector_from_source(h["_source"]) for h in hits])
+            yield VectorBatch.of([h["_id"] for h in hits], [vector_from_hit(h) for h in hits])
             if len(hits) < batch_size:
                 return
             after = hits[-1]["sort"]
@@ -84,12 +84,11 @@ class VectorMixin:
         similar = parsed.similar
         if similar is None or parsed.neighbours is not None:
             return parsed
-        resp = self._search("similar lookup", query={"ids": {"values": [similar.doc_id]}}, size=1,
-                            source=VECTOR_SOURCE)  # fmt: skip
+        resp = self._search("similar lookup", query={"ids": {"values": [similar.doc_id]}}, size=1, **READ_VECTOR)
         hits = resp["hits"]["hits"]
         if not hits:
             raise InvalidQuery(f"similar: no document with id {similar.doc_id!r}", field="q")
-        target = vector_from_source(hits[0]["_source"])
+        target = vector_from_hit(hits[0])
         if target is None:
             raise NoVector(similar.doc_id)
         candidates = min(10_000, max(100, CANDIDATES_PER_NEIGHBOUR * similar.k))

@@ -103,13 +103,14 @@ def resolve(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, *,
     if model is None:
         raise NoVector(similar.doc_id)
     where = build_where(replace(parsed, similar=None), filters)
+    # without text or filters the documents table is not needed: read the vectors alone
+    source = "doc_vectors v JOIN documents d ON d.seq = v.seq" if where.conditions else "doc_vectors v"
     where.add("v.model = ?", model)
     where.add("length(v.vector) = ?", len(blob))
-    where.add("d.seq != ?", seq)
+    where.add("v.seq != ?", seq)
     if max_seq is not None:
-        where.add("d.seq <= ?", max_seq)
-    rows = conn.execute(f"SELECT d.seq, v.vector FROM doc_vectors v JOIN documents d ON d.seq = v.seq WHERE {where.sql()}",
-                        where.params).fetchall()
+        where.add("v.seq <= ?", max_seq)
+    rows = conn.execute(f"SELECT v.seq, v.vector FROM {source} WHERE {where.sql()}", where.params).fetchall()
     neighbours: tuple[tuple[str, float], ...] = ()
     if rows:
         values, _ = _matrix([r[1] for r in rows])

@@ -48,7 +48,7 @@ from ._cursor import VERSION, encode_cursor
 from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_erasure import READ as _READ
 from ._es_erasure import ErasureMixin
-from ._es_schema import DOCUMENT_SOURCE, SCHEMA_VERSION, Names, document_from_source, template_body, to_source
+from ._es_schema import READ_DOCUMENT, SCHEMA_VERSION, Names, document_from_hit, template_body, to_source
 from ._es_vectors import VectorMixin, by_similarity
 from ._request import make_hit, plan_search
 from .base import (
@@ -384,11 +384,11 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
 
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:
-        resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, source=DOCUMENT_SOURCE)
+        resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, **READ_DOCUMENT)
         hits = resp["hits"]["hits"]
         if not hits:
             raise DocumentNotFound(doc_id)
-        return document_from_source(hits[0]["_source"])
+        return document_from_hit(hits[0])
 
     def count(self, q: str = "", filters: Filters | None = None) -> int:
         query, _ = self._query(q, filters)
@@ -398,12 +398,12 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
         after = [after_id] if after_id else None
         while True:
             extra = {"search_after": after} if after else {}
-            resp = self._search("scan", query={"match_all": {}}, size=batch_size, source=DOCUMENT_SOURCE,
-                                sort=[{"id": "asc"}], track_total_hits=False, **extra)
+            resp = self._search("scan", query={"match_all": {}}, size=batch_size, sort=[{"id": "asc"}],
+                                track_total_hits=False, **READ_DOCUMENT, **extra)
             hits = resp["hits"]["hits"]
             if not hits:
                 return
-            yield [document_from_source(h["_source"]) for h in hits]
+            yield [document_from_hit(h) for h in hits]
             if len(hits) < batch_size:
                 return
             after = hits[-1]["sort"]
@@ -519,11 +519,11 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
             while True:
                 extra = {"search_after": after} if after else {}
                 resp = self._call("migrate scan", self.es.search, index=index, query={"match_all": {}}, size=batch_size,
-                                  source=DOCUMENT_SOURCE, sort=[{"id": "asc"}], track_total_hits=False, **extra).body
+                                  sort=[{"id": "asc"}], track_total_hits=False, **READ_DOCUMENT, **extra).body
                 hits = resp["hits"]["hits"]
                 if not hits:
                     break
-                self.upsert([document_from_source(h["_source"]) for h in hits])
+                self.upsert([document_from_hit(h) for h in hits])
                 moved += len(hits)
                 if progress is not None:
                     progress(len(hits))

@@ -106,33 +106,45 @@ class VectorBatch:
 def unit_rows(values: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (float32); an all-zero row stays zero."""
     rows = values.astype(np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.maximum(norms, 1e-12)
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    return rows / np.maximum(norms, 1e-12)[:, None]
+
+
+#: Rows converted to float at a time: a 100,000-row matrix is never held in float32 at once.
+_CHUNK_ROWS = 16_384
+
+
+def cosines(target: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The cosine of ``target`` with each row of ``values`` (int8 rows are scaled per row, so scales never matter)."""
+    t = np.asarray(target, dtype=np.float32).ravel()
+    t = t / max(float(np.linalg.norm(t)), 1e-12)
+    out = np.empty(len(values), dtype=np.float32)
+    for start in range(0, len(values), _CHUNK_ROWS):
+        rows = values[start : start + _CHUNK_ROWS].astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+        out[start : start + len(rows)] = (rows @ t) / np.maximum(norms, 1e-12)
+    return out
 
 
 def top_cosine(target: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of the ``k`` rows of ``values`` nearest ``target`` by cosine, best first, and their cosines.
 
-    Exact: one matrix-vector product over every row (int8 rows are scaled
-    per row, so the scales never matter). Ties go to the lower position, so
-    the answer does not depend on how NumPy partitions.
+    Exact: one pass of matrix-vector products over every row. Ties go to the
+    lower position, so the answer does not depend on how NumPy partitions.
     """
     if len(values) == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    t = np.asarray(target, dtype=np.float32).ravel()
-    t = t / max(float(np.linalg.norm(t)), 1e-12)
     # rounded so that equal rows score equal (BLAS may sum two copies of a row in different orders)
-    scores = np.round(unit_rows(values) @ t, 6)
+    scores = np.round(cosines(target, values), 6)
     k = min(k, len(scores))
     if k < len(scores):
         cut = np.argpartition(-scores, k - 1)[:k]
         # rows tied with the k-th score on either side of the cut: keep the lowest positions
-        kth = scores[cut].min()
-        pool = np.flatnonzero(scores >= kth)
+        pool = np.flatnonzero(scores >= scores[cut].min())
     else:
         pool = np.arange(len(scores))
     order = pool[np.lexsort((pool, -scores[pool]))][:k]
     return order, scores[order]
 
 
-__all__ = ["DIMS", "SIMILAR_DEFAULT", "SIMILAR_MAX", "DocumentVector", "VectorBatch", "top_cosine", "unit_rows"]
+__all__ = ["DIMS", "SIMILAR_DEFAULT", "SIMILAR_MAX", "DocumentVector", "VectorBatch", "cosines", "top_cosine", "unit_rows"]
