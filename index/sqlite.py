@@ -182,6 +182,8 @@ class SQLiteBackend(Backend):
         #: Answer plain trend queries from the hourly rollups (tests turn it off to compare).
         self.use_rollups = True
         self._rollup_memory = memory.RollupMemory()
+        #: The vectors as matrices for ``similar:`` (tests set it to None to rank straight from SQLite).
+        self.vector_memory: vectors.VectorMemory | None = vectors.VectorMemory()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = _Conn(self.path, busy_ms=self._busy_ms)
@@ -269,7 +271,7 @@ class SQLiteBackend(Backend):
         parsed, filters = parse_request(q, filters, self.analyser)
         if parsed.similar is not None:
             with self._read() as conn:
-                parsed = vectors.resolve(conn, parsed, filters)
+                parsed = vectors.resolve(conn, parsed, filters, memory=self.vector_memory)
         return parsed, filters
 
     def _where(self, q: str, filters: Filters | None) -> Where:
@@ -503,7 +505,7 @@ class SQLiteBackend(Backend):
         cursor = decode_cursor(query.cursor, plan.fingerprint, cursor_check(plan.relevance)) if query.cursor else None
         with self._read() as conn:
             if plan.parsed.similar is not None:  # later pages rank among the documents of the first
-                plan = replace(plan, parsed=vectors.resolve(conn, plan.parsed, plan.filters,
+                plan = replace(plan, parsed=vectors.resolve(conn, plan.parsed, plan.filters, memory=self.vector_memory,
                                                             max_seq=cursor["S"] if cursor else None))
             total, rows, next_cursor = search_page(conn, plan, query.limit, cursor)
         tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()

@@ -114,29 +114,49 @@ def unit_rows(values: np.ndarray) -> np.ndarray:
 _CHUNK_ROWS = 16_384
 
 
-def cosines(target: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The cosine of ``target`` with each row of ``values`` (int8 rows are scaled per row, so scales never matter)."""
+def row_norms(values: np.ndarray) -> np.ndarray:
+    """The length of each row (float32), computed in chunks."""
+    out = np.empty(len(values), dtype=np.float32)
+    for start in range(0, len(values), _CHUNK_ROWS):
+        rows = values[start : start + _CHUNK_ROWS].astype(np.float32)
+        out[start : start + len(rows)] = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    return out
+
+
+def cosines(target: np.ndarray, values: np.ndarray, norms: np.ndarray | None = None) -> np.ndarray:
+    """The cosine of ``target`` with each row of ``values`` (int8 rows are scaled per row, so scales never matter).
+
+    ``norms``: the rows' lengths when known (``row_norms``), which saves a pass.
+    """
     t = np.asarray(target, dtype=np.float32).ravel()
     t = t / max(float(np.linalg.norm(t)), 1e-12)
     out = np.empty(len(values), dtype=np.float32)
     for start in range(0, len(values), _CHUNK_ROWS):
         rows = values[start : start + _CHUNK_ROWS].astype(np.float32)
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-        out[start : start + len(rows)] = (rows @ t) / np.maximum(norms, 1e-12)
+        lengths = np.sqrt(np.einsum("ij,ij->i", rows, rows)) if norms is None else norms[start : start + len(rows)]
+        out[start : start + len(rows)] = (rows @ t) / np.maximum(lengths, 1e-12)
     return out
 
 
-def top_cosine(target: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_cosine(target: np.ndarray, values: np.ndarray, k: int, norms: np.ndarray | None = None,
+               keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Row positions of the ``k`` rows of ``values`` nearest ``target`` by cosine, best first, and their cosines.
 
-    Exact: one pass of matrix-vector products over every row. Ties go to the
-    lower position, so the answer does not depend on how NumPy partitions.
+    Exact: one pass of matrix-vector products over every row. ``keep`` (a
+    boolean per row) leaves the other rows out without copying the matrix.
+    Ties go to the lower position, so the answer does not depend on how
+    NumPy partitions.
     """
     if len(values) == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     # rounded so that equal rows score equal (BLAS may sum two copies of a row in different orders)
-    scores = np.round(cosines(target, values), 6)
-    k = min(k, len(scores))
+    scores = np.round(cosines(target, values, norms), 6)
+    candidates = len(scores) if keep is None else int(np.count_nonzero(keep))
+    if keep is not None:
+        scores[~keep] = -np.inf
+    k = min(k, candidates)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     if k < len(scores):
         cut = np.argpartition(-scores, k - 1)[:k]
         # rows tied with the k-th score on either side of the cut: keep the lowest positions
@@ -147,4 +167,4 @@ def top_cosine(target: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarr
     return order, scores[order]
 
 
-__all__ = ["DIMS", "SIMILAR_DEFAULT", "SIMILAR_MAX", "DocumentVector", "VectorBatch", "cosines", "top_cosine", "unit_rows"]
+__all__ = ["DIMS", "SIMILAR_DEFAULT", "SIMILAR_MAX", "DocumentVector", "VectorBatch", "cosines", "row_norms", "top_cosine", "unit_rows"]

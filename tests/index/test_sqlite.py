@@ -181,3 +181,46 @@ def test_an_erased_documents_vector_leaves_the_file_and_the_wal(tmp_path):
         assert any(_files_hold(tmp_path, [blob[4:]]).values())
         backend.erase(ErasureKind.document, docs[0].id, actor="cli")
         assert not any(_files_hold(tmp_path, [blob[4:]]).values())
+
+
+def _many_with_vectors(n: int = 60):
+    from datetime import timedelta
+
+    from .corpus import NOW, doc
+
+    brands = ["Acme"] * 8 + ["Beta"] * 2  # Beta: a fifth of the documents, so filtered rankings copy their rows
+    docs = [doc(f"m{i}", f"第{i}条评论 物流" if i % 3 else f"第{i}条评论", brand=brands[i % 10],
+                created_at=NOW - timedelta(hours=i)) for i in range(n)]
+    return with_vectors(docs, seed=11)
+
+
+@pytest.mark.parametrize("q", ["", "物流", "brand:Beta", "brand:Beta 物流", "brand:Acme"])
+def test_similar_from_the_vectors_in_memory_equals_similar_from_the_file(tmp_path, q):
+    """The in-memory matrices (kept per write generation) rank exactly as reading every vector from SQLite does."""
+    docs = _many_with_vectors()
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(docs)
+        for target in docs[:6]:
+            query = SearchQuery(q=f"similar:{target.id}:7 {q}", limit=7)
+            from_memory = [(h.document.id, h.score) for h in b.search(query).hits]
+            b.vector_memory, memory = None, b.vector_memory
+            from_file = [(h.document.id, h.score) for h in b.search(query).hits]
+            b.vector_memory = memory
+            assert from_memory == from_file and len(from_memory) == 7
+
+
+def test_the_vectors_in_memory_follow_every_write(tmp_path):
+    docs = _many_with_vectors(20)
+    target = docs[0]
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(docs)
+        from .corpus import doc
+
+        before = b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id
+        twin = doc("twin", "一模一样的向量").model_copy(update={"vector": target.vector})
+        b.upsert([twin])
+        assert b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id == twin.id
+        b.erase(ErasureKind.document, twin.id, actor="cli")
+        assert b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id == before
+        b.upsert([docs[1].model_copy(update={"vector": None})])
+        assert docs[1].id not in {h.document.id for h in b.search(SearchQuery(q=f"similar:{target.id}")).hits}
