@@ -130,7 +130,7 @@ def query_dep(
     # The schema's maxLength becomes max_query_chars (api.openapi); check_query enforces it with its message.
     q: Annotated[str, Query(json_schema_extra={"maxLength": MAX_QUERY_CHARS},
                             description='Query: terms, "phrases", -exclusions, OR, field:value filters '
-                                        "(brand, product, source, channel, lang, sentiment, topic, rating, since, until).")] = "",
+                                        "(brand, product, source, channel, lang, sentiment, topic, rating, since, until, similar).")] = "",
 ) -> str:
     return check_query(q, settings)
 

@@ -32,6 +32,7 @@ WHEN: dict[int, str] = {
     401: "No API key, or one that is not valid.",
     403: "The API key lacks the scope this operation needs.",
     404: "No such document or subscription.",
+    409: "The document has no stored vector yet: `voclens reclassify` with the transformer model gives it one.",
     413: "The request body is larger than `max_body_bytes`, or holds more than `max_batch_size` documents.",
     414: "The URL is longer than `max_url_bytes`.",
     422: "A parameter or body value outside what the schema allows, or a combination it does not "

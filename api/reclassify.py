@@ -4,7 +4,11 @@ After a new model (or a new version of one) is deployed, documents indexed
 earlier still carry the old model's labels, and trends would mix the two.
 This job scans the index in id order, classifies each batch with the new
 model and writes the documents back with only ``sentiment``, ``topics`` and
-``model_version`` changed.
+``model_version`` changed, and, with a model that has an encoder (the
+transformer), the document's vector (``index.vectors``). Such a model also
+takes documents already at its version but without a vector of its own
+(indexed before vectors were stored, or labelled by the lexicon model since),
+so a run gives every document its vector.
 
 Crash safety works as in ``crawlers.ingest``: ids are stable, so writing a
 batch twice is harmless, and a checkpoint file records the last id whose batch
@@ -21,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawlers.enrich import label_text, with_labels
+from crawlers.enrich import classify_documents, label_text
 from index.base import Backend
 from index.document import Document
 from nlp.classifier import Classifier
@@ -108,7 +112,7 @@ def reclassify(
     if report.seen and progress:
         progress(report.seen)
     for batch in backend.iter_documents(batch_size=batch_size, after_id=after_id):
-        todo = [d for d in batch if force or d.model_version != version]
+        todo = [d for d in batch if force or d.model_version != version or _lacks_vector(d, classifier)]
         report.skipped_current += len(batch) - len(todo)
         relabelled = _classify(todo, classifier, report) if todo else []
         if relabelled:
@@ -147,24 +151,29 @@ def _resume(checkpoint: Path, report: ReclassifyReport, force: bool) -> str | No
     return report.resumed_after
 
 
+def _lacks_vector(doc: Document, classifier: Classifier) -> bool:
+    """True when ``classifier`` makes vectors and ``doc``, having words, has none of its model."""
+    model = classifier.vector_model
+    return model is not None and (doc.vector is None or doc.vector.model != model) and bool(label_text(doc).strip())
+
+
 def _classify(docs: Sequence[Document], classifier: Classifier, report: ReclassifyReport) -> list[Document]:
     """Relabelled copies of ``docs``; documents the model cannot classify are counted and left out."""
     try:
-        results = classifier.classify_batch([label_text(d) for d in docs])
-        return [with_labels(d, r) for d, r in zip(docs, results, strict=True)]
+        return classify_documents(docs, classifier)
     except Exception:  # noqa: BLE001 - one bad text must not stop a job over the whole index
         log.warning("batch failed; classifying its documents one at a time", exc_info=True)
     relabelled = []
     for doc in docs:
         try:
-            [result] = classifier.classify_batch([label_text(doc)])
+            [labelled] = classify_documents([doc], classifier)
         except Exception as exc:  # noqa: BLE001 - the document keeps its old labels and is retried next run
             report.failed += 1
             if len(report.failed_ids) < MAX_FAILED_IDS:
                 report.failed_ids.append(doc.id)
             log.warning("could not classify document", extra={"id": doc.id, "error": repr(exc)})
             continue
-        relabelled.append(with_labels(doc, result))
+        relabelled.append(labelled)
     return relabelled
 
 

@@ -1,14 +1,19 @@
-"""Analyse documents before they are indexed: language, keywords, sentiment and topics.
+"""Analyse documents before they are indexed: language, keywords, sentiment, topics and vector.
 
 Runs in batches because classifiers are fastest on batches; pure with respect
-to storage, so importers, the API and the Scrapy pipeline share it.
+to storage, so importers, the API and the Scrapy pipeline share it. A
+classifier with an encoder (the transformer) also gives each document its
+vector (``index.vectors``) from the same pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from index.document import Document
+from index.vectors import DocumentVector
 from nlp.analyser import Analyser, detect_lang
 from nlp.classifier import Classifier
 from nlp.labels import Classification
@@ -24,16 +29,40 @@ def label_text(doc: Document) -> str:
     return f"{doc.title}\n{doc.text}" if doc.title else doc.text
 
 
-def with_labels(doc: Document, result: Classification) -> Document:
-    """A copy of ``doc`` carrying ``result``'s sentiment, topics and model version."""
-    return doc.model_copy(
-        update={
-            "sentiment": result.sentiment,
-            "topics": list(result.topics),
-            "model_version": result.model_version,
-            "lang": doc.lang or result.lang,
-        }
-    )
+def with_labels(doc: Document, result: Classification, vector: DocumentVector | None = None) -> Document:
+    """A copy of ``doc`` carrying ``result``'s sentiment, topics and model version, and ``vector`` when given.
+
+    Without a new vector the document keeps the one it has: its text did not
+    change, so the vector still holds (a model without an encoder has none to give).
+    """
+    update = {
+        "sentiment": result.sentiment,
+        "topics": list(result.topics),
+        "model_version": result.model_version,
+        "lang": doc.lang or result.lang,
+    }
+    if vector is not None:
+        update["vector"] = vector
+    return doc.model_copy(update=update)
+
+
+def classify_documents(docs: Sequence[Document], classifier: Classifier) -> list[Document]:
+    """Copies of ``docs`` labelled by ``classifier`` (``label_text`` of each), with vectors where it makes them.
+
+    A document without words (a rating only) gets no vector: the encoder's
+    vector of an empty text would make every such document "similar".
+    """
+    texts = [label_text(d) for d in docs]
+    results, vectors = classifier.classify_with_vectors(texts)
+    return [with_labels(d, r, to_vector(classifier.vector_model, vectors, i) if texts[i].strip() else None)
+            for i, (d, r) in enumerate(zip(docs, results, strict=True))]  # fmt: skip
+
+
+def to_vector(model: str | None, vectors: np.ndarray | None, row: int) -> DocumentVector | None:
+    """Row ``row`` of a classifier's vectors as a stored vector; None without vectors (or for a zero one)."""
+    if vectors is None or model is None:
+        return None
+    return DocumentVector.from_array(model, vectors[row])
 
 
 def enrich(
@@ -65,7 +94,6 @@ def enrich(
         # a rating without words has nothing to classify: its stars are its sentiment
         todo = [i for i, d in enumerate(out) if (reclassify or d.sentiment is None) and label_text(d).strip()]
         if todo:
-            texts = [label_text(out[i]) for i in todo]
-            for i, result in zip(todo, classifier.classify_batch(texts), strict=True):
-                out[i] = with_labels(out[i], result)
+            for i, labelled in zip(todo, classify_documents([out[i] for i in todo], classifier), strict=True):
+                out[i] = labelled
     return out

@@ -19,11 +19,13 @@ from .errors import (
     CursorExpired,
     DocumentNotFound,
     InvalidQuery,
+    NoVector,
     QueryTimeout,
     SearchBackendError,
 )
 from .query import ParsedQuery, parse_query
 from .registry import backend_names, open_backend, open_backend_from
+from .vectors import DocumentVector, VectorBatch
 
 __all__ = [
     "Backend",
@@ -33,12 +35,14 @@ __all__ = [
     "CursorExpired",
     "Document",
     "DocumentNotFound",
+    "DocumentVector",
     "ErasureKind",
     "ErasureRecord",
     "Filters",
     "ParsedQuery",
     "InvalidQuery",
     "MigrationReport",
+    "NoVector",
     "QueryTimeout",
     "SearchBackendError",
     "SearchQuery",
@@ -46,6 +50,7 @@ __all__ = [
     "Tombstone",
     "TopicFilter",
     "UpsertResult",
+    "VectorBatch",
     "backend_names",
     "document_id",
     "open_backend",

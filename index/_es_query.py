@@ -98,6 +98,8 @@ def build_query(parsed: ParsedQuery, filters: Filters, *, dates: bool = True) ->
         if filters.rating_max is not None:
             rng["lte"] = filters.rating_max
         flt.append({"range": {"rating": rng}})
+    if parsed.neighbours is not None:  # ``similar:``, resolved by the backend (``_es_vectors``)
+        flt.append({"ids": {"values": [i for i, _ in parsed.neighbours]}})
     if dates:
         rng = date_range("created_at", filters.since, filters.until)
         if rng:

@@ -16,6 +16,12 @@ Chinese, stemmed English), space-separated, behind Elasticsearch's
 the same query. ``title_t`` and ``body_t`` keep words in reading order (so
 phrases match adjacent words); ``grams_t`` holds the search-mode sub-words
 ("手机" inside "手机壳") apart, exactly like the SQLite FTS columns.
+
+A document's vector (``index.vectors``) is a ``byte`` ``dense_vector`` with
+cosine similarity (HNSW-indexed for kNN), sent as hex and kept out of
+``_source`` (read back with ``docvalue_fields``); its float32 scale and its
+encoder's name sit beside it, so a copy or a migration reads back exactly
+what was written.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from datetime import UTC, datetime
 from nlp.analyser import Analyser, normalize
 
 from .document import Document
+from .vectors import DIMS, DocumentVector
 
 #: Bump when the mapping changes; ``migrate`` moves documents to the new indices.
 #: 2: ``author_hash`` as a keyword, so an author's documents can be found and erased.
-SCHEMA_VERSION = 2
+#: 3: the document vector (``vector``, ``vector_scale``, ``vector_model``), for ``similar:`` and own topics.
+SCHEMA_VERSION = 3
 
 _KEYWORD_CI = {"type": "keyword", "fields": {"ci": {"type": "keyword", "normalizer": "lowercase"}}}
 _TEXT = {"type": "text", "analyzer": "whitespace", "copy_to": "all_t"}
@@ -40,6 +48,9 @@ def mappings() -> dict:
     return {
         "dynamic": "strict",
         "_meta": {"voclens_schema": SCHEMA_VERSION},
+        # the vector lives in the vector store (read back with docvalue_fields): a copy in _source
+        # would more than double what a vector costs
+        "_source": {"excludes": ["vector"]},
         "properties": {
             "id": {"type": "keyword"},
             "author_hash": {"type": "keyword"},
@@ -70,6 +81,10 @@ def mappings() -> dict:
             "all_t": {"type": "text", "analyzer": "whitespace"},
             # the document as the API returns it: stored, never indexed
             "doc": {"type": "object", "enabled": False},
+            "vector": {"type": "dense_vector", "element_type": "byte", "dims": DIMS, "index": True,
+                       "similarity": "cosine"},
+            "vector_scale": {"type": "float", "index": False},
+            "vector_model": {"type": "keyword"},
         },
     }
 
@@ -183,7 +198,42 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
         "body_t": _joined(body_words),
         "grams_t": _joined(title_grams + body_grams),
         "doc": doc.model_dump(mode="json"),
+        **vector_source(doc.vector),
     }
 
 
-__all__ = ["ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "SCHEMA_VERSION", "Names", "epoch_ms", "fts_split", "mappings", "template_body", "to_source"]
+#: Search options that read a document back (``document_from_hit``): its JSON, and the vector from
+#: the vector store (``_source`` leaves the vector out; see ``mappings``).
+READ_DOCUMENT = {"source": ["doc", "vector_scale", "vector_model"], "docvalue_fields": ["vector"]}
+#: Search options that read only the vector (``vector_from_hit``).
+READ_VECTOR = {"source": ["vector_scale", "vector_model"], "docvalue_fields": ["vector"]}
+
+
+def vector_source(vector: DocumentVector | None) -> dict:
+    if vector is None:
+        return {}
+    return {"vector": vector.values.hex(), "vector_scale": vector.scale, "vector_model": vector.model}
+
+
+def vector_from_hit(hit: dict) -> DocumentVector | None:
+    """The vector of a hit read with ``READ_DOCUMENT`` or ``READ_VECTOR``; None when it has none."""
+    values = hit.get("fields", {}).get("vector")
+    if not values:
+        return None
+    source = hit["_source"]
+    return DocumentVector(model=source["vector_model"], values=bytes(b & 0xFF for b in values[0]),
+                          scale=source["vector_scale"])
+
+
+def document_from_hit(hit: dict) -> Document:
+    """The document of a hit read with ``READ_DOCUMENT``, its vector set when it has one."""
+    doc = Document.model_validate(hit["_source"]["doc"])
+    doc.vector = vector_from_hit(hit)
+    return doc
+
+
+__all__ = [
+    "ERASED_MAPPINGS", "ERASURE_LOG_MAPPINGS", "READ_DOCUMENT", "READ_VECTOR", "SCHEMA_VERSION", "Names",
+    "document_from_hit", "epoch_ms", "fts_split", "mappings", "template_body", "to_source", "vector_from_hit",
+    "vector_source",
+]  # fmt: skip

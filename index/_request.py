@@ -65,10 +65,10 @@ class SearchPlan:
 
 
 def plan_search(query: SearchQuery, analyser: Analyser) -> SearchPlan:
-    """Sorting by relevance without search text sorts newest first; the fingerprint binds cursors to all three."""
+    """Sorting by relevance without search text or ``similar:`` sorts newest first; the fingerprint binds cursors to all three."""
     parsed, filters = parse_request(query.q, query.filters, analyser)
     if query.sort is SortOrder.relevance:
-        sort = SortOrder.relevance if parsed.required else SortOrder.newest
+        sort = SortOrder.relevance if parsed.required or parsed.similar else SortOrder.newest
     else:
         sort = query.sort
     return SearchPlan(parsed, filters, sort, query_fingerprint(query.q, filters.model_dump_json(), sort.value))

@@ -28,6 +28,10 @@ Tables:
   key), checked by every write so an erased document never comes back;
   ``erasure_log``: one row per erasure (kind, key, when, who, how many
   documents). Neither ever holds text.
+* ``doc_vectors``: the stored vector of each document that has one
+  (``index.vectors``): the encoder's name and a BLOB of a little-endian
+  float32 scale followed by the int8 values (388 bytes for 384 dimensions).
+  A table of its own, so scans of ``documents`` keep reading small rows.
 """
 
 from __future__ import annotations
@@ -111,6 +115,14 @@ MIGRATIONS: list[list[str]] = [
             at INTEGER NOT NULL,
             actor TEXT NOT NULL,
             documents INTEGER NOT NULL
+        )""",
+    ],
+    # 5: document vectors (the classifier encoder's pooled vector), deleted with their document
+    [
+        """CREATE TABLE doc_vectors (
+            seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL
         )""",
     ],
 ]

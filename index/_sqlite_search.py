@@ -9,6 +9,7 @@ relevance pages by position (``o``) within that frozen set.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -26,26 +27,36 @@ def cursor_check(relevance: bool) -> Callable[[dict], bool]:
 
 def search_page(conn: sqlite3.Connection, plan: SearchPlan, limit: int,
                 cursor: dict | None) -> tuple[int, list[tuple[str, float | None]], str | None]:
-    """``(total, [(document JSON, score)], next cursor)`` for one page of ``plan``."""
-    where = build_where(plan.parsed, plan.filters, join_match=plan.relevance)
-    if where.match is not None:
+    """``(total, [(document JSON, score)], next cursor)`` for one page of ``plan``.
+
+    A ``similar:`` search by relevance ranks by the cosines of its resolved
+    ``neighbours`` (joined in as JSON); any text then only narrows.
+    """
+    by_similarity = plan.relevance and plan.parsed.neighbours is not None
+    where = build_where(plan.parsed, plan.filters, join_match=plan.relevance and not by_similarity)
+    head: list = []
+    if by_similarity:
+        source = ("documents d JOIN (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS score "
+                  "FROM json_each(?)) nb ON nb.id = d.id")
+        head, rank = [json.dumps(plan.parsed.neighbours)], "-nb.score"
+    elif where.match is not None:
         # CROSS JOIN pins the FTS index as the outer loop: probing FTS5 once
         # per filtered document would be far slower.
-        source = "doc_fts CROSS JOIN documents d ON d.seq = doc_fts.rowid"
+        source, rank = "doc_fts CROSS JOIN documents d ON d.seq = doc_fts.rowid", "doc_fts.rank"
         where.conditions.insert(0, "doc_fts MATCH ?")
         where.params.insert(0, where.match)
     else:
-        source = "documents d"
+        source, rank = "documents d", "NULL"
     snapshot = cursor["S"] if cursor else max_seq(conn)
     if cursor:
         where.add("d.seq <= ?", snapshot)
-    total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where.sql()}", where.params).fetchone()[0]
+    total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where.sql()}", [*head, *where.params]).fetchone()[0]
     if plan.relevance:
         offset = cursor["o"] if cursor else 0
         rows = conn.execute(
-            f"SELECT d.seq, d.created_at, doc_fts.rank FROM {source} WHERE {where.sql()} "
-            "ORDER BY doc_fts.rank, d.seq LIMIT ? OFFSET ?",
-            [*where.params, limit + 1, offset],
+            f"SELECT d.seq, d.created_at, {rank} FROM {source} WHERE {where.sql()} "
+            f"ORDER BY {rank}, d.seq LIMIT ? OFFSET ?",
+            [*head, *where.params, limit + 1, offset],
         ).fetchall()
     else:
         desc = plan.sort is SortOrder.newest
@@ -55,7 +66,7 @@ def search_page(conn: sqlite3.Connection, plan: SearchPlan, limit: int,
         rows = conn.execute(
             f"SELECT d.seq, d.created_at, NULL FROM {source} WHERE {where.sql()} "
             f"ORDER BY d.created_at {direction}, d.seq {direction} LIMIT ?",
-            [*where.params, limit + 1],
+            [*head, *where.params, limit + 1],
         ).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]

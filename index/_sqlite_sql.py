@@ -7,6 +7,7 @@ SQL or FTS5 syntax.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,6 +107,8 @@ def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = Fal
         where.add("d.rating >= ?", filters.rating_min)
     if filters.rating_max is not None:
         where.add("d.rating <= ?", filters.rating_max)
+    if parsed.neighbours is not None:  # ``similar:``, resolved by the backend (``_sqlite_vectors.resolve``)
+        where.add("d.id IN (SELECT value FROM json_each(?))", json.dumps([i for i, _ in parsed.neighbours]))
     where.dates_only = not where.conditions and where.match is None
     if filters.since is not None:
         where.add(f"{dates}.created_at >= ?", epoch_ms(filters.since))

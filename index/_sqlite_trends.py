@@ -78,7 +78,7 @@ def trend_counts(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters
     """
     tz, interval, split = ZoneInfo(query.tz), query.interval, query.split
     slot = slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
-    if rollups is not None and rollup.usable(parsed.has_text, filters, slot, split):
+    if rollups is not None and rollup.usable(parsed.has_text or parsed.similar is not None, filters, slot, split):
         arrays = rollups.arrays(conn, "topics" if split is Split.topic else "docs")
         if arrays is not None:
             return _from_memory(arrays, filters, split, tz, interval)

@@ -20,6 +20,8 @@ from nlp.analyser import Analyser
 from nlp.labels import Polarity
 
 from .document import Document, as_utc, clamp_utc
+from .errors import InvalidQuery, NoVector
+from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
 
 #: Longest query string accepted; longer ones are almost always a paste error or an attack.
 MAX_QUERY_CHARS = 1000
@@ -430,7 +432,43 @@ class Backend(ABC):
 
     @abstractmethod
     def iter_documents(self, batch_size: int = 500, after_id: str | None = None) -> Iterator[list[Document]]:
-        """Every document in id order, in batches; ``after_id`` resumes a scan."""
+        """Every document in id order, in batches, each with its vector; ``after_id`` resumes a scan."""
+
+    # -- vectors (``index.vectors``) ---------------------------------------------------
+    @abstractmethod
+    def vectors(self, ids: Sequence[str]) -> dict[str, DocumentVector]:
+        """The stored vectors of these document ids; ids unknown or without a vector are left out."""
+
+    @abstractmethod
+    def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,
+                     batch_size: int = 2000, after_id: str | None = None) -> Iterator[VectorBatch]:  # fmt: skip
+        """The vectors of the documents matching ``q`` and ``filters``, in id order, in batches.
+
+        For work over many stored vectors (own topics, themes): no document is
+        decoded. ``model`` keeps only vectors of that encoder (vectors of two
+        encoders are not comparable); ``after_id`` resumes a scan. Documents
+        without a vector are skipped.
+        """
+
+    def similar(self, doc_id: str, *, limit: int = 10, q: str = "", filters: Filters | None = None) -> SearchResult:
+        """The ``limit`` documents most like ``doc_id`` (cosine of the stored vectors), best first.
+
+        ``q`` and ``filters`` narrow the candidates, as in a search for
+        ``similar:ID q``; ``Hit.score`` is the cosine.
+
+        Raises:
+            DocumentNotFound: no document has this id.
+            NoVector: the document has no vector.
+        """
+        if not 1 <= limit <= min(SIMILAR_MAX, MAX_PAGE_SIZE):
+            raise InvalidQuery(f"limit must lie in [1, {min(SIMILAR_MAX, MAX_PAGE_SIZE)}]", field="limit")
+        doc = self.get(doc_id)  # DocumentNotFound first: "no such document" is not a bad query
+        if doc.vector is None:
+            raise NoVector(doc_id)
+        query = f"similar:{doc_id}:{limit} {q}".strip()
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS - len(doc_id) - 14} characters", field="q")
+        return self.search(SearchQuery(q=query, filters=filters or Filters(), limit=limit, highlight=False))
 
     # -- analytics -----------------------------------------------------------
     @abstractmethod

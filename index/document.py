@@ -14,8 +14,11 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from nlp.labels import Sentiment, TopicLabel
+
+from .vectors import DocumentVector
 
 #: Longest text voclens stores; longer feedback is almost always a paste error.
 MAX_TEXT_CHARS = 20_000
@@ -99,6 +102,11 @@ class Document(BaseModel):
     keywords: list[str] = Field(default_factory=list, max_length=64)
     model_version: str | None = Field(default=None, max_length=128)
     meta: dict[str, Any] = Field(default_factory=dict)
+    #: The classifier encoder's pooled vector (``index.vectors``). Stored beside the document, never in
+    #: its JSON: excluded from every dump, so API responses stay small and the OpenAPI schema does not
+    #: show it. ``get`` and ``iter_documents`` fill it in (``index copy`` and migrations carry it);
+    #: search hits leave it out.
+    vector: SkipJsonSchema[DocumentVector | None] = Field(default=None, exclude=True)
 
     @field_validator("created_at", "fetched_at")
     @classmethod

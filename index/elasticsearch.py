@@ -48,8 +48,9 @@ from ._cursor import VERSION, encode_cursor
 from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_erasure import READ as _READ
 from ._es_erasure import ErasureMixin
-from ._es_schema import SCHEMA_VERSION, Names, template_body, to_source
-from ._request import make_hit, parse_request, plan_search
+from ._es_schema import READ_DOCUMENT, SCHEMA_VERSION, Names, document_from_hit, template_body, to_source
+from ._es_vectors import VectorMixin, by_similarity
+from ._request import make_hit, plan_search
 from .base import (
     Backend,
     Emerging,
@@ -73,7 +74,14 @@ log = logging.getLogger(__name__)
 
 
 
-class ElasticsearchBackend(ErasureMixin, Backend):
+def _score(hit: dict, relevance: bool, similarity: bool) -> float | None:
+    """A hit's score: None when sorted by date; the cosine for ``similar:`` (scored as cosine + 1)."""
+    if not relevance:
+        return None
+    return round(hit["_score"] - 1.0, 6) if similarity else hit.get("_score")
+
+
+class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
     """Documents, search and analytics on an Elasticsearch 8 cluster.
 
     Args:
@@ -226,11 +234,7 @@ class ElasticsearchBackend(ErasureMixin, Backend):
             raise
         return sorted(resp.body)
 
-    # -- helpers -------------------------------------------------------------------
-    def _query(self, q: str, filters: Filters | None) -> tuple[dict, Filters]:
-        parsed, merged = parse_request(q, filters, self.analyser)
-        return build_query(parsed, merged), merged
-
+    # -- helpers (``_query``, which resolves ``similar:``, is ``_es_vectors``') ---------------
     def _search(self, what: str, **body):
         if "pit" not in body:
             body = {"index": self.names.alias, **_READ, **body}
@@ -380,11 +384,11 @@ class ElasticsearchBackend(ErasureMixin, Backend):
 
     # -- reads -----------------------------------------------------------------------
     def get(self, doc_id: str) -> Document:
-        resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, source=["doc"])
+        resp = self._search("get", query={"ids": {"values": [doc_id]}}, size=1, **READ_DOCUMENT)
         hits = resp["hits"]["hits"]
         if not hits:
             raise DocumentNotFound(doc_id)
-        return Document.model_validate(hits[0]["_source"]["doc"])
+        return document_from_hit(hits[0])
 
     def count(self, q: str = "", filters: Filters | None = None) -> int:
         query, _ = self._query(q, filters)
@@ -394,12 +398,12 @@ class ElasticsearchBackend(ErasureMixin, Backend):
         after = [after_id] if after_id else None
         while True:
             extra = {"search_after": after} if after else {}
-            resp = self._search("scan", query={"match_all": {}}, size=batch_size, source=["doc"],
-                                sort=[{"id": "asc"}], track_total_hits=False, **extra)
+            resp = self._search("scan", query={"match_all": {}}, size=batch_size, sort=[{"id": "asc"}],
+                                track_total_hits=False, **READ_DOCUMENT, **extra)
             hits = resp["hits"]["hits"]
             if not hits:
                 return
-            yield [Document.model_validate(h["_source"]["doc"]) for h in hits]
+            yield [document_from_hit(h) for h in hits]
             if len(hits) < batch_size:
                 return
             after = hits[-1]["sort"]
@@ -408,7 +412,11 @@ class ElasticsearchBackend(ErasureMixin, Backend):
         plan = plan_search(query, self.analyser)
         relevance = plan.relevance
         cursor = decode_cursor(query.cursor, plan.fingerprint, relevance) if query.cursor else None
-        es_query = build_query(plan.parsed, plan.filters)
+        parsed = self._resolve(plan.parsed, plan.filters, pit=cursor["pit"] if cursor else None)
+        es_query = build_query(parsed, plan.filters)
+        similarity = relevance and parsed.neighbours is not None
+        if similarity:  # ranked by the cosine, which by_similarity puts in the score plus 1
+            es_query = by_similarity(es_query, parsed.neighbours)
         if relevance:
             sort = [{"_score": "desc"}, {"id": "asc"}]
         else:
@@ -416,7 +424,7 @@ class ElasticsearchBackend(ErasureMixin, Backend):
             sort = [{"created_at": direction}, {"id": direction}]
         body: dict = {"query": es_query, "sort": sort, "size": query.limit + 1, "source": ["doc"],
                       "track_total_hits": True, "timeout": f"{self.timeout_ms}ms"}
-        if relevance:
+        if relevance and not similarity:
             body["search_type"] = "dfs_query_then_fetch"
         if cursor:
             body["pit"] = {"id": cursor["pit"], "keep_alive": self.pit_keep_alive}
@@ -449,7 +457,7 @@ class ElasticsearchBackend(ErasureMixin, Backend):
             except (ApiError, TransportError):
                 pass  # it expires by itself
         tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()
-        hits = [make_hit(Document.model_validate(h["_source"]["doc"]), h.get("_score") if relevance else None, tokens,
+        hits = [make_hit(Document.model_validate(h["_source"]["doc"]), _score(h, relevance, similarity), tokens,
                          self.analyser) for h in hits_raw]
         return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
 
@@ -474,11 +482,14 @@ class ElasticsearchBackend(ErasureMixin, Backend):
     def health(self) -> dict:
         cluster = self._call("cluster health", self.es.cluster.health)
         documents = self.count()
+        vectors = self._call("count", self.es.count, index=self.names.alias, query={"exists": {"field": "vector"}},
+                             **_READ)["count"]  # fmt: skip
         return {
             "backend": self.name,
             "status": "ok" if cluster["status"] in ("green", "yellow") else "degraded",
             "cluster_status": cluster["status"],
             "documents": documents,
+            "vectors": vectors,
             "hosts": self.hosts,
             "alias": self.names.alias,
             "indices": self.indices(),
@@ -508,11 +519,11 @@ class ElasticsearchBackend(ErasureMixin, Backend):
             while True:
                 extra = {"search_after": after} if after else {}
                 resp = self._call("migrate scan", self.es.search, index=index, query={"match_all": {}}, size=batch_size,
-                                  source=["doc"], sort=[{"id": "asc"}], track_total_hits=False, **extra).body
+                                  sort=[{"id": "asc"}], track_total_hits=False, **READ_DOCUMENT, **extra).body
                 hits = resp["hits"]["hits"]
                 if not hits:
                     break
-                self.upsert([Document.model_validate(h["_source"]["doc"]) for h in hits])
+                self.upsert([document_from_hit(h) for h in hits])
                 moved += len(hits)
                 if progress is not None:
                     progress(len(hits))

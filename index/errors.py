@@ -53,3 +53,17 @@ class BulkWriteError(SearchBackendError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(f"{len(errors)} document(s) failed to write")
         self.errors = errors
+
+
+class NoVector(InvalidQuery):
+    """A document asked for by ``similar:`` has no stored vector.
+
+    Documents indexed before vectors existed, or labelled by a model without
+    an encoder (the lexicon ``fast`` model), have none; ``voclens reclassify``
+    with the transformer model gives them one.
+    """
+
+    def __init__(self, doc_id: str):
+        super().__init__(f"document {doc_id!r} has no vector; run `voclens reclassify` with the transformer model "
+                         "to give older documents theirs", field="q")
+        self.doc_id = doc_id

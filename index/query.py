@@ -12,6 +12,10 @@ Syntax (whitespace separates items; different items combine with AND)::
     lang:zh  sentiment:negative  topic:logistics  topic:logistics:negative
     rating:>=4  rating:<=2  rating:3
     since:2026-01-01  until:2026-02-01T12:00   (UTC; ``until`` is exclusive)
+    similar:ID  similar:ID:500
+                             the 100 (or the number given, up to 1000) documents
+                             nearest document ID by the cosine of their stored
+                             vectors, among those the rest of the query matches
 
 Decisions, so every backend behaves alike:
 
@@ -32,6 +36,12 @@ Decisions, so every backend behaves alike:
 * Lenient where intent is clear: an unbalanced quote runs to the end of the
   query; a lone ``-`` and an ``OR`` with nothing to join are ignored; Chinese
   curly quotes and full-width ``：`` / ``－`` work like their ASCII forms.
+* ``similar:ID`` is a set of documents, like a filter: it combines with text
+  and filters (``similar:ID sentiment:negative`` is the nearest negative
+  ones), never includes ID itself, and only compares vectors made by the
+  same encoder as ID's. A search with it sorted by relevance ranks by that
+  cosine (``Hit.score``). One per query; each backend resolves it into
+  ``ParsedQuery.neighbours`` (exactly on SQLite, by kNN on Elasticsearch).
 * :class:`~index.errors.InvalidQuery` (``field="q"``) only for what cannot be
   understood: an unknown field, a bad date, a bad rating, an unknown channel /
   language / sentiment / topic / polarity, a field without a value, or an
@@ -55,9 +65,10 @@ from nlp.labels import DEFAULT_TOPICS, Polarity
 from .base import Filters
 from .document import Channel
 from .errors import InvalidQuery
+from .vectors import SIMILAR_DEFAULT, SIMILAR_MAX
 
 #: Field names the language understands; ``product`` maps to ``Filters.product_id``.
-FIELDS = ("brand", "product", "source", "channel", "lang", "sentiment", "topic", "rating", "since", "until")
+FIELDS = ("brand", "product", "source", "channel", "lang", "sentiment", "topic", "rating", "since", "until", "similar")
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»「」『』＂"})
 _FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.S)
@@ -66,6 +77,7 @@ _RATING_RE = re.compile(r"(>=|<=|=)?(\d+(?:\.\d+)?)")
 _SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "file", "weixin", "data"})
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_SIMILAR_RE = re.compile(r"([0-9a-fA-F]{1,64})(?::(\d{1,7}))?")
 
 
 @dataclass(frozen=True)
@@ -86,11 +98,26 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class SimilarTo:
+    """``similar:ID[:K]``: the ``k`` documents nearest document ``doc_id``."""
+
+    doc_id: str
+    k: int = SIMILAR_DEFAULT
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
-    """What a query string means: text clauses (ANDed) and field filters."""
+    """What a query string means: text clauses (ANDed), field filters and an optional ``similar:``.
+
+    ``neighbours`` is None until a backend resolves ``similar`` into the
+    ``(id, cosine)`` pairs it stands for, best first; the translators then
+    restrict matches to those ids (and rank by the cosine).
+    """
 
     clauses: tuple[Clause, ...] = ()
     filters: Filters = field(default_factory=Filters)
+    similar: SimilarTo | None = None
+    neighbours: tuple[tuple[str, float], ...] | None = None
 
     @property
     def required(self) -> tuple[Clause, ...]:
@@ -187,6 +214,15 @@ def _choice(name: str, value: str, allowed: Iterable[str]) -> str:
     return value
 
 
+def _similar(value: str) -> SimilarTo:
+    m = _SIMILAR_RE.fullmatch(value)
+    k = int(m.group(2)) if m and m.group(2) else SIMILAR_DEFAULT
+    if not m or not 1 <= k <= SIMILAR_MAX:
+        raise InvalidQuery(f"similar: expects a document id, optionally with how many neighbours "
+                           f"(similar:ID or similar:ID:{SIMILAR_DEFAULT}, at most {SIMILAR_MAX}), got {value!r}", field="q")
+    return SimilarTo(m.group(1).lower(), k)
+
+
 def _apply_field(data: dict, name: str, value: str) -> None:
     if not value:
         raise InvalidQuery(f"{name}: needs a value, for example {name}:x", field="q")
@@ -245,6 +281,7 @@ def parse_query(q: str, analyser: Analyser | None = None) -> ParsedQuery:
     analyser = analyser or get_analyser()
     data = Filters().model_dump()
     clauses: list[list] = []  # [terms, negated]
+    similar: SimilarTo | None = None
     join_next = False
     for item in _lex(q or ""):
         if item.kind == "or":
@@ -253,7 +290,12 @@ def parse_query(q: str, analyser: Analyser | None = None) -> ParsedQuery:
         if item.kind == "field":
             if item.negated:
                 raise InvalidQuery(f"-{item.name}: filters cannot be excluded; filter on the values you want instead", field="q")
-            _apply_field(data, item.name, item.text)
+            if item.name == "similar":
+                if similar is not None:
+                    raise InvalidQuery("similar: only one per query", field="q")
+                similar = _similar(item.text)
+            else:
+                _apply_field(data, item.name, item.text)
             join_next = False
             continue
         tokens = tuple(analyser.query_tokens(item.text))
@@ -269,7 +311,7 @@ def parse_query(q: str, analyser: Analyser | None = None) -> ParsedQuery:
         filters = Filters.model_validate(data)
     except ValidationError as exc:
         raise InvalidQuery(f"invalid filter in query: {exc.errors()[0]['msg']}", field="q") from None
-    return ParsedQuery(tuple(Clause(tuple(dict.fromkeys(ts)), neg) for ts, neg in clauses), filters)
+    return ParsedQuery(tuple(Clause(tuple(dict.fromkeys(ts)), neg) for ts, neg in clauses), filters, similar)
 
 
 def combine_filters(parsed: ParsedQuery, filters: Filters | None) -> Filters:
@@ -345,4 +387,4 @@ def highlight(text: str, tokens: frozenset[str], analyser: Analyser | None = Non
     return "".join(out)
 
 
-__all__ = ["FIELDS", "Clause", "ParsedQuery", "Term", "combine_filters", "highlight", "parse_query"]
+__all__ = ["FIELDS", "Clause", "ParsedQuery", "SimilarTo", "Term", "combine_filters", "highlight", "parse_query"]

@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +44,7 @@ from . import _sqlite_analytics as analytics
 from . import _sqlite_erasure as erasure
 from . import _sqlite_rollup as rollup
 from . import _sqlite_rollup_memory as memory
+from . import _sqlite_vectors as vectors
 from ._cursor import decode_cursor
 from ._request import make_hit, parse_request, plan_search
 from ._sqlite_schema import migrate
@@ -69,6 +71,7 @@ from .base import (
     UpsertResult,
 )
 from .document import Document
+from .vectors import DocumentVector, VectorBatch
 from .errors import BackendUnavailable, DocumentNotFound, QueryTimeout, SearchBackendError
 from .query import ParsedQuery
 
@@ -79,7 +82,7 @@ _CHUNK = 500  # ids per IN (...) lookup
 
 
 def _row(doc: Document, analyser: Analyser) -> tuple:
-    """One document's rows: (documents row, JSON, FTS columns, topics, keywords)."""
+    """One document's rows: (documents row, JSON, FTS columns, topics, keywords, vector or None)."""
     title_words, title_grams = analyser.index_terms(doc.title) if doc.title else ([], [])
     body_words, body_grams = analyser.index_terms(doc.text)
     fts = (" ".join(title_words), " ".join(body_words), " ".join(title_grams + body_grams))
@@ -100,7 +103,7 @@ def _row(doc: Document, analyser: Analyser) -> tuple:
         if t.topic not in topics or t.score > topics[t.topic][2]:
             topics[t.topic] = (t.topic, t.polarity.value, t.score)
     keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
-    return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords)
+    return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords), vectors.row(doc.vector)
 
 
 def prepare_rows(docs: Sequence[Document], analyser: Analyser) -> list[tuple]:
@@ -116,6 +119,14 @@ def prepare_rows(docs: Sequence[Document], analyser: Analyser) -> list[tuple]:
     for doc in docs:
         latest[doc.id] = doc
     return [_row(doc, analyser) for doc in latest.values()]
+
+
+def _with_vector(row: tuple) -> Document:
+    """A document from ``(JSON, vector model, vector blob, ...)``, its vector set when it has one."""
+    doc = Document.model_validate_json(row[0])
+    if row[1] is not None:
+        doc.vector = vectors.from_blob(row[1], row[2])
+    return doc
 
 
 class _Conn:
@@ -171,6 +182,8 @@ class SQLiteBackend(Backend):
         #: Answer plain trend queries from the hourly rollups (tests turn it off to compare).
         self.use_rollups = True
         self._rollup_memory = memory.RollupMemory()
+        #: The vectors as matrices for ``similar:`` (tests set it to None to rank straight from SQLite).
+        self.vector_memory: vectors.VectorMemory | None = vectors.VectorMemory()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = _Conn(self.path, busy_ms=self._busy_ms)
@@ -254,7 +267,12 @@ class SQLiteBackend(Backend):
 
     # -- helpers -------------------------------------------------------------------
     def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
-        return parse_request(q, filters, self.analyser)
+        """``q`` parsed and merged with ``filters``; a ``similar:`` resolved (in a read of its own)."""
+        parsed, filters = parse_request(q, filters, self.analyser)
+        if parsed.similar is not None:
+            with self._read() as conn:
+                parsed = vectors.resolve(conn, parsed, filters, memory=self.vector_memory)
+        return parsed, filters
 
     def _where(self, q: str, filters: Filters | None) -> Where:
         return build_where(*self._parse(q, filters))
@@ -302,8 +320,8 @@ class SQLiteBackend(Backend):
                 chunk = ids[i : i + _CHUNK]
                 existing.update(conn.execute(f"SELECT id, seq FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
             next_seq = max_seq(conn)
-            inserts, updates, json_rows, fts_rows, topic_rows, keyword_rows = [], [], [], [], [], []
-            for row, raw, fts, topics, keywords in prepared:
+            inserts, updates, json_rows, fts_rows, topic_rows, keyword_rows, vector_rows = [], [], [], [], [], [], []
+            for row, raw, fts, topics, keywords, vector in prepared:
                 seq = existing.get(row[0])
                 if seq is None:
                     next_seq += 1
@@ -316,6 +334,8 @@ class SQLiteBackend(Backend):
                 fts_rows.append((seq, *fts))
                 topic_rows.extend((seq, *t, created, row[7]) for t in topics)
                 keyword_rows.extend((seq, k, created) for k in keywords)
+                if vector is not None:
+                    vector_rows.append((seq, *vector))
             if existing:
                 rollup.remove(conn, "seq IN (SELECT value FROM json_each(?))", [json.dumps(list(existing.values()))])
                 old = [(s,) for s in existing.values()]
@@ -332,6 +352,7 @@ class SQLiteBackend(Backend):
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
+            vectors.write(conn, existing.values(), vector_rows)  # a document written without one loses its old one
             rollup.add(conn, ((r[6], r[7], r[8]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         if erased_ids:
             log.info("refused erased documents", extra={"documents": len(erased_ids)})
@@ -432,11 +453,12 @@ class SQLiteBackend(Backend):
     def get(self, doc_id: str) -> Document:
         with self._read() as conn:
             row = conn.execute(
-                "SELECT j.doc FROM documents d JOIN document_json j ON j.seq = d.seq WHERE d.id = ?", (doc_id,)
+                "SELECT j.doc, v.model, v.vector FROM documents d JOIN document_json j ON j.seq = d.seq "
+                "LEFT JOIN doc_vectors v ON v.seq = d.seq WHERE d.id = ?", (doc_id,)
             ).fetchone()
         if row is None:
             raise DocumentNotFound(doc_id)
-        return Document.model_validate_json(row[0])
+        return _with_vector(row)
 
     def count(self, q: str = "", filters: Filters | None = None) -> int:
         where = self._where(q, filters)
@@ -448,21 +470,43 @@ class SQLiteBackend(Backend):
         while True:
             with self._read() as conn:
                 rows = conn.execute(
-                    "SELECT d.id, j.doc FROM documents d JOIN document_json j ON j.seq = d.seq "
-                    "WHERE d.id > ? ORDER BY d.id LIMIT ?",
+                    "SELECT j.doc, v.model, v.vector, d.id FROM documents d JOIN document_json j ON j.seq = d.seq "
+                    "LEFT JOIN doc_vectors v ON v.seq = d.seq WHERE d.id > ? ORDER BY d.id LIMIT ?",
                     (last, batch_size),
                 ).fetchall()
             if not rows:
                 return
-            yield [Document.model_validate_json(doc) for _, doc in rows]
+            yield [_with_vector(r) for r in rows]
             if len(rows) < batch_size:
                 return
-            last = rows[-1][0]
+            last = rows[-1][3]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, DocumentVector]:
+        with self._read() as conn:
+            return vectors.by_ids(conn, ids)
+
+    def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,
+                     batch_size: int = 2000, after_id: str | None = None) -> Iterator[VectorBatch]:  # fmt: skip
+        """See ``Backend.iter_vectors``; each batch is one short read."""
+        parsed, merged = self._parse(q, filters)
+        last = after_id or ""
+        while True:
+            with self._read() as conn:
+                batch = vectors.batch(conn, build_where(parsed, merged), model=model, after_id=last, size=batch_size)
+            if batch is None:
+                return
+            yield batch
+            if len(batch) < batch_size:
+                return
+            last = batch.ids[-1]
 
     def search(self, query: SearchQuery) -> SearchResult:
         plan = plan_search(query, self.analyser)
         cursor = decode_cursor(query.cursor, plan.fingerprint, cursor_check(plan.relevance)) if query.cursor else None
         with self._read() as conn:
+            if plan.parsed.similar is not None:  # later pages rank among the documents of the first
+                plan = replace(plan, parsed=vectors.resolve(conn, plan.parsed, plan.filters, memory=self.vector_memory,
+                                                            max_seq=cursor["S"] if cursor else None))
             total, rows, next_cursor = search_page(conn, plan, query.limit, cursor)
         tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()
         hits = [make_hit(Document.model_validate_json(raw), score, tokens, self.analyser) for raw, score in rows]
@@ -500,12 +544,14 @@ class SQLiteBackend(Backend):
     def health(self) -> dict:
         with self._read() as conn:
             documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            with_vectors = vectors.count(conn)
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
         return {
             "backend": self.name,
             "status": "ok",
             "documents": documents,
+            "vectors": with_vectors,
             "path": str(self.path),
             "size_bytes": page_size * pages,
             "schema_version": self.schema_version,

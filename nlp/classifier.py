@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from .labels import Classification
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Classifier(ABC):
@@ -39,6 +42,24 @@ class Classifier(ABC):
     @abstractmethod
     def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
         """Classify many texts at once; batching is where models get their speed."""
+
+    @property
+    def vector_model(self) -> str | None:
+        """Name of the space ``classify_with_vectors``' vectors live in; None when there are none.
+
+        Vectors of two names are not comparable (another encoder, or one trained
+        further), so the index keeps the name with each vector.
+        """
+        return None
+
+    def classify_with_vectors(self, texts: Sequence[str]) -> tuple[list[Classification], np.ndarray | None]:
+        """``classify_batch`` plus one vector per text (N, D float32) where the model reads text through an encoder.
+
+        The transformer returns the mean-pooled states its heads read, so the
+        vectors cost no extra pass; models without an encoder (the lexicon
+        baseline) return None.
+        """
+        return self.classify_batch(texts), None
 
     @overload
     def predict(self, texts: str) -> Classification: ...

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 #: Bumped when the exported graph's outputs change, so no cached file of an older graph is used.
-GRAPH_VERSION = 4
+#: 5: the mean-pooled vector (``pooled``) is an output, for the index's document vectors.
+GRAPH_VERSION = 5
 
 
 def weights_digest(model_dir: str | Path) -> str:

@@ -3,7 +3,7 @@
 The runtime only needs this graph, and building it from torch meant installing
 torch (and 3 GB of CUDA wheels) on every machine that classifies a text. The
 graph here is the one ``torch.onnx.export`` wrote from ``nlp.network.VoclensNet``
-(graph version 4), written out node by node: the same inputs, outputs and
+(graph version 4; version 5 adds the pooled vector as an output), written out node by node: the same inputs, outputs and
 operators, the same float32 arithmetic in the same order, and the torch
 exporter's node names for the matrix products, because ``quantize_int8``
 chooses by name which of them stay in float. ``tests/nlp/test_onnx_graph.py``
@@ -213,12 +213,17 @@ def _encoder(g: _Graph, shape: EncoderShape, p: str) -> str:
 
 
 def _heads(g: _Graph, hidden: str, topics: int, evidence_head: bool) -> tuple[str, str, str]:
-    """Sentiment and topic probabilities from the mean-pooled states, and per-token evidence."""
+    """Sentiment and topic probabilities from the mean-pooled states, and per-token evidence.
+
+    The mean-pooled states themselves (``pooled``, what both heads read) are an output too:
+    they are the document vector the index stores for similarity and own topics, at no
+    extra encoder pass.
+    """
     m = g.float_mask(1, [-1])
     axis1 = g.ints("axes_1", [1])
     summed = g.op("ReduceSum", "/ReduceSum", g.op("Mul", "/Mul_1", hidden, m), axis1, keepdims=0)
     count = g.op("Clip", "/Clip", g.op("ReduceSum", "/ReduceSum_1", m, axis1, keepdims=0), g.const("one", 1.0), "")
-    pooled = g.op("Div", "/Div", summed, count)
+    pooled = g.op("Div", "/Div", summed, count, out="pooled")  # also an output: the document's vector
     topic = g.op("Gemm", "/topic_head/Gemm", pooled, g.weight("topic_head.weight"), g.weight("topic_head.bias"),
                  transB=1)  # fmt: skip
     topic = g.op("Reshape", "/Reshape", topic, g.ints("topic_shape", [-1, topics, len(TOPIC_STATES)]))
@@ -242,13 +247,13 @@ def _heads(g: _Graph, hidden: str, topics: int, evidence_head: bool) -> tuple[st
 
 
 def network_graph(config: dict, weights: Mapping[str, np.ndarray], base_dir: str | Path) -> _Graph:
-    """The classifier's graph: ``input_ids``, ``attention_mask`` -> ``sentiment``, ``topics``, ``evidence``."""
+    """The classifier's graph: ``input_ids``, ``attention_mask`` -> ``sentiment``, ``topics``, ``evidence``, ``pooled``."""
     shape = EncoderShape.from_base(base_dir, config.get("num_layers"))
     g = _Graph(weights)
     topics = len(config["topics"])
     _heads(g, _encoder(g, shape, "bert."), topics, config.get("evidence") == "head")
     g.outputs = [("sentiment", ["batch", 3]), ("topics", ["batch", topics, len(TOPIC_STATES)]),
-                 ("evidence", ["batch", "length", topics])]  # fmt: skip
+                 ("evidence", ["batch", "length", topics]), ("pooled", ["batch", shape.hidden])]  # fmt: skip
     return g
 
 

@@ -131,30 +131,43 @@ class TransformerClassifier(Classifier):
     # -- inference ------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Sentiment (N, 3) and topic-state (N, T, 4) probabilities, in input order."""
-        sent, top, _, _ = self._infer(texts)
+        sent, top, _, _, _ = self._infer(texts)
         return sent, top
 
     def _infer(self, texts: Sequence[str]):
-        """Probabilities, and per text its tokens' start offsets and evidence scores (L, T)."""
+        """Probabilities, per text its tokens' start offsets and evidence scores (L, T), and the pooled vectors (N, H)."""
         self.load()
         encoded, starts = self._encoder.encode_with_offsets(list(texts))
         sent = np.zeros((len(encoded), len(SENTIMENT_LABELS)), dtype=np.float32)
         top = np.zeros((len(encoded), len(self._topics), 4), dtype=np.float32)
+        pooled: np.ndarray | None = None
         evidence: list[np.ndarray | None] = [None] * len(encoded)
         for batch in length_batches(encoded, self.batch_size):
-            s, t, ev = self._run(batch.input_ids, batch.attention_mask)
+            s, t, ev, vec = self._run(batch.input_ids, batch.attention_mask)
             sent[batch.positions], top[batch.positions] = s, t
+            if pooled is None:
+                pooled = np.zeros((len(encoded), vec.shape[1]), dtype=np.float32)
+            pooled[batch.positions] = vec
             for j, pos in enumerate(batch.positions):
                 evidence[pos] = ev[j, : len(encoded[pos])]
-        return sent, top, starts, evidence
+        return sent, top, starts, evidence, pooled
+
+    @property
+    def vector_model(self) -> str:
+        """The weights' version: vectors of two versions are not comparable (the encoder was trained on)."""
+        return self.config["version"]
 
     def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
+        return self.classify_with_vectors(texts)[0]
+
+    def classify_with_vectors(self, texts: Sequence[str]) -> tuple[list[Classification], np.ndarray | None]:
+        """Labels, and the mean-pooled last hidden states (N, 384) the heads read, from one encoder pass."""
         if not texts:
-            return []
+            return [], None
         # The model was trained on simplified Chinese: traditional text is
         # folded first. The fold keeps lengths, so evidence offsets hold for the original.
         texts = [fold(t) if t else t for t in texts]
-        sent, top, starts, evidence = self._infer(texts)
+        sent, top, starts, evidence, pooled = self._infer(texts)
         out = []
         for n, (text, s, t) in enumerate(zip(texts, sent, top)):
             k = int(np.argmax(s))
@@ -174,7 +187,7 @@ class TransformerClassifier(Classifier):
                 sentiment=Sentiment(label=Polarity(SENTIMENT_LABELS[k]), score=round(float(s[k]), 4)),
                 topics=topics, model_version=self.version,
             ))  # fmt: skip
-        return out
+        return out, pooled
 
 
 def cue_topics(text: str) -> set[str]:
@@ -207,11 +220,12 @@ class _TorchRunner:
 
         torch = import_train("torch")
         import_train("transformers")  # the network is a transformers BertModel
-        from .network import load_network
+        from .network import load_network, mean_pool
 
         if threads:
             torch.set_num_threads(threads)
         self.torch = torch
+        self.mean_pool = mean_pool
         self.net, _ = load_network(model_dir, base)
         self.topic_weight = self.net.topic_head.weight.detach().clone()  # the evidence reads it in float
         if int8:
@@ -225,7 +239,8 @@ class _TorchRunner:
             s, t = self.net.heads(hidden, mask_t)
             topic_probs = torch.softmax(t, -1)
             ev = self.net.token_evidence(hidden, mask_t, topic_probs, self.topic_weight)
-            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy()
+            pooled = self.mean_pool(hidden, mask_t)
+            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy(), pooled.numpy()
 
 
 class _OnnxRunner:
@@ -239,8 +254,9 @@ class _OnnxRunner:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
-        s, t, ev = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return s, t, ev
+        s, t, ev, pooled = self.session.run(["sentiment", "topics", "evidence", "pooled"],
+                                            {"input_ids": ids, "attention_mask": mask})
+        return s, t, ev, pooled
 
 
 __all__ = ["DEFAULT_CACHE_DIR", "LITE_MODEL_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]

@@ -44,7 +44,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_COMMANDS = (ingest.ingest, search.search, analytics.trends, analytics.top, analytics.emerging, search.get,
+_COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging, search.get,
              erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
              crawl.crawl)
 for _command in _COMMANDS:

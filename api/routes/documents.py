@@ -7,12 +7,25 @@ from fastapi import APIRouter, Path, Query, Request
 from crawlers.enrich import enrich
 from crawlers.errors import RecordError
 from crawlers.normalize import RecordOptions, record_to_document
+from index.base import MAX_PAGE_SIZE
 from index.document import Channel, Document
+from index.errors import NoVector
 
-from ..deps import AnalyserDep, BackendDep, ClassifierDep, ReadAccess, SettingsDep, WriteAccess, has_scope
+from ..bounds import check_page_size
+from ..deps import (
+    AnalyserDep,
+    BackendDep,
+    ClassifierDep,
+    FiltersDep,
+    QueryDep,
+    ReadAccess,
+    SettingsDep,
+    WriteAccess,
+    has_scope,
+)
 from ..errors import ApiError
 from ..openapi import problems
-from ..schemas import Health, IngestRequest, IngestResponse, ItemError
+from ..schemas import Health, IngestRequest, IngestResponse, ItemError, SearchResponse
 
 router = APIRouter(tags=["documents"])
 
@@ -21,6 +34,26 @@ router = APIRouter(tags=["documents"])
 def get_document(backend: BackendDep, doc_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]+$")]) -> Document:
     """One document by its stable id."""
     return backend.get(doc_id)
+
+
+@router.get("/documents/{doc_id}/similar", response_model=SearchResponse, dependencies=[ReadAccess],
+            responses=problems(400, 404, 409, 503, 504))
+def similar_documents(
+    backend: BackendDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    q: QueryDep,
+    doc_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]+$")],
+    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": MAX_PAGE_SIZE},
+                                description="How many (at most max_page_size).")] = 10,
+) -> SearchResponse:
+    """The documents most like this one (cosine of the stored vectors), best first; `q` and filters narrow them."""
+    check_page_size(limit, settings)
+    try:
+        result = backend.similar(doc_id, limit=limit, q=q, filters=filters)
+    except NoVector as exc:
+        raise ApiError(409, "Document has no vector", str(exc)) from None
+    return SearchResponse(total=result.total, results=result.hits, next_cursor=result.next_cursor)
 
 
 @router.post("/documents", response_model=IngestResponse, dependencies=[WriteAccess], responses=problems(502, 503, 504))

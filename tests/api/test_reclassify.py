@@ -253,3 +253,40 @@ def test_cli_unknown_model_is_a_clear_error(tmp_path):
 def test_cli_help_explains_the_command(tmp_path):
     out = voclens("reclassify", "--help", data_dir=tmp_path).stdout
     assert "--model" in out and "--force" in out and "continues where it" in out
+
+
+class EncoderDouble(ChecksumModelDouble):
+    """Test double for a model with an encoder: ``ChecksumModelDouble``'s labels plus a vector per text from its checksum."""
+
+    @property
+    def vector_model(self) -> str:
+        return "checksum-encoder"
+
+    def classify_with_vectors(self, texts):
+        import numpy as np
+
+        vectors = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(384) for t in texts])
+        return self.classify_batch(texts), vectors.astype(np.float32)
+
+
+def test_reclassify_gives_documents_the_vectors_ingest_would_have_given_them(tmp_path):
+    encoder = EncoderDouble()
+    records = [*RECORDS, {"source": "jd", "source_id": "stars", "text": "", "rating": 5,
+                          "created_at": "2026-11-30T10:00:00+08:00"}]  # fmt: skip
+    with _ingest(tmp_path, "a.db", get_classifier("fast"), records) as backend, \
+            _ingest(tmp_path, "b.db", encoder, records) as ingested:
+        ids = [d.id for d in _docs(backend)]
+        assert backend.vectors(ids) == {}
+        want = ingested.vectors(ids)
+        assert len(want) == len(RECORDS) and {v.model for v in want.values()} == {"checksum-encoder"}  # no words: none
+        report = reclassify(backend, encoder, batch_size=4)
+        assert report.updated == len(records) and backend.vectors(ids) == want
+        # a model without an encoder relabels and leaves the vectors (the texts did not change) ...
+        reclassify(backend, get_classifier("fast"), batch_size=4)
+        assert backend.vectors(ids) == want
+        # ... and a document at the encoder's version that lacks its vector is taken again, only that one
+        reclassify(backend, encoder, batch_size=4)
+        stale = next(d for d in _docs(backend) if d.vector is not None)
+        backend.upsert([stale.model_copy(update={"vector": None})])
+        again = reclassify(backend, encoder, batch_size=4)
+        assert (again.updated, again.skipped_current) == (1, len(records) - 1) and backend.vectors(ids) == want

@@ -54,3 +54,28 @@ def corpus() -> list[Document]:
             sentiment="neutral", topics={"logistics": "negative", "quality": "positive"},
             keywords=["delivery", "quality"], created_at=NOW - 3 * day + timedelta(hours=3)),
     ]
+
+
+#: The encoder name the contract suite's vectors claim.
+VECTOR_MODEL = "enc-test"
+
+
+def with_vectors(docs: list[Document], *, model: str = VECTOR_MODEL, seed: int = 7) -> list[Document]:
+    """Copies of ``docs`` with vectors: random ones, except the planted neighbours of ``zh1``.
+
+    ``zh2`` is ``zh1``'s vector plus a little noise (cosine about 0.99: the near-duplicate),
+    ``en4`` plus much more (about 0.7); random 384-dimensional vectors are nearly orthogonal
+    (cosines within about 0.15 of 0), so ``similar:zh1`` ranks zh2, en4, then the rest.
+    """
+    import numpy as np
+
+    from index.vectors import DIMS, DocumentVector
+
+    rng = np.random.default_rng(seed)
+    raw = {d.source_id: rng.standard_normal(DIMS).astype(np.float32) for d in docs}
+    if "zh1" in raw:
+        if "zh2" in raw:
+            raw["zh2"] = raw["zh1"] + 0.1 * rng.standard_normal(DIMS).astype(np.float32)
+        if "en4" in raw:
+            raw["en4"] = raw["zh1"] + 1.0 * rng.standard_normal(DIMS).astype(np.float32)
+    return [d.model_copy(update={"vector": DocumentVector.from_array(model, raw[d.source_id])}) for d in docs]

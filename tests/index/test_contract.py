@@ -24,9 +24,9 @@ from index.base import (
     TopQuery,
     TrendQuery,
 )
-from index.errors import CursorExpired, DocumentNotFound, InvalidQuery
+from index.errors import CursorExpired, DocumentNotFound, InvalidQuery, NoVector
 
-from .corpus import NOW, corpus, doc
+from .corpus import NOW, VECTOR_MODEL, corpus, doc, with_vectors
 
 ALL = {d.source_id for d in corpus()}
 
@@ -709,6 +709,147 @@ def test_concurrent_searches_while_writing(backend):
             t.join()
     assert not errors, errors
     assert backend.count("物流") == 103
+
+
+# -- document vectors and similar: (issue 19) ----------------------------------------------
+def _vectored() -> dict[str, object]:
+    return {d.source_id: d for d in with_vectors(corpus())}
+
+
+@pytest.fixture
+def vectored(backend):
+    """The backend holding the shared corpus, every document with a vector (zh2, then en4, planted near zh1)."""
+    backend.upsert(list(_vectored().values()))
+    return backend
+
+
+def _cosine(a, b) -> float:
+    import numpy as np
+
+    x, y = a.array(), b.array()
+    return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+
+def test_vectors_round_trip_but_never_in_search_hits_or_json(backend):
+    docs = with_vectors(corpus())
+    docs[5] = docs[5].model_copy(update={"vector": None})  # en3: indexed before vectors, or by the lexicon model
+    backend.upsert(docs)
+    for d in docs:
+        assert backend.get(d.id).vector == d.vector
+    assert backend.vectors([d.id for d in docs] + ["f" * 32]) == {d.id: d.vector for d in docs if d.vector}
+    # whole scans carry them: index copy, reclassify and migrations read documents this way
+    assert {d.id: d.vector for b in backend.iter_documents(batch_size=3) for d in b} == {d.id: d.vector for d in docs}
+    hits = search(backend).hits
+    assert len(hits) == 10 and all(h.document.vector is None for h in hits)
+    assert '"vector"' not in json.dumps([h.model_dump(mode="json") for h in hits])
+    assert '"vector"' not in backend.get(docs[0].id).model_dump_json()
+    assert backend.health()["vectors"] == 9
+    # a document written again without one loses it: the vector belongs to what was written
+    backend.upsert([docs[0].model_copy(update={"vector": None})])
+    assert backend.get(docs[0].id).vector is None and backend.vectors([docs[0].id]) == {}
+
+
+def test_iter_vectors_in_id_order_with_query_model_and_resume(backend):
+    import numpy as np
+
+    docs = with_vectors(corpus())
+    other = with_vectors([doc("o1", "另一个模型的向量")], model="enc-other")
+    backend.upsert(docs + other + [doc("n1", "没有向量")])
+    want = {d.id: d.vector for d in docs + other}
+    batches = list(backend.iter_vectors(batch_size=4))
+    ids = [i for b in batches for i in b.ids]
+    assert [len(b) for b in batches] == [4, 4, 3] and ids == sorted(want)
+    for b in batches:
+        floats, unit = b.floats(), b.unit()
+        for row, doc_id in enumerate(b.ids):
+            v = want[doc_id]
+            assert (b.models[row], b.values[row].tobytes(), float(b.scales[row])) == (v.model, v.values, v.scale)
+            assert np.allclose(floats[row], v.array()) and abs(float(np.linalg.norm(unit[row])) - 1) < 1e-5
+    assert [i for b in backend.iter_vectors(model=VECTOR_MODEL) for i in b.ids] == sorted(d.id for d in docs)
+    assert [i for b in backend.iter_vectors(model="enc-other") for i in b.ids] == [other[0].id]
+    negative_zh = sorted(d.id for d in docs if d.lang == "zh" and d.sentiment.label.value == "negative")
+    assert [i for b in backend.iter_vectors("sentiment:negative", Filters(lang=["zh"])) for i in b.ids] == negative_zh
+    assert [i for b in backend.iter_vectors(batch_size=100, after_id=ids[4]) for i in b.ids] == ids[5:]
+
+
+def test_similar_finds_the_planted_near_duplicate_first(vectored):
+    d = _vectored()
+    zh1 = d["zh1"].id
+    result = vectored.search(SearchQuery(q=f"similar:{zh1}", limit=3))
+    assert [h.document.source_id for h in result.hits][:2] == ["zh2", "en4"]
+    assert result.total == 9  # every other document with a vector; never zh1 itself
+    assert result.hits[0].score == pytest.approx(_cosine(d["zh1"].vector, d["zh2"].vector), abs=1e-3)
+    assert result.hits[0].score > 0.98 and 0.5 < result.hits[1].score < 0.85 and result.hits[2].score < 0.35
+    assert vectored.similar(zh1, limit=1).hits[0].document.source_id == "zh2"
+    # a set like a filter: it narrows, and text and filters narrow the candidates
+    assert sids(search(vectored, f"similar:{zh1}:2")) == {"zh2", "en4"} and vectored.count(f"similar:{zh1}:2") == 2
+    assert [h.document.source_id for h in search(vectored, f"similar:{zh1} 物流").hits] == ["zh2", "zh3"]
+    narrowed = vectored.similar(zh1, limit=3, filters=Filters(lang=["en"]))
+    assert [h.document.source_id for h in narrowed.hits][0] == "en4" and {h.document.lang for h in narrowed.hits} == {"en"}
+    trend = vectored.trends(TrendQuery(q=f"similar:{zh1}:2"))
+    assert sum(b.volume for b in trend.series[0].buckets) == 2
+    assert {t.topic: t.count for t in vectored.top_topics(TopQuery(q=f"similar:{zh1}:2"))} == {
+        "logistics": 2, "packaging": 1, "quality": 1}
+    by_date = search(vectored, f"similar:{zh1}:2", sort="newest")
+    assert [h.document.source_id for h in by_date.hits] == ["zh2", "en4"] and by_date.hits[0].score is None
+
+
+def test_similar_pages_with_cursors_through_the_same_ranking(vectored):
+    zh1 = _vectored()["zh1"].id
+    whole = [h.document.id for h in search(vectored, f"similar:{zh1}").hits]
+    pages, cursor = [], None
+    while True:
+        result = vectored.search(SearchQuery(q=f"similar:{zh1}", limit=4, cursor=cursor))
+        pages += [h.document.id for h in result.hits]
+        cursor = result.next_cursor
+        if cursor is None:
+            break
+    assert pages == whole and len(whole) == 9
+
+
+def test_similar_compares_only_vectors_of_one_encoder_and_needs_one(vectored):
+    d = _vectored()
+    twin = doc("twin", "另一个模型", lang="zh").model_copy(
+        update={"vector": d["zh1"].vector.model_copy(update={"model": "enc-other"})})
+    bare = doc("bare", "没有向量")
+    vectored.upsert([twin, bare])
+    assert "twin" not in sids(search(vectored, f"similar:{d['zh1'].id}"))
+    assert search(vectored, f"similar:{twin.id}").total == 0
+    with pytest.raises(NoVector, match="reclassify"):
+        vectored.search(SearchQuery(q=f"similar:{bare.id}"))
+    with pytest.raises(NoVector):
+        vectored.similar(bare.id)
+    with pytest.raises(InvalidQuery, match="no document"):
+        vectored.count(f"similar:{'f' * 32}")
+    with pytest.raises(DocumentNotFound):
+        vectored.similar("f" * 32)
+
+
+def test_index_copy_carries_vectors_both_ways(backend, tmp_path):
+    from api.cli.index import copy_documents
+    from index.sqlite import SQLiteBackend
+
+    docs = with_vectors(corpus())
+    ids = [d.id for d in docs]
+    with SQLiteBackend(tmp_path / "src.db") as src, SQLiteBackend(tmp_path / "back.db") as back:
+        src.upsert(docs)
+        assert copy_documents(src, backend, batch_size=4) == 10
+        assert backend.vectors(ids) == {d.id: d.vector for d in docs}
+        assert copy_documents(backend, back, batch_size=3) == 10
+        assert back.vectors(ids) == {d.id: d.vector for d in docs}
+        zh1 = docs[0].id
+        assert [h.document.id for h in back.search(SearchQuery(q=f"similar:{zh1}:3")).hits] == [
+            h.document.id for h in backend.search(SearchQuery(q=f"similar:{zh1}:3")).hits]
+
+
+def test_erasure_removes_the_vector(vectored):
+    d = _vectored()
+    zh2 = d["zh2"]
+    vectored.erase(ErasureKind.document, zh2.id, actor="cli")
+    assert vectored.vectors([zh2.id]) == {}
+    assert zh2.id not in [i for b in vectored.iter_vectors() for i in b.ids]
+    assert [h.document.source_id for h in search(vectored, f"similar:{d['zh1'].id}").hits][0] == "en4"
+    assert vectored.health()["vectors"] == 9
 
 
 # -- hostile queries (issue 23) ------------------------------------------------------------

@@ -10,7 +10,7 @@ from index.base import SearchQuery
 from index.errors import BackendUnavailable, BulkWriteError
 from tests.es_node import unique_prefix
 
-from .corpus import NOW, corpus, doc
+from .corpus import NOW, corpus, doc, with_vectors
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -28,7 +28,7 @@ def es(es_node):
 def test_monthly_indices_behind_one_alias(es):
     es.upsert(corpus())
     prefix = es.names.prefix
-    assert es.indices() == [f"{prefix}-documents-v2-2026.02", f"{prefix}-documents-v2-2026.03"]
+    assert es.indices() == [f"{prefix}-documents-v3-2026.02", f"{prefix}-documents-v3-2026.03"]
     assert es.health()["indices"] == es.indices() and es.count() == 10
 
 
@@ -142,3 +142,35 @@ def test_a_write_racing_an_erasure_removes_what_it_wrote(es):
     es._bulk = real_bulk
     assert (result.created, result.erased, result.erased_ids) == (0, 1, [d.id])
     assert es.count() == 0
+
+
+def test_migrate_carries_vectors_and_old_documents_into_the_current_schema(es):
+    """Documents of an older schema's indices move with their vectors; ones without keep having none."""
+    from index._es_schema import SCHEMA_VERSION, Names
+
+    docs = with_vectors(corpus())
+    docs[1] = docs[1].model_copy(update={"vector": None})
+    current = es.names
+    es.names = Names(current.prefix, version=SCHEMA_VERSION - 1)  # same mapping, older name: a migration's input
+    es.ensure_template()
+    es.upsert(docs)
+    es.names = current
+    es._known_indices.clear()
+    assert all(f"-v{SCHEMA_VERSION - 1}-" in i for i in es.indices())
+    report = es.migrate()
+    assert report.moved == 10 and all(f"-v{SCHEMA_VERSION}-" in i for i in report.indices)
+    assert es.vectors([d.id for d in docs]) == {d.id: d.vector for d in docs if d.vector}
+    assert es.search(SearchQuery(q=f"similar:{docs[0].id}:1")).hits[0].document.source_id == "en4"  # zh2 lost its
+
+
+def test_a_vector_is_a_byte_dense_vector_kept_out_of_the_source(es):
+    """384 bytes in the vector store, read back from there: a copy in _source would more than double its cost."""
+    d = with_vectors(corpus()[:1])[0]
+    es.upsert([d])
+    mapping = es.es.indices.get_mapping(index=es.names.alias)
+    props = next(iter(mapping.body.values()))["mappings"]["properties"]
+    assert {k: props["vector"][k] for k in ("type", "element_type", "dims", "index", "similarity")} == {
+        "type": "dense_vector", "element_type": "byte", "dims": 384, "index": True, "similarity": "cosine"}
+    source = es.es.get(index=es.names.index_for(d.created_at), id=d.id)["_source"]
+    assert "vector" not in source and "vector" not in source["doc"] and source["vector_model"] == d.vector.model
+    assert es.get(d.id).vector == d.vector

@@ -6,7 +6,7 @@ import pytest
 
 from index.base import Filters, TopicFilter
 from index.errors import InvalidQuery
-from index.query import combine_filters, highlight, parse_query
+from index.query import SimilarTo, combine_filters, highlight, parse_query
 
 
 def texts(q):
@@ -111,6 +111,22 @@ def test_unknown_fields_name_themselves_and_the_known_ones(q, name):
      "since:2026-02-01 until:2026-01-01"],
 )
 def test_invalid_filters_raise_invalid_query(q):
+    with pytest.raises(InvalidQuery) as exc:
+        parse_query(q)
+    assert exc.value.field == "q"
+
+
+def test_similar_names_a_document_and_how_many_neighbours():
+    p = parse_query("similar:1740F3E06C9B49678144646CE6D032A2 物流 brand:Acme")
+    assert p.similar == SimilarTo("1740f3e06c9b49678144646ce6d032a2", 100) and p.neighbours is None
+    assert [c.terms[0].text for c in p.clauses] == ["物流"] and p.filters.brand == ["Acme"]
+    assert parse_query("similar:abc:500").similar == SimilarTo("abc", 500)
+    assert parse_query("物流").similar is None
+
+
+@pytest.mark.parametrize("q", ["similar:", "similar:xyz", "similar:abc:0", "similar:abc:1001", "similar:abc:ten",
+                               "similar:a similar:b", "-similar:abc"])
+def test_invalid_similar_raises_invalid_query(q):
     with pytest.raises(InvalidQuery) as exc:
         parse_query(q)
     assert exc.value.field == "q"

@@ -11,7 +11,7 @@ from index.errors import BackendUnavailable, QueryTimeout
 from index.sqlite import SQLiteBackend
 from nlp.analyser import get_analyser
 
-from .corpus import corpus
+from .corpus import corpus, with_vectors
 
 
 def test_data_survives_close_and_reopen(tmp_path):
@@ -134,6 +134,7 @@ def test_migration_back_fills_the_author_hash(tmp_path):
     with SQLiteBackend(path) as b:
         b.upsert(docs)
         with b._write() as conn:  # make it look like a schema-3 file
+            conn.execute("DROP TABLE doc_vectors")
             conn.execute("DROP TABLE erased")
             conn.execute("DROP TABLE erasure_log")
             conn.execute("DROP INDEX documents_author")
@@ -143,3 +144,83 @@ def test_migration_back_fills_the_author_hash(tmp_path):
         assert b.schema_version == SCHEMA_VERSION
         assert b.erase(ErasureKind.author, "a_0", actor="cli").documents == 5
         assert b.count() == 5
+
+
+def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path):
+    path = tmp_path / "old.db"
+    with SQLiteBackend(path) as b:
+        b.upsert(corpus())
+        with b._write() as conn:  # make it look like a file written before vectors
+            conn.execute("DROP TABLE doc_vectors")
+            conn.execute("DELETE FROM schema_version WHERE version > 4")
+    with SQLiteBackend(path) as b:
+        assert b.schema_version == SCHEMA_VERSION == 5 and b.count() == 10
+        assert b.health()["vectors"] == 0 and list(b.iter_vectors()) == []
+        b.upsert(with_vectors(corpus()))  # what `voclens reclassify` does for them
+        assert b.health()["vectors"] == 10
+
+
+def test_a_vector_is_one_388_byte_blob_beside_the_document(tmp_path):
+    """384 int8 values and a float32 scale, in a table of its own: scans of documents read no vector."""
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(with_vectors(corpus()))
+        with b._read() as conn:
+            assert {r[0] for r in conn.execute("SELECT length(vector) FROM doc_vectors")} == {388}
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+            assert not columns & {"vector", "model"}
+
+
+def test_an_erased_documents_vector_leaves_the_file_and_the_wal(tmp_path):
+    from index._sqlite_vectors import to_blob
+
+    docs = with_vectors(corpus())
+    blob = to_blob(docs[0].vector)
+    with SQLiteBackend(tmp_path / "voclens.db") as backend:
+        backend.upsert(docs)
+        backend.upsert(docs[3:])
+        assert any(_files_hold(tmp_path, [blob[4:]]).values())
+        backend.erase(ErasureKind.document, docs[0].id, actor="cli")
+        assert not any(_files_hold(tmp_path, [blob[4:]]).values())
+
+
+def _many_with_vectors(n: int = 60):
+    from datetime import timedelta
+
+    from .corpus import NOW, doc
+
+    brands = ["Acme"] * 8 + ["Beta"] * 2  # Beta: a fifth of the documents, so filtered rankings copy their rows
+    docs = [doc(f"m{i}", f"第{i}条评论 物流" if i % 3 else f"第{i}条评论", brand=brands[i % 10],
+                created_at=NOW - timedelta(hours=i)) for i in range(n)]
+    return with_vectors(docs, seed=11)
+
+
+@pytest.mark.parametrize("q", ["", "物流", "brand:Beta", "brand:Beta 物流", "brand:Acme"])
+def test_similar_from_the_vectors_in_memory_equals_similar_from_the_file(tmp_path, q):
+    """The in-memory matrices (kept per write generation) rank exactly as reading every vector from SQLite does."""
+    docs = _many_with_vectors()
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(docs)
+        for target in docs[:6]:
+            query = SearchQuery(q=f"similar:{target.id}:7 {q}", limit=7)
+            from_memory = [(h.document.id, h.score) for h in b.search(query).hits]
+            b.vector_memory, memory = None, b.vector_memory
+            from_file = [(h.document.id, h.score) for h in b.search(query).hits]
+            b.vector_memory = memory
+            assert from_memory == from_file and len(from_memory) == 7
+
+
+def test_the_vectors_in_memory_follow_every_write(tmp_path):
+    docs = _many_with_vectors(20)
+    target = docs[0]
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        b.upsert(docs)
+        from .corpus import doc
+
+        before = b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id
+        twin = doc("twin", "一模一样的向量").model_copy(update={"vector": target.vector})
+        b.upsert([twin])
+        assert b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id == twin.id
+        b.erase(ErasureKind.document, twin.id, actor="cli")
+        assert b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id == before
+        b.upsert([docs[1].model_copy(update={"vector": None})])
+        assert docs[1].id not in {h.document.id for h in b.search(SearchQuery(q=f"similar:{target.id}")).hits}

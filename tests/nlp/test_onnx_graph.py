@@ -43,11 +43,11 @@ def base():
 
 @pytest.mark.parametrize("model", ["e5s-lite-5", "e5s-lite-3", "e5s-lite-1", "e5s-mt-1"])
 def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
-    """Same weights bit for bit, and probabilities within 1e-4 of torch (evidence head and topic-head shares)."""
+    """Same weights bit for bit, probabilities within 1e-4 of torch (evidence head and topic-head shares), and the pooled vector the heads read."""
     torch = pytest.importorskip("torch")
     import onnxruntime as ort
 
-    from nlp.network import load_network
+    from nlp.network import load_network, mean_pool
     from nlp.onnx_graph import build_network_onnx, network_weights
 
     model_dir = WEIGHTS / model
@@ -61,17 +61,19 @@ def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
     path = build_network_onnx(model_dir, base, tmp_path, "net.onnx")
     assert (tmp_path / "net.onnx.data").stat().st_size > 100_000_000 and path.stat().st_size < 1_000_000
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    assert [o.name for o in session.get_outputs()] == ["sentiment", "topics", "evidence"]
+    assert [o.name for o in session.get_outputs()] == ["sentiment", "topics", "evidence", "pooled"]
     encoder = TextEncoder(base / "tokenizer.json", config["max_length"], config["tail"])
     for batch in length_batches(encoder.encode(TEXTS), 4):
         ids, mask = batch.input_ids, batch.attention_mask
-        sent, topics, evidence = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        sent, topics, evidence, pooled = session.run(None, {"input_ids": ids, "attention_mask": mask})
         with torch.inference_mode():
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
             hidden = net.upper_hidden(net.lower(ids_t, mask_t), mask_t)
             s, t = net.heads(hidden, mask_t)
             topic_probs = torch.softmax(t, -1)
             ev = net.token_evidence(hidden, mask_t, topic_probs)
+            vec = mean_pool(hidden, mask_t)
+        assert pooled.shape == (len(ids), 384) and np.abs(pooled - vec.numpy()).max() < 1e-4
         assert np.abs(sent - torch.softmax(s, -1).numpy()).max() < 1e-4
         assert np.abs(topics - topic_probs.numpy()).max() < 1e-4
         assert np.abs(evidence - ev.numpy()).max() < 1e-3 * max(1.0, float(ev.abs().max()))
@@ -125,7 +127,7 @@ def test_runtime_goes_from_an_empty_cache_to_answers_without_torch(tmp_path):
     assert rows[0]["model_version"].startswith(json.loads((LITE_MODEL_DIR / "config.json").read_text())["version"])
     built = json.loads(next((tmp_path / "cache").glob("*/voclens-build.json")).read_text())
     assert built["check_min_cosine"] >= 0.995
-    assert sorted(p.name.split("-g")[-1] for p in (tmp_path / "cache" / "onnx").iterdir()) == ["4-fp32.onnx", "4-fp32.onnx.data", "4-int8.onnx"]
+    assert sorted(p.name.split("-g")[-1] for p in (tmp_path / "cache" / "onnx").iterdir()) == ["5-fp32.onnx", "5-fp32.onnx.data", "5-int8.onnx"]
 
 
 def test_training_commands_without_torch_say_which_extra_to_install(tmp_path):

@@ -223,3 +223,27 @@ def test_onnx_weights_live_in_an_external_file_that_onnx_runtime_maps():
     path = onnx_path(SHIPPED_MODEL_DIR, build_base_encoder(DEFAULT_CACHE_DIR), DEFAULT_CACHE_DIR, int8=False)
     data = path.with_name(path.name + ".data")
     assert data.exists() and data.stat().st_size > 100_000_000 and path.stat().st_size < 1_000_000
+
+
+def test_vectors_come_from_the_same_pass_and_agree_across_runtimes():
+    """The pooled vector the heads read, beside the same labels; int8 moves it a little, fp32 not at all."""
+    from nlp.transformer import LITE_MODEL_DIR
+
+    texts = [t for t, _, _ in CLEAR]
+    runs = {rt: TransformerClassifier(LITE_MODEL_DIR, runtime=rt, cache_dir=DEFAULT_CACHE_DIR)
+            for rt in ("torch", "onnx-fp32", "onnx-int8")}  # fmt: skip
+    vectors = {}
+    for rt, clf in runs.items():
+        labels, vectors[rt] = clf.classify_with_vectors(texts)
+        assert labels == clf.classify_batch(texts)
+        assert vectors[rt].shape == (len(texts), 384) and vectors[rt].dtype == np.float32
+        assert clf.vector_model == json.loads((LITE_MODEL_DIR / "config.json").read_text())["version"]
+
+    def cosines(a, b):
+        return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+    assert cosines(vectors["torch"], vectors["onnx-fp32"]).min() > 0.9999
+    assert cosines(vectors["torch"], vectors["onnx-int8"]).min() > 0.97
+    assert runs["torch"].classify_with_vectors([]) == ([], None)
+    fast = get_classifier("fast")
+    assert fast.vector_model is None and fast.classify_with_vectors(texts)[1] is None
