@@ -102,7 +102,7 @@ def test_cli_copy_carries_erasures_to_elasticsearch(tmp_path, es_env, es_node):
 
 @pytest.mark.elasticsearch
 def test_init_and_migrate_elasticsearch(tmp_path, es_env, es_node, monkeypatch):
-    from index._es_schema import Names
+    from index._es_schema import SCHEMA_VERSION, Names
     from index.elasticsearch import ElasticsearchBackend
 
     monkeypatch.setenv("VOCLENS_BACKEND", "elasticsearch")
@@ -119,7 +119,7 @@ def test_init_and_migrate_elasticsearch(tmp_path, es_env, es_node, monkeypatch):
     r = voclens("index", "migrate", data_dir=tmp_path)
     assert "moved 10 document(s); dropped 2 old index(es)" in r.stdout
     with ElasticsearchBackend([es_node.url], index_prefix=es_env) as es:
-        assert all("-v2-" in i for i in es.indices()) and es.count() == 10
+        assert all(f"-v{SCHEMA_VERSION}-" in i for i in es.indices()) and es.count() == 10
         assert es.count("物流") == 3
 
 
