@@ -49,13 +49,9 @@ def search(
     settings = load_settings()
     check_bounds(settings, query, limit)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
-    with open_configured_backend(settings) as backend:
-        try:
-            result = backend.search(SearchQuery(q=query, filters=filters, sort=sort, limit=limit, cursor=cursor))
-        except (SearchBackendError, ValueError) as exc:
-            fail(exc)
-    if as_json:
-        out.print_json(result.model_dump_json())
+    result = _run(settings, lambda b: b.search(SearchQuery(q=query, filters=filters, sort=sort, limit=limit, cursor=cursor)),
+                  as_json)
+    if result is None:
         return
     if not result.hits:
         out.print(f"{result.total} match(es)" + ("" if cursor else "; nothing matches this query and these filters"
@@ -82,18 +78,27 @@ def similar(
     settings = load_settings()
     check_bounds(settings, query, limit)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
-    with open_configured_backend(settings) as backend:
-        try:
-            result = backend.similar(doc_id, limit=limit, q=query, filters=filters)
-        except (SearchBackendError, ValueError) as exc:
-            fail(exc)
-    if as_json:
-        out.print_json(result.model_dump_json())
+    result = _run(settings, lambda b: b.similar(doc_id, limit=limit, q=query, filters=filters), as_json)
+    if result is None:
         return
     if not result.hits:
         out.print("no similar document matches these filters", markup=False, highlight=False)
         return
     out.print(_hits_table(result, f"{len(result.hits)} most like {doc_id}", score=True))
+
+
+def _run(settings, ask, as_json: bool) -> SearchResult | None:
+    """``ask(backend)`` on the configured backend; a bad query exits with one line, and with
+    ``--json`` the answer is printed here (None returned: nothing left to print)."""
+    with open_configured_backend(settings) as backend:
+        try:
+            result = ask(backend)
+        except (SearchBackendError, ValueError) as exc:
+            fail(exc)
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return None
+    return result
 
 
 def _hits_table(result: SearchResult, title: str, *, score: bool = False) -> Table:
