@@ -33,6 +33,8 @@ from tests.crawlers.site.server import SIGN_IN_HTML
 APPSTORE_JP = "appstore/jp-1404176564-2020-08.json"
 APPSTORE_US = "appstore/us-1321994487-2021.json"
 APPSTORE_IN = "appstore/in-1592550875-2026-09.json"
+APPSTORE_GB = "appstore/gb-1510826067-2021-01.json"
+APPSTORE_CN = "appstore/cn-497799835-2021-01.json"
 AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
 AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
@@ -92,6 +94,52 @@ def test_appstore_us_2021_and_india_2026():
     assert [(i.source_id, i.created_at, i.rating) for i in india] == [
         ("in:14548543799", "2026-09-14T04:24:23-07:00", "5"), ("in:14545746087", "2026-09-10T11:02:00-07:00", "1")]
     assert "date_estimated" not in india[0].meta and india[0].meta["helpful_votes"] == 3 and india[0].meta["votes"] == 4
+
+
+def test_appstore_united_kingdom_2021_whole_page():
+    now = served_at(APPSTORE_GB)
+    page = parse_appstore(body(APPSTORE_GB).decode(), "1510826067", "gb", now=now)
+    assert [(i.source_id, i.author, i.rating, i.meta["app_version"]) for i in page.items] == [
+        ("gb:6504352127", "immeallme", "5", "1.1.0"), ("gb:6108405527", "john7560", "5", "1.0.1"),
+        ("gb:6096833863", "Sidelacker", "5", "1.0.1"), ("gb:6091772301", "Kel@Kai boon", "5", "1.0.0")]
+    first, _, third, last = page.items
+    assert first.title == "Amazing photos integration" and first.text.endswith("which places you've been to! 👏")
+    assert (third.title, third.text) == ("Really well designed", "Good design. Intuitive to use.")
+    assert last.text == "Beautiful app for travellers with wanderlust."
+    assert first.meta["helpful_votes"] == 0 and first.meta["votes"] == 0 and first.meta["country"] == "gb"
+    assert {i.created_at for i in page.items} == {now.isoformat()} and not page.last
+
+
+def test_appstore_china_2021_last_feed_page_in_chinese():
+    page = parse_appstore(body(APPSTORE_CN).decode(), "497799835", "cn", now=served_at(APPSTORE_CN))
+    items = page.items
+    assert len(items) == 50 and {i.meta["app_version"] for i in items} == {"12.0"}
+    # star counts read off the feed: 29 one-star, 5 two, 4 three, 2 four, 10 five
+    assert sorted(i.rating for i in items) == ["1"] * 29 + ["2"] * 5 + ["3"] * 4 + ["4"] * 2 + ["5"] * 10
+    first, second = items[:2]
+    assert (first.source_id, first.author, first.title, first.text) == (
+        "cn:6455612413", "lxzyzwoout", "越来越烂", "其他的工具都是越开发越好用，就Xcode例外，越开发越难用")
+    assert (first.meta["helpful_votes"], first.meta["votes"]) == (1, 2)
+    assert (second.author, second.title, second.text) == ("匿名开发者777", "Xcode12架构兼容性太差", "编译问题搞了两天了，文档少得不行，")
+    assert (items[48].source_id, items[48].rating, items[48].title, items[48].text) == (
+        "cn:6437003450", "4", "xcod12下载", "几次每次卡在正在安装")
+    assert (items[-1].source_id, items[-1].author, items[-1].text) == ("cn:6436982592", "liolinlinlin", "点击开发文档闪退")
+    assert all(i.meta["date_estimated"] and i.url == "https://apps.apple.com/cn/app/id497799835?see-all=reviews"
+               for i in items)
+
+
+def test_appstore_crawl_of_two_countries_keeps_every_review(make_site, tmp_path: Path):
+    feeds = {f"/{c}/rss/customerreviews/page=1/id={app}/sortby=mostrecent/json": served(name, "text/javascript; charset=utf-8")
+             for c, app, name in (("gb", "1510826067", APPSTORE_GB), ("cn", "497799835", APPSTORE_CN))}
+    site = make_site({"captures": feeds, "appstore": {f"{c}:{a}": {"entries": []} for c in ("gb", "cn") for a in ("1510826067", "497799835")}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "appstore", "-a", "apps=1510826067,497799835", "-a", "countries=gb,cn",
+                          "-a", f"base_url={site.url}", env={"VOCLENS_AUTHOR_SALT": SALT})
+    # each app is asked for in both countries: the two feeds that exist hold 4 + 50 reviews, the others none
+    assert stats["new"] == 4 + 50 and stats["invalid"] == 0
+    docs = stored(data)
+    assert docs["cn:6455554417"].author_hash == hash_author("appstore", "匿名开发者777", SALT)
+    assert docs["gb:6091772301"].rating == 5.0 and docs["cn:6437003450"].rating == 4.0
 
 
 def test_appstore_crawl_keeps_undated_reviews_and_stops_at_known_ids(make_site, tmp_path: Path):
