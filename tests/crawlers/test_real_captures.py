@@ -38,6 +38,8 @@ APPSTORE_CN = "appstore/cn-497799835-2021-01.json"
 AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
 AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
+AMAZON_DE_ECHO = "amazon/de-dp-B07C76F3P2-2019-01.html"
+AMAZON_DE_HOOK = "amazon/de-dp-B01DQDZVCO-2019-01.html"
 JD_2016 = "jd/1548519301-2016-02.json"
 JD_2017 = "jd/1993070-2017-06.jsonp"
 JD_2017_SCLUB = "jd/2667959-2017-11.jsonp"
@@ -228,9 +230,63 @@ def test_amazon_crawl_stops_at_the_sign_in_page_as_finished(make_site, tmp_path:
     assert [p for p in site.requests() if "product-reviews" in p] == [f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1"]
 
 
+def test_amazon_germany_2019_product_page_reviews():
+    url = "https://www.amazon.de/dp/B07C76F3P2"
+    page = parse_amazon(body(AMAZON_DE_ECHO).decode(), "B07C76F3P2", url)
+    # read off the page: id, reviewer, "N,0 von 5 Sternen", "18. Dezember 2018", "N Personen fanden diese Informationen hilfreich"
+    assert [(i.source_id, i.author, i.rating, i.created_at, i.meta["helpful_votes"]) for i in page.items] == [
+        ("R2QABBJPNLPK6N", "Kraft", 5.0, "2018-12-18", 33), ("RK7M3H5TP7S0O", "Schlendrian", 5.0, "2018-12-20", 5),
+        ("R3SM9KQJHTI1MP", "Strambach Mathias", 3.0, "2018-12-18", 7), ("R8WC4RVZXM4MQ", "Ich-Ich-Ich", 5.0, "2018-12-18", 5),
+        ("R3EH108367JAUP", "Tom Gee", 4.0, "2018-12-23", 5), ("RTUO3ZEBFJSJ6", "F.K.", 4.0, "2018-12-19", 5)]
+    first, second, third, fourth, *_ = page.items
+    assert (second.title, third.title) == ("Der Echo Input passt in seine Niesche...", "Tolles Gerät leider mit einer Schwäche.")
+    assert second.text.startswith("Ich habe den Echo Input gekauft um die Möglichkeiten des Aufbaus eines Multiroom-Systems")
+    assert second.text.endswith("durch die Funktion als BT-Sender, der USB-Stromzufuhr und aufgrund der Bauform durchaus "
+                                "seine Daseinsberechtigung hat.")          # without the "Lesen Sie weiter" prompt
+    assert third.text.endswith("Daher für mich uninteressant. Sehr schade.")
+    assert all(i.meta["verified_purchase"] for i in page.items)       # "Verifizierter Kauf", linkless on product pages
+    assert fourth.meta["variant"] == "Geräteausstattung: Echo Input Stil: Weißes Echo Input Farbe: Weißes Echo Input"
+    assert first.product_name.startswith("Echo Input (Schwarz) – Bringen Sie Alexa auf Ihren Lautsprecher")
+    assert first.url == "https://www.amazon.de/gp/customer-reviews/R2QABBJPNLPK6N" and "country" not in first.meta
+    assert page.next_url is None and not page.left_list
+
+
+def test_amazon_germany_2019_second_page_one_person_found_it_helpful():
+    page = parse_amazon(body(AMAZON_DE_HOOK).decode(), "B01DQDZVCO", "https://www.amazon.de/dp/B01DQDZVCO")
+    assert [(i.source_id, i.created_at, i.rating) for i in page.items] == [
+        ("R2FHC51FRYWTYL", "2017-04-14", 5.0), ("R3GEI2NI0Y4876", "2017-07-01", 5.0), ("R2Z247CE8MBZY5", "2018-05-10", 5.0),
+        ("R1A8FHPNHFTB0P", "2016-11-12", 5.0), ("R3HCK4HE1KD85Q", "2017-02-09", 5.0), ("R133EG9SN536OF", "2018-04-18", 5.0),
+        ("R2E4NN75MTP9XO", "2017-07-08", 5.0), ("R3SOQ57R77YV4D", "2017-05-31", 4.0)]
+    hanta, last = page.items[-2:]
+    assert hanta.meta["helpful_votes"] == 1                          # "Eine Person fand diese Informationen hilfreich"
+    assert (last.author, last.title) == ("Die drei Könige aus dem Fankenland", "Stabil, etwas hakelig.")
+    assert {i.product_name for i in page.items} == {"WINOMO Kleiderhaken Klappbar Wand-Kleiderständer"}
+    assert "variant" not in last.meta and last.meta["verified_purchase"] is True
+
+
+@pytest.mark.parametrize(("sentence", "languages", "day", "country"), [
+    ("Reviewed in the United Kingdom on 16 July 2022", ("en",), "2022-07-16", "United Kingdom"),
+    ("Rezension aus Deutschland vom 17. April 2020", ("de", "en"), "2020-04-17", "Deutschland"),
+    ("2022年9月22日に日本でレビュー済み", ("ja", "en"), "2022-09-22", "日本"),
+    ("20. Dezember 2018", ("de", "en"), "2018-12-20", None)])
+def test_amazon_date_sentences_of_the_country_sites(sentence, languages, day, country):
+    from crawlers.spiders.amazon import review_country, review_date
+
+    assert (review_date(sentence, languages), review_country(sentence)) == (day, country)
+
+
+@pytest.mark.parametrize(("statement", "votes"), [
+    ("33 Personen fanden diese Informationen hilfreich", 33), ("Eine Person fand diese Informationen hilfreich", 1),
+    ("12人のお客様がこれが役に立ったと考えています", 12), ("1,204 people found this helpful", 1204), ("", None)])
+def test_amazon_helpful_vote_statements(statement, votes):
+    from crawlers.spiders.amazon import helpful_votes
+
+    assert helpful_votes(statement) == votes
+
+
 @pytest.mark.parametrize(("stars_text", "expected"), [
     ("5,0 su 5 stelle", (5.0, 5.0)), ("4.0 out of 5 stars", (4.0, 5.0)), ("5つ星のうち3.0", (3.0, 5.0)),
-    ("1,0 von 5 Sternen", (1.0, 5.0)), ("", None)])
+    ("1,0 von 5 Sternen", (1.0, 5.0)), ("5,0 von 5 Sternen", (5.0, 5.0)), ("5つ星のうち5.0", (5.0, 5.0)), ("", None)])
 def test_amazon_star_phrasing_of_each_site(stars_text, expected):
     from crawlers.spiders.amazon import stars
 
