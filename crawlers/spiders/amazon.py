@@ -181,7 +181,7 @@ def _review_item(review: Selector, asin: str, url: str, brand: str | None, produ
         source="amazon", source_id=review_id, text=body or None,
         created_at=review_date(date_text, languages, now) or date_text.strip() or None, scope=f"amazon:{asin}",
         url=urljoin(url, f"/gp/customer-reviews/{review_id}"), brand=brand, product_id=asin,
-        product_name=product_name, author=review.css(".a-profile-name::text").get(), title=title,
+        product_name=product_name, author=(review.css(".a-profile-name::text").get() or "").strip() or None, title=title,
         rating=rating[0] if rating else (stars_text or None), rating_scale=rating[1] if rating else 5.0, meta=meta,
     )
 

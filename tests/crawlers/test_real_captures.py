@@ -166,9 +166,17 @@ def test_appstore_crawl_keeps_undated_reviews_and_stops_at_known_ids(make_site, 
 def test_amazon_italy_2019_reads_italian_stars_dates_and_votes():
     url = "https://www.amazon.it/product-reviews/B07747FR44/?sortBy=recent&pageNumber=1"
     page = parse_amazon(body(AMAZON_IT).decode(), "B07747FR44", url)
-    assert [(i.source_id, i.created_at, i.rating, i.rating_scale) for i in page.items] == [
-        ("R3OXHZOZ0WM7AZ", "2018-11-14", 5.0, 5.0), ("RG0KOF6IEBCOF", "2018-11-12", 5.0, 5.0)]
-    first, second = page.items
+    # the whole saved page: ten reviews, read off it by hand ("5,0 su 5 stelle", "14 novembre 2018", "921 persone...")
+    assert [(i.source_id, i.created_at, i.rating, i.meta["helpful_votes"]) for i in page.items] == [
+        ("R3OXHZOZ0WM7AZ", "2018-11-14", 5.0, 921), ("RG0KOF6IEBCOF", "2018-11-12", 5.0, 669),
+        ("R4YMC59Q2C3VI", "2018-11-23", 2.0, 215), ("R2FGA8ZHSMJZO", "2018-11-23", 1.0, 162),
+        ("R85B9L9AY73DP", "2018-11-20", 3.0, 139), ("RGBGMVM9KZLSY", "2018-11-24", 4.0, 117),
+        ("R5KCEMOJEE9H9", "2019-04-14", 1.0, 51), ("R1KQH9FM0PM4XI", "2018-12-04", 5.0, 47),
+        ("R26Y7EFQEPA458", "2018-11-13", 5.0, 35), ("R19GB65ZSV65JP", "2018-12-02", 3.0, 24)]
+    assert {i.rating_scale for i in page.items} == {5.0} and all(i.meta["verified_purchase"] for i in page.items)
+    assert page.items[2].author == "Antonello d'Ottavio" and page.items[2].title == "Lentezza e qualità schermo peggiorate"
+    assert page.items[4].meta["variant"] == "Connettività: Wi-Fi Memoria: 8 Configurazione: Senza offerte speciali"
+    first, second = page.items[:2]
     assert (first.title, first.author) == ("SONO RIUSCITI A MIGLIORARLO ANCORA!!!", "Darkphoenix")
     assert second.title == "IL KINDLE MIGLIORE DI SEMPRE!🔝🔝🔝" and second.author == "Raffaele"
     assert first.text.startswith("Ciao a tutti io sono Gianni") and first.text.endswith("per me è importante!")
@@ -177,7 +185,8 @@ def test_amazon_italy_2019_reads_italian_stars_dates_and_votes():
                           "variant": "Connettività: Wi-Fi Memoria: 8 Configurazione: Con offerte speciali"}
     assert second.meta["helpful_votes"] == 669
     assert first.url == "https://www.amazon.it/gp/customer-reviews/R3OXHZOZ0WM7AZ"
-    assert page.next_url is None  # the capture keeps no pagination
+    assert page.next_url == ("https://www.amazon.it/Paperwhite-resistente-allacqua-risoluzione-speciali/product-reviews/"
+                             "B07747FR44/ref=cm_cr_arp_d_paging_btm_2?ie=UTF8&pageNumber=2")   # "Successivo"
 
 
 def test_amazon_com_2024_titles_hold_no_star_text():
@@ -186,8 +195,17 @@ def test_amazon_com_2024_titles_hold_no_star_text():
     assert [(i.source_id, i.title, i.created_at, i.rating, i.author) for i in page.items] == [
         ("RIY0N097PYR7K", "Name brand and performance", "2024-07-01", 5.0, "Tina Haskett Cambar"),
         ("R1RUZF3NO7Y1Q4", "Always works", "2024-06-05", 5.0, "Kaylee Ingram"),
-        ("RO2ELDP01KALS", "Powerhouse in a bottle", "2024-07-06", 5.0, "NANCY")]
-    first, second, third = page.items
+        ("RO2ELDP01KALS", "Powerhouse in a bottle", "2024-07-06", 5.0, "NANCY"),
+        ("R10Z9DR9E2OT8X", "All time favorite product", "2024-06-17", 5.0, "Lolli"),
+        ("RCHIESXHQK6", "Smells grear", "2024-07-05", 5.0, "Amazon Customer"),
+        ("R1VAPTPR4CWOWK", "Quantity and value", "2024-06-18", 5.0, "Debbie"),         # "Debbie " on the page
+        ("R1DA3S956E3N51", "FALSE ADVERTISING! THIS IS NOT THE ORIGINAL SCENT WHICH I PREFER! IT SMELLS WEIRD!",
+         "2024-05-24", 5.0, "Nicki"),                                                   # five stars, as given
+        ("R127U9U2HU8IX7", "Effective cleaner, but strong fragrance", "2024-03-24", 4.0, "Jeff"),
+        ("R17KI0C8L7K5OT", "Perfect", "2024-07-08", 5.0, "Lucy Vaka"),
+        ("R1P6IWGF3BKZQT", "Excellent product", "2024-07-09", 5.0, "Bear")]
+    first, second, third = page.items[:3]
+    assert [i.meta.get("helpful_votes") for i in page.items[3:8]] == [3, None, None, 22, 16]
     assert first.text.startswith("This is the dish liquid I always buy") and first.text.endswith("dropped on the carpet")
     assert "helpful_votes" not in first.meta and second.meta["helpful_votes"] == 4 and third.meta["helpful_votes"] == 1
     assert first.meta["country"] == "United States" and first.meta["verified_purchase"] is True
@@ -197,11 +215,21 @@ def test_amazon_com_2024_titles_hold_no_star_text():
 
 def test_amazon_com_2020_layout_with_padded_spans():
     page = parse_amazon(body(AMAZON_COM_2020).decode(), "B07L8MMCZV", "https://www.amazon.com/product-reviews/B07L8MMCZV/")
-    assert [(i.source_id, i.title, i.created_at, i.text, i.meta["helpful_votes"]) for i in page.items] == [
+    assert [(i.source_id, i.title, i.created_at, i.text, i.meta.get("helpful_votes")) for i in page.items] == [
         ("R1D2SZ8DZEXMK5", "Better me", "2019-11-14",
          "Been almost 3 weeks since taking and started to feel the difference on my 2 week mark", 3),
         ("R28UM9AFE9LSP5", "Helps my anxiety", "2019-05-03",
-         "These are wonderful. Any little thing that helps ease my anxiety I’m going to do.", 4)]
+         "These are wonderful. Any little thing that helps ease my anxiety I’m going to do.", 4),
+        ("R39QH1XFIVEJOB", "Good so far", "2019-05-12", page.items[2].text, 2),
+        ("RYD9JF3CEZKSS", "Best", "2019-12-01", page.items[3].text, 2),
+        ("RIU33NB60ILJ0", "Helps me feel better", "2019-03-18", page.items[4].text, 4),
+        ("R1T8QKD13SUWYB", "Good job", "2020-01-17", page.items[5].text, None),
+        ("R2KURO7B5HKEP3", "No difference in mood", "2020-09-20", page.items[6].text, 1),   # "One person found..."
+        ("RH0DROYQLQAY8", "No effect.", "2020-08-05", page.items[7].text, None),
+        ("RBIS6S9AGWQ3T", "Was inactive probiotic", "2020-11-06", page.items[8].text, None)]
+    assert [i.rating for i in page.items] == [5.0, 5.0, 5.0, 5.0, 4.0, 4.0, 1.0, 1.0, 1.0]
+    assert page.items[7].author == "cellslawyer" and page.items[8].meta["country"] == "Australia"
+    assert page.items[8].text.startswith("It took 3 months to be delivered to Aust")
     assert page.next_url is None and not page.left_list
 
 
@@ -219,7 +247,7 @@ def test_amazon_crawl_stops_at_the_sign_in_page_as_finished(make_site, tmp_path:
         "pages": {"/ap/signin": {"body": SIGN_IN_HTML}}})
     data, args = tmp_path / "data", ["-a", f"asins={asin}", "-a", f"base_url={site.url}"]
     stats = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
-    assert stats["finish_reason"] == "finished" and stats["new"] == 3 and stats["invalid"] == 0
+    assert stats["finish_reason"] == "finished" and stats["new"] == 10 and stats["invalid"] == 0  # 10 of 10 kept
     assert not stats.get("errors")  # the sign-in page is the end of the list, not a page error
     doc = stored(data)["RO2ELDP01KALS"]
     assert doc.title == "Powerhouse in a bottle" and doc.author_hash == hash_author("amazon", "NANCY", SALT)
