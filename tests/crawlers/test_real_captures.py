@@ -480,19 +480,51 @@ def test_feeds_crawl_keeps_every_entry_of_the_captures(make_site, tmp_path: Path
 
 def test_feeds_atom_xhtml_of_an_aggregator_2020_names_the_writer():
     items = parse_feed(body(PLANET_GNOME), "https://planet.gnome.org/atom.xml", []).items
+    # all 40 entries, read off the feed: the entry's own author, else its <source>'s (aggregated entries),
+    # an empty <name/> is nobody (not the planet's team); "Article Author" is a blog template's own author
     assert [(i.title, i.author, i.created_at) for i in items] == [
-        ("Timelines on Calendar", "feaneron", "2020-04-07T02:53:50+00:00"),
-        ("Art vs Design", "Article Author", "2020-04-06T03:41:00+00:00"),   # the entry's own (template) author wins
-        ("Meson manual sales status and price adjustment", "Jussi", "2020-04-05T11:46:00+00:00"),  # not "Jussi (e-mail)"
-        ("Chafa 1.4.0: Now with sixels", "Hans Petter Jansson", "2020-04-01T21:25:15+00:00"),
-        ("How to create border maps for your projects", "Ismael Olea", "2020-03-30T22:00:00+00:00"),  # the source's
-        ("GNOME Infrastructure updates", "Andrea Veri", "2020-03-30T12:20:23+00:00"),                 # the source's
-        ("2020-03-25 Wednesday.", "Michael Meeks", "2020-03-25T15:20:11+00:00"),                      # the source's
-        ("24 Mar 2020", "Miguel de Icaza", "2020-03-25T08:52:00+00:00"),
-        ("2020-03-24 Tuesday.", "Michael Meeks", "2020-03-24T21:00:00+00:00"),
-        ("End of GNOME Outreachy 2019", "danigm", "2020-03-12T23:00:00+00:00"),
-        ("Recapping my journey at Endless", None, "2020-03-09T15:50:00+00:00")]  # <name/>: nobody, not the planet's team
-    timelines, _, meson, chafa, *_, tuesday, _, endless = items
+        ('Timelines on Calendar', 'feaneron', '2020-04-07T02:53:50+00:00'),
+        ('Art vs Design', 'Article Author', '2020-04-06T03:41:00+00:00'),
+        ('Meson manual sales status and price adjustment', 'Jussi', '2020-04-05T11:46:00+00:00'),
+        ('High resolution wheel scrolling in the desktop stack', 'Peter Hutterer', '2020-04-04T04:00:00+00:00'),
+        ('This Month in Mutter & GNOME Shell | March 2020', 'feaneron', '2020-04-03T15:50:33+00:00'),
+        ('multi-value webassembly in firefox: from 1 to n', 'Andy Wingo', '2020-04-03T10:56:29+00:00'),
+        ('SCaLE 18x', 'mdeblanc', '2020-04-02T19:06:20+00:00'),
+        ('A Coloring API for GTK', None, '2020-04-02T00:00:00+00:00'),
+        ('Chafa 1.4.0: Now with sixels', 'Hans Petter Jansson', '2020-04-01T21:25:15+00:00'),
+        ('GTK 3.98.2', 'mclasen', '2020-04-01T19:15:41+00:00'),
+        ('PAM testing using pam_wrapper and dbusmock', 'Bastien Nocera', '2020-04-01T16:53:00+00:00'),
+        ('Sandboxing WebKitGTK Apps', 'Michael Catanzaro', '2020-03-31T15:56:55+00:00'),
+        ('API changes in Tracker 3.0', 'Sam Thursfield', '2020-03-31T10:37:52+00:00'),
+        ('How to create border maps for your projects', 'Ismael Olea', '2020-03-30T22:00:00+00:00'),
+        ('DevConf.CZ 2020', 'Felipe Borges', '2020-03-30T14:32:02+00:00'),
+        ('GNOME Infrastructure updates', 'Andrea Veri', '2020-03-30T12:20:23+00:00'),
+        ('Maps in GNOME 3.36', 'Marcus Lundblad', '2020-03-29T20:15:00+00:00'),
+        ('Meet the GNOMEies: Regina Nkemchor Adejo', 'mdeblanc', '2020-03-27T14:19:57+00:00'),
+        ('Reducing memory consumption in librsvg, part 4: compact representation for Bézier paths', 'Federico Mena Quintero', '2020-03-27T00:58:36+00:00'),
+        ("It's not what programming languages do, it's what they shepherd you to", 'Jussi', '2020-03-26T15:18:00+00:00'),
+        ("firefox's low-latency webassembly compiler", 'Andy Wingo', '2020-03-25T16:29:56+00:00'),
+        ('2020-03-25 Wednesday.', 'Michael Meeks', '2020-03-25T15:20:11+00:00'),
+        ('There is No “Linux” Platform (Part 2)', 'Tobias Bernard', '2020-03-25T15:17:32+00:00'),
+        ('2020: the fecal matter is colliding with the rotary oscillator', 'Jeff', '2020-03-25T15:06:06+00:00'),
+        ('24 Mar 2020', 'Miguel de Icaza', '2020-03-25T08:52:00+00:00'),
+        ('Reducing memory consumption in librsvg, part 3: slack space in Bézier paths', 'Federico Mena Quintero', '2020-03-24T23:14:55+00:00'),
+        ('2020-03-24 Tuesday.', 'Michael Meeks', '2020-03-24T21:00:00+00:00'),
+        ('Initial release of Jcat', 'hughsie', '2020-03-23T12:32:31+00:00'),
+        ('GObject Class Private Data', 'chergert', '2020-03-20T17:09:58+00:00'),
+        ("It's templates all the way down", 'Peter Hutterer', '2020-03-20T11:33:00+00:00'),
+        ('Maintain release info easily in MetaInfo/Appdata files', 'Matthias', '2020-03-16T11:40:00+00:00'),
+        ('How to use Sysprof to… Part II', 'chergert', '2020-03-15T23:04:08+00:00'),
+        ('Shortwave – First stable release', 'haeckerfelix', '2020-03-15T00:18:51+00:00'),
+        ('Building and testing GTK', 'Emmanuele Bassi', '2020-03-13T18:39:00+00:00'),
+        ('gedit – 36 things to do, maybe planning a crowdfunding', 'Sébastien Wilmet', '2020-03-13T16:11:05+00:00'),
+        ('End of GNOME Outreachy 2019', 'danigm', '2020-03-12T23:00:00+00:00'),
+        ('GNOME 3.36 user documentation updates', 'aklapper', '2020-03-11T22:47:46+00:00'),
+        ('Epiphany 3.36 and WebKitGTK 2.28', 'Michael Catanzaro', '2020-03-11T15:00:32+00:00'),
+        ('Mozilla makes Firefox Beta available on Flathub', 'eischmann', '2020-03-10T15:49:26+00:00'),
+        ('Recapping my journey at Endless', None, '2020-03-09T15:50:00+00:00')]
+    timelines, meson, chafa, tuesday, endless = items[0], items[2], items[8], items[26], items[39]
+    assert all(i.text for i in items)
     # XHTML content read as text, paragraphs and <br/> kept apart
     assert timelines.text.startswith("It’s been a long time since I last wrong a blog post about GNOME Calendar only. "
                                      "That doesn’t mean work has stalled! Since pretty much its inception,")
@@ -522,7 +554,7 @@ def test_feeds_crawl_of_atom_xhtml_captures(make_site, tmp_path: Path):
     data = tmp_path / "data"
     stats = voclens_crawl(data, "feeds", "-a", f"urls={site.url}/planet.xml,{site.url}/redblob.xml",
                           env={"VOCLENS_AUTHOR_SALT": SALT})
-    assert stats["new"] == 11 + 1 and stats["invalid"] == 0 and not stats.get("errors")
+    assert stats["new"] == 40 + 1 and stats["invalid"] == 0 and not stats.get("errors")
     docs = stored(data)
     meson = docs["tag:blogger.com,1999:blog-5968355124473522212.post-9009118234509375679"]
     assert meson.author_hash == hash_author("feed", "Jussi", SALT) and meson.title.startswith("Meson manual")
@@ -556,10 +588,23 @@ def test_reddit_2015_comment_without_permalink_gets_a_url():
 
 def test_reddit_2023_comment_tree():
     page = parse_reddit_comments(body(REDDIT_2023).decode(), "reddit:x:y", "t3_116yyx6")
-    assert [(i.source_id, i.author, i.meta["depth"], i.text) for i in page.items] == [
-        ("t1_j99ekok", "Doc-Zoidberg", 0, "That looks fun as hell"),
-        ("t1_j99w7mc", "fiskfisk", 1, "Look up Megavalanche - it's crazy."),
-        ("t1_j9a7kjk", "RayZinnet", 0, 'dude on skis is all "wtf!?!?!"')]
+    # the whole thread: 13 top-level trees, 21 comments, depth-first as the answer nests them (read off the JSON)
+    assert [(i.source_id, i.author, i.meta["depth"], i.created_at) for i in page.items] == [
+        ("t1_j99ekok", "Doc-Zoidberg", 0, 1676875589.0), ("t1_j99w7mc", "fiskfisk", 1, 1676890067.0),
+        ("t1_j9a7kjk", "RayZinnet", 0, 1676898223.0), ("t1_j9atx1u", "ybahman", 0, 1676908790.0),
+        ("t1_j9bc52i", "omfgitsjeff", 1, 1676915947.0), ("t1_j9d3kog", "Iamonreddit", 2, 1676941790.0),
+        ("t1_j9d4q1z", "omfgitsjeff", 3, 1676942317.0), ("t1_j99d7u3", "Gorgan_Organ", 0, 1676874605.0),
+        ("t1_j99xrpb", "Shop-S-Mart89", 1, 1676891358.0), ("t1_j9baevr", "zyxzevn", 0, 1676915285.0),
+        ("t1_j9cbjt2", "DonChaote", 1, 1676929732.0), ("t1_j9c6abh", "Gian-Nine", 0, 1676927654.0),
+        ("t1_j9ccoic", "DonChaote", 1, 1676930189.0), ("t1_j9b74it", "SwazyMoto", 0, 1676914019.0),
+        ("t1_j9aiqyc", "herpetic-whitlow", 0, 1676904000.0), ("t1_j9b9y2i", "PGHobGoblin", 0, 1676915108.0),
+        ("t1_j9cc5li", "sblundell2002", 0, 1676929976.0), ("t1_j9cdpqp", "Extreme-Ad723", 0, 1676930609.0),
+        ("t1_j9cy6oq", "funnyfootboot", 0, 1676939337.0), ("t1_j9iza8k", "Just_guy_things", 0, 1677055087.0),
+        ("t1_jc9d065", "purplesupreme19", 0, 1678859065.0)]
+    assert [i.text for i in page.items[:3]] == [
+        "That looks fun as hell", "Look up Megavalanche - it's crazy.", 'dude on skis is all "wtf!?!?!"']
+    assert (page.items[5].text, page.items[-1].text) == ("Are you sure?", "Fucking sick !")
+    assert page.items[6].meta["parent"] == "t1_j9d3kog" and (page.more, page.gone) == (0, 0)
     assert page.items[1].url == "https://www.reddit.com/r/holdmyredbull/comments/116yyx6/_/j99w7mc/"
     assert page.items[1].meta["parent"] == "t1_j99ekok"
 
