@@ -19,6 +19,12 @@ one with stars only is kept as a rating (``meta.rating_only``), both by
 is followed only while it leads to another review page: a link that leaves
 the review list (a sign-in page, as on 2024 pages) ends the paging as
 finished, not failed.
+
+The product page (``/dp/<ASIN>``) shows the first reviews in the same
+markup inside ``#cm-cr-dp-review-list`` (badges and format strips marked
+``-linkless``); ``parse_reviews`` reads it too, which is how the amazon.de
+captures (2019 product pages) are read: no saved ``/product-reviews/`` page of
+amazon.de, .co.uk or .co.jp was found in public repositories.
 """
 
 from __future__ import annotations
@@ -44,7 +50,11 @@ _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 _DATE_RE = re.compile(r"\d{4}年\s*\d{1,2}月\s*\d{1,2}日|\d{1,2}(?:er)?\.? (?:de )?[^\W\d_]+\.? (?:de )?\d{4}"
                       r"|[^\W\d_]+\.? \d{1,2}, \d{4}"
                       r"|\d{1,2}/\d{1,2}/\d{4}")
-_COUNTRY_RE = re.compile(r"Reviewed in (?:the )?(.+?) on ")
+#: The country in the date sentence: "Reviewed in the United Kingdom on", "Rezension aus Deutschland vom",
+#: "2022年9月22日に日本でレビュー済み".
+_COUNTRY_RE = re.compile(r"Reviewed in (?:the )?(.+?) on |Rezension aus (.+?) vom |日に(.+?)でレビュー済み")
+#: Review lists: the review pages' and the product page's "top reviews" (the one readable without signing in).
+REVIEW_LISTS = "#cm_cr-review_list, #cm-cr-dp-review-list"
 _ONE_RE = re.compile(r"^\s*(one|una|un|eine|une|uno)\b", re.I)
 #: Languages of each Amazon site's pages, by the host's last label.
 SITE_LANGUAGES = {"uk": ("en",), "com": ("en", "es"), "ca": ("en", "fr"), "au": ("en",), "in": ("en",), "de": ("de", "en"),
@@ -72,6 +82,12 @@ def review_date(text: str, languages: tuple[str, ...], now: datetime | None = No
     match = _DATE_RE.search(" ".join(text.split()))
     parsed = page_date(match.group(0), now=now, languages=languages) if match else None
     return parsed.date().isoformat() if parsed else None
+
+
+def review_country(text: str) -> str | None:
+    """The country of Amazon's date sentence ("the United Kingdom", "Deutschland", "日本"), None when it names none."""
+    match = _COUNTRY_RE.search(" ".join(text.split()))
+    return next((group for group in match.groups() if group), None) if match else None
 
 
 def stars(text: str) -> tuple[float, float] | None:
@@ -120,10 +136,11 @@ def parse_reviews(html: str, asin: str, url: str, brand: str | None = None,
     if is_sign_in(sel, url):
         # later review pages answer with a sign-in form (2024): the end of what can be read, not a failure
         return ReviewsPage(items=[], next_url=None, left_list=True)
-    if not sel.css("#cm_cr-review_list"):
-        raise PageError("unexpected-html", "no review list (#cm_cr-review_list) on the page")
+    if not sel.css(REVIEW_LISTS):
+        raise PageError("unexpected-html", "no review list (#cm_cr-review_list or #cm-cr-dp-review-list) on the page")
     languages = languages_for(url)
-    product_name = sel.css("[data-hook=product-link]::text").get()
+    product_name = (sel.css("[data-hook=product-link]::text").get()
+                    or " ".join(" ".join(sel.css("#productTitle::text").getall()).split()) or None)
     items = [_review_item(review, asin, url, brand, product_name, languages, now)
              for review in sel.css("[data-hook=review]") if review.attrib.get("id")]
     next_href = sel.css("li.a-last:not(.a-disabled) a::attr(href)").get()
@@ -143,25 +160,28 @@ def _review_item(review: Selector, asin: str, url: str, brand: str | None, produ
                             "[data-hook=cmps-review-star-rating] .a-icon-alt::text").get() or ""
     rating = stars(stars_text)
     date_text = " ".join(review.css("[data-hook=review-date]::text").getall())
-    body = _text(review.css("[data-hook=review-body] ::text").getall())
+    # the "Read more" / "Lesen Sie weiter" prompt of a long body is no part of it
+    body = _text(review.xpath(".//*[@data-hook='review-body']//text()"
+                              "[not(ancestor::*[contains(concat(' ', @class, ' '), ' a-expander-header ')])]").getall())
     # newer layouts put the star icon (and its "5.0 out of 5 stars") inside the title link
     title = _text(review.xpath(".//*[@data-hook='review-title']//text()[not(ancestor::i)]"
                                "[not(ancestor::*[contains(concat(' ', @class, ' '), ' a-icon-alt ')])]").getall()) or None
-    meta: dict = {"verified_purchase": bool(review.css("[data-hook=avp-badge]"))}
+    # product pages mark these "-linkless" (no link to the badge's explanation)
+    meta: dict = {"verified_purchase": bool(review.css("[data-hook=avp-badge], [data-hook=avp-badge-linkless]"))}
     votes = helpful_votes(" ".join(review.css("[data-hook=helpful-vote-statement]::text").getall()))
     if votes is not None:
         meta["helpful_votes"] = votes
-    country = _COUNTRY_RE.search(date_text)
+    country = review_country(date_text)
     if country:
-        meta["country"] = country.group(1)
-    variant = _text(review.css("[data-hook=format-strip] ::text").getall())
+        meta["country"] = country
+    variant = _text(review.css("[data-hook=format-strip] ::text, [data-hook=format-strip-linkless] ::text").getall())
     if variant:
         meta["variant"] = variant
     return FeedbackItem(  # no body: the title stands in, or the stars alone (crawlers.normalize)
         source="amazon", source_id=review_id, text=body or None,
         created_at=review_date(date_text, languages, now) or date_text.strip() or None, scope=f"amazon:{asin}",
         url=urljoin(url, f"/gp/customer-reviews/{review_id}"), brand=brand, product_id=asin,
-        product_name=product_name, author=review.css(".a-profile-name::text").get(), title=title,
+        product_name=product_name, author=(review.css(".a-profile-name::text").get() or "").strip() or None, title=title,
         rating=rating[0] if rating else (stars_text or None), rating_scale=rating[1] if rating else 5.0, meta=meta,
     )
 

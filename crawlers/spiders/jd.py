@@ -3,7 +3,20 @@
 The endpoint (``/comment/productPageComments.action``) answers JSON, or
 JSONP when a callback is asked for, in GBK or UTF-8; ``maxPage`` says how
 many pages exist. Parsing is a pure function (``parse_comments``) tested on
-fixture payloads.
+fixture payloads and real captured answers.
+
+A follow-up review (追评, ``afterUserComment``) is its own item: the buyer
+writes it days or weeks after the first review, often with a changed
+verdict ("用了一个月开始漏水"), so a brand team reads it as separate feedback
+with its own date, not as more words of the first one. JD nests it as
+``afterUserComment: {"created": "YYYY-MM-DD HH:MM:SS", "hAfterUserComment":
+{"content": ...}}`` (the shape documented from live answers; no verbatim
+capture holding one has been found yet); its id is the first review's id plus
+``:after`` (JD allows one follow-up per review), stable across crawls. It
+carries no stars of its own; ``meta.follow_up_of`` names the first review,
+which gets ``meta.follow_up_id``. A follow-up without a date cannot be an
+item and stays on the first review as ``meta.follow_up`` (its text), as the
+flat ``afterUserComment.content`` of older answers does.
 """
 
 from __future__ import annotations
@@ -70,19 +83,49 @@ def parse_comments(body: str, product_id: str, url: str | None = None, brand: st
         for key, name in (("usefulVoteCount", "helpful_votes"), ("replyCount", "replies")):
             if isinstance(c.get(key), int):
                 meta[name] = c[key]
-        if c.get("afterUserComment", {}).get("content") if isinstance(c.get("afterUserComment"), dict) else None:
-            meta["follow_up"] = c["afterUserComment"]["content"]
-        items.append(FeedbackItem(
+        comment = FeedbackItem(
             source="jd", source_id=str(c["id"]), text=c.get("content"), created_at=c.get("creationTime"),
             scope=f"jd:{product_id}", channel="review", url=url, brand=brand, product_id=product_id,
             product_name=c.get("referenceName"), author=c.get("nickname"), rating=c.get("score"),
             meta=meta, tz="Asia/Shanghai", rating_scale=5.0,
-        ))
+        )
+        items.append(comment)
+        follow_up = _follow_up(c, comment)
+        if follow_up is not None:
+            items.append(follow_up)
     try:
         max_page = int(data.get("maxPage", 1))
     except (TypeError, ValueError):
         max_page = 1
     return CommentsPage(items=items, max_page=max_page)
+
+
+def _follow_up(c: dict[str, Any], comment: FeedbackItem) -> FeedbackItem | None:
+    """The follow-up review of comment ``c`` as its own item (see the module docstring), or None."""
+    after = c.get("afterUserComment")
+    if not isinstance(after, dict):
+        return None
+    nested = after.get("hAfterUserComment")
+    text = (nested.get("content") if isinstance(nested, dict) else None) or after.get("content")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    created = after.get("created")
+    if not isinstance(created, str) or not created.strip():
+        comment.meta["follow_up"] = text      # no date of its own: it cannot stand as an item
+        return None
+    follow_id = f"{comment.source_id}:after"
+    comment.meta["follow_up_id"] = follow_id
+    meta: dict[str, Any] = {"follow_up_of": comment.source_id}
+    if isinstance(c.get("afterDays"), int):
+        meta["after_days"] = c["afterDays"]
+    if "variant" in comment.meta:
+        meta["variant"] = dict(comment.meta["variant"])
+    return FeedbackItem(
+        source="jd", source_id=follow_id, text=text, created_at=created, scope=comment.scope,
+        channel="review", url=comment.url, brand=comment.brand, product_id=comment.product_id,
+        product_name=comment.product_name, author=comment.author, rating=None, meta=meta,
+        tz="Asia/Shanghai", rating_scale=5.0,
+    )
 
 
 class JdArgs(SpiderArgs):

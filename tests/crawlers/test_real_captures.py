@@ -6,8 +6,9 @@ from the spider's output: a post's text is its HTML read as a person reads
 it, a relative date is counted back from the day the page was served.
 Parser tests check every item of every capture; crawl tests replay captures
 through the fixture site and check what is stored, the share kept (the
-target is 98% of the items a capture holds) and the paging. Weibo's
-captures have their own module, ``test_real_captures_weibo.py``.
+target is 98% of the items a capture holds) and the paging. Weibo's and
+Amazon's captures have their own modules, ``test_real_captures_weibo.py`` and
+``test_real_captures_amazon.py``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
-
-from crawlers.spiders.amazon import parse_reviews as parse_amazon
 from crawlers.spiders.appstore import parse_reviews as parse_appstore
 from crawlers.spiders.feeds import parse_feed
 from crawlers.spiders.jd import parse_comments
@@ -28,14 +26,12 @@ from crawlers.spiders.schemaorg import parse_review_page
 from nlp.privacy import hash_author
 from tests.crawlers.conftest import stored, voclens_crawl
 from tests.crawlers.site.replay import CAPTURES, body, origin, served, served_at
-from tests.crawlers.site.server import SIGN_IN_HTML
 
 APPSTORE_JP = "appstore/jp-1404176564-2020-08.json"
 APPSTORE_US = "appstore/us-1321994487-2021.json"
 APPSTORE_IN = "appstore/in-1592550875-2026-09.json"
-AMAZON_IT = "amazon/it-B07747FR44-2019-11.html"
-AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
-AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
+APPSTORE_GB = "appstore/gb-1510826067-2021-01.json"
+APPSTORE_CN = "appstore/cn-497799835-2021-01.json"
 JD_2016 = "jd/1548519301-2016-02.json"
 JD_2017 = "jd/1993070-2017-06.jsonp"
 JD_2017_SCLUB = "jd/2667959-2017-11.jsonp"
@@ -94,6 +90,52 @@ def test_appstore_us_2021_and_india_2026():
     assert "date_estimated" not in india[0].meta and india[0].meta["helpful_votes"] == 3 and india[0].meta["votes"] == 4
 
 
+def test_appstore_united_kingdom_2021_whole_page():
+    now = served_at(APPSTORE_GB)
+    page = parse_appstore(body(APPSTORE_GB).decode(), "1510826067", "gb", now=now)
+    assert [(i.source_id, i.author, i.rating, i.meta["app_version"]) for i in page.items] == [
+        ("gb:6504352127", "immeallme", "5", "1.1.0"), ("gb:6108405527", "john7560", "5", "1.0.1"),
+        ("gb:6096833863", "Sidelacker", "5", "1.0.1"), ("gb:6091772301", "Kel@Kai boon", "5", "1.0.0")]
+    first, _, third, last = page.items
+    assert first.title == "Amazing photos integration" and first.text.endswith("which places you've been to! 👏")
+    assert (third.title, third.text) == ("Really well designed", "Good design. Intuitive to use.")
+    assert last.text == "Beautiful app for travellers with wanderlust."
+    assert first.meta["helpful_votes"] == 0 and first.meta["votes"] == 0 and first.meta["country"] == "gb"
+    assert {i.created_at for i in page.items} == {now.isoformat()} and not page.last
+
+
+def test_appstore_china_2021_last_feed_page_in_chinese():
+    page = parse_appstore(body(APPSTORE_CN).decode(), "497799835", "cn", now=served_at(APPSTORE_CN))
+    items = page.items
+    assert len(items) == 50 and {i.meta["app_version"] for i in items} == {"12.0"}
+    # star counts read off the feed: 29 one-star, 5 two, 4 three, 2 four, 10 five
+    assert sorted(i.rating for i in items) == ["1"] * 29 + ["2"] * 5 + ["3"] * 4 + ["4"] * 2 + ["5"] * 10
+    first, second = items[:2]
+    assert (first.source_id, first.author, first.title, first.text) == (
+        "cn:6455612413", "lxzyzwoout", "越来越烂", "其他的工具都是越开发越好用，就Xcode例外，越开发越难用")
+    assert (first.meta["helpful_votes"], first.meta["votes"]) == (1, 2)
+    assert (second.author, second.title, second.text) == ("匿名开发者777", "Xcode12架构兼容性太差", "编译问题搞了两天了，文档少得不行，")
+    assert (items[48].source_id, items[48].rating, items[48].title, items[48].text) == (
+        "cn:6437003450", "4", "xcod12下载", "几次每次卡在正在安装")
+    assert (items[-1].source_id, items[-1].author, items[-1].text) == ("cn:6436982592", "liolinlinlin", "点击开发文档闪退")
+    assert all(i.meta["date_estimated"] and i.url == "https://apps.apple.com/cn/app/id497799835?see-all=reviews"
+               for i in items)
+
+
+def test_appstore_crawl_of_two_countries_keeps_every_review(make_site, tmp_path: Path):
+    feeds = {f"/{c}/rss/customerreviews/page=1/id={app}/sortby=mostrecent/json": served(name, "text/javascript; charset=utf-8")
+             for c, app, name in (("gb", "1510826067", APPSTORE_GB), ("cn", "497799835", APPSTORE_CN))}
+    site = make_site({"captures": feeds, "appstore": {f"{c}:{a}": {"entries": []} for c in ("gb", "cn") for a in ("1510826067", "497799835")}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "appstore", "-a", "apps=1510826067,497799835", "-a", "countries=gb,cn",
+                          "-a", f"base_url={site.url}", env={"VOCLENS_AUTHOR_SALT": SALT})
+    # each app is asked for in both countries: the two feeds that exist hold 4 + 50 reviews, the others none
+    assert stats["new"] == 4 + 50 and stats["invalid"] == 0
+    docs = stored(data)
+    assert docs["cn:6455554417"].author_hash == hash_author("appstore", "匿名开发者777", SALT)
+    assert docs["gb:6091772301"].rating == 5.0 and docs["cn:6437003450"].rating == 4.0
+
+
 def test_appstore_crawl_keeps_undated_reviews_and_stops_at_known_ids(make_site, tmp_path: Path):
     app = "1404176564"
     feed = f"/jp/rss/customerreviews/page=1/id={app}/sortby=mostrecent/json"
@@ -110,83 +152,6 @@ def test_appstore_crawl_keeps_undated_reviews_and_stops_at_known_ids(make_site, 
     # the same feed again: its newest review id is known, so paging stops on page 1, nothing re-dated
     assert (again["new"], again["updated"], again["incremental_stops"]) == (0, 0, 1)
     assert [p for p in site.requests() if "/rss/" in p] == [feed]
-
-
-# -- Amazon ----------------------------------------------------------------------------------
-def test_amazon_italy_2019_reads_italian_stars_dates_and_votes():
-    url = "https://www.amazon.it/product-reviews/B07747FR44/?sortBy=recent&pageNumber=1"
-    page = parse_amazon(body(AMAZON_IT).decode(), "B07747FR44", url)
-    assert [(i.source_id, i.created_at, i.rating, i.rating_scale) for i in page.items] == [
-        ("R3OXHZOZ0WM7AZ", "2018-11-14", 5.0, 5.0), ("RG0KOF6IEBCOF", "2018-11-12", 5.0, 5.0)]
-    first, second = page.items
-    assert (first.title, first.author) == ("SONO RIUSCITI A MIGLIORARLO ANCORA!!!", "Darkphoenix")
-    assert second.title == "IL KINDLE MIGLIORE DI SEMPRE!🔝🔝🔝" and second.author == "Raffaele"
-    assert first.text.startswith("Ciao a tutti io sono Gianni") and first.text.endswith("per me è importante!")
-    assert second.text.startswith("🔷🔶PREMESSA🔶🔷 Era il 2015") and second.text.endswith("⛔️NON HA TASTI FISICI")
-    assert first.meta == {"verified_purchase": True, "helpful_votes": 921,
-                          "variant": "Connettività: Wi-Fi Memoria: 8 Configurazione: Con offerte speciali"}
-    assert second.meta["helpful_votes"] == 669
-    assert first.url == "https://www.amazon.it/gp/customer-reviews/R3OXHZOZ0WM7AZ"
-    assert page.next_url is None  # the capture keeps no pagination
-
-
-def test_amazon_com_2024_titles_hold_no_star_text():
-    url = "https://www.amazon.com/product-reviews/B0BBPNPZTC/?sortBy=recent&pageNumber=1"
-    page = parse_amazon(body(AMAZON_COM_2024).decode(), "B0BBPNPZTC", url)
-    assert [(i.source_id, i.title, i.created_at, i.rating, i.author) for i in page.items] == [
-        ("RIY0N097PYR7K", "Name brand and performance", "2024-07-01", 5.0, "Tina Haskett Cambar"),
-        ("R1RUZF3NO7Y1Q4", "Always works", "2024-06-05", 5.0, "Kaylee Ingram"),
-        ("RO2ELDP01KALS", "Powerhouse in a bottle", "2024-07-06", 5.0, "NANCY")]
-    first, second, third = page.items
-    assert first.text.startswith("This is the dish liquid I always buy") and first.text.endswith("dropped on the carpet")
-    assert "helpful_votes" not in first.meta and second.meta["helpful_votes"] == 4 and third.meta["helpful_votes"] == 1
-    assert first.meta["country"] == "United States" and first.meta["verified_purchase"] is True
-    assert page.next_url == ("https://www.amazon.com/Dawn-Ultra-Dishwashing-Liquid-Original/product-reviews/B0BBPNPZTC/"
-                             "ref=cm_cr_arp_d_paging_btm_2?ie=UTF8&pageNumber=2")
-
-
-def test_amazon_com_2020_layout_with_padded_spans():
-    page = parse_amazon(body(AMAZON_COM_2020).decode(), "B07L8MMCZV", "https://www.amazon.com/product-reviews/B07L8MMCZV/")
-    assert [(i.source_id, i.title, i.created_at, i.text, i.meta["helpful_votes"]) for i in page.items] == [
-        ("R1D2SZ8DZEXMK5", "Better me", "2019-11-14",
-         "Been almost 3 weeks since taking and started to feel the difference on my 2 week mark", 3),
-        ("R28UM9AFE9LSP5", "Helps my anxiety", "2019-05-03",
-         "These are wonderful. Any little thing that helps ease my anxiety I’m going to do.", 4)]
-    assert page.next_url is None and not page.left_list
-
-
-def test_amazon_sign_in_page_ends_the_list():
-    page = parse_amazon(SIGN_IN_HTML, "B0BBPNPZTC", "https://www.amazon.com/ap/signin?openid.return_to=x")
-    assert (page.items, page.next_url, page.left_list) == ([], None, True)
-
-
-def test_amazon_crawl_stops_at_the_sign_in_page_as_finished(make_site, tmp_path: Path):
-    asin = "B0BBPNPZTC"
-    next_path = f"/Dawn-Ultra-Dishwashing-Liquid-Original/product-reviews/{asin}/ref=cm_cr_arp_d_paging_btm_2"
-    site = make_site({
-        "captures": {f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1": served(AMAZON_COM_2024, "text/html;charset=UTF-8"),
-                     next_path: {"redirect": "/ap/signin?openid.mode=checkid_setup"}},
-        "pages": {"/ap/signin": {"body": SIGN_IN_HTML}}})
-    data, args = tmp_path / "data", ["-a", f"asins={asin}", "-a", f"base_url={site.url}"]
-    stats = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
-    assert stats["finish_reason"] == "finished" and stats["new"] == 3 and stats["invalid"] == 0
-    assert not stats.get("errors")  # the sign-in page is the end of the list, not a page error
-    doc = stored(data)["RO2ELDP01KALS"]
-    assert doc.title == "Powerhouse in a bottle" and doc.author_hash == hash_author("amazon", "NANCY", SALT)
-    site.reset()
-    again = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
-    # the scope was complete, so its watermark moved: the same page now stops the paging
-    assert (again["new"], again["incremental_stops"]) == (0, 1)
-    assert [p for p in site.requests() if "product-reviews" in p] == [f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1"]
-
-
-@pytest.mark.parametrize(("stars_text", "expected"), [
-    ("5,0 su 5 stelle", (5.0, 5.0)), ("4.0 out of 5 stars", (4.0, 5.0)), ("5つ星のうち3.0", (3.0, 5.0)),
-    ("1,0 von 5 Sternen", (1.0, 5.0)), ("", None)])
-def test_amazon_star_phrasing_of_each_site(stars_text, expected):
-    from crawlers.spiders.amazon import stars
-
-    assert stars(stars_text) == expected
 
 
 # -- JD --------------------------------------------------------------------------------------
@@ -348,19 +313,51 @@ def test_feeds_crawl_keeps_every_entry_of_the_captures(make_site, tmp_path: Path
 
 def test_feeds_atom_xhtml_of_an_aggregator_2020_names_the_writer():
     items = parse_feed(body(PLANET_GNOME), "https://planet.gnome.org/atom.xml", []).items
+    # all 40 entries, read off the feed: the entry's own author, else its <source>'s (aggregated entries),
+    # an empty <name/> is nobody (not the planet's team); "Article Author" is a blog template's own author
     assert [(i.title, i.author, i.created_at) for i in items] == [
-        ("Timelines on Calendar", "feaneron", "2020-04-07T02:53:50+00:00"),
-        ("Art vs Design", "Article Author", "2020-04-06T03:41:00+00:00"),   # the entry's own (template) author wins
-        ("Meson manual sales status and price adjustment", "Jussi", "2020-04-05T11:46:00+00:00"),  # not "Jussi (e-mail)"
-        ("Chafa 1.4.0: Now with sixels", "Hans Petter Jansson", "2020-04-01T21:25:15+00:00"),
-        ("How to create border maps for your projects", "Ismael Olea", "2020-03-30T22:00:00+00:00"),  # the source's
-        ("GNOME Infrastructure updates", "Andrea Veri", "2020-03-30T12:20:23+00:00"),                 # the source's
-        ("2020-03-25 Wednesday.", "Michael Meeks", "2020-03-25T15:20:11+00:00"),                      # the source's
-        ("24 Mar 2020", "Miguel de Icaza", "2020-03-25T08:52:00+00:00"),
-        ("2020-03-24 Tuesday.", "Michael Meeks", "2020-03-24T21:00:00+00:00"),
-        ("End of GNOME Outreachy 2019", "danigm", "2020-03-12T23:00:00+00:00"),
-        ("Recapping my journey at Endless", None, "2020-03-09T15:50:00+00:00")]  # <name/>: nobody, not the planet's team
-    timelines, _, meson, chafa, *_, tuesday, _, endless = items
+        ('Timelines on Calendar', 'feaneron', '2020-04-07T02:53:50+00:00'),
+        ('Art vs Design', 'Article Author', '2020-04-06T03:41:00+00:00'),
+        ('Meson manual sales status and price adjustment', 'Jussi', '2020-04-05T11:46:00+00:00'),
+        ('High resolution wheel scrolling in the desktop stack', 'Peter Hutterer', '2020-04-04T04:00:00+00:00'),
+        ('This Month in Mutter & GNOME Shell | March 2020', 'feaneron', '2020-04-03T15:50:33+00:00'),
+        ('multi-value webassembly in firefox: from 1 to n', 'Andy Wingo', '2020-04-03T10:56:29+00:00'),
+        ('SCaLE 18x', 'mdeblanc', '2020-04-02T19:06:20+00:00'),
+        ('A Coloring API for GTK', None, '2020-04-02T00:00:00+00:00'),
+        ('Chafa 1.4.0: Now with sixels', 'Hans Petter Jansson', '2020-04-01T21:25:15+00:00'),
+        ('GTK 3.98.2', 'mclasen', '2020-04-01T19:15:41+00:00'),
+        ('PAM testing using pam_wrapper and dbusmock', 'Bastien Nocera', '2020-04-01T16:53:00+00:00'),
+        ('Sandboxing WebKitGTK Apps', 'Michael Catanzaro', '2020-03-31T15:56:55+00:00'),
+        ('API changes in Tracker 3.0', 'Sam Thursfield', '2020-03-31T10:37:52+00:00'),
+        ('How to create border maps for your projects', 'Ismael Olea', '2020-03-30T22:00:00+00:00'),
+        ('DevConf.CZ 2020', 'Felipe Borges', '2020-03-30T14:32:02+00:00'),
+        ('GNOME Infrastructure updates', 'Andrea Veri', '2020-03-30T12:20:23+00:00'),
+        ('Maps in GNOME 3.36', 'Marcus Lundblad', '2020-03-29T20:15:00+00:00'),
+        ('Meet the GNOMEies: Regina Nkemchor Adejo', 'mdeblanc', '2020-03-27T14:19:57+00:00'),
+        ('Reducing memory consumption in librsvg, part 4: compact representation for Bézier paths', 'Federico Mena Quintero', '2020-03-27T00:58:36+00:00'),
+        ("It's not what programming languages do, it's what they shepherd you to", 'Jussi', '2020-03-26T15:18:00+00:00'),
+        ("firefox's low-latency webassembly compiler", 'Andy Wingo', '2020-03-25T16:29:56+00:00'),
+        ('2020-03-25 Wednesday.', 'Michael Meeks', '2020-03-25T15:20:11+00:00'),
+        ('There is No “Linux” Platform (Part 2)', 'Tobias Bernard', '2020-03-25T15:17:32+00:00'),
+        ('2020: the fecal matter is colliding with the rotary oscillator', 'Jeff', '2020-03-25T15:06:06+00:00'),
+        ('24 Mar 2020', 'Miguel de Icaza', '2020-03-25T08:52:00+00:00'),
+        ('Reducing memory consumption in librsvg, part 3: slack space in Bézier paths', 'Federico Mena Quintero', '2020-03-24T23:14:55+00:00'),
+        ('2020-03-24 Tuesday.', 'Michael Meeks', '2020-03-24T21:00:00+00:00'),
+        ('Initial release of Jcat', 'hughsie', '2020-03-23T12:32:31+00:00'),
+        ('GObject Class Private Data', 'chergert', '2020-03-20T17:09:58+00:00'),
+        ("It's templates all the way down", 'Peter Hutterer', '2020-03-20T11:33:00+00:00'),
+        ('Maintain release info easily in MetaInfo/Appdata files', 'Matthias', '2020-03-16T11:40:00+00:00'),
+        ('How to use Sysprof to… Part II', 'chergert', '2020-03-15T23:04:08+00:00'),
+        ('Shortwave – First stable release', 'haeckerfelix', '2020-03-15T00:18:51+00:00'),
+        ('Building and testing GTK', 'Emmanuele Bassi', '2020-03-13T18:39:00+00:00'),
+        ('gedit – 36 things to do, maybe planning a crowdfunding', 'Sébastien Wilmet', '2020-03-13T16:11:05+00:00'),
+        ('End of GNOME Outreachy 2019', 'danigm', '2020-03-12T23:00:00+00:00'),
+        ('GNOME 3.36 user documentation updates', 'aklapper', '2020-03-11T22:47:46+00:00'),
+        ('Epiphany 3.36 and WebKitGTK 2.28', 'Michael Catanzaro', '2020-03-11T15:00:32+00:00'),
+        ('Mozilla makes Firefox Beta available on Flathub', 'eischmann', '2020-03-10T15:49:26+00:00'),
+        ('Recapping my journey at Endless', None, '2020-03-09T15:50:00+00:00')]
+    timelines, meson, chafa, tuesday, endless = items[0], items[2], items[8], items[26], items[39]
+    assert all(i.text for i in items)
     # XHTML content read as text, paragraphs and <br/> kept apart
     assert timelines.text.startswith("It’s been a long time since I last wrong a blog post about GNOME Calendar only. "
                                      "That doesn’t mean work has stalled! Since pretty much its inception,")
@@ -390,7 +387,7 @@ def test_feeds_crawl_of_atom_xhtml_captures(make_site, tmp_path: Path):
     data = tmp_path / "data"
     stats = voclens_crawl(data, "feeds", "-a", f"urls={site.url}/planet.xml,{site.url}/redblob.xml",
                           env={"VOCLENS_AUTHOR_SALT": SALT})
-    assert stats["new"] == 11 + 1 and stats["invalid"] == 0 and not stats.get("errors")
+    assert stats["new"] == 40 + 1 and stats["invalid"] == 0 and not stats.get("errors")
     docs = stored(data)
     meson = docs["tag:blogger.com,1999:blog-5968355124473522212.post-9009118234509375679"]
     assert meson.author_hash == hash_author("feed", "Jussi", SALT) and meson.title.startswith("Meson manual")
@@ -424,10 +421,23 @@ def test_reddit_2015_comment_without_permalink_gets_a_url():
 
 def test_reddit_2023_comment_tree():
     page = parse_reddit_comments(body(REDDIT_2023).decode(), "reddit:x:y", "t3_116yyx6")
-    assert [(i.source_id, i.author, i.meta["depth"], i.text) for i in page.items] == [
-        ("t1_j99ekok", "Doc-Zoidberg", 0, "That looks fun as hell"),
-        ("t1_j99w7mc", "fiskfisk", 1, "Look up Megavalanche - it's crazy."),
-        ("t1_j9a7kjk", "RayZinnet", 0, 'dude on skis is all "wtf!?!?!"')]
+    # the whole thread: 13 top-level trees, 21 comments, depth-first as the answer nests them (read off the JSON)
+    assert [(i.source_id, i.author, i.meta["depth"], i.created_at) for i in page.items] == [
+        ("t1_j99ekok", "Doc-Zoidberg", 0, 1676875589.0), ("t1_j99w7mc", "fiskfisk", 1, 1676890067.0),
+        ("t1_j9a7kjk", "RayZinnet", 0, 1676898223.0), ("t1_j9atx1u", "ybahman", 0, 1676908790.0),
+        ("t1_j9bc52i", "omfgitsjeff", 1, 1676915947.0), ("t1_j9d3kog", "Iamonreddit", 2, 1676941790.0),
+        ("t1_j9d4q1z", "omfgitsjeff", 3, 1676942317.0), ("t1_j99d7u3", "Gorgan_Organ", 0, 1676874605.0),
+        ("t1_j99xrpb", "Shop-S-Mart89", 1, 1676891358.0), ("t1_j9baevr", "zyxzevn", 0, 1676915285.0),
+        ("t1_j9cbjt2", "DonChaote", 1, 1676929732.0), ("t1_j9c6abh", "Gian-Nine", 0, 1676927654.0),
+        ("t1_j9ccoic", "DonChaote", 1, 1676930189.0), ("t1_j9b74it", "SwazyMoto", 0, 1676914019.0),
+        ("t1_j9aiqyc", "herpetic-whitlow", 0, 1676904000.0), ("t1_j9b9y2i", "PGHobGoblin", 0, 1676915108.0),
+        ("t1_j9cc5li", "sblundell2002", 0, 1676929976.0), ("t1_j9cdpqp", "Extreme-Ad723", 0, 1676930609.0),
+        ("t1_j9cy6oq", "funnyfootboot", 0, 1676939337.0), ("t1_j9iza8k", "Just_guy_things", 0, 1677055087.0),
+        ("t1_jc9d065", "purplesupreme19", 0, 1678859065.0)]
+    assert [i.text for i in page.items[:3]] == [
+        "That looks fun as hell", "Look up Megavalanche - it's crazy.", 'dude on skis is all "wtf!?!?!"']
+    assert (page.items[5].text, page.items[-1].text) == ("Are you sure?", "Fucking sick !")
+    assert page.items[6].meta["parent"] == "t1_j9d3kog" and (page.more, page.gone) == (0, 0)
     assert page.items[1].url == "https://www.reddit.com/r/holdmyredbull/comments/116yyx6/_/j99w7mc/"
     assert page.items[1].meta["parent"] == "t1_j99ekok"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from crawlers.errors import PageError
 from crawlers.spiders.jd import parse_comments
+from nlp.privacy import hash_author
 from tests.crawlers.conftest import stored, voclens_crawl
 from tests.crawlers.site.catalog import jd_edge_product, jd_product
 
@@ -104,3 +107,49 @@ def test_bad_arguments_stop_before_any_request(make_site, tmp_path: Path):
     assert "products: Value error, JD product ids are numbers; got abc" in out["stderr"]
     assert "colour: unknown argument" in out["stderr"]
     assert site.requests() == []
+
+
+def _with_follow_ups(product: dict) -> dict:
+    """Follow-ups (追评) in the shape JD answers with: ``afterUserComment.created`` and ``.hAfterUserComment.content``.
+
+    The shape is the one documented from live sclub.jd.com answers (a comment with id 10681890470, its
+    follow-up written 2019-03-12 19:07:41; search-index file id 33718252676); no verbatim answer holding a
+    follow-up has been found, so the fixture site writes them into generated comments.
+    """
+    first, second, third = product["comments"][:3]
+    first.update(afterDays=6, afterUserComment={
+        "id": 38334463, "created": "2026-10-08 20:15:00", "anonymous": 1,
+        "hAfterUserComment": {"id": 38334463, "content": "用了一周，电池开始掉得快了，有点失望"}})
+    second["afterUserComment"] = {"content": "追评：还行"}                               # older flat shape, no date
+    third["afterUserComment"] = {"created": "2026-10-09 08:00:00", "hAfterUserComment": {"content": " "}}  # empty
+    return product
+
+
+def test_parse_follow_up_is_its_own_review_with_its_own_date():
+    product = _with_follow_ups(jd_product("100001", 3))
+    page = parse_comments(json.dumps(product, ensure_ascii=False), "100001", "https://item.jd.com/100001.html")
+    assert [i.source_id for i in page.items] == ["100001000", "100001000:after", "100001001", "100001002"]
+    first, after, second, third = page.items
+    assert (after.text, after.created_at, after.tz, after.rating) == (
+        "用了一周，电池开始掉得快了，有点失望", "2026-10-08 20:15:00", "Asia/Shanghai", None)
+    assert after.author == first.author == "j***0" and after.product_name == first.product_name
+    assert after.meta == {"follow_up_of": "100001000", "after_days": 6, "variant": {"color": "黑色", "size": "128GB"}}
+    assert first.meta["follow_up_id"] == "100001000:after" and "follow_up" not in first.meta
+    # no date of its own: the text stays on the first review; an empty follow-up is nothing
+    assert second.meta["follow_up"] == "追评：还行" and "follow_up_id" not in second.meta
+    assert "follow_up" not in third.meta and "follow_up_id" not in third.meta
+
+
+def test_crawl_stores_follow_ups_as_separate_documents(make_site, tmp_path: Path):
+    site = make_site({"jd": {"100001": _with_follow_ups(jd_product("100001", 3))}})
+    data, args = tmp_path / "data", ["-a", "products=100001", "-a", f"base_url={site.url}"]
+    stats = voclens_crawl(data, "jd", *args, env={"VOCLENS_AUTHOR_SALT": "jd-follow-up-salt"})
+    assert (stats["new"], stats["invalid"]) == (4, 0)
+    docs = stored(data)
+    after, first = docs["100001000:after"], docs["100001000"]
+    assert after.created_at == datetime(2026, 10, 8, 12, 15, tzinfo=UTC)        # 20:15 Beijing time
+    assert after.rating is None and after.text.startswith("用了一周")
+    assert after.author_hash == first.author_hash == hash_author("jd", "j***0", "jd-follow-up-salt")
+    assert after.id != first.id and after.meta["follow_up_of"] == "100001000"
+    again = voclens_crawl(data, "jd", *args, "-a", "incremental=false", env={"VOCLENS_AUTHOR_SALT": "jd-follow-up-salt"})
+    assert (again["new"], again["updated"]) == (0, 4)                          # stable ids: updates, not copies
