@@ -58,6 +58,16 @@ const en = {
   "d.confirm": "Delete “{name}” and its delivery log?", "d.previewof": "Preview of the next digest of “{name}” (its period so far)",
   "d.previewlast": "Preview of the latest digest of “{name}” (it has no next one while paused)",
   "d.everything": "everything", "d.alertonly": "alerts only",
+  "d.digest": "Digest", "d.digest.on": "send the scheduled digest", "d.webhook_secret": "Signing secret",
+  "d.webhook_secret.hint": "optional: this webhook's own HMAC key", "d.signed": "signed",
+  "d.alert.title": "Alert", "d.alert": "Alert when", "d.alert.none": "no alert", "d.threshold": "Threshold",
+  "d.window": "Window", "d.baseline": "Baseline before it", "d.min_count": "Ignore topics seen fewer times than",
+  "alert.emerging": "a complaint topic spikes", "alert.volume": "matching documents reach a number",
+  "alert.help": "An alert goes out as soon as its rule holds, at most once per window, beside the digest or instead of it (untick the digest).",
+  "alert.emerging.help": "The top negative topic's G² over the window against the baseline before it: 10 is a clear rise, 20 a strong one.",
+  "alert.volume.help": "The number of documents the query matches in the window.",
+  "alert.emerging.rule": "alert: topic spike, G² ≥ {threshold} over {window} against {baseline}",
+  "alert.volume.rule": "alert: ≥ {threshold} documents in {window}",
 };
 
 const zh = {
@@ -114,6 +124,16 @@ const zh = {
   "d.confirm": "删除“{name}”及其发送记录？", "d.previewof": "“{name}”下一期摘要预览（本期至今）",
   "d.previewlast": "“{name}”最近一期摘要预览（暂停期间没有下一期）",
   "d.everything": "全部", "d.alertonly": "仅告警",
+  "d.digest": "摘要", "d.digest.on": "按计划发送摘要", "d.webhook_secret": "签名密钥",
+  "d.webhook_secret.hint": "可选：此 Webhook 专用的 HMAC 密钥", "d.signed": "已签名",
+  "d.alert.title": "告警", "d.alert": "告警条件", "d.alert.none": "不告警", "d.threshold": "阈值",
+  "d.window": "窗口", "d.baseline": "对比此前", "d.min_count": "忽略出现次数少于",
+  "alert.emerging": "投诉主题激增", "alert.volume": "匹配文档数达到阈值",
+  "alert.help": "规则一满足即发送告警，每个窗口最多一次；可与摘要同时使用，也可单独使用（取消勾选摘要）。",
+  "alert.emerging.help": "窗口内最突出的负面主题相对此前基线的 G² 值：10 为明显上升，20 为强烈上升。",
+  "alert.volume.help": "窗口内查询匹配到的文档数。",
+  "alert.emerging.rule": "告警：主题激增，{window} 内 G² ≥ {threshold}（对比此前 {baseline}）",
+  "alert.volume.rule": "告警：{window} 内文档数 ≥ {threshold}",
 };
 
 const STRINGS = { en, zh };
