@@ -46,7 +46,7 @@ FIRST_RENDER_TARGET_MS = 1000
 INTERACTION_TARGET_MS = 200
 #: Files a first visit loads besides the API answers (index.html names them; the modules import each other).
 STATIC = ["/", "/static/app.css", "/static/favicon.svg", "/static/vendor/echarts.min.js",
-          *(f"/static/js/{m}.js" for m in ("app", "api", "filters", "format", "i18n")),
+          *(f"/static/js/{m}.js" for m in ("app", "api", "export", "filters", "format", "i18n")),
           *(f"/static/js/views/{v}.js" for v in ("search", "trends", "emerging", "document", "digests"))]
 
 

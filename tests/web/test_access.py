@@ -59,6 +59,35 @@ def test_read_key_reads_but_cannot_change_subscriptions(keyed, keyed_server):
         httpx.delete(f"{keyed_server.url}/subscriptions/{sub['id']}", headers=headers)
 
 
+def test_csv_export_with_a_key_streams_through_the_export_worker(keyed, keyed_server, downloads):
+    """A download link cannot send X-API-Key: the page's service worker adds it to that one download."""
+    import csv
+    import io
+
+    import httpx
+
+    from tests.web.test_views import all_ids
+
+    (downloads / "voclens-export.csv").unlink(missing_ok=True)
+    keyed.open("#search?channel=review&channel=ticket", wait=False)
+    keyed.until(lambda: keyed.find_all("#key-form"))
+    enter_key(keyed, READ_KEY)
+    keyed.ready()
+    keyed.find("#export").click()
+    path = keyed.wait_downloads(downloads, "voclens-export.csv")
+    with httpx.Client(base_url=keyed_server.url, headers={"X-API-Key": READ_KEY}) as api:
+        expected = all_ids(api, channel=["review", "ticket"], sort="newest")
+    keyed.until(lambda: "downloads" in keyed.text("#export"))
+    assert keyed.text("#export") == f"{len(expected)} rows to your downloads"  # the count the server sent
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [r["id"] for r in rows] == expected
+    scopes = keyed.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.serviceWorker.getRegistrations().then((rs) => done(rs.map((r) => r.scope)));")
+    assert scopes == [keyed_server.url + "/search/export"]
+    assert not keyed.errors()
+
+
 def test_write_key_gets_the_subscription_form(keyed):
     keyed.open("#digests", wait=False)
     enter_key(keyed, WRITE_KEY)
