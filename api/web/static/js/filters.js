@@ -112,7 +112,7 @@ export function readFilterBar(form, params) {
 }
 
 const suggestions = {};
-/** Suggest the brands and sources of the last 90 days: a split over the whole index costs a scan of it. */
+/** Suggest the brands and sources of the last 90 days: those a team works with now, not every name ever imported. */
 const SUGGEST_DAYS = 90;
 
 async function suggest(form, split) {
