@@ -101,8 +101,6 @@ _ADD_TOPICS = (
 )
 
 
-
-
 def _add_keyed(table: str, column: str) -> str:
     return (
         f"INSERT INTO {table} (hour, {column}, n, negative, rating_sum, rating_n) VALUES (?, ?, ?, ?, ?, ?) "
@@ -174,7 +172,7 @@ def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
 
 def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> bool:
     """True when the rollups answer this trend query exactly."""
-    if has_text or slot != 3600:
+    if has_text or slot != 3600 or not (split is None or split is Split.sentiment or split in KEYED):
         return False
     others = filters.model_dump(exclude={"since", "until", "sentiment"})
     if any(v for v in others.values()):
