@@ -15,6 +15,7 @@ def keyed(chrome, keyed_server):
 
 
 def enter_key(keyed: Page, key: str) -> None:
+    keyed.until(lambda: keyed.find_all("#key-form input[name=key]"))  # the prompt comes after GET /access
     keyed.find("#key-form input[name=key]").send_keys(key)
     keyed.find("#key-form button").click()
 
@@ -70,7 +71,6 @@ def test_csv_export_with_a_key_streams_through_the_export_worker(keyed, keyed_se
 
     (downloads / "voclens-export.csv").unlink(missing_ok=True)
     keyed.open("#search?channel=review&channel=ticket", wait=False)
-    keyed.until(lambda: keyed.find_all("#key-form"))
     enter_key(keyed, READ_KEY)
     keyed.ready()
     keyed.find("#export").click()

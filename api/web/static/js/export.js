@@ -35,20 +35,32 @@ function download(url, { frame = false } = {}) {
   link.remove();
 }
 
-/** Hand the worker the URL and key, open the URL, and answer with what the server said. */
+const READY_MS = 5_000; // a worker that does not answer by then is not used: the fallback is
+const START_MS = 60_000; // the server answers an export's first page well within this
+
+const timeout = (ms, value) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+
+/** Hand the worker the URL and key, open the URL, and answer with what the server said;
+ * null when the worker did not take the URL (then nothing was opened). */
 async function throughWorker(sw, url) {
   const channel = new MessageChannel();
+  let ready;
+  const isReady = new Promise((resolve) => { ready = resolve; });
   const outcome = new Promise((resolve) => {
-    channel.port1.onmessage = ({ data }) => {
-      if (data.ready) download(url, { frame: true });
-      else resolve(data);
-    };
+    channel.port1.onmessage = ({ data }) => (data.ready ? ready(true) : resolve(data));
   });
   sw.postMessage({ url: new URL(url, document.baseURI).href, key: apiKey() }, [channel.port2]);
-  const data = await outcome;
-  channel.port1.close();
-  if (data.status < 200 || data.status >= 300) throw new ApiError(data.status, data.problem || {});
-  return Number(data.total);
+  try {
+    if (!(await Promise.race([isReady, timeout(READY_MS, false)]))) return null;
+    download(url, { frame: true });
+    const data = await Promise.race([outcome, timeout(START_MS, { status: 0, problem: { title: "Export", detail: "the download did not start" } })]);
+    if (data.status >= 200 && data.status < 300) return Number(data.total);
+    const error = new ApiError(data.status, data.problem || {});
+    if (data.status === 401) window.dispatchEvent(new CustomEvent("voclens:unauthorized", { detail: error }));
+    throw error;
+  } finally {
+    channel.port1.close();
+  }
 }
 
 /** The fallback: the whole file through fetch, saved from memory. */
@@ -72,5 +84,5 @@ export async function exportCsv(params, expected) {
     return expected;
   }
   const sw = await exportWorker();
-  return sw ? throughWorker(sw, url) : throughMemory(url);
+  return (sw && (await throughWorker(sw, url))) ?? throughMemory(url);
 }
