@@ -49,7 +49,7 @@ function multi(name, label, options, values) {
   const items = options.map(([v, text]) =>
     `<label><input type="checkbox" name="${name}" value="${esc(v)}"${chosen.has(v) ? " checked" : ""}> ${esc(text)}</label>`).join("");
   const names = options.filter(([v]) => chosen.has(v)).map(([, text]) => text);
-  return `<details class="multi" data-name="${name}"><summary>${esc(label)}: <span class="chosen">${esc(chosenText(names))}</span></summary>
+  return `<details class="multi" data-name="${name}"><summary>${esc(label)}${esc(t("colon"))}<span class="chosen">${esc(chosenText(names))}</span></summary>
     <div class="menu">${items}</div></details>`;
 }
 
