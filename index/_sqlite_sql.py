@@ -125,16 +125,16 @@ def build_where(parsed: ParsedQuery, filters: Filters, *, join_match: bool = Fal
         where.add(sql, *params)
     if filters.topics:
         ors, params = [], []
+        plus = "+" if topic_dates else ""  # "+" keeps SQLite off the topic index: the date range picks the rows
         for tf in filters.topics:
             if tf.polarity is None:
-                ors.append("topic = ?")
+                ors.append(f"{plus}topic = ?")
                 params.append(tf.topic)
             else:
-                ors.append("(topic = ? AND polarity = ?)")
+                ors.append(f"({plus}topic = ? AND {plus}polarity = ?)")
                 params.extend((tf.topic, tf.polarity.value))
-        condition = " OR ".join(ors)
-        if topic_dates:  # "+" keeps SQLite off the topic index: the date range picks the rows
-            condition = f"({condition.replace('topic =', '+topic =').replace('polarity =', '+polarity =')})"
+        condition = f"({' OR '.join(ors)})"
+        if topic_dates:
             for op, value in ((">=", filters.since), ("<", filters.until)):
                 if value is not None:
                     condition += f" AND created_at {op} ?"
