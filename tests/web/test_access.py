@@ -88,6 +88,28 @@ def test_csv_export_with_a_key_streams_through_the_export_worker(keyed, keyed_se
     assert not keyed.errors()
 
 
+def test_csv_export_with_a_key_and_no_service_worker_falls_back(keyed, keyed_server, downloads):
+    """Where the browser has no service worker for the page, the export is read with the key and saved."""
+    import csv
+    import io
+
+    (downloads / "voclens-export.csv").unlink(missing_ok=True)
+    keyed.open("#search?channel=ticket", wait=False)
+    enter_key(keyed, READ_KEY)
+    keyed.ready()
+    keyed.driver.execute_script("delete Navigator.prototype.serviceWorker")  # as on a plain-http page of another host
+    keyed.find("#export").click()
+    path = keyed.wait_downloads(downloads, "voclens-export.csv")
+    keyed.until(lambda: "downloads" in keyed.text("#export"))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    total = int(keyed.text("#total").split()[0])
+    assert len(rows) == total > 0 and {r["channel"] for r in rows} == {"ticket"}
+    assert keyed.text("#export") == f"{total} rows to your downloads"
+    fetched = keyed.driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('search/export')).map(e => e.initiatorType)")
+    assert fetched == ["fetch"]  # read by the page, the only way left to send the key
+
+
 def test_write_key_gets_the_subscription_form(keyed):
     keyed.open("#digests", wait=False)
     enter_key(keyed, WRITE_KEY)

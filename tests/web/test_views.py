@@ -93,6 +93,25 @@ def test_filters_take_several_values_each_kept_in_the_url(page, api):
     assert page.text("#total") == f"{len(expected)} matches"
 
 
+def test_a_second_brand_is_picked_from_the_suggestions(page, api):
+    page.open("#search")
+    box = page.find("input[name=brand]")
+    box.send_keys("Qinghe, ")
+    options = lambda: page.driver.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#dl-brand option')].map((o) => o.value)")
+    page.until(lambda: options())
+    assert "Qinghe, Voltra" in options() and "Qinghe, Lumio" in options()
+    assert not any(o.endswith("Qinghe") for o in options())  # what is typed is not offered again
+    box.clear()
+    box.send_keys("Qinghe, Voltra")  # what picking the suggestion puts in the box
+    page.find("#filters button[type=submit]").click()
+    page.until(lambda: page.hash_params().get("brand") == ["Qinghe", "Voltra"])
+    page.ready()
+    total = api.get("/search", params={"brand": ["Qinghe", "Voltra"], "limit": 1}).json()["total"]
+    alone = [api.get("/search", params={"brand": b, "limit": 1}).json()["total"] for b in ("Qinghe", "Voltra")]
+    assert total == sum(alone) and page.text("#total") == f"{total} matches"
+
+
 def test_a_link_with_mixed_topic_polarities_keeps_them(page, api):
     page.open("#search?topic=logistics%3Anegative&topic=quality")
     page.find("input[name=q]").send_keys("物流")

@@ -123,7 +123,13 @@ async function suggest(form, split) {
       .then((r) => r.series.map((s) => s.key).filter(Boolean)).catch(() => []);
   }
   const keys = await suggestions[split];
-  form.querySelector(`#dl-${split}`).innerHTML = keys.map((k) => `<option value="${esc(k)}">`).join("");
+  // A suggestion replaces the whole box, so each one carries the values typed before the last
+  // comma: picking "Voltra" after "Qinghe, " gives "Qinghe, Voltra", not "Voltra".
+  const box = form.querySelector(`input[name=${split}]`);
+  const typed = splitList(box.value.slice(0, Math.max(box.value.lastIndexOf(","), box.value.lastIndexOf("，")) + 1));
+  const prefix = typed.length ? `${typed.join(", ")}, ` : "";
+  form.querySelector(`#dl-${split}`).innerHTML = keys.filter((k) => !typed.includes(k))
+    .map((k) => `<option value="${esc(prefix + k)}">`).join("");
 }
 
 /** Close open menus on a click elsewhere or Escape (once per page: views re-render the bar). */
@@ -146,7 +152,9 @@ export function bindFilterBar(root, params, apply) {
   });
   form.querySelector("#clear-filters").addEventListener("click", () => apply({}));
   for (const split of ["brand", "source"]) {
-    form.querySelector(`input[name=${split}]`).addEventListener("focus", () => suggest(form, split), { once: true });
+    const box = form.querySelector(`input[name=${split}]`);
+    box.addEventListener("focus", () => suggest(form, split), { once: true });
+    box.addEventListener("input", () => { if (suggestions[split]) suggest(form, split); });
   }
   for (const sel of form.querySelectorAll("select, input[type=date]")) {
     sel.addEventListener("change", () => {
