@@ -1,6 +1,11 @@
 """The web app's requests on the bench index: server time of each view's first render and of each interaction.
 
-    python bench/bench_web.py [--docs 100000] [--repeat 9] [--tz Asia/Shanghai]
+    python bench/bench_web.py [--docs 100000] [--repeat 9] [--tz Asia/Shanghai] [--db FILE] [--only TEXT]
+
+``--db FILE`` keeps the labelled index in FILE and reuses it on the next
+run (labelling and ingesting 100k documents takes minutes; a file written
+by an older voclens is migrated on opening, as a server would); ``--only``
+times just the views whose name contains TEXT.
 
 The page is a client of the JSON API, so its speed is the speed of the
 requests it makes. This script makes the same requests the page's modules
@@ -30,6 +35,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_backends import END, ingest, labelled_records  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from api.settings import Settings  # noqa: E402
 from index.registry import open_backend  # noqa: E402
 from nlp.analyser import Analyser  # noqa: E402
 
@@ -37,7 +46,7 @@ FIRST_RENDER_TARGET_MS = 1000
 INTERACTION_TARGET_MS = 200
 #: Files a first visit loads besides the API answers (index.html names them; the modules import each other).
 STATIC = ["/", "/static/app.css", "/static/favicon.svg", "/static/vendor/echarts.min.js",
-          *(f"/static/js/{m}.js" for m in ("app", "api", "filters", "format", "i18n")),
+          *(f"/static/js/{m}.js" for m in ("app", "api", "export", "filters", "format", "i18n")),
           *(f"/static/js/views/{v}.js" for v in ("search", "trends", "emerging", "document", "digests"))]
 
 
@@ -119,47 +128,55 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--tz", default="Asia/Shanghai", help="The viewer's time zone (the page sends its own).")
+    ap.add_argument("--db", type=Path, help="Keep the bench index in this SQLite file and reuse it when it exists.")
+    ap.add_argument("--only", default="", help="Time only the views whose name contains this text.")
     args = ap.parse_args()
-
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.settings import Settings
-
-    print(f"labelling {args.docs:,} records with the fast model (not timed)...", file=sys.stderr)
-    recs = labelled_records(args.docs)
     with tempfile.TemporaryDirectory() as tmp:
-        analyser = Analyser()
-        with open_backend("sqlite", analyser=analyser, path=Path(tmp) / "bench.db") as backend:
+        run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, tmp: Path) -> None:
+    """Open (or build) the bench index and print the table."""
+
+    db = args.db or tmp / "bench.db"
+    analyser = Analyser()
+    with open_backend("sqlite", analyser=analyser, path=db) as backend:
+        if backend.count() == 0:
+            print(f"labelling {args.docs:,} records with the fast model (not timed)...", file=sys.stderr)
+            recs = labelled_records(args.docs)
             print("ingesting (not timed)...", file=sys.stderr)
             ingest(backend, recs, analyser)
-            settings = Settings(data_dir=Path(tmp), rate_limit=None, model="fast")
-            with TestClient(create_app(settings, backend=backend)) as client:
-                first = call(client, "GET", "/search", {"sort": "newest", "limit": 50}).json()
-                doc_id = first["results"][0]["document"]["id"]
-                sub = call(client, "POST", "/subscriptions", {"name": "weekly", "owner": "bench", "channel": "email",
-                                                              "email_to": ["b@example.com"]}).json()
-                static = [("GET", path, {}) for path in STATIC]
-                print(f"documents: {backend.count():,} (SQLite FTS5); server time in ms, {args.repeat} runs; "
-                      f"viewer time zone {args.tz}")
-                print(f"\n{'view or interaction':52} {'requests':>8} {'median':>8} {'p95':>8} {'slowest':>8}  target")
-                static_med, static_p95, slow = timed(client, static, args.repeat)
-                print(f"{'static files (shell, modules, ECharts 1.1 MB)':52} {len(static):8} {static_med:8.1f} "
-                      f"{static_p95:8.1f} {slow:8.1f}")
-                for name, requests in views(args.tz, doc_id, sub["id"], first["next_cursor"]).items():
-                    med, p95, slow = timed(client, requests, args.repeat)
-                    target = INTERACTION_TARGET_MS
-                    if name.startswith("first render"):  # a first visit also loads the files above
-                        med, p95, target = med + static_med, p95 + static_p95, FIRST_RENDER_TARGET_MS
-                        name += " + static"
-                    verdict = "ok" if med < target else f"OVER {target}"
-                    print(f"{name:52} {len(requests):8} {med:8.1f} {p95:8.1f} {slow:8.1f}  {verdict}")
-                t0 = time.perf_counter()
-                r = client.get("/search/export", params={"brand": "Voltra"})
-                secs = time.perf_counter() - t0
-                rows = int(r.headers["x-total-count"])
-                print(f"\nCSV export brand=Voltra: {rows:,} rows, {len(r.content) / 1e6:.1f} MB in {secs:.2f} s "
-                      f"({rows / secs:,.0f} rows/s; streamed, not an interaction)")
+        settings = Settings(data_dir=tmp, rate_limit=None, model="fast")
+        with TestClient(create_app(settings, backend=backend)) as client:
+            first = call(client, "GET", "/search", {"sort": "newest", "limit": 50}).json()
+            doc_id = first["results"][0]["document"]["id"]
+            sub = call(client, "POST", "/subscriptions", {"name": "weekly", "owner": "bench", "channel": "email",
+                                                          "email_to": ["b@example.com"]}).json()
+            static = [("GET", path, {}) for path in STATIC]
+            print(f"documents: {backend.count():,} (SQLite FTS5); server time in ms, {args.repeat} runs; "
+                  f"viewer time zone {args.tz}")
+            print(f"\n{'view or interaction':52} {'requests':>8} {'median':>8} {'p95':>8} {'slowest':>8}  target")
+            static_med, static_p95, slow = timed(client, static, args.repeat)
+            print(f"{'static files (shell, modules, ECharts 1.1 MB)':52} {len(static):8} {static_med:8.1f} "
+                  f"{static_p95:8.1f} {slow:8.1f}")
+            for name, requests in views(args.tz, doc_id, sub["id"], first["next_cursor"]).items():
+                if args.only not in name:
+                    continue
+                med, p95, slow = timed(client, requests, args.repeat)
+                target = INTERACTION_TARGET_MS
+                if name.startswith("first render"):  # a first visit also loads the files above
+                    med, p95, target = med + static_med, p95 + static_p95, FIRST_RENDER_TARGET_MS
+                    name += " + static"
+                verdict = "ok" if med < target else f"OVER {target}"
+                print(f"{name:52} {len(requests):8} {med:8.1f} {p95:8.1f} {slow:8.1f}  {verdict}")
+            if args.only:  # the export is timed only in a full run
+                return
+            t0 = time.perf_counter()
+            r = client.get("/search/export", params={"brand": "Voltra"})
+            secs = time.perf_counter() - t0
+            rows = int(r.headers["x-total-count"])
+            print(f"\nCSV export brand=Voltra: {rows:,} rows, {len(r.content) / 1e6:.1f} MB in {secs:.2f} s "
+                  f"({rows / secs:,.0f} rows/s; streamed, not an interaction)")
 
 
 if __name__ == "__main__":

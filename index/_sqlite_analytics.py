@@ -62,10 +62,22 @@ def emerging_keywords(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Fi
     return _emerging(conn, parsed, filters, query, "doc_keywords t", "t.keyword", "d.sentiment", candidates_first=True)
 
 
-def _window_sql(alias: str) -> tuple[str, str, str]:
-    """(in the current window, in the baseline, in either), each taking its window's two bounds."""
+def _window_sql(alias: str, windows: list[int]) -> tuple[str, str, str, list[int]]:
+    """(in the current window, in the baseline, in either, the parameters of "in either").
+
+    The first two each take their window's two bounds. "In either" is one
+    range over both windows when they touch or nearly so (the usual case: a
+    baseline right before the window): SQLite reads one stretch of the date
+    index instead of merging two (``MULTI-INDEX OR``), 4-5 times faster on
+    the topic rows of a month. A row in a gap between them counts in
+    neither total, so the answer is the same.
+    """
     cur = f"({alias}.created_at >= ? AND {alias}.created_at < ?)"
-    return cur, cur, f"({cur} OR {cur})"
+    (c0, c1), (b0, b1) = windows[:2], windows[2:]
+    gap = max(c0, b0) - min(c1, b1)
+    if gap <= (c1 - c0) + (b1 - b0):
+        return cur, cur, f"({alias}.created_at >= ? AND {alias}.created_at < ?)", [min(c0, b0), max(c1, b1)]
+    return cur, cur, f"({cur} OR {cur})", list(windows)
 
 
 def _emerging(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, query: EmergingQuery,
@@ -79,18 +91,18 @@ def _emerging(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters, q
     source = _source(table, where)
     windows = [epoch_ms(query.current_since), epoch_ms(query.current_until),
                epoch_ms(query.baseline_since), epoch_ms(query.baseline_until)]
-    cur, base, either = _window_sql("d")
+    cur, base, either, either_params = _window_sql("d", windows)
     doc_where = where.sql().replace("t.created_at", "d.created_at")
     n_current, n_baseline = conn.execute(
         f"SELECT total({cur}), total({base}) FROM documents d WHERE {doc_where} AND {either}",
-        [*windows, *where.params, *windows],
+        [*windows, *where.params, *either_params],
     ).fetchone()
-    cur, base, either = _window_sql("t")
+    cur, base, either, either_params = _window_sql("t", windows)
     if not candidates_first:  # few distinct keys (topics): one pass over both windows
         rows = conn.execute(
             f"SELECT {key}, total({cur}), total({base}) FROM {source} "
             f"WHERE {where.sql()} AND {either}{polarity_sql} GROUP BY {key}",
-            [*windows, *where.params, *windows, *polarity_params],
+            [*windows, *where.params, *either_params, *polarity_params],
         ).fetchall()
     else:
         # Only items seen min_count times in the (short) current window can

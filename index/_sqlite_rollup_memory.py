@@ -37,7 +37,7 @@ class RollupArrays:
 
     Attributes:
         hours: sorted distinct hours (epoch hours) that have rows.
-        keys: topics, or sentiments ('' = unlabelled), in column order.
+        keys: topics, brands, sources, or sentiments ('' = unlabelled), in column order.
         counts: int64 (hours, keys, 3): documents, negatives, rated documents.
         rating_sum: float64 (hours, keys).
     """
@@ -53,16 +53,20 @@ def generation(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT n FROM rollup_generation").fetchone()[0]
 
 
+#: kind -> (table, key column, negative count expression)
+_TABLES = {
+    "docs": ("rollup_docs", "sentiment", "CASE WHEN sentiment = 'negative' THEN n ELSE 0 END"),
+    "topics": ("rollup_topics", "topic", "negative"),
+    "brands": ("rollup_brands", "brand", "negative"),
+    "sources": ("rollup_sources", "source", "negative"),
+}
+
+
 def load(conn: sqlite3.Connection, kind: str, gen: int) -> RollupArrays | None:
-    """Read one rollup table (``docs`` or ``topics``); None when it is too large to hold."""
-    if kind == "topics":
-        sql = "SELECT hour, topic, n, negative, rating_n, rating_sum FROM rollup_topics"
-    else:
-        sql = ("SELECT hour, sentiment, n, CASE WHEN sentiment = 'negative' THEN n ELSE 0 END, rating_n, rating_sum "
-               "FROM rollup_docs")
-    (n_hours, n_keys), = conn.execute(
-        f"SELECT count(DISTINCT hour), count(DISTINCT {'topic' if kind == 'topics' else 'sentiment'}) "
-        f"FROM rollup_{kind}").fetchall()
+    """Read one rollup table (``docs``, ``topics``, ``brands``, ``sources``); None when it is too large to hold."""
+    table, column, negative = _TABLES[kind]
+    sql = f"SELECT hour, {column}, n, {negative}, rating_n, rating_sum FROM {table}"
+    (n_hours, n_keys), = conn.execute(f"SELECT count(DISTINCT hour), count(DISTINCT {column}) FROM {table}").fetchall()
     if n_hours * n_keys > MAX_CELLS:
         return None
     rows = conn.execute(sql).fetchall()

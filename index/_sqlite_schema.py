@@ -21,8 +21,9 @@ Tables:
   search mode emits ("手机" inside "手机壳"), so a term finds them without
   breaking phrase adjacency. The tokenizer only splits on the spaces between
   tokens; raw text lives in ``documents.doc``.
-* ``rollup_docs`` / ``rollup_topics``: hourly counts, negatives and rating
-  sums, kept exact by every write, for trend queries that need nothing else;
+* ``rollup_docs`` / ``rollup_topics`` / ``rollup_brands`` / ``rollup_sources``:
+  hourly counts, negatives and rating sums, kept exact by every write, for
+  trend queries that need nothing else;
   ``rollup_generation`` counts those writes (see ``_sqlite_rollup_memory``).
 * ``erased``: tombstones of erased document ids and author hashes (kind,
   key), checked by every write so an erased document never comes back;
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ._sqlite_rollup import KEYED_MIGRATION
 from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
 from ._sqlite_rollup_memory import GENERATION_MIGRATION
 from .errors import BackendUnavailable
@@ -125,6 +127,8 @@ MIGRATIONS: list[list[str]] = [
             vector BLOB NOT NULL
         )""",
     ],
+    # 6: hourly rollups per brand and per source (see _sqlite_rollup), back-filled from existing rows
+    KEYED_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

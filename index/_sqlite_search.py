@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ._cursor import VERSION, encode_cursor, is_int
 from ._request import SearchPlan
-from ._sqlite_sql import build_where, max_seq
+from ._sqlite_sql import build_where, max_seq, narrow_dates
 from .base import SortOrder
 
 
@@ -33,7 +33,8 @@ def search_page(conn: sqlite3.Connection, plan: SearchPlan, limit: int,
     ``neighbours`` (joined in as JSON); any text then only narrows.
     """
     by_similarity = plan.relevance and plan.parsed.neighbours is not None
-    where = build_where(plan.parsed, plan.filters, join_match=plan.relevance and not by_similarity)
+    where = build_where(plan.parsed, plan.filters, join_match=plan.relevance and not by_similarity,
+                        topic_dates=narrow_dates(conn, plan.filters))
     head: list = []
     if by_similarity:
         source = ("documents d JOIN (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS score "

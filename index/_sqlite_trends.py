@@ -79,7 +79,7 @@ def trend_counts(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters
     tz, interval, split = ZoneInfo(query.tz), query.interval, query.split
     slot = slot_seconds(tz, *[d for d in (filters.since, filters.until) if d])
     if rollups is not None and rollup.usable(parsed.has_text or parsed.similar is not None, filters, slot, split):
-        arrays = rollups.arrays(conn, "topics" if split is Split.topic else "docs")
+        arrays = rollups.arrays(conn, _KINDS.get(split, "docs"))
         if arrays is not None:
             return _from_memory(arrays, filters, split, tz, interval)
         span = rollup.hour_span(conn, filters, split)
@@ -103,11 +103,14 @@ def trend_counts(conn: sqlite3.Connection, parsed: ParsedQuery, filters: Filters
     return accumulate(rows, bounds, lambda s: bucket_index(bounds, s * slot)), bounds
 
 
+_KINDS = {Split.topic: "topics", Split.brand: "brands", Split.source: "sources"}
+
+
 def _from_memory(arrays, filters: Filters, split: Split | None, tz: ZoneInfo,
                  interval: Interval) -> tuple[Accumulated, list[int]] | None:
     """Counts and boundaries from the in-memory rollups; None when there is nothing to chart."""
     keys = None
-    if split is not Split.topic:
+    if split not in rollup.KEYED:
         if filters.sentiment:
             keys = [s.value for s in filters.sentiment]
         if split is Split.sentiment:

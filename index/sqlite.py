@@ -353,7 +353,7 @@ class SQLiteBackend(Backend):
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
             vectors.write(conn, existing.values(), vector_rows)  # a document written without one loses its old one
-            rollup.add(conn, ((r[6], r[7], r[8]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
+            rollup.add(conn, ((r[6], r[7], r[8], r[3], r[1]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         if erased_ids:
             log.info("refused erased documents", extra={"documents": len(erased_ids)})
         return UpsertResult(created=len(inserts), updated=len(updates), ids=ids, erased=len(erased_ids), erased_ids=erased_ids)

@@ -32,11 +32,14 @@ def encode_png(pixels: list[bytearray], width: int, height: int) -> bytes:
 
 
 def _fill(pixels: list[bytearray], x0: int, y0: int, x1: int, y1: int, color: tuple[int, int, int]) -> None:
-    rgb = bytes(color)
+    if not pixels:
+        return
+    x0, x1 = max(x0, 0), min(x1, len(pixels[0]) // 3)
+    if x1 <= x0:
+        return
+    span = bytes(color) * (x1 - x0)  # one slice per row: a pixel loop made this a tenth of a digest preview
     for y in range(max(y0, 0), min(y1, len(pixels))):
-        row = pixels[y]
-        for x in range(max(x0, 0), min(x1, len(row) // 3)):
-            row[3 * x:3 * x + 3] = rgb
+        pixels[y][3 * x0:3 * x1] = span
 
 
 def trend_png(points: Sequence[tuple[int, int]], width: int = WIDTH, height: int = HEIGHT) -> bytes:

@@ -23,6 +23,9 @@ QUERIES = [
     TrendQuery(interval="day", filters=Filters(sentiment=["negative"])),
     TrendQuery(interval="day", filters=Filters(since=NOW - timedelta(days=2), until=NOW)),
     TrendQuery(interval="month", split="topic", filters=Filters(since=NOW - timedelta(days=30))),
+    TrendQuery(interval="day", split="brand"),
+    TrendQuery(interval="week", split="source", tz="Europe/Berlin"),
+    TrendQuery(interval="day", split="brand", filters=Filters(since=NOW - timedelta(days=7), until=NOW)),
 ]
 
 
@@ -51,6 +54,7 @@ def _random_docs(rng: random.Random, n: int, prefix: str):
     for i in range(n):
         out.append(doc(
             f"{prefix}{rng.randint(0, n)}", f"第{i}条 物流 quality", rating=rng.choice([None, 1, 3, 5]),
+            brand=rng.choice([None, "Acme", "Beta", "青禾"]), source=rng.choice(["jd", "tmall", "amazon"]),
             sentiment=rng.choice([None, "negative", "neutral", "positive"]),
             topics={t: rng.choice(["negative", "positive"]) for t in rng.sample(topics, rng.randint(0, 2))},
             created_at=NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 40)),
@@ -88,16 +92,20 @@ def test_rollup_tables_hold_no_stale_rows(sqlite_backend):
     with b._read() as conn:  # white-box: the rollups mirror exactly one document
         assert conn.execute("SELECT sentiment, n FROM rollup_docs").fetchall() == [("positive", 1)]
         assert conn.execute("SELECT topic, n, negative FROM rollup_topics").fetchall() == [("price", 1, 0)]
+        assert conn.execute("SELECT brand, n, negative FROM rollup_brands").fetchall() == [("Acme", 1, 0)]
+        assert conn.execute("SELECT source, n, negative FROM rollup_sources").fetchall() == [("jd", 1, 0)]
     b.delete_by_query()
     with b._read() as conn:
-        assert conn.execute("SELECT count(*) FROM rollup_docs").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM rollup_topics").fetchone()[0] == 0
+        for table in ("rollup_docs", "rollup_topics", "rollup_brands", "rollup_sources"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 
 
 def test_queries_the_rollups_cannot_answer_use_the_scan(sqlite_backend):
     b = sqlite_backend
     b.upsert(corpus())
-    for q in (TrendQuery(q="物流"), TrendQuery(filters=Filters(brand=["Acme"])), TrendQuery(split="brand"),
+    for q in (TrendQuery(q="物流"), TrendQuery(filters=Filters(brand=["Acme"])),
+              TrendQuery(split="brand", filters=Filters(sentiment=["negative"])),
+              TrendQuery(q="物流", split="source"),
               TrendQuery(filters=Filters(since=NOW - timedelta(minutes=90)))):
         _same(*_both(b, q))
 
@@ -109,6 +117,8 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
         with b._write() as conn:  # make it look like a schema-1 file
             conn.execute("DROP TABLE rollup_docs")
             conn.execute("DROP TABLE rollup_topics")
+            conn.execute("DROP TABLE rollup_brands")
+            conn.execute("DROP TABLE rollup_sources")
             conn.execute("DROP TABLE rollup_generation")
             conn.execute("DROP TABLE erased")
             conn.execute("DROP TABLE erasure_log")
@@ -117,7 +127,7 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
             conn.execute("ALTER TABLE documents DROP COLUMN author_hash")
             conn.execute("DELETE FROM schema_version WHERE version > 1")
     with SQLiteBackend(path) as b:
-        assert b.schema_version == SCHEMA_VERSION == 5
+        assert b.schema_version == SCHEMA_VERSION
         for q in QUERIES:
             _same(*_both(b, q))
 
@@ -129,7 +139,7 @@ def test_rollups_across_daylight_saving_changes(sqlite_backend, tz, interval):
     rng = random.Random(11)
     b = sqlite_backend
     b.upsert([d.model_copy(update={"created_at": d.created_at + timedelta(days=30)}) for d in _random_docs(rng, 400, "d")])
-    for split in (None, "topic", "sentiment"):
+    for split in (None, "topic", "sentiment", "brand", "source"):
         _same(*_both(b, TrendQuery(interval=interval, tz=tz, split=split)))
     _same(*_both(b, TrendQuery(interval=interval, tz=tz, filters=Filters(since=NOW - timedelta(days=3), until=NOW + timedelta(days=40)))))
 
@@ -157,3 +167,18 @@ def test_in_memory_rollups_see_writes_from_another_connection(tmp_path):
         after = {s.key: sum(x.volume for x in s.buckets) for s in reader.trends(q).series}
         assert after["logistics"] == before.get("logistics", 0) + 5
         _same(*_both(reader, q))
+
+
+def test_brand_rollup_groups_spellings_as_the_scan_does(sqlite_backend):
+    """Brand columns ignore case on SQLite: spellings in one hour share a rollup row, as the scan groups them."""
+    b = sqlite_backend
+    b.upsert([doc(f"c{i}", "物流", brand=name, sentiment="negative" if i % 2 else "positive",
+                  created_at=NOW - timedelta(minutes=i if i < 6 else 60 * i))
+              for i, name in enumerate(["Acme", "ACME", "acme", "Beta"] * 3)])
+    query = TrendQuery(interval="hour", split="brand")
+    fast, slow = _both(b, query)
+    _same(fast, slow)
+    assert {s.key.lower() for s in fast.series} == {"acme", "beta"}
+    b.delete_by_query("", Filters(brand=["acme"]))
+    _same(*_both(b, query))
+    assert [s.key for s in b.trends(query).series] == ["Beta"]

@@ -123,6 +123,14 @@ class Page:
         return self.driver.find_elements("css selector", css)
 
     def text(self, css: str) -> str:
+        """The element's text; looked up again when the view re-rendered it between the lookup and the read."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for _ in range(5):
+            try:
+                return self.find(css).text
+            except StaleElementReferenceException:
+                time.sleep(0.1)
         return self.find(css).text
 
     def until(self, condition, timeout: float = 30):

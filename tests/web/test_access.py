@@ -15,6 +15,7 @@ def keyed(chrome, keyed_server):
 
 
 def enter_key(keyed: Page, key: str) -> None:
+    keyed.until(lambda: keyed.find_all("#key-form input[name=key]"))  # the prompt comes after GET /access
     keyed.find("#key-form input[name=key]").send_keys(key)
     keyed.find("#key-form button").click()
 
@@ -57,6 +58,56 @@ def test_read_key_reads_but_cannot_change_subscriptions(keyed, keyed_server):
         assert keyed.driver.execute_script("return sessionStorage.getItem('voclens.apiKey')") is None
     finally:
         httpx.delete(f"{keyed_server.url}/subscriptions/{sub['id']}", headers=headers)
+
+
+def test_csv_export_with_a_key_streams_through_the_export_worker(keyed, keyed_server, downloads):
+    """A download link cannot send X-API-Key: the page's service worker adds it to that one download."""
+    import csv
+    import io
+
+    import httpx
+
+    from tests.web.test_views import all_ids
+
+    (downloads / "voclens-export.csv").unlink(missing_ok=True)
+    keyed.open("#search?channel=review&channel=ticket", wait=False)
+    enter_key(keyed, READ_KEY)
+    keyed.ready()
+    keyed.find("#export").click()
+    path = keyed.wait_downloads(downloads, "voclens-export.csv")
+    with httpx.Client(base_url=keyed_server.url, headers={"X-API-Key": READ_KEY}) as api:
+        expected = all_ids(api, channel=["review", "ticket"], sort="newest")
+    keyed.until(lambda: "downloads" in keyed.text("#export"))
+    assert keyed.text("#export") == f"{len(expected)} rows to your downloads"  # the count the server sent
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [r["id"] for r in rows] == expected
+    scopes = keyed.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.serviceWorker.getRegistrations().then((rs) => done(rs.map((r) => r.scope)));")
+    assert scopes == [keyed_server.url + "/search/export"]
+    assert not keyed.errors()
+
+
+def test_csv_export_with_a_key_and_no_service_worker_falls_back(keyed, keyed_server, downloads):
+    """Where the browser has no service worker for the page, the export is read with the key and saved."""
+    import csv
+    import io
+
+    (downloads / "voclens-export.csv").unlink(missing_ok=True)
+    keyed.open("#search?channel=ticket", wait=False)
+    enter_key(keyed, READ_KEY)
+    keyed.ready()
+    keyed.driver.execute_script("delete Navigator.prototype.serviceWorker")  # as on a plain-http page of another host
+    keyed.find("#export").click()
+    path = keyed.wait_downloads(downloads, "voclens-export.csv")
+    keyed.until(lambda: "downloads" in keyed.text("#export"))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    total = int(keyed.text("#total").split()[0])
+    assert len(rows) == total > 0 and {r["channel"] for r in rows} == {"ticket"}
+    assert keyed.text("#export") == f"{total} rows to your downloads"
+    fetched = keyed.driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('search/export')).map(e => e.initiatorType)")
+    assert fetched == ["fetch"]  # read by the page, the only way left to send the key
 
 
 def test_write_key_gets_the_subscription_form(keyed):

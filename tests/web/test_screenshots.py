@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 #: file name -> (language, view, height in CSS pixels at most)
 SHOTS = {
-    "web-search": ("en", "#search?q=%E7%89%A9%E6%B5%81%20OR%20shipping&sentiment=negative", 1000),
+    "web-search": ("en", "#search?q=%E7%89%A9%E6%B5%81%20OR%20shipping&sentiment=negative&channel=review&channel=social", 1000),
     "web-search-zh": ("zh", "#search?brand=Qinghe&topic=packaging%3Anegative", 1000),
     "web-trends": ("en", "#trends?split=topic&interval=week", 1500),
     "web-trends-zh": ("zh", "#trends?split=brand&interval=week&metric=negative_share", 1500),
@@ -43,7 +43,8 @@ def test_every_view_renders_and_is_photographed(page, api, tmp_path):
     sub = api.post("/subscriptions", json={
         "name": "Qinghe packaging complaints", "owner": "qinghe-brand@example.com", "channel": "email",
         "email_to": ["qinghe-brand@example.com"], "filters": {"brand": ["Qinghe"], "topics": [{"topic": "packaging", "polarity": "negative"}]},
-        "frequency": "weekly", "weekday": "mon", "hour": 9, "tz": "Asia/Shanghai"}).json()
+        "frequency": "weekly", "weekday": "mon", "hour": 9, "tz": "Asia/Shanghai",
+        "alert": {"kind": "emerging", "threshold": 10, "window": "1d", "baseline": "28d"}}).json()
     try:
         for name, (lang, view, height) in SHOTS.items():
             page.driver.execute_script("localStorage.setItem('voclens.lang', arguments[0])", lang)
@@ -51,6 +52,9 @@ def test_every_view_renders_and_is_photographed(page, api, tmp_path):
             if name == "web-digests":
                 page.find(f'#subs tr[data-id="{sub["id"]}"] button[data-act=preview]').click()
                 page.until(lambda: page.find("#preview iframe").get_attribute("srcdoc"))
+                page.driver.switch_to.frame(page.find("#preview iframe"))  # wait until the frame has drawn it
+                page.until(lambda: "[voclens]" in page.text("body"))
+                page.driver.switch_to.default_content()
             page.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
             save(page.driver, folder / f"{name}.png", height)
             assert (folder / f"{name}.png").stat().st_size > 20_000, name  # a page, not a blank

@@ -39,12 +39,19 @@ def shown_ids(page) -> list[str]:
     return [li.get_attribute("data-id") for li in page.find_all("li.hit")]
 
 
-def test_search_with_two_filters_lists_exactly_the_matching_documents(page, api):
-    from selenium.webdriver.support.ui import Select
+def tick(page, name: str, values: list[str]) -> None:
+    """Open a filter menu, tick ``values``, close it (which applies the filters)."""
+    summary = page.find(f'details.multi[data-name="{name}"] > summary')
+    summary.click()
+    for value in values:
+        page.find(f'details.multi[data-name="{name}"] input[value="{value}"]').click()
+    summary.click()
 
+
+def test_search_with_two_filters_lists_exactly_the_matching_documents(page, api):
     page.open("#search")
     page.find("input[name=brand]").send_keys("Qinghe")
-    Select(page.find("select[name=lang]")).select_by_value("zh")  # a change submits the form
+    tick(page, "lang", ["zh"])  # closing the menu submits the form
     page.navigated("#search?")
     page.until(lambda: page.hash_params().get("brand") == ["Qinghe"])
     page.ready()
@@ -57,6 +64,63 @@ def test_search_with_two_filters_lists_exactly_the_matching_documents(page, api)
     page.open(page.driver.execute_script("return location.hash"))
     assert f"{len(expected)} matches" in page.text("#total")
     assert page.find("input[name=brand]").get_attribute("value") == "Qinghe"
+
+
+def test_filters_take_several_values_each_kept_in_the_url(page, api):
+    from selenium.webdriver.support.ui import Select
+
+    page.open("#search")
+    tick(page, "channel", ["review", "social"])
+    page.navigated("#search?")
+    page.until(lambda: page.hash_params().get("channel") == ["review", "social"])
+    page.ready()
+    tick(page, "topic", ["logistics", "packaging"])
+    page.until(lambda: page.hash_params().get("topic") == ["logistics", "packaging"])
+    page.ready()
+    Select(page.find("select[name=topic_polarity]")).select_by_value("negative")  # one polarity for every chosen topic
+    page.until(lambda: page.hash_params().get("topic") == ["logistics:negative", "packaging:negative"])
+    page.ready()
+    params = {"channel": ["review", "social"], "topic": ["logistics:negative", "packaging:negative"]}
+    assert page.hash_params() == params
+    expected = all_ids(api, **params, sort="newest")
+    narrower = [all_ids(api, **(params | {name: [value]}), sort="newest") for name in params for value in params[name]]
+    assert all(0 < len(n) < len(expected) for n in narrower)  # several values: any of them
+    assert page.text("#total") == f"{len(expected)} matches" and shown_ids(page) == expected
+    page.open(page.driver.execute_script("return location.hash"))  # a shared link opens the same choices
+    checked = lambda name: [b.get_attribute("value") for b in page.find_all(f'details.multi[data-name="{name}"] input:checked')]  # noqa: E731
+    assert checked("channel") == ["review", "social"] and checked("topic") == ["logistics", "packaging"]
+    assert page.find('details.multi[data-name="channel"] .chosen').text == "review, social"
+    assert page.text("#total") == f"{len(expected)} matches"
+
+
+def test_a_second_brand_is_picked_from_the_suggestions(page, api):
+    page.open("#search")
+    box = page.find("input[name=brand]")
+    box.send_keys("Qinghe, ")
+    options = lambda: page.driver.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#dl-brand option')].map((o) => o.value)")
+    page.until(lambda: options())
+    assert "Qinghe, Voltra" in options() and "Qinghe, Lumio" in options()
+    assert not any(o.endswith("Qinghe") for o in options())  # what is typed is not offered again
+    box.clear()
+    box.send_keys("Qinghe, Voltra")  # what picking the suggestion puts in the box
+    page.find("#filters button[type=submit]").click()
+    page.until(lambda: page.hash_params().get("brand") == ["Qinghe", "Voltra"])
+    page.ready()
+    total = api.get("/search", params={"brand": ["Qinghe", "Voltra"], "limit": 1}).json()["total"]
+    alone = [api.get("/search", params={"brand": b, "limit": 1}).json()["total"] for b in ("Qinghe", "Voltra")]
+    assert total == sum(alone) and page.text("#total") == f"{total} matches"
+
+
+def test_a_link_with_mixed_topic_polarities_keeps_them(page, api):
+    page.open("#search?topic=logistics%3Anegative&topic=quality")
+    page.find("input[name=q]").send_keys("物流")
+    page.find("#filters button[type=submit]").click()
+    page.until(lambda: page.hash_params().get("q") == ["物流"])
+    page.ready()
+    assert page.hash_params()["topic"] == ["logistics:negative", "quality"]
+    total = api.get("/search", params={"q": "物流", "topic": ["logistics:negative", "quality"], "limit": 1}).json()["total"]
+    assert page.text("#total") == f"{total} matches"
 
 
 def test_results_show_highlights_chips_rating_and_local_time(page, api):
@@ -128,18 +192,22 @@ def test_a_bucket_search_stays_inside_the_trend_dates(page):
     assert drill[1]["topic"] == ["logistics:negative"] and "sentiment" not in drill[1]
 
 
-def test_csv_export_returns_every_match(page, api, downloads):
+def test_csv_export_streams_every_match_to_the_downloads(page, api, downloads):
     (downloads / "voclens-export.csv").unlink(missing_ok=True)
-    page.open("#search?channel=review")
-    expected = all_ids(api, channel="review", sort="newest")
+    page.open("#search?channel=review&channel=ticket")
+    expected = all_ids(api, channel=["review", "ticket"], sort="newest")
     assert len(expected) > 200, "more than one backend page (api.export.EXPORT_PAGE)"
     page.find("#export").click()
     path = page.wait_downloads(downloads, "voclens-export.csv")
-    page.until(lambda: "Exported" in page.text("#export"))
+    page.until(lambda: "downloads" in page.text("#export"))
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert [r["id"] for r in rows] == expected
-    assert {r["channel"] for r in rows} == {"review"}
-    assert page.text("#export") == f"Exported {len(expected)} rows"
+    assert {r["channel"] for r in rows} == {"review", "ticket"}
+    assert page.text("#export") == f"{len(expected)} rows to your downloads"
+    # the browser downloaded the server's stream: the page never read the export itself
+    fetched = page.driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('search/export')).map(e => e.initiatorType)")
+    assert "fetch" not in fetched
 
 
 def test_document_view_shows_labels_with_polarity_model_and_metadata(page, api):
@@ -214,6 +282,53 @@ def test_subscriptions_field_error_create_pause_resume_preview_delete(page, api)
     page.driver.switch_to.alert.accept()
     page.until(lambda: not page.find_all("#subs tbody tr[data-id]"))
     assert api.get("/subscriptions").json() == []
+
+
+def test_an_alert_only_webhook_with_its_own_secret(page, api):
+    from selenium.webdriver.support.ui import Select
+
+    page.open("#digests")
+    form = page.find("#sub-form")
+    field = lambda name: form.find_element("css selector", f'[name="{name}"]')  # noqa: E731
+    error = lambda name: page.find(f'.field-error[data-for="{name}"]').text  # noqa: E731
+    field("name").send_keys("Voltra spikes")
+    field("owner").send_keys("ops")
+    field("brand").send_keys("Voltra")
+    field("digest").click()  # no scheduled digest: alerts only
+    assert not form.find_element("css selector", '.field[data-field="frequency"]').is_displayed()
+    Select(field("channel")).select_by_value("webhook")
+    field("webhook_url").send_keys("https://hooks.example.com/voc")
+    field("webhook_secret").send_keys("s3cret-for-this-hook")
+    form.find_element("css selector", "button[type=submit]").click()
+    page.until(lambda: error("alert"))  # the API: an alert-only subscription needs a rule
+    assert "needs an alert rule" in error("alert")
+
+    Select(field("alert_kind")).select_by_value("emerging")
+    assert field("alert_baseline").is_displayed() and field("alert_min_count").is_displayed()
+    field("alert_threshold").send_keys("0")
+    field("alert_window").clear()
+    field("alert_window").send_keys("2 days")
+    form.find_element("css selector", "button[type=submit]").click()
+    page.until(lambda: error("alert.threshold") and error("alert.window"))
+    assert "greater than 0" in error("alert.threshold") and "2 days" in error("alert.window")
+    assert error("alert") == "" and not api.get("/subscriptions").json()
+
+    field("alert_threshold").clear()
+    field("alert_threshold").send_keys("12.5")
+    field("alert_window").clear()
+    field("alert_window").send_keys("2d")
+    form.find_element("css selector", "button[type=submit]").click()
+    page.until(lambda: page.find_all("#subs tbody tr[data-id]"))
+    [sub] = api.get("/subscriptions").json()
+    try:
+        assert sub["digest"] is False and sub["channel"] == "webhook" and sub["has_webhook_secret"] is True
+        assert sub["alert"] == {"kind": "emerging", "threshold": 12.5, "window": "2d", "baseline": "28d", "min_count": 3}
+        assert "s3cret" not in str(sub)
+        row = page.text(f'#subs tr[data-id="{sub["id"]}"]')
+        assert "alerts only" in row and "G² ≥ 12.5 over 2d against 28d" in row and "(signed)" in row
+        assert error("alert.threshold") == "" and field("digest").is_selected()  # the form is reset for the next one
+    finally:
+        api.delete(f"/subscriptions/{sub['id']}")
 
 
 def test_language_follows_the_browser_and_switches(page):

@@ -1,6 +1,8 @@
 // Digests: GET/POST /subscriptions, POST .../pause and .../resume, DELETE, and the next digest
 // from GET .../preview?format=html. The API's 422 names the field; its message goes beside it.
 // A read-only key sees the list and previews, without the form or the buttons that change things.
+// The form covers what POST /subscriptions takes: the digest schedule, an alert rule (a topic
+// spike or a volume threshold, alone or beside the digest) and a webhook's own signing secret.
 import { api, apiUrl, ApiError, request } from "../api.js";
 import { errorBox, esc, viewerZone, when } from "../format.js";
 import { t, topicName } from "../i18n.js";
@@ -8,6 +10,7 @@ import { t, topicName } from "../i18n.js";
 const config = JSON.parse(document.getElementById("voclens-config").textContent);
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const FORMATS = ["json", "slack", "feishu", "dingtalk", "wecom"];
+const ALERT_KINDS = ["emerging", "volume"];
 
 const opts = (values, label, current) =>
   values.map((v) => `<option value="${esc(v)}"${v === current ? " selected" : ""}>${esc(label(v))}</option>`).join("");
@@ -29,6 +32,7 @@ function formHtml() {
   ${field("filters.brand", "d.brand", `<input name="brand" title="${esc(t("f.list"))}">`)}
   ${field("filters.topics", "d.topic", `<select name="topic"><option value="">${esc(t("any"))}</option>${opts(config.topics, topicName)}</select>
      <select name="polarity" aria-label="${esc(t("f.polarity"))}"><option value="">${esc(t("any"))}</option>${opts(config.polarities, (p) => t(`polarity.${p}`), "negative")}</select>`)}
+  ${field("digest", "d.digest", `<span class="check"><input type="checkbox" name="digest" checked> ${esc(t("d.digest.on"))}</span>`)}
   ${field("frequency", "d.frequency", `<select name="frequency">${opts(["daily", "weekly", "cron"], (f) => t(`freq.${f}`), "weekly")}</select>`)}
   ${field("weekday", "d.weekday", `<select name="weekday">${opts(WEEKDAYS, (w) => t(`wd.${w}`), "mon")}</select>`)}
   ${field("hour", "d.hour", `<select name="hour">${opts(hours, (h) => `${h.padStart(2, "0")}:00`, "9")}</select>`)}
@@ -38,7 +42,17 @@ function formHtml() {
   ${field("email_to", "d.email_to", `<input name="email_to" title="${esc(t("f.list"))}" placeholder="pm@example.com">`)}
   ${field("webhook_url", "d.webhook_url", `<input name="webhook_url" placeholder="https://hooks.example.com/…">`)}
   ${field("webhook_format", "d.webhook_format", `<select name="webhook_format">${opts(FORMATS, (f) => f, "json")}</select>`)}
+  ${field("webhook_secret", "d.webhook_secret", `<input type="password" name="webhook_secret" autocomplete="new-password" placeholder="${esc(t("d.webhook_secret.hint"))}">`)}
   </div>
+  <h3>${esc(t("d.alert.title"))}</h3>
+  <div class="grid">
+  ${field("alert", "d.alert", `<select name="alert_kind"><option value="">${esc(t("d.alert.none"))}</option>${opts(ALERT_KINDS, (k) => t(`alert.${k}`))}</select>`)}
+  ${field("alert.threshold", "d.threshold", `<input name="alert_threshold" inputmode="decimal" placeholder="10">`)}
+  ${field("alert.window", "d.window", `<input name="alert_window" value="1d" placeholder="12h, 1d, 7d">`)}
+  ${field("alert.baseline", "d.baseline", `<input name="alert_baseline" value="28d" placeholder="28d">`)}
+  ${field("alert.min_count", "d.min_count", `<input name="alert_min_count" inputmode="numeric" value="3">`)}
+  </div>
+  <p class="muted" id="alert-help"></p>
   <p class="error" id="form-error" role="alert"></p>
   <button type="submit" class="primary">${esc(t("digests.create"))}</button> <span id="form-ok" class="ok"></span>
 </form>`;
@@ -46,19 +60,50 @@ function formHtml() {
 
 const list = (value) => value.split(/[,，;\s]+/).map((v) => v.trim()).filter(Boolean);
 
+/** The alert rule the form says, or null; values go to the API as typed, so its rules are the only ones. */
+function alertRule(data) {
+  const kind = data.get("alert_kind");
+  if (!kind) return null;
+  const rule = { kind };
+  const names = kind === "emerging" ? ["threshold", "window", "baseline", "min_count"] : ["threshold", "window"];
+  for (const name of names) {
+    const value = data.get(`alert_${name}`).trim();
+    if (value) rule[name] = value; // left empty: the API's default, or its "Field required"
+  }
+  return rule;
+}
+
 /** The POST /subscriptions body the form says (empty optional values left out). */
 export function subscriptionBody(form) {
   const data = new FormData(form);
   const body = {
     name: data.get("name").trim(), owner: data.get("owner").trim(), q: data.get("q").trim(),
-    frequency: data.get("frequency"), hour: Number(data.get("hour")), tz: data.get("tz").trim(), channel: data.get("channel"),
+    tz: data.get("tz").trim(), channel: data.get("channel"), digest: data.get("digest") === "on",
     filters: { brand: list(data.get("brand")), topics: data.get("topic") ? [{ topic: data.get("topic"), polarity: data.get("polarity") || null }] : [] },
   };
-  if (body.frequency === "weekly") body.weekday = data.get("weekday");
-  if (body.frequency === "cron") body.cron = data.get("cron").trim();
+  if (body.digest) {
+    Object.assign(body, { frequency: data.get("frequency"), hour: Number(data.get("hour")) });
+    if (body.frequency === "weekly") body.weekday = data.get("weekday");
+    if (body.frequency === "cron") body.cron = data.get("cron").trim();
+  }
+  const alert = alertRule(data);
+  if (alert) body.alert = alert;
   if (body.channel === "email") body.email_to = list(data.get("email_to"));
-  else Object.assign(body, { webhook_url: data.get("webhook_url").trim(), webhook_format: data.get("webhook_format") });
+  else {
+    Object.assign(body, { webhook_url: data.get("webhook_url").trim(), webhook_format: data.get("webhook_format") });
+    if (data.get("webhook_secret")) body.webhook_secret = data.get("webhook_secret");
+  }
   return body;
+}
+
+/** The error slot for an API field name: its own, else the nearest enclosing one (alert.kind -> alert). */
+function slotFor(form, name) {
+  const slots = [...form.querySelectorAll(".field-error")];
+  for (let n = name; n; n = n.includes(".") ? n.slice(0, n.lastIndexOf(".")) : "") {
+    const slot = slots.find((el) => el.dataset.for === n && !el.closest(".field").hidden);
+    if (slot) return slot;
+  }
+  return null;
 }
 
 /** Put each of the API's field errors beside its field; the rest (no such field here) above the button. */
@@ -66,7 +111,7 @@ function showErrors(form, error) {
   const fields = error instanceof ApiError ? error.fieldErrors() : {};
   const rest = [];
   for (const [name, message] of Object.entries(fields)) {
-    const slot = [...form.querySelectorAll(".field-error")].find((el) => name === el.dataset.for || name.startsWith(`${el.dataset.for}.`));
+    const slot = slotFor(form, name);
     if (slot) {
       slot.textContent = message;
       slot.closest(".field").classList.add("invalid");
@@ -85,16 +130,29 @@ function clearErrors(form) {
 
 function showFields(form) {
   const data = new FormData(form);
+  const digest = data.get("digest") === "on";
+  const frequency = data.get("frequency");
+  const kind = data.get("alert_kind");
+  const webhook = data.get("channel") === "webhook";
   const visible = {
-    weekday: data.get("frequency") === "weekly", cron: data.get("frequency") === "cron", hour: data.get("frequency") !== "cron",
-    email_to: data.get("channel") === "email", webhook_url: data.get("channel") === "webhook", webhook_format: data.get("channel") === "webhook",
+    frequency: digest, weekday: digest && frequency === "weekly", cron: digest && frequency === "cron",
+    hour: digest && frequency !== "cron", email_to: !webhook, webhook_url: webhook, webhook_format: webhook,
+    webhook_secret: webhook, "alert.threshold": !!kind, "alert.window": !!kind,
+    "alert.baseline": kind === "emerging", "alert.min_count": kind === "emerging",
   };
   for (const [name, shown] of Object.entries(visible)) form.querySelector(`.field[data-field="${name}"]`).hidden = !shown;
+  form.querySelector("#alert-help").textContent = kind ? t(`alert.${kind}.help`) : t("alert.help");
 }
 
 function what(sub) {
   const parts = [sub.q && `“${sub.q}”`, ...sub.filters.brand, ...sub.filters.topics.map((x) => `${topicName(x.topic)}${x.polarity ? `:${t(`polarity.${x.polarity}`)}` : ""}`)];
   return parts.filter(Boolean).join(" · ") || t("d.everything");
+}
+
+/** An alert rule in words ("topic spike: G² ≥ 10 over 1d against 28d"). */
+export function alertText(rule) {
+  if (!rule) return "";
+  return t(`alert.${rule.kind}.rule`, { threshold: rule.threshold, window: rule.window, baseline: rule.baseline, min_count: rule.min_count });
 }
 
 function schedule(sub) {
@@ -114,14 +172,16 @@ export function nextSendDay(sub) {
 }
 
 function rowHtml(sub, canWrite) {
-  const target = sub.channel === "email" ? sub.email_to.join(", ") : `${sub.webhook_format} → ${new URL(sub.webhook_url).host}`;
+  const target = sub.channel === "email" ? sub.email_to.join(", ")
+    : `${sub.webhook_format} → ${new URL(sub.webhook_url).host}${sub.has_webhook_secret ? ` (${t("d.signed")})` : ""}`;
+  const alert = sub.alert ? `<br><span class="alert-rule">${esc(alertText(sub.alert))}</span>` : "";
   const status = sub.enabled ? t("d.active") : `${t("d.paused")}${sub.paused_reason ? ` (${sub.paused_reason})` : ""}`;
   const toggle = sub.enabled ? ["pause", t("d.pause")] : ["resume", t("d.resume")];
   const buttons = canWrite ? `<button type="button" data-act="${toggle[0]}">${esc(toggle[1])}</button>
     <button type="button" data-act="delete" class="danger">${esc(t("d.delete"))}</button>` : "";
   return `<tr data-id="${esc(sub.id)}" data-name="${esc(sub.name)}" data-send-day="${esc(nextSendDay(sub))}" class="${sub.enabled ? "" : "paused"}">
   <td><strong>${esc(sub.name)}</strong><br><span class="muted">${esc(sub.owner)}</span></td><td>${esc(what(sub))}</td>
-  <td>${esc(schedule(sub))}</td><td>${esc(t(`ch.${sub.channel}`))}: ${esc(target)}</td><td class="status">${esc(status)}</td>
+  <td>${esc(schedule(sub))}${alert}</td><td>${esc(t(`ch.${sub.channel}`))}: ${esc(target)}</td><td class="status">${esc(status)}</td>
   <td>${sub.next_send_at ? esc(when(sub.next_send_at)) : "–"}</td>
   <td class="actions"><button type="button" data-act="preview">${esc(t("d.preview"))}</button>${buttons}</td></tr>`;
 }

@@ -1,6 +1,7 @@
 // Search: GET /search with the filters in the URL, cursor paging with no cap ("More results"),
-// and the whole result set as CSV from GET /search/export.
-import { api, apiUrl, request } from "../api.js";
+// and the whole result set as CSV from GET /search/export, streamed to the downloads (../export.js).
+import { api, apiUrl } from "../api.js";
+import { exportCsv } from "../export.js";
 import { bindFilterBar, filterBar, pickFilters } from "../filters.js";
 import { chip, errorBox, esc, number, snippet, stars, topicChip, when } from "../format.js";
 import { t } from "../i18n.js";
@@ -27,24 +28,17 @@ export function hitHtml(hit, href) {
 </li>`;
 }
 
-async function exportCsv(button, params) {
+async function exportClicked(button, params, total) {
   const label = button.textContent;
   button.disabled = true;
   button.textContent = t("search.exporting");
+  for (const box of button.parentElement.querySelectorAll(".export-error")) box.remove();
   try {
-    const response = await request("search/export", { params });
-    const blob = await response.blob();
-    const link = Object.assign(document.createElement("a"), {
-      href: URL.createObjectURL(blob), download: "voclens-export.csv",
-    });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    button.textContent = t("search.exported", { n: number(Number(response.headers.get("X-Total-Count"))) });
+    const rows = await exportCsv(params, total());
+    button.textContent = t("search.exported", { n: number(rows) });
   } catch (error) {
     button.textContent = label;
-    button.insertAdjacentHTML("afterend", errorBox(error));
+    button.insertAdjacentHTML("afterend", errorBox(error).replace('class="error"', 'class="error export-error"'));
   } finally {
     button.disabled = false;
   }
@@ -65,13 +59,15 @@ export async function render(root, ctx, { params }) {
 <button type="button" id="more" hidden>${esc(t("search.more"))}</button>`;
   bindFilterBar(root, params, (next) => ctx.navigate("search", { ...next, sort: params.sort }));
   root.querySelector("#sort").addEventListener("change", (e) => ctx.navigate("search", { ...filters, sort: e.target.value }));
-  root.querySelector("#export").addEventListener("click", (e) => exportCsv(e.target, { ...filters, sort }));
+  let total = 0;
+  root.querySelector("#export").addEventListener("click", (e) => exportClicked(e.target, { ...filters, sort }, () => total));
 
   const list = root.querySelector("#hits");
   const more = root.querySelector("#more");
   let shown = 0;
   const page = async (cursor) => {
     const result = await api("search", { params: { ...query, cursor } });
+    total = result.total;
     root.querySelector("#total").textContent = t("search.total", { n: number(result.total) });
     list.insertAdjacentHTML("beforeend", result.results.map((hit) => hitHtml(hit, ctx.href)).join(""));
     shown += result.results.length;
