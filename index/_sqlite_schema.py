@@ -32,6 +32,9 @@ Tables:
   (``index.vectors``): the encoder's name and a BLOB of a little-endian
   float32 scale followed by the int8 values (388 bytes for 384 dimensions).
   A table of its own, so scans of ``documents`` keep reading small rows.
+* ``doc_scores``: one row per (document, score name): survey scores and the
+  star rating as ``rating``, with ``created_at`` copied, for score trends and
+  key drivers (``_sqlite_scores``).
 """
 
 from __future__ import annotations
@@ -124,6 +127,24 @@ MIGRATIONS: list[list[str]] = [
             model TEXT NOT NULL,
             vector BLOB NOT NULL
         )""",
+    ],
+    # scores (issue 26): one row per (document, score), the star rating included as 'rating'
+    # (back-filled), with created_at copied for date-only score trends; the customer hash as a column
+    [
+        """CREATE TABLE doc_scores (
+            seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (seq, name)
+        ) WITHOUT ROWID""",
+        # covers score trends that filter by date only
+        "CREATE INDEX doc_scores_name ON doc_scores(name, created_at, value)",
+        "INSERT INTO doc_scores (seq, name, value, created_at) SELECT seq, 'rating', rating, created_at FROM documents WHERE rating IS NOT NULL",
+        "ALTER TABLE documents ADD COLUMN customer_hash TEXT",
+        """UPDATE documents SET customer_hash = (
+            SELECT json_extract(j.doc, '$.customer_hash') FROM document_json j WHERE j.seq = documents.seq)""",
+        "CREATE INDEX documents_customer ON documents(customer_hash) WHERE customer_hash IS NOT NULL",
     ],
 ]
 
