@@ -7,7 +7,6 @@ a record that is rejected, before it is written to a side file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,16 +16,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from index.document import SCORE_SCALES, Channel, Document, score_problem
-from nlp.privacy import DEFAULT_AUTHOR_SALT, hash_author, hash_author_id, hash_customer, mask_fields, mask_pii, mask_value
+from index.document import SCORE_SCALES, Channel, Document
+from nlp.privacy import DEFAULT_AUTHOR_SALT, hash_author, hash_author_id, mask_fields, mask_pii, mask_value
 
 from .errors import RecordError
+from .survey import SCORE_COLUMN_PREFIX, read_survey_fields
 
 #: Fields a record may carry besides the ``Document`` fields: the author's handle and the
 #: platform's id of the author (Weibo uid, openid...); both are only ever stored hashed.
 EXTRA_INPUT_FIELDS = ("author", "author_id", "customer_id", *SCORE_SCALES)
-#: A column ``score_<name>`` carries the named score ``<name>`` (``score_effort`` -> ``scores.effort``).
-SCORE_COLUMN_PREFIX = "score_"
 #: ``meta`` keys (any depth, any case) whose values identify a person: stored as keyed hashes.
 #: Handles hash like ``author``, ids like ``author_id``, so both match ``author_hash``.
 PERSON_HANDLE_KEYS = frozenset({"author", "nickname", "nick", "username", "user_name", "screen_name", "handle"})
@@ -37,7 +35,6 @@ PERSON_ID_KEYS = frozenset({
 PERSON_OBJECT_KEYS = frozenset({"user", "author", "customer", "buyer", "member", "reviewer", "profile"})
 DOCUMENT_FIELDS = tuple(Document.model_fields)
 KNOWN_FIELDS = frozenset(DOCUMENT_FIELDS) | frozenset(EXTRA_INPUT_FIELDS)
-_CUSTOMER_HASH_RE = re.compile(r"^c_[0-9a-f]{24}$")
 
 
 @dataclass(frozen=True)
@@ -161,15 +158,7 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
             problems.append(("rating", f"{data['rating']!r} is not a number between 0 and {opts.rating_scale:g}"))
             data.pop("rating")
 
-    _read_scores(data, problems)
-    customer = data.pop("customer_id", None)
-    given_customer = data.get("customer_hash")
-    if given_customer is not None and not _CUSTOMER_HASH_RE.match(str(given_customer)):
-        customer, data["customer_hash"] = given_customer, None  # a raw id in the hash column
-    if customer is not None:
-        data["customer_hash"] = hash_customer(customer, opts.salt)
-    if "order_id" in data:
-        data["order_id"] = str(data["order_id"])
+    read_survey_fields(data, problems, opts.salt)
     _fill_missing_text(data, meta, problems)
     source = str(data.get("source", ""))
     author, author_id = data.pop("author", None), data.pop("author_id", None)
@@ -206,56 +195,6 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
     if problems:
         raise RecordError(_private(problems))
     return doc
-
-
-def _read_scores(data: dict[str, Any], problems: list[tuple[str, str]]) -> None:
-    """Collect ``nps``, ``csat``, ``ces``, ``score_<name>`` columns and a ``scores`` object into ``data["scores"]``.
-
-    Each bad value is a problem naming its field (``nps: 11 is outside 0-10``), so the importer's
-    rejection says which column of which line to fix; a row with no bad value keeps all its scores.
-    """
-    given = data.pop("scores", None)
-    found: list[tuple[str, str, Any]] = []  # (field as written, score name, value)
-    if isinstance(given, str):  # a CSV cell holding JSON
-        try:
-            given = json.loads(given)
-        except ValueError:
-            problems.append(("scores", "must be a JSON object of name -> number"))
-            given = None
-    if isinstance(given, Mapping):
-        found += [(f"scores.{k}", str(k), v) for k, v in given.items()]
-    elif given is not None:
-        problems.append(("scores", "must be an object of name -> number"))
-    for key in list(data):
-        if key in SCORE_SCALES:
-            found.append((key, key, data.pop(key)))
-        elif key.startswith(SCORE_COLUMN_PREFIX):
-            found.append((key, key[len(SCORE_COLUMN_PREFIX):], data.pop(key)))
-    scores: dict[str, float] = {}
-    for field_name, name, value in found:
-        if _blank(value):
-            continue
-        number = _number(value)
-        problem = f"{value!r} is not a number" if number is None else score_problem(name, number)
-        if name == "rating":
-            problem = "the star rating goes in the rating column"
-        if problem:
-            problems.append((field_name, problem))
-        else:
-            scores[name] = number
-    if scores:
-        data["scores"] = scores
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return None
 
 
 def _fill_missing_text(data: dict[str, Any], meta: dict[str, Any], problems: list[tuple[str, str]]) -> None:
