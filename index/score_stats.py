@@ -74,6 +74,8 @@ def estimate(metric: Metric, c: Counts) -> Estimate:
     elif se is not None:
         t = float(stats.t.ppf(1 - _ALPHA / 2, n - 1))
         low, high = value - t * se, value + t * se
+        if metric.scale is not None:
+            low, high = max(low, metric.scale[0]), min(high, metric.scale[1])
     return Estimate(responses=n, value=_r(value), low=_r(low), high=_r(high))
 
 

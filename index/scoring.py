@@ -42,12 +42,14 @@ class Metric:
         kind: ``nps`` (promoters minus detractors), ``top2`` (top-2-box share) or ``mean``.
         top: responses at or above count as promoters / top boxes (None: the metric has none).
         bottom: responses at or below count as detractors (None: none).
+        scale: the score's (lowest, highest) value where known: a mean's t interval is cut to it.
     """
 
     name: str
     kind: str
     top: float | None = None
     bottom: float | None = None
+    scale: tuple[float, float] | None = None
 
     @property
     def unit(self) -> str:
@@ -62,7 +64,8 @@ class Metric:
                     "(p_promoters + p_detractors - (p_promoters - p_detractors)^2) / n")
         if self.kind == "top2":
             return f"top-2-box share (score >= {self.top:g}); {level} Wilson score interval"
-        return f"mean {self.name}; {level} Student t interval"
+        cut = f", cut to the scale {self.scale[0]:g}-{self.scale[1]:g}" if self.scale else ""
+        return f"mean {self.name}; {level} Student t interval{cut}"
 
     def value(self, score: float) -> float:
         """One response's contribution to the mean (NPS: +100 / 0 / -100; top-2-box: 100 / 0)."""
@@ -77,8 +80,8 @@ class Metric:
 METRICS = {
     "nps": Metric("nps", "nps", top=9, bottom=6),
     "csat": Metric("csat", "top2", top=4, bottom=2),
-    "ces": Metric("ces", "mean", top=5, bottom=3),
-    "rating": Metric("rating", "mean", top=4, bottom=2),
+    "ces": Metric("ces", "mean", top=5, bottom=3, scale=(1, 7)),
+    "rating": Metric("rating", "mean", top=4, bottom=2, scale=(0, 5)),
 }
 
 

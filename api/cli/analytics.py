@@ -14,10 +14,12 @@ from rich.table import Table
 
 from index.base import EmergingQuery, TopQuery, TrendQuery
 from index.errors import SearchBackendError
+from index.scoring import ScoreTrendQuery
 from nlp.labels import Polarity
 
 from ..components import open_configured_backend
 from ..windows import emerging_windows, windows_empty
+from . import scores
 from ._common import (
     BrandOpt,
     ChannelOpt,
@@ -58,20 +60,28 @@ def _print_rows(rows, title: str, empty: str = "nothing matches these filters") 
 def trends(
     query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
     interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
-    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand.")] = None,
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand (scores: topic, brand, channel or source).")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
     since: SinceOpt = None, until: UntilOpt = None,
+    metric: Annotated[str | None, typer.Option(help="A score instead of counts: nps, csat, ces, rating or a named score, with intervals.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Volume, negative share and average rating over time.
+    """Volume, negative share and average rating over time, or a score (--metric nps) with intervals.
 
     Example: voclens trends --interval week --split topic --tz Asia/Shanghai
     """
     settings = load_settings()
     check_bounds(settings, query)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
+    if metric is not None:
+        try:
+            sq = ScoreTrendQuery(metric=metric, q=query, filters=filters, interval=interval, split=split, tz=tz)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            fail(f"--{error['loc'][0]}: " + error["msg"].removeprefix("Value error, "))
+        return scores.score_trends(sq, as_json)
     try:
         tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
     except ValidationError as exc:
