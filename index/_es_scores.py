@@ -3,8 +3,9 @@
 Trends ask one aggregation: a ``date_histogram`` in the query's time zone (per split value, or
 per topic inside ``topics`` and back out with ``reverse_nested``) with each bucket's
 ``extended_stats`` of the score and two range filters (promoters / top boxes, detractors).
-Drivers read every matching response's score and topics with ``search_after``. Both end in
-the same pure code as SQLite's (``_score_trends``, ``index.drivers``).
+Drivers ask one aggregation too: the score's stats overall and per (topic, polarity) (back out of
+``topics`` with ``reverse_nested``), and inside each pair the pairs its responses also hold. Both
+end in the same pure code as SQLite's (``_score_trends``, ``index.drivers``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from ._es_query import and_filters
 from ._score_trends import accumulate, empty_result, trend_result
 from ._trend_buckets import floor_local, next_boundary, trend_bounds
 from .base import Filters
-from .drivers import Responses
+from .drivers import DriverStats
 from .scoring import Metric, ScoreSplit, ScoreTrendQuery, ScoreTrendResult
 
 Search = Callable[..., dict]
 _SPLIT_FIELDS = {ScoreSplit.brand: "brand", ScoreSplit.channel: "channel", ScoreSplit.source: "source"}
-_SCAN_PAGE = 5000
 
 
 def _field(metric: Metric) -> str:
@@ -85,35 +85,48 @@ def score_trends(search: Search, es_query: dict, filters: Filters, query: ScoreT
     return trend_result(query, accumulate(rows, bounds), bounds, tz)
 
 
-def responses(search: Search, es_query: dict, metric: Metric) -> Responses:
-    """Every matching response's score and its ``topic:polarity`` labels, read in id order."""
+def _pair_terms(inner: dict | None = None) -> dict:
+    """Buckets per topic, then per polarity, inside ``topics`` (a response holds each topic once)."""
+    polarity: dict = {"terms": {"field": "topics.polarity", "size": 10}}
+    if inner:
+        polarity["aggs"] = inner
+    return {"terms": {"field": "topics.topic", "size": _MANY}, "aggs": {"p": polarity}}
+
+
+def _counts(node: dict) -> tuple[float, ...]:
+    st = node["st"]
+    return (st["count"], st["sum"] or 0.0, st["sum_of_squares"] or 0.0,
+            node.get("top", {}).get("doc_count", 0), node.get("bottom", {}).get("doc_count", 0))
+
+
+def driver_stats(search: Search, es_query: dict, metric: Metric) -> DriverStats:
+    """One aggregation: the score's stats overall and per (topic, polarity), and each two pairs' shared responses."""
     field = _field(metric)
-    es_query = and_filters(es_query, {"exists": {"field": field}})
-    scores: list[float] = []
-    rows: list[int] = []
-    labels: list[str] = []
-    after = None
-    while True:
-        extra = {"search_after": after} if after else {}
-        resp = search("score responses", query=es_query, size=_SCAN_PAGE, sort=[{"id": "asc"}], track_total_hits=False,
-                      source=[field, "topics.topic", "topics.polarity"], **extra)
-        hits = resp["hits"]["hits"]
-        for hit in hits:
-            source = hit["_source"]
-            for t in source.get("topics") or ():
-                rows.append(len(scores))
-                labels.append(f"{t['topic']}:{t['polarity']}")
-            scores.append(float(source["scores"][metric.name]))
-        if len(hits) < _SCAN_PAGE:
-            break
-        after = hits[-1]["sort"]
-    if not scores:
-        return Responses.empty()
-    if not labels:
-        none = np.zeros(0, dtype=np.int64)
-        return Responses(np.array(scores), none, none, [])
-    names, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
-    return Responses(np.array(scores), np.array(rows, dtype=np.int64), codes.astype(np.int64), [str(n) for n in names])
+    stats = _histogram(ScoreTrendQuery(metric=metric.name), metric)["aggs"]
+    together = {"n": {"nested": {"path": "topics"}, "aggs": {"k": _pair_terms()}}}
+    per_pair = {"r": {"reverse_nested": {}, "aggs": {**stats, **together}}}
+    aggs = {**stats, "t": {"nested": {"path": "topics"}, "aggs": {"k": _pair_terms(per_pair)}}}
+    resp = search("driver stats", query=and_filters(es_query, {"exists": {"field": field}}), size=0,
+                  track_total_hits=False, aggs=aggs)
+    raw = resp.get("aggregations") or {}
+    if not raw or not raw["st"]["count"]:
+        return DriverStats.empty()
+    rows: dict[str, tuple] = {}
+    shared: dict[tuple[str, str], int] = {}
+    for tb in raw["t"]["k"]["buckets"]:
+        for pb in tb["p"]["buckets"]:
+            name = f"{tb['key']}:{pb['key']}"
+            rows[name] = _counts(pb["r"])
+            for tb2 in pb["r"]["n"]["k"]["buckets"]:
+                for pb2 in tb2["p"]["buckets"]:
+                    shared[(name, f"{tb2['key']}:{pb2['key']}")] = pb2["doc_count"]
+    names = sorted(rows)
+    index = {name: j for j, name in enumerate(names)}
+    together_counts = np.zeros((len(names), len(names)))
+    for (a, b), n in shared.items():
+        together_counts[index[a], index[b]] = n
+    pairs = np.array([rows[name] for name in names], dtype=float).reshape(len(names), 5)
+    return DriverStats(tuple(float(v) for v in _counts(raw)), names, pairs, together_counts)
 
 
-__all__ = ["responses", "score_trends"]
+__all__ = ["driver_stats", "score_trends"]

@@ -136,11 +136,18 @@ MIGRATIONS: list[list[str]] = [
             name TEXT NOT NULL,
             value REAL NOT NULL,
             created_at INTEGER NOT NULL,
+            -- the document's labels, 'topic:polarity' sorted and joined by ',' (NULL: none): drivers
+            -- group responses by them in one scan instead of joining doc_topics twice
+            labels TEXT,
             PRIMARY KEY (seq, name)
         ) WITHOUT ROWID""",
-        # covers score trends that filter by date only
-        "CREATE INDEX doc_scores_name ON doc_scores(name, created_at, value)",
-        "INSERT INTO doc_scores (seq, name, value, created_at) SELECT seq, 'rating', rating, created_at FROM documents WHERE rating IS NOT NULL",
+        # covers score trends and drivers that filter by date only
+        "CREATE INDEX doc_scores_name ON doc_scores(name, created_at, value, labels)",
+        """INSERT INTO doc_scores (seq, name, value, created_at, labels)
+           SELECT seq, 'rating', rating, created_at, (
+               SELECT group_concat(pair, ',') FROM (
+                   SELECT topic || ':' || polarity AS pair FROM doc_topics t WHERE t.seq = documents.seq ORDER BY topic))
+           FROM documents WHERE rating IS NOT NULL""",
         "ALTER TABLE documents ADD COLUMN customer_hash TEXT",
         """UPDATE documents SET customer_hash = (
             SELECT json_extract(j.doc, '$.customer_hash') FROM document_json j WHERE j.seq = documents.seq)""",

@@ -24,7 +24,7 @@ from .errors import InvalidQuery, NoVector
 from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
 
 if TYPE_CHECKING:  # index.scoring builds on the models below
-    from .drivers import Responses
+    from .drivers import DriverStats
     from .scoring import DriverQuery, DriverResult, ScoreTrendQuery, ScoreTrendResult
 
 #: Longest query string accepted; longer ones are almost always a paste error or an attack.
@@ -496,14 +496,14 @@ class Backend(ABC):
         """A score metric (NPS, CSAT, a mean) per time bucket with intervals and significant changes marked."""
 
     @abstractmethod
-    def score_responses(self, metric: str, q: str = "", filters: Filters | None = None) -> Responses:
-        """Each matching document's score ``metric`` and its (topic, polarity) labels, as arrays for ``drivers``."""
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
+        """Counts of the matching documents' score ``metric``, per (topic, polarity) and per two pairs, for ``drivers``."""
 
     def drivers(self, query: DriverQuery) -> DriverResult:
         """Key drivers of a score (``index.drivers``): what each topic and polarity costs it, ranked."""
         from .drivers import key_drivers
 
-        return key_drivers(query, self.score_responses(query.metric, query.q, query.filters))
+        return key_drivers(query, self.driver_stats(query.metric, query.q, query.filters))
 
     @abstractmethod
     def health(self) -> dict:

@@ -69,7 +69,7 @@ from .base import (
     UpsertResult,
 )
 from .document import Document
-from .drivers import Responses
+from .drivers import DriverStats
 from .scoring import ScoreTrendQuery, ScoreTrendResult, metric_for
 from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentNotFound, InvalidQuery, SearchBackendError
 
@@ -487,8 +487,8 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
         es_query, filters = self._query(query.q, query.filters)
         return es_scores.score_trends(self._search, es_query, filters, query, self.timeout_ms)
 
-    def score_responses(self, metric: str, q: str = "", filters: Filters | None = None) -> Responses:
-        return es_scores.responses(self._search, self._query(q, filters)[0], metric_for(metric))
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
+        return es_scores.driver_stats(self._search, self._query(q, filters)[0], metric_for(metric))
 
     def health(self) -> dict:
         cluster = self._call("cluster health", self.es.cluster.health)

@@ -73,7 +73,7 @@ from .base import (
 from . import _score_trends as score_trends
 from . import _sqlite_scores as sqlite_scores
 from .document import Document
-from .drivers import Responses
+from .drivers import DriverStats
 from .scoring import ScoreTrendQuery, ScoreTrendResult, metric_for
 from .vectors import DocumentVector, VectorBatch
 from .errors import BackendUnavailable, DocumentNotFound, QueryTimeout, SearchBackendError
@@ -108,7 +108,8 @@ def _row(doc: Document, analyser: Analyser) -> tuple:
         if t.topic not in topics or t.score > topics[t.topic][2]:
             topics[t.topic] = (t.topic, t.polarity.value, t.score)
     keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
-    scores = list(doc.all_scores().items())
+    labels = ",".join(sorted(f"{t}:{p}" for t, p, _ in topics.values())) or None
+    scores = [(name, value, labels) for name, value in doc.all_scores().items()]
     return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords), vectors.row(doc.vector), scores
 
 
@@ -341,7 +342,7 @@ class SQLiteBackend(Backend):
                 fts_rows.append((seq, *fts))
                 topic_rows.extend((seq, *t, created, row[7]) for t in topics)
                 keyword_rows.extend((seq, k, created) for k in keywords)
-                score_rows.extend((seq, name, value, created) for name, value in scores)
+                score_rows.extend((seq, name, value, created, labels) for name, value, labels in scores)
                 if vector is not None:
                     vector_rows.append((seq, *vector))
             if existing:
@@ -361,7 +362,7 @@ class SQLiteBackend(Backend):
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
-            conn.executemany("INSERT INTO doc_scores (seq, name, value, created_at) VALUES (?, ?, ?, ?)", score_rows)
+            conn.executemany("INSERT INTO doc_scores (seq, name, value, created_at, labels) VALUES (?, ?, ?, ?, ?)", score_rows)
             vectors.write(conn, existing.values(), vector_rows)  # a document written without one loses its old one
             rollup.add(conn, ((r[6], r[7], r[8]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         if erased_ids:
@@ -560,10 +561,10 @@ class SQLiteBackend(Backend):
             return score_trends.empty_result(query)
         return score_trends.trend_result(query, *counts, ZoneInfo(query.tz))
 
-    def score_responses(self, metric: str, q: str = "", filters: Filters | None = None) -> Responses:
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
         parsed, filters = self._parse(q, filters)
         with self._read() as conn:
-            return sqlite_scores.responses(conn, parsed, filters, metric_for(metric))
+            return sqlite_scores.driver_stats(conn, parsed, filters, metric_for(metric))
 
     def health(self) -> dict:
         with self._read() as conn:
