@@ -77,7 +77,7 @@ def estimate(metric: Metric, c: Counts) -> Estimate:
         low, high = 100 * max(centre - half, 0.0), 100 * min(centre + half, 1.0)
     elif metric.kind == "nps" and n >= 2:
         low, high = max(value - _Z * se, -100.0), min(value + _Z * se, 100.0)
-    elif se is not None:
+    elif metric.kind == "mean" and se is not None:
         t = _t_quantile(n - 1)
         low, high = value - t * se, value + t * se
         if metric.scale is not None:

@@ -213,3 +213,12 @@ def test_a_copy_to_another_backend_carries_the_scores(backend, tmp_path):
         query = ScoreTrendQuery(metric="nps", interval="week", split="topic")
         assert target.score_trends(query) == backend.score_trends(query)
         assert target.drivers(DriverQuery(metric="nps")) == backend.drivers(DriverQuery(metric="nps"))
+
+
+def test_one_response_has_a_value_and_no_interval(backend):
+    backend.upsert([_doc(1, nps=3, csat=2, rating=4)])
+    for metric, value in (("nps", -100.0), ("rating", 4.0)):
+        est = backend.score_trends(ScoreTrendQuery(metric=metric)).series[0]
+        assert (est.responses, est.value, est.low, est.high) == (1, value, None, None)
+    csat = backend.score_trends(ScoreTrendQuery(metric="csat")).series[0]
+    assert csat.value == 0.0 and csat.low == 0.0 and 0 < csat.high < 100  # Wilson is defined for one response
