@@ -1,4 +1,4 @@
-"""``voclens trends --metric nps`` and ``voclens drivers``: scores over time and what drives them."""
+"""``voclens drivers``: which topics cost a score the most points (``voclens trends --metric`` charts the score)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from index.errors import SearchBackendError
-from index.scoring import DriverQuery, DriverResult, ScoreTrendQuery, ScoreTrendResult
+from index.scoring import DriverQuery, DriverResult
 
 from ..components import open_configured_backend
 from ._common import (
@@ -27,50 +27,12 @@ from ._common import (
     UntilOpt,
     check_bounds,
     fail,
+    fmt_interval,
+    fmt_value,
     load_settings,
     out,
     query_filters,
 )
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
-def _interval(low: float | None, high: float | None, digits: int = 1) -> str:
-    return "" if low is None or high is None else f"{low:.{digits}f} to {high:.{digits}f}"
-
-
-def score_trends(query: ScoreTrendQuery, as_json: bool) -> None:
-    """Run and print a score trend (``voclens trends --metric ...``)."""
-    settings = load_settings()
-    with open_configured_backend(settings) as backend:
-        try:
-            result = backend.score_trends(query)
-        except SearchBackendError as exc:
-            fail(exc)
-    if as_json:
-        out.print_json(result.model_dump_json())
-        return
-    print_score_trends(result)
-
-
-def print_score_trends(result: ScoreTrendResult) -> None:
-    digits = 2 if result.metric in ("rating", "ces") else 1
-    for series in result.series:
-        title = (f"{result.metric} of {series.key or 'all'} per {result.interval.value} ({result.tz}): "
-                 f"{_fmt(series.value, digits)} [{_interval(series.low, series.high, digits)}], {series.responses} responses")
-        table = Table(title=escape(title))
-        for col in ("start", "responses", result.unit, f"{result.confidence:.0%} interval", "change"):
-            table.add_column(col, justify="right")
-        for b in series.buckets:
-            change = ""
-            if b.significant:  # a change is shown only when it is significant
-                change = f"{'▲' if b.change > 0 else '▼'} {b.change:+.{digits}f} (p={b.p_value:.3f})"
-            table.add_row(b.start.strftime("%Y-%m-%d %H:%M"), str(b.responses), _fmt(b.value, digits),
-                          _interval(b.low, b.high, digits), change)
-        out.print(table)
-    out.print(escape(result.method), highlight=False)
 
 
 def drivers(
@@ -111,7 +73,7 @@ def print_drivers(result: DriverResult) -> None:
     if not o.responses:
         out.print(f"drivers of {result.metric}: none; no response matching these filters has the score", markup=False)
         return
-    title = (f"drivers of {result.metric}: {_fmt(o.value, digits)} [{_interval(o.low, o.high, digits)}] over "
+    title = (f"drivers of {result.metric}: {fmt_value(o.value, digits)} [{fmt_interval(o.low, o.high, digits)}] over "
              f"{o.responses} responses" + (f", R² {result.r_squared:.2f}" if result.r_squared is not None else ""))
     if not result.drivers:
         out.print(f"{title}: no topic on at least --min-count responses", markup=False)
@@ -120,12 +82,12 @@ def print_drivers(result: DriverResult) -> None:
     for col in ("topic", "share", "with", "without", "impact", f"{result.confidence:.0%} interval", "importance"):
         table.add_column(col, justify="right")
     for d in result.drivers:  # mean scores and regression coefficients are in --json
-        table.add_row(escape(f"{d.topic}:{d.polarity.value}"), f"{d.share:.0%}", _fmt(d.with_topic.value, digits),
-                      _fmt(d.without_topic.value, digits), f"{d.impact:+.{digits + 1}f}",
-                      _interval(d.impact_low, d.impact_high, digits + 1),
+        table.add_row(escape(f"{d.topic}:{d.polarity.value}"), f"{d.share:.0%}", fmt_value(d.with_topic.value, digits),
+                      fmt_value(d.without_topic.value, digits), f"{d.impact:+.{digits + 1}f}",
+                      fmt_interval(d.impact_low, d.impact_high, digits + 1),
                       "" if d.importance is None else f"{d.importance:.0%}")
     out.print(table)
     out.print(escape(result.method), highlight=False)
 
 
-__all__ = ["drivers", "print_drivers", "print_score_trends", "score_trends"]
+__all__ = ["drivers", "print_drivers"]
