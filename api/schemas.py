@@ -50,7 +50,7 @@ class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     documents: list[dict[str, Any]] = Field(
-        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author` and `author_id` (stored only hashed)."
+        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author` and `author_id` (stored only hashed); survey answers may add `nps`, `csat`, `ces`, `score_<name>`, `customer_id` (stored only hashed) and `order_id`."
     )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
@@ -28,7 +28,7 @@ def trends(
     split_limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> TrendsResponse | ScoreTrendsResponse:
     """Date histogram of volume, negative share and average rating, or of a score (NPS, CSAT, CES, rating) with intervals."""
-    if metric in ScoreMetric.__args__:
+    if metric in get_args(ScoreMetric):
         return _score_trends(backend, filters, q, interval, metric, split, tz, split_limit)
     if split is not None and not isinstance(split, Split):
         raise ApiError(422, "Invalid request", f"split={split.value} is only available for score metrics "

@@ -79,3 +79,17 @@ def test_cli_trends_metric_and_drivers(tmp_path):
     assert drivers["overall"]["value"] == 20.0 and drivers["drivers"][0]["impact"] > 0
     bad = voclens("trends", "--metric", "nps", "--split", "sentiment", data_dir=tmp_path, check=False)
     assert bad.returncode != 0 and "--split" in bad.stderr + bad.stdout
+
+
+def test_post_documents_takes_survey_scores_and_names_a_bad_one(client):
+    base = {"source": "qualtrics", "channel": "survey", "text": "ok", "created_at": "2026-11-02T10:00:00+08:00"}
+    r = client.post("/documents", json={"documents": [
+        {**base, "source_id": "p1", "nps": 9, "customer_id": "M-77", "order_id": "SO-9"},
+        {**base, "source_id": "p2", "nps": 12}]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["created"], body["rejected"]) == (1, 1)
+    assert body["errors"][0]["fields"] == ["nps"] and "outside 0-10" in body["errors"][0]["message"]
+    doc = client.get(f"/documents/{body['ids'][0]}").json()
+    assert doc["scores"] == {"nps": 9.0} and doc["order_id"] == "SO-9" and doc["customer_hash"].startswith("c_")
+    assert "M-77" not in json.dumps(doc)
