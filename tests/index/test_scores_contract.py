@@ -222,3 +222,21 @@ def test_one_response_has_a_value_and_no_interval(backend):
         assert (est.responses, est.value, est.low, est.high) == (1, value, None, None)
     csat = backend.score_trends(ScoreTrendQuery(metric="csat")).series[0]
     assert csat.value == 0.0 and csat.low == 0.0 and 0 < csat.high < 100  # Wilson is defined for one response
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "Europe/Berlin", "Asia/Kolkata"])
+def test_buckets_are_local_days_in_zones_with_and_without_daylight_saving(backend, tz):
+    """Shanghai keeps one offset (SQLite groups by local day), Berlin changes on 25 Oct (by hour), Kolkata is +5:30."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    local = [datetime(2026, 10, 24, 23, 30), datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 23, 59),
+             datetime(2026, 10, 26, 0, 1), datetime(2026, 11, 2, 12, 0)]
+    docs = [_doc(i, when=t.replace(tzinfo=zone).astimezone(UTC), nps=[10, 0, 9, 5, 8][i]) for i, t in enumerate(local)]
+    backend.upsert(docs)
+    buckets = backend.score_trends(ScoreTrendQuery(metric="nps", interval="day", tz=tz)).series[0].buckets
+    by_day = {b.start.date().isoformat(): (b.responses, b.value) for b in buckets if b.responses}
+    assert by_day == {"2026-10-24": (1, 100.0), "2026-10-25": (2, 0.0), "2026-10-26": (1, -100.0), "2026-11-02": (1, 0.0)}
+    assert all(b.start.tzinfo is not None and b.start.hour == 0 and b.start.minute == 0 for b in buckets)
+    weeks = backend.score_trends(ScoreTrendQuery(metric="nps", interval="week", tz=tz)).series[0].buckets
+    assert [(b.start.date().isoformat(), b.responses) for b in weeks] == [("2026-10-19", 3), ("2026-10-26", 1), ("2026-11-02", 1)]
