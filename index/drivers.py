@@ -8,7 +8,8 @@ For each (topic, polarity) with enough responses:
 * its **impact**: the points the overall metric would gain if those responses scored like the
   rest, ``share x (without - with)``; exact, because the overall metric is the share-weighted
   mix of the two sides. Its interval is normal, with ``share^2 (se_with^2 + se_without^2)``
-  (the share taken as given);
+  (the share taken as given; for NPS and top-2-box shares each side's standard error is taken
+  with one more answer of each kind, see ``_padded``);
 * a **regression** over all the topic indicators at once (ordinary least squares of the
   per-response metric value, ``index.scoring.Metric.value``, on 0/1 indicators plus an
   intercept): each coefficient is the points that topic goes with *with the other topics held
@@ -100,7 +101,8 @@ def key_drivers(query: DriverQuery, data: DriverStats) -> DriverResult:
 
 
 def _method(metric: Metric) -> str:
-    return (f"{metric.method}. Impact = share x (metric without - metric with), normal {CONFIDENCE:.0%} interval; "
+    padded = " (standard errors with one added answer of each kind)" if metric.kind != "mean" else ""
+    return (f"{metric.method}. Impact = share x (metric without - metric with), normal {CONFIDENCE:.0%} interval{padded}; "
             "coefficients from OLS of the per-response metric value on topic:polarity indicators, "
             "importance = Pratt's measure (share of R²)")
 
@@ -108,7 +110,8 @@ def _method(metric: Metric) -> str:
 def _driver(metric: Metric, name: str, n: int, inside: tuple, outside: tuple, fit: tuple | None) -> Driver:
     topic, polarity = name.rsplit(":", 1)
     share = inside[0] / n
-    (v_in, se_in), (v_out, se_out) = score_stats.value_and_se(metric, inside), score_stats.value_and_se(metric, outside)
+    v_in, v_out = score_stats.value_and_se(metric, inside)[0], score_stats.value_and_se(metric, outside)[0]
+    se_in, se_out = score_stats.value_and_se(metric, _padded(metric, inside))[1], score_stats.value_and_se(metric, _padded(metric, outside))[1]
     impact = share * (v_out - v_in)
     low = high = None
     if se_in is not None and se_out is not None:
@@ -122,6 +125,21 @@ def _driver(metric: Metric, name: str, n: int, inside: tuple, outside: tuple, fi
         impact=_r(impact), impact_low=_r(low), impact_high=_r(high),
         coefficient=_r(coef), coefficient_low=_r(c_low), coefficient_high=_r(c_high), importance=_r(importance),
     )
+
+
+def _padded(metric: Metric, c: tuple) -> tuple:
+    """Counts with one more answer of each kind, for a standard error only (Agresti-Caffo style).
+
+    Five detractors out of five have a trinomial variance of zero, which would make the impact
+    of their topic look exact; one added promoter, passive and detractor (for a top-2-box
+    share, one answer in and one out of the top boxes) keep a small group's interval honest
+    and barely move a large one's. Means are left as they are (their t interval needs no help).
+    """
+    if metric.kind == "nps":
+        return (c[0] + 3, c[1], c[2], c[3] + 1, c[4] + 1)
+    if metric.kind == "top2":
+        return (c[0] + 2, c[1], c[2], c[3] + 1, c[4])
+    return c
 
 
 def _regression(metric: Metric, data: DriverStats, kept: list[int]) -> dict:

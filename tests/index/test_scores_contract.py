@@ -240,3 +240,19 @@ def test_buckets_are_local_days_in_zones_with_and_without_daylight_saving(backen
     assert all(b.start.tzinfo is not None and b.start.hour == 0 and b.start.minute == 0 for b in buckets)
     weeks = backend.score_trends(ScoreTrendQuery(metric="nps", interval="week", tz=tz)).series[0].buckets
     assert [(b.start.date().isoformat(), b.responses) for b in weeks] == [("2026-10-19", 3), ("2026-10-26", 1), ("2026-11-02", 1)]
+
+
+def test_an_impact_interval_stays_open_when_every_answer_of_a_topic_is_alike(backend):
+    docs = [_doc(i, nps=0, topics=[("logistics", "negative")]) for i in range(5)]
+    docs += [_doc(100 + i, nps=10 if i < 30 else 8) for i in range(45)]
+    backend.upsert(docs)
+    top = backend.drivers(DriverQuery(metric="nps", min_count=5)).drivers[0]
+    assert (top.with_topic.value, top.with_topic.low, top.with_topic.high) == (-100.0, -100.0, -100.0)
+    # by hand: impact = 5/50 x (NPS 66.67 of the rest - (-100)); standard errors with one more promoter,
+    # passive and detractor on each side: with 8 answers (1 P, 6 D), without 48 answers (31 P, 1 D)
+    se_with = 100 * math.sqrt((1 / 8 + 6 / 8 - (1 / 8 - 6 / 8) ** 2) / 8)
+    se_without = 100 * math.sqrt((31 / 48 + 1 / 48 - (30 / 48) ** 2) / 48)
+    half = 1.959964 * 0.1 * math.hypot(se_with, se_without)
+    assert top.impact == pytest.approx(0.1 * (100 * 30 / 45 + 100), abs=1e-5)
+    assert (top.impact_low, top.impact_high) == (pytest.approx(top.impact - half, abs=1e-4), pytest.approx(top.impact + half, abs=1e-4))
+    assert half > 4  # not the zero width the unpadded trinomial variance would give
