@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.base import Emerging, Hit, KeywordCount, TopicCount, TrendResult
+from index.scoring import ScoreTrendResult
 
 
 class SearchResponse(BaseModel):
@@ -16,11 +17,17 @@ class SearchResponse(BaseModel):
 
 
 Metric = Literal["volume", "negative_share", "avg_rating", "negative"]
+#: Score metrics of ``/trends`` and ``/drivers`` (``index.scoring``): a trend of one of these answers a ``ScoreTrendsResponse``.
+ScoreMetric = Literal["nps", "csat", "ces", "rating"]
 
 
 class TrendsResponse(TrendResult):
     metric: Metric = Field(description="Which bucket field `value` carries.")
     values: list[dict[str, Any]] = Field(description="Per series: key and [start, value] pairs, ready to plot.")
+
+
+class ScoreTrendsResponse(ScoreTrendResult):
+    values: list[dict[str, Any]] = Field(description="Per series: key and [start, value, low, high] points, ready to plot.")
 
 
 class TopTopicsResponse(BaseModel):
@@ -43,7 +50,7 @@ class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     documents: list[dict[str, Any]] = Field(
-        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author` and `author_id` (stored only hashed)."
+        description="Records: document fields (source, source_id, text, created_at...) plus optional raw `author` and `author_id` (stored only hashed); survey answers may add `nps`, `csat`, `ces`, `score_<name>`, `customer_id` (stored only hashed) and `order_id`."
     )
 
 

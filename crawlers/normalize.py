@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from index.document import Channel, Document
+from index.document import SCORE_SCALES, Channel, Document
 from nlp.privacy import DEFAULT_AUTHOR_SALT, hash_author, hash_author_id, mask_fields, mask_pii, mask_value
 
 from .errors import RecordError
+from .survey import SCORE_COLUMN_PREFIX, read_survey_fields
 
 #: Fields a record may carry besides the ``Document`` fields: the author's handle and the
 #: platform's id of the author (Weibo uid, openid...); both are only ever stored hashed.
-EXTRA_INPUT_FIELDS = ("author", "author_id")
+EXTRA_INPUT_FIELDS = ("author", "author_id", "customer_id", *SCORE_SCALES)
 #: ``meta`` keys (any depth, any case) whose values identify a person: stored as keyed hashes.
 #: Handles hash like ``author``, ids like ``author_id``, so both match ``author_hash``.
 PERSON_HANDLE_KEYS = frozenset({"author", "nickname", "nick", "username", "user_name", "screen_name", "handle"})
@@ -118,7 +119,7 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
     reverse = {src: dst for dst, src in opts.mapping.items()}
     for key, value in record.items():
         name = reverse.get(key, key)
-        if name in KNOWN_FIELDS:
+        if name in KNOWN_FIELDS or name.startswith(SCORE_COLUMN_PREFIX):
             if not _blank(value):
                 data[name] = value
         elif opts.extra == "meta":
@@ -157,6 +158,7 @@ def record_to_document(record: Mapping[str, Any], options: RecordOptions | None 
             problems.append(("rating", f"{data['rating']!r} is not a number between 0 and {opts.rating_scale:g}"))
             data.pop("rating")
 
+    read_survey_fields(data, problems, opts.salt)
     _fill_missing_text(data, meta, problems)
     source = str(data.get("source", ""))
     author, author_id = data.pop("author", None), data.pop("author_id", None)
@@ -205,6 +207,9 @@ def _fill_missing_text(data: dict[str, Any], meta: dict[str, Any], problems: lis
     elif isinstance(data.get("rating"), float):  # stars without words: kept, flagged, matched by no search
         data["text"] = ""
         meta["rating_only"] = True
+    elif data.get("scores"):  # a survey answer with a score and no comment: counts in score trends
+        data["text"] = ""
+        meta["score_only"] = True
     else:
         problems.append(("text", "missing or empty"))
 

@@ -25,6 +25,7 @@ from .errors import (
 )
 from .query import ParsedQuery, parse_query
 from .registry import backend_names, open_backend, open_backend_from
+from .scoring import DriverQuery, DriverResult, ScoreTrendQuery, ScoreTrendResult
 from .vectors import DocumentVector, VectorBatch
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "Document",
     "DocumentNotFound",
     "DocumentVector",
+    "DriverQuery",
+    "DriverResult",
     "ErasureKind",
     "ErasureRecord",
     "Filters",
@@ -46,6 +49,8 @@ __all__ = [
     "QueryTimeout",
     "SearchBackendError",
     "SearchQuery",
+    "ScoreTrendQuery",
+    "ScoreTrendResult",
     "SearchResult",
     "Tombstone",
     "TopicFilter",

@@ -37,7 +37,9 @@ from .vectors import DIMS, DocumentVector
 #: Bump when the mapping changes; ``migrate`` moves documents to the new indices.
 #: 2: ``author_hash`` as a keyword, so an author's documents can be found and erased.
 #: 3: the document vector (``vector``, ``vector_scale``, ``vector_model``), for ``similar:`` and own topics.
-SCHEMA_VERSION = 3
+#: 4: ``scores`` (survey scores and the star rating as ``scores.rating``, doubles by a dynamic template)
+#:    and ``customer_hash``, for score trends and key drivers.
+SCHEMA_VERSION = 4
 
 _KEYWORD_CI = {"type": "keyword", "fields": {"ci": {"type": "keyword", "normalizer": "lowercase"}}}
 _TEXT = {"type": "text", "analyzer": "whitespace", "copy_to": "all_t"}
@@ -51,9 +53,13 @@ def mappings() -> dict:
         # the vector lives in the vector store (read back with docvalue_fields): a copy in _source
         # would more than double what a vector costs
         "_source": {"excludes": ["vector"]},
+        # a score's name is checked by the document model (``SCORE_NAME_PATTERN``, at most 16 per document)
+        "dynamic_templates": [{"scores": {"path_match": "scores.*", "mapping": {"type": "double"}}}],
         "properties": {
             "id": {"type": "keyword"},
             "author_hash": {"type": "keyword"},
+            "customer_hash": {"type": "keyword"},
+            "scores": {"type": "object", "dynamic": True},
             "source": _KEYWORD_CI,
             "brand": _KEYWORD_CI,
             "product_id": _KEYWORD_CI,
@@ -184,6 +190,8 @@ def to_source(doc: Document, analyser: Analyser) -> dict:
     return {
         "id": doc.id,
         "author_hash": doc.author_hash,
+        "customer_hash": doc.customer_hash,
+        "scores": doc.all_scores(),
         "source": doc.source,
         "brand": doc.brand,
         "product_id": doc.product_id,

@@ -33,6 +33,9 @@ Tables:
   (``index.vectors``): the encoder's name and a BLOB of a little-endian
   float32 scale followed by the int8 values (388 bytes for 384 dimensions).
   A table of its own, so scans of ``documents`` keep reading small rows.
+* ``doc_scores``: one row per (document, score name): survey scores and the
+  star rating as ``rating``, with ``created_at`` copied, for score trends and
+  key drivers (``_sqlite_scores``).
 """
 
 from __future__ import annotations
@@ -129,6 +132,31 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 6: hourly rollups per brand and per source (see _sqlite_rollup), back-filled from existing rows
     KEYED_MIGRATION,
+    # 7: scores (issue 26): one row per (document, score), the star rating included as 'rating'
+    # (back-filled), with created_at copied for date-only score trends; the customer hash as a column
+    [
+        """CREATE TABLE doc_scores (
+            seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            created_at INTEGER NOT NULL,
+            -- the document's labels, 'topic:polarity' sorted and joined by ',' (NULL: none): drivers
+            -- group responses by them in one scan instead of joining doc_topics twice
+            labels TEXT,
+            PRIMARY KEY (seq, name)
+        ) WITHOUT ROWID""",
+        # covers score trends and drivers that filter by date only
+        "CREATE INDEX doc_scores_name ON doc_scores(name, created_at, value, labels)",
+        """INSERT INTO doc_scores (seq, name, value, created_at, labels)
+           SELECT seq, 'rating', rating, created_at, (
+               SELECT group_concat(pair, ',') FROM (
+                   SELECT topic || ':' || polarity AS pair FROM doc_topics t WHERE t.seq = documents.seq ORDER BY topic))
+           FROM documents WHERE rating IS NOT NULL""",
+        "ALTER TABLE documents ADD COLUMN customer_hash TEXT",
+        """UPDATE documents SET customer_hash = (
+            SELECT json_extract(j.doc, '$.customer_hash') FROM document_json j WHERE j.seq = documents.seq)""",
+        "CREATE INDEX documents_customer ON documents(customer_hash) WHERE customer_hash IS NOT NULL",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

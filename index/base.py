@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +22,10 @@ from nlp.labels import Polarity
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
 from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
+
+if TYPE_CHECKING:  # index.scoring builds on the models below
+    from .drivers import DriverStats
+    from .scoring import DriverQuery, DriverResult, ScoreTrendQuery, ScoreTrendResult
 
 #: Longest query string accepted; longer ones are almost always a paste error or an attack.
 MAX_QUERY_CHARS = 1000
@@ -485,6 +489,21 @@ class Backend(ABC):
 
     @abstractmethod
     def emerging_keywords(self, query: EmergingQuery) -> list[Emerging]: ...
+
+    # -- scores (``index.scoring``) -----------------------------------------------------------
+    @abstractmethod
+    def score_trends(self, query: ScoreTrendQuery) -> ScoreTrendResult:
+        """A score metric (NPS, CSAT, a mean) per time bucket with intervals and significant changes marked."""
+
+    @abstractmethod
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
+        """Counts of the matching documents' score ``metric``, per (topic, polarity) and per two pairs, for ``drivers``."""
+
+    def drivers(self, query: DriverQuery) -> DriverResult:
+        """Key drivers of a score (``index.drivers``): what each topic and polarity costs it, ranked."""
+        from .drivers import key_drivers
+
+        return key_drivers(query, self.driver_stats(query.metric, query.q, query.filters))
 
     @abstractmethod
     def health(self) -> dict:

@@ -9,6 +9,8 @@ it instead of duplicating it.
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -19,6 +21,31 @@ from pydantic.json_schema import SkipJsonSchema
 from nlp.labels import Sentiment, TopicLabel
 
 from .vectors import DocumentVector
+
+#: Survey scores voclens knows the scale of: (lowest, highest, whole numbers only). Any other
+#: named score (``scores={"effort": 3.5}``) is a plain number; the star rating is the ``rating`` field,
+#: which analytics read as the score named ``rating`` (``Document.score``).
+SCORE_SCALES: dict[str, tuple[float, float, bool]] = {"nps": (0, 10, True), "csat": (1, 5, False), "ces": (1, 7, False)}
+#: A score's name: lower-case letters, digits and underscores, so it is safe as a field name on both backends.
+SCORE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+MAX_SCORES = 16
+
+
+def score_problem(name: str, value: float) -> str | None:
+    """Why ``value`` is not a valid score ``name``, or None when it is (shared with importers' row errors)."""
+    if not re.fullmatch(SCORE_NAME_PATTERN, name):
+        return f"score name {name!r} must be lower-case letters, digits or _ (at most 32, starting with a letter)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"{value!r} is not a number"
+    if name == "rating":
+        return None if 0 <= value <= 5 else f"{value:g} is outside 0-5"
+    if name in SCORE_SCALES:
+        low, high, whole = SCORE_SCALES[name]
+        if not low <= value <= high:
+            return f"{value:g} is outside {low:g}-{high:g}"
+        if whole and value != int(value):
+            return f"{value:g} is not a whole number ({name} is 0-10 in steps of 1)"
+    return None
 
 #: Longest text voclens stores; longer feedback is almost always a paste error.
 MAX_TEXT_CHARS = 20_000
@@ -94,7 +121,10 @@ class Document(BaseModel):
     title: str | None = Field(default=None, max_length=1000)
     text: str = Field(max_length=MAX_TEXT_CHARS, description="What the customer wrote; empty only for a rating without words.")
     lang: str | None = Field(default=None, pattern=r"^(zh|en|other)$")
-    rating: float | None = Field(default=None, ge=0, le=5, description="Star rating on a 0-5 scale.")
+    rating: float | None = Field(default=None, ge=0, le=5, description="Star rating on a 0-5 scale; analytics read it as the score `rating`.")
+    scores: dict[str, float] = Field(default_factory=dict, max_length=MAX_SCORES, description="Survey scores by name: nps (0-10), csat (1-5), ces (1-7) or any named number.")
+    customer_hash: str | None = Field(default=None, max_length=64, description="Salted hash of the customer id (surveys, tickets); the id itself is never stored.")
+    order_id: str | None = Field(default=None, max_length=128, description="The order the feedback is about.")
     created_at: datetime = Field(description="When the customer wrote it (UTC).")
     fetched_at: datetime = Field(default_factory=lambda: datetime.now(UTC), description="When voclens collected it (UTC).")
     sentiment: Sentiment | None = None
@@ -120,12 +150,23 @@ class Document(BaseModel):
             raise ValueError("must be an http(s) URL")
         return value or None
 
+    @field_validator("scores")
+    @classmethod
+    def _scores(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, score in value.items():
+            if name == "rating":
+                raise ValueError("the star rating is the rating field, not a score in scores")
+            problem = score_problem(name, score)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return {name: float(score) for name, score in sorted(value.items())}
+
     @model_validator(mode="after")
     def _text_or_rating(self) -> Document:
-        # A star rating without words (Amazon, schema.org widgets) is feedback too: it counts in
-        # rating trends and matches no text search. Anything else needs its text.
-        if not self.text and self.rating is None:
-            raise ValueError("text is empty and there is no rating (only a rating may come without text)")
+        # A star rating without words (Amazon, schema.org widgets) or a survey score without a
+        # comment is feedback too: it counts in score trends and matches no text search.
+        if not self.text and self.rating is None and not self.scores:
+            raise ValueError("text is empty and there is no rating or score (only a rating or score may come without text)")
         return self
 
     @model_validator(mode="after")
@@ -139,6 +180,14 @@ class Document(BaseModel):
                 "leave id empty and voclens derives it"
             )
         return self
+
+    def score(self, name: str) -> float | None:
+        """The score ``name``: ``rating`` is the star rating, any other name is looked up in ``scores``."""
+        return self.rating if name == "rating" else self.scores.get(name)
+
+    def all_scores(self) -> dict[str, float]:
+        """Every score of this document, the star rating included as ``rating``."""
+        return {**self.scores, "rating": self.rating} if self.rating is not None else dict(self.scores)
 
     def topic_keys(self, polarity: str | None = None) -> list[str]:
         """Topic keys on this document, optionally only those with ``polarity``."""

@@ -44,6 +44,7 @@ from elastic_transport import TransportError
 from nlp.analyser import Analyser, get_analyser
 
 from . import _es_analytics as analytics
+from . import _es_scores as es_scores
 from ._cursor import VERSION, encode_cursor
 from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_erasure import READ as _READ
@@ -68,6 +69,8 @@ from .base import (
     UpsertResult,
 )
 from .document import Document
+from .drivers import DriverStats
+from .scoring import ScoreTrendQuery, ScoreTrendResult, metric_for
 from .errors import BackendUnavailable, BulkWriteError, CursorExpired, DocumentNotFound, InvalidQuery, SearchBackendError
 
 log = logging.getLogger(__name__)
@@ -479,6 +482,14 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
         return analytics.emerging_keywords(self._search, self._query(query.q, query.filters)[0], query)
 
     # -- operations ------------------------------------------------------------------
+    # -- scores (``_es_scores``) ----------------------------------------------------------
+    def score_trends(self, query: ScoreTrendQuery) -> ScoreTrendResult:
+        es_query, filters = self._query(query.q, query.filters)
+        return es_scores.score_trends(self._search, es_query, filters, query, self.timeout_ms)
+
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
+        return es_scores.driver_stats(self._search, self._query(q, filters)[0], metric_for(metric))
+
     def health(self) -> dict:
         cluster = self._call("cluster health", self.es.cluster.health)
         documents = self.count()

@@ -70,19 +70,23 @@ from .base import (
     TrendResult,
     UpsertResult,
 )
+from . import _score_trends as score_trends
+from . import _sqlite_scores as sqlite_scores
 from .document import Document
+from .drivers import DriverStats
+from .scoring import ScoreTrendQuery, ScoreTrendResult, metric_for
 from .vectors import DocumentVector, VectorBatch
 from .errors import BackendUnavailable, DocumentNotFound, QueryTimeout, SearchBackendError
 from .query import ParsedQuery
 
 log = logging.getLogger(__name__)
 
-_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, author_hash"
+_DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, author_hash, customer_hash"
 _CHUNK = 500  # ids per IN (...) lookup
 
 
 def _row(doc: Document, analyser: Analyser) -> tuple:
-    """One document's rows: (documents row, JSON, FTS columns, topics, keywords, vector or None)."""
+    """One document's rows: (documents row, JSON, FTS columns, topics, keywords, vector or None, scores)."""
     title_words, title_grams = analyser.index_terms(doc.title) if doc.title else ([], [])
     body_words, body_grams = analyser.index_terms(doc.text)
     fts = (" ".join(title_words), " ".join(body_words), " ".join(title_grams + body_grams))
@@ -97,13 +101,16 @@ def _row(doc: Document, analyser: Analyser) -> tuple:
         doc.rating,
         epoch_ms(doc.created_at),
         doc.author_hash,
+        doc.customer_hash,
     )
     topics: dict[str, tuple] = {}
     for t in doc.topics:
         if t.topic not in topics or t.score > topics[t.topic][2]:
             topics[t.topic] = (t.topic, t.polarity.value, t.score)
     keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
-    return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords), vectors.row(doc.vector)
+    labels = ",".join(sorted(f"{t}:{p}" for t, p, _ in topics.values())) or None
+    scores = [(name, value, labels) for name, value in doc.all_scores().items()]
+    return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords), vectors.row(doc.vector), scores
 
 
 def prepare_rows(docs: Sequence[Document], analyser: Analyser) -> list[tuple]:
@@ -321,7 +328,8 @@ class SQLiteBackend(Backend):
                 existing.update(conn.execute(f"SELECT id, seq FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk))
             next_seq = max_seq(conn)
             inserts, updates, json_rows, fts_rows, topic_rows, keyword_rows, vector_rows = [], [], [], [], [], [], []
-            for row, raw, fts, topics, keywords, vector in prepared:
+            score_rows = []
+            for row, raw, fts, topics, keywords, vector, scores in prepared:
                 seq = existing.get(row[0])
                 if seq is None:
                     next_seq += 1
@@ -334,6 +342,7 @@ class SQLiteBackend(Backend):
                 fts_rows.append((seq, *fts))
                 topic_rows.extend((seq, *t, created, row[7]) for t in topics)
                 keyword_rows.extend((seq, k, created) for k in keywords)
+                score_rows.extend((seq, name, value, created, labels) for name, value, labels in scores)
                 if vector is not None:
                     vector_rows.append((seq, *vector))
             if existing:
@@ -342,16 +351,18 @@ class SQLiteBackend(Backend):
                 conn.executemany("DELETE FROM doc_fts WHERE rowid = ?", old)
                 conn.executemany("DELETE FROM doc_topics WHERE seq = ?", old)
                 conn.executemany("DELETE FROM doc_keywords WHERE seq = ?", old)
+                conn.executemany("DELETE FROM doc_scores WHERE seq = ?", old)
                 conn.executemany(
                     "UPDATE documents SET source = ?, channel = ?, brand = ?, product_id = ?, lang = ?, "
-                    "sentiment = ?, rating = ?, created_at = ?, author_hash = ? WHERE seq = ?",
+                    "sentiment = ?, rating = ?, created_at = ?, author_hash = ?, customer_hash = ? WHERE seq = ?",
                     updates,
                 )
-            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            conn.executemany(f"INSERT INTO documents (seq, {_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
             conn.executemany("INSERT OR REPLACE INTO document_json (seq, doc) VALUES (?, ?)", json_rows)
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
             conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
+            conn.executemany("INSERT INTO doc_scores (seq, name, value, created_at, labels) VALUES (?, ?, ?, ?, ?)", score_rows)
             vectors.write(conn, existing.values(), vector_rows)  # a document written without one loses its old one
             rollup.add(conn, ((r[6], r[7], r[8], r[3], r[1]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         if erased_ids:
@@ -540,6 +551,20 @@ class SQLiteBackend(Backend):
         parsed, filters = self._parse(query.q, query.filters)
         with self._read() as conn:
             return analytics.emerging_keywords(conn, parsed, filters, query)
+
+    # -- scores (``_sqlite_scores``) -----------------------------------------------------
+    def score_trends(self, query: ScoreTrendQuery) -> ScoreTrendResult:
+        parsed, filters = self._parse(query.q, query.filters)
+        with self._read() as conn:
+            counts = sqlite_scores.score_counts(conn, parsed, filters, query)
+        if counts is None:
+            return score_trends.empty_result(query)
+        return score_trends.trend_result(query, *counts, ZoneInfo(query.tz))
+
+    def driver_stats(self, metric: str, q: str = "", filters: Filters | None = None) -> DriverStats:
+        parsed, filters = self._parse(q, filters)
+        with self._read() as conn:
+            return sqlite_scores.driver_stats(conn, parsed, filters, metric_for(metric))
 
     def health(self) -> dict:
         with self._read() as conn:

@@ -297,6 +297,16 @@ def hash_author_id(source: str, author_id: Any, salt: str) -> str:
     return hash_author(source, f"id:{str(author_id).strip()}", salt)
 
 
+def hash_customer(customer_id: Any, salt: str) -> str:
+    """Keyed hash of a customer id (a shop's member or account number), like ``hash_author``.
+
+    Not scoped to a source: the same customer answers a survey, opens a ticket and
+    writes a review, and their feedback is linked across all of them (churn signals).
+    """
+    msg = f"customer\x1f{str(customer_id).strip()}".encode()
+    return "c_" + hmac.new(salt.encode(), msg, hashlib.sha256).hexdigest()[:24]
+
+
 def is_default_salt(salt: str) -> bool:
     """True while the installation still hashes with the salt every installation starts with."""
     return salt == DEFAULT_AUTHOR_SALT

@@ -27,7 +27,7 @@ from nlp.extras import missing_extra
 from nlp.errors import NLPError
 
 from ..logs import configure_logging
-from . import analytics, classify, crawl, erasure, ingest, search, serve
+from . import analytics, classify, crawl, erasure, ingest, scores, search, serve
 from ._common import err, load_settings
 from .digests import digests_app
 from .index import index_app
@@ -44,7 +44,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging, search.get,
+_COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging, scores.drivers, search.get,
              erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
              crawl.crawl)
 for _command in _COMMANDS:

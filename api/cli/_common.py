@@ -87,6 +87,14 @@ def check_bounds(settings: Settings, query: str = "", limit: int | None = None) 
         raise typer.BadParameter(str(exc), param_hint="QUERY" if exc.field == "q" else "--limit") from None
 
 
+def fmt_value(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_interval(low: float | None, high: float | None, digits: int = 1) -> str:
+    return "" if low is None or high is None else f"{low:.{digits}f} to {high:.{digits}f}"
+
+
 def fail(exc: Exception | str) -> None:
     """Print ``error: <exc>`` on stderr and exit 1 (a missing ``train`` extra says what to install)."""
     missing = missing_extra(exc) if isinstance(exc, Exception) else None

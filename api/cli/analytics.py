@@ -14,6 +14,7 @@ from rich.table import Table
 
 from index.base import EmergingQuery, TopQuery, TrendQuery
 from index.errors import SearchBackendError
+from index.scoring import ScoreTrendQuery, ScoreTrendResult
 from nlp.labels import Polarity
 
 from ..components import open_configured_backend
@@ -31,6 +32,8 @@ from ._common import (
     UntilOpt,
     check_bounds,
     fail,
+    fmt_interval,
+    fmt_value,
     load_settings,
     out,
     query_filters,
@@ -58,20 +61,28 @@ def _print_rows(rows, title: str, empty: str = "nothing matches these filters") 
 def trends(
     query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
     interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
-    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand.")] = None,
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand (scores: topic, brand, channel or source).")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
     since: SinceOpt = None, until: UntilOpt = None,
+    metric: Annotated[str | None, typer.Option(help="A score instead of counts: nps, csat, ces, rating or a named score, with intervals.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Volume, negative share and average rating over time.
+    """Volume, negative share and average rating over time, or a score (--metric nps) with intervals.
 
     Example: voclens trends --interval week --split topic --tz Asia/Shanghai
     """
     settings = load_settings()
     check_bounds(settings, query)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
+    if metric is not None:
+        try:
+            sq = ScoreTrendQuery(metric=metric, q=query, filters=filters, interval=interval, split=split, tz=tz)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            fail(f"--{error['loc'][0]}: " + error["msg"].removeprefix("Value error, "))
+        return _score_trends(sq, as_json)
     try:
         tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
     except ValidationError as exc:
@@ -93,6 +104,38 @@ def trends(
                           "" if b.negative_share is None else f"{b.negative_share:.0%}",
                           "" if b.avg_rating is None else f"{b.avg_rating:.2f}")
         out.print(table)
+
+
+def _score_trends(query: ScoreTrendQuery, as_json: bool) -> None:
+    """Run and print a score trend (``voclens trends --metric ...``)."""
+    settings = load_settings()
+    with open_configured_backend(settings) as backend:
+        try:
+            result = backend.score_trends(query)
+        except SearchBackendError as exc:
+            fail(exc)
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    _print_score_trends(result)
+
+
+def _print_score_trends(result: ScoreTrendResult) -> None:
+    digits = 2 if result.metric in ("rating", "ces") else 1
+    for series in result.series:
+        title = (f"{result.metric} of {series.key or 'all'} per {result.interval.value} ({result.tz}): "
+                 f"{fmt_value(series.value, digits)} [{fmt_interval(series.low, series.high, digits)}], {series.responses} responses")
+        table = Table(title=escape(title))
+        for col in ("start", "responses", result.unit, f"{result.confidence:.0%} interval", "change"):
+            table.add_column(col, justify="right")
+        for b in series.buckets:
+            change = ""
+            if b.significant:  # a change is shown only when it is significant
+                change = f"{'▲' if b.change > 0 else '▼'} {b.change:+.{digits}f} (p={b.p_value:.3f})"
+            table.add_row(b.start.strftime("%Y-%m-%d %H:%M"), str(b.responses), fmt_value(b.value, digits),
+                          fmt_interval(b.low, b.high, digits), change)
+        out.print(table)
+    out.print(escape(result.method), highlight=False)
 
 
 def top(

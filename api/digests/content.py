@@ -28,6 +28,7 @@ from index.base import (
 from index.document import Document
 from nlp.labels import Polarity
 
+from .drivers import ScoreDrivers, score_drivers
 from .schedule import Period
 from .schemas import Subscription
 
@@ -100,6 +101,7 @@ class Digest(BaseModel):
     trend_interval: str
     link: str | None = None
     alert: AlertInfo | None = None
+    score_drivers: ScoreDrivers | None = Field(default=None, description="What cost the most score points in the period (NPS, else ratings); None without scores.")
 
 
 def _window(sub: Subscription, start: datetime, end: datetime) -> Filters:
@@ -236,6 +238,7 @@ def build_digest(backend: Backend, sub: Subscription, period: Period, *, public_
         negative_share=_share(negative, volume), previous_negative_share=_share(prev_negative, prev_volume),
         top_topics=sections, emerging_topics=backend.emerging_topics(eq), emerging_keywords=backend.emerging_keywords(eq),
         trend=trend, trend_interval=interval, alert=alert,
+        score_drivers=score_drivers(backend, sub.q, _window(sub, period.start, period.end)),
         link=f"{public_base_url.rstrip('/')}/docs" if public_base_url else None,
     )
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from .content import Digest
+from .drivers import driver_lines
 from .render import headline, subject
 
 SLACK_SECTION_MAX = 3000
@@ -65,6 +66,9 @@ def markdown(d: Digest, *, link_style: str = "md") -> str:
                 lines.append(f"  - “{quote}”" + (f" [open]({ex.url})" if ex.url else ""))
     else:
         lines.append("No complaints in this period.")
+    if d.score_drivers is not None:
+        first, *rest = driver_lines(d.score_drivers)
+        lines += ["", f"**{first}**", *(_md_escape(x) for x in rest)]
     if d.emerging_topics or d.emerging_keywords:
         lines += ["", "**Emerging**: " + ", ".join(f"{e.key} ({e.current})" for e in d.emerging_topics + d.emerging_keywords)]
     if d.link:
@@ -89,6 +93,10 @@ def slack(d: Digest) -> dict[str, Any]:
             f"> {_slack_escape(_cut(ex.text.replace(chr(10), ' '), 200))}"
             + (f" <{_slack_escape(ex.url)}|open>" if ex.url else "") for ex in t.examples)
         text = f"*{_slack_escape(t.topic)}*: {t.count} complaints ({t.change:+d} vs previous)\n{quotes}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SLACK_SECTION_MAX)}})
+    if d.score_drivers is not None:
+        first, *rest = driver_lines(d.score_drivers)
+        text = "\n".join([f"*{_slack_escape(first)}*", *(_slack_escape(x) for x in rest)])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SLACK_SECTION_MAX)}})
     emerging = ", ".join(f"{_slack_escape(e.key)} ({e.current})" for e in d.emerging_topics + d.emerging_keywords)
     context = f"Emerging: {emerging}" if emerging else "Nothing emerging."

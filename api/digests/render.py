@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .chart import trend_png
 from .content import Digest
+from .drivers import driver_lines
 
 CHART_CID = "trend-chart@voclens"
 
@@ -73,6 +74,8 @@ def render_text(d: Digest) -> str:
         out.append("")
     else:
         out += ["No complaints in this period.", ""]
+    if d.score_drivers is not None:
+        out += [*driver_lines(d.score_drivers), ""]
     if d.emerging_topics or d.emerging_keywords:
         out.append("Emerging: " + ", ".join(
             [f"{e.key} ({e.current} vs {e.expected:.1f} expected)" for e in d.emerging_topics + d.emerging_keywords]))
@@ -107,12 +110,16 @@ def render_html(d: Digest, *, chart_src: str = f"cid:{CHART_CID}") -> str:
         items = "".join(f"<li>{e(x.key)}: {x.current} (expected {x.expected:.1f})</li>"
                         for x in d.emerging_topics + d.emerging_keywords)
         emerging = f"<h3>Emerging topics and keywords</h3><ul>{items}</ul>"
+    drivers = ""
+    if d.score_drivers is not None:
+        first, *rest = driver_lines(d.score_drivers)
+        drivers = f"<h3>{e(first)}</h3><ul>" + "".join(f"<li>{e(x.strip().removeprefix('- '))}</li>" for x in rest) + "</ul>"
     head = "".join(f"<p style=\"margin:2px 0\">{e(line)}</p>" for line in headline(d))
     more = f'<p><a href="{e(d.link)}">Open voclens</a></p>' if d.link else ""
     return (f'<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;max-width:720px">'
             f"<h2>{e(subject(d))}</h2>{head}"
             f'<p><img src="{e(chart_src)}" alt="volume (blue) and negative (red) per {d.trend_interval}" '
-            f'width="480" height="140"></p><h3>Top complaint topics</h3>{table}{emerging}{more}'
+            f'width="480" height="140"></p><h3>Top complaint topics</h3>{table}{drivers}{emerging}{more}'
             f'<p style="color:#999;font-size:12px">Sent by voclens for subscription {e(d.subscription_id)}.</p>'
             f"</body></html>")
 

@@ -27,8 +27,10 @@ def es(es_node):
 
 def test_monthly_indices_behind_one_alias(es):
     es.upsert(corpus())
-    prefix = es.names.prefix
-    assert es.indices() == [f"{prefix}-documents-v3-2026.02", f"{prefix}-documents-v3-2026.03"]
+    from index._es_schema import SCHEMA_VERSION
+
+    prefix, v = es.names.prefix, SCHEMA_VERSION
+    assert es.indices() == [f"{prefix}-documents-v{v}-2026.02", f"{prefix}-documents-v{v}-2026.03"]
     assert es.health()["indices"] == es.indices() and es.count() == 10
 
 
@@ -161,6 +163,27 @@ def test_migrate_carries_vectors_and_old_documents_into_the_current_schema(es):
     assert report.moved == 10 and all(f"-v{SCHEMA_VERSION}-" in i for i in report.indices)
     assert es.vectors([d.id for d in docs]) == {d.id: d.vector for d in docs if d.vector}
     assert es.search(SearchQuery(q=f"similar:{docs[0].id}:1")).hits[0].document.source_id == "en4"  # zh2 lost its
+
+
+def test_migrate_carries_scores_and_maps_them_as_doubles(es):
+    """Star ratings of older-schema documents become the score ``rating``; survey scores move with them."""
+    from index._es_schema import SCHEMA_VERSION, Names
+    from index.scoring import ScoreTrendQuery
+
+    docs = [d.model_copy(update={"rating": float(1 + i % 5), "scores": {"nps": i, "effort": 2.5}})
+            for i, d in enumerate(corpus())]
+    current = es.names
+    es.names = Names(current.prefix, version=SCHEMA_VERSION - 1)
+    es.ensure_template()
+    es.upsert(docs)
+    es.names = current
+    es._known_indices.clear()
+    assert es.migrate().moved == 10
+    rating = es.score_trends(ScoreTrendQuery(metric="rating")).series[0]
+    assert (rating.responses, rating.value) == (10, sum(d.rating for d in docs) / 10)
+    assert es.score_trends(ScoreTrendQuery(metric="nps")).series[0].value == 100 * (1 - 7) / 10  # 9 promoter, 0-6 detractors
+    props = next(iter(es.es.indices.get_mapping(index=es.names.alias).body.values()))["mappings"]["properties"]
+    assert {k: v["type"] for k, v in props["scores"]["properties"].items()} == {"effort": "double", "nps": "double", "rating": "double"}
 
 
 def test_a_vector_is_a_byte_dense_vector_kept_out_of_the_source(es):

@@ -134,6 +134,9 @@ def test_migration_back_fills_the_author_hash(tmp_path):
     with SQLiteBackend(path) as b:
         b.upsert(docs)
         with b._write() as conn:  # make it look like a schema-3 file
+            conn.execute("DROP TABLE doc_scores")  # migration 7 (scores) comes back with the rest
+            conn.execute("DROP INDEX documents_customer")
+            conn.execute("ALTER TABLE documents DROP COLUMN customer_hash")
             conn.execute("DROP TABLE rollup_brands")
             conn.execute("DROP TABLE rollup_sources")
             conn.execute("DROP TABLE doc_vectors")
@@ -153,6 +156,9 @@ def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path
     with SQLiteBackend(path) as b:
         b.upsert(corpus())
         with b._write() as conn:  # make it look like a file written before vectors
+            conn.execute("DROP TABLE doc_scores")  # migration 7 (scores) comes back with the rest
+            conn.execute("DROP INDEX documents_customer")
+            conn.execute("ALTER TABLE documents DROP COLUMN customer_hash")
             conn.execute("DROP TABLE rollup_brands")
             conn.execute("DROP TABLE rollup_sources")
             conn.execute("DROP TABLE doc_vectors")
@@ -162,6 +168,24 @@ def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path
         assert b.health()["vectors"] == 0 and list(b.iter_vectors()) == []
         b.upsert(with_vectors(corpus()))  # what `voclens reclassify` does for them
         assert b.health()["vectors"] == 10
+
+
+def test_a_schema_5_file_gains_scores_with_its_star_ratings_back_filled(tmp_path):
+    from index.scoring import ScoreTrendQuery
+
+    path = tmp_path / "old.db"
+    docs = [d.model_copy(update={"rating": float(1 + i % 5)}) for i, d in enumerate(corpus())]
+    with SQLiteBackend(path) as b:
+        b.upsert(docs)
+        with b._write() as conn:  # make it look like a file written before scores
+            conn.execute("DROP TABLE doc_scores")
+            conn.execute("DROP INDEX documents_customer")
+            conn.execute("ALTER TABLE documents DROP COLUMN customer_hash")
+            conn.execute("DELETE FROM schema_version WHERE version > 5")
+    with SQLiteBackend(path) as b:
+        assert b.schema_version == SCHEMA_VERSION
+        series = b.score_trends(ScoreTrendQuery(metric="rating")).series[0]
+        assert (series.responses, series.value) == (10, sum(d.rating for d in docs) / 10)
 
 
 def test_a_vector_is_one_388_byte_blob_beside_the_document(tmp_path):
