@@ -170,7 +170,7 @@ def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path
         assert b.health()["vectors"] == 10
 
 
-def test_a_schema_5_file_gains_scores_with_its_star_ratings_back_filled(tmp_path):
+def test_a_file_from_before_scores_gains_them_with_its_star_ratings_back_filled(tmp_path):
     from index.scoring import ScoreTrendQuery
 
     path = tmp_path / "old.db"
@@ -181,7 +181,7 @@ def test_a_schema_5_file_gains_scores_with_its_star_ratings_back_filled(tmp_path
             conn.execute("DROP TABLE doc_scores")
             conn.execute("DROP INDEX documents_customer")
             conn.execute("ALTER TABLE documents DROP COLUMN customer_hash")
-            conn.execute("DELETE FROM schema_version WHERE version > 5")
+            conn.execute("DELETE FROM schema_version WHERE version >= ?", (SCHEMA_VERSION,))  # scores: the last
     with SQLiteBackend(path) as b:
         assert b.schema_version == SCHEMA_VERSION
         series = b.score_trends(ScoreTrendQuery(metric="rating")).series[0]
