@@ -49,6 +49,7 @@ class ThemeOptions:
     Args:
         vector_weight: weight of the encoder vector beside the words' LSA part (both of length 1);
             0 clusters on words alone.
+        word_weight: weight of the words' LSA part; 0 clusters on vectors alone (for comparison).
         distance: average cosine distance under which two groups merge into one theme.
         components: LSA dimensions; None: a tenth of the documents, between 10 and 100.
         micro_clusters: above this many documents, k-means groups them first (the agglomeration
@@ -58,6 +59,7 @@ class ThemeOptions:
     """
 
     vector_weight: float = 0.5
+    word_weight: float = 1.0
     distance: float = 0.6
     components: int | None = None
     micro_clusters: int = 1500
@@ -65,8 +67,9 @@ class ThemeOptions:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.vector_weight <= 10:
-            raise ValueError(f"vector_weight must lie in [0, 10], got {self.vector_weight}")
+        for name in ("vector_weight", "word_weight"):
+            if not 0 <= getattr(self, name) <= 10:
+                raise ValueError(f"{name} must lie in [0, 10], got {getattr(self, name)}")
         if not 0 < self.distance < 2:
             raise ValueError(f"distance must lie in (0, 2), got {self.distance}")
         if self.components is not None and self.components < 2:
@@ -129,9 +132,9 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
     if options.vector_weight > 0:
         centred = unit_vectors.astype(np.float32) - unit_vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
         parts.append(options.vector_weight * normalize(centred))
-    words = _lsa(tokens, options)
+    words = _lsa(tokens, options) if options.word_weight > 0 else None
     if words is not None:
-        parts.append(words)
+        parts.append(options.word_weight * words)
     if not parts:
         return np.zeros((n, 1), dtype=np.float32)
     return normalize(np.hstack(parts)).astype(np.float32)
