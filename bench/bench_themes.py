@@ -15,7 +15,8 @@ them (texts from shared/data, synthetic metadata over 180 days, the lite
 model's vectors of 2,000 texts plus noise), in a SQLite file; then themes
 over the whole span (two windows of 90 days), timed in parts: reading
 vectors and texts from the backend, and tokenising plus clustering.
-Pin two cores with ``taskset -c 0,1`` to measure the target (< 30 s).
+Pin two cores with ``taskset -c 0,1`` to measure the target (< 30 s); ``--db`` keeps the
+generated file, so a second run times the themes alone.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from nlp.themes import ThemeOptions  # noqa: E402
 
 _LEAK = re.compile(r"漏|leak", re.I)
 VARIANTS = {
-    "vectors only": ThemeOptions(word_weight=0.0, vector_weight=1.0),
-    "words only": ThemeOptions(vector_weight=0.0),
-    "words + vectors (default)": ThemeOptions(),
+    "vectors only": ThemeOptions(word_weight=0.0, vector_weight=1.0, join_languages=None),
+    "words only": ThemeOptions(vector_weight=0.0, join_languages=None),
+    "words + vectors, no joining": ThemeOptions(join_languages=None),
+    "words + vectors + joining (default)": ThemeOptions(),
 }
 
 
@@ -64,8 +66,9 @@ def demo(tmp: Path) -> None:
     now = datetime.now(UTC)
     print(f"demo: {len(texts)} documents, {len(leaks)} planted (漏 / leak): "
           f"{sum(langs[i] == 'zh' for i in leaks)} Chinese, {sum(langs[i] == 'en' for i in leaks)} English")
-    print(f"{'features':28} {'window and filter':28} {'themes':>6} {'best: recall':>13} {'precision':>9}  per language (recall/precision)")
-    cases = [("7d", Filters()), ("7d", Filters(sentiment=["negative"])), ("3d", Filters()), ("7d", Filters(brand=["Qinghe"]))]
+    print(f"{'features':36} {'window and filter':28} {'themes':>6} {'best: recall':>13} {'precision':>9}  per language (recall/precision)")
+    cases = [("3d", Filters()), ("7d", Filters()), ("14d", Filters()), ("28d", Filters()),
+             ("7d", Filters(sentiment=["negative"])), ("7d", Filters(brand=["Qinghe"]))]
     for name, options in VARIANTS.items():
         for window, filters in cases:
             result = discover_themes(backend, Analyser(), filters=filters, window=window, until=now, options=options,
@@ -78,7 +81,7 @@ def demo(tmp: Path) -> None:
                 mine = {i for i in leaks if langs[i] == lang}
                 r, p = _best(result.themes, mine)
                 per_lang.append(f"{lang} {r:.2f}/{p:.2f}")
-            print(f"{name:28} {shown:28} {len(result.themes):6} {best[0]:13.2f} {best[1]:9.2f}  {', '.join(per_lang)}")
+            print(f"{name:36} {shown:28} {len(result.themes):6} {best[0]:13.2f} {best[1]:9.2f}  {', '.join(per_lang)}")
     backend.close()
 
 
@@ -102,19 +105,21 @@ class _Parts(logging.Handler):
         self.seen = {k: getattr(record, k) for k in ("fetch_s", "cluster_s", "total_s") if hasattr(record, k)}
 
 
-def scale(tmp: Path, n: int) -> None:
+def scale(db: Path, n: int) -> None:
+    """Themes over ``n`` documents in ``db`` (made first unless it holds them: ``--db`` keeps it for the next run)."""
     from bench.bench_backends import labelled_records
     from bench.bench_vectors import ingest, vector_pool, vectors_for
 
-    print(f"scale: labelling {n:,} records and making vectors (not timed)...", file=sys.stderr)
-    recs = labelled_records(n)
-    model, pool = vector_pool(recs)
-    vectors = vectors_for(len(recs), model, pool)
-    with open_backend("sqlite", path=tmp / "scale.db") as backend:
-        print(f"scale: ingesting {n:,} documents (not timed)...", file=sys.stderr)
-        ingest(backend, recs, Analyser(), vectors)
+    with open_backend("sqlite", path=db) as backend:
+        if backend.count() != n:
+            print(f"scale: labelling {n:,} records and making vectors (not timed)...", file=sys.stderr)
+            recs = labelled_records(n)
+            model, pool = vector_pool(recs)
+            vectors = vectors_for(len(recs), model, pool)
+            print(f"scale: ingesting {n:,} documents (not timed)...", file=sys.stderr)
+            ingest(backend, recs, Analyser(), vectors)
     end = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(days=1)
-    with open_backend("sqlite", path=tmp / "scale.db") as backend:
+    with open_backend("sqlite", path=db) as backend:
         analyser = Analyser()
         analyser.tokenize("warm up the dictionary")
         parts = _Parts()
@@ -136,13 +141,14 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--db", type=Path, default=None, help="SQLite file for the scale run, kept for the next (default: a temporary one).")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_demo:
             (Path(tmp) / "demo").mkdir()
             demo(Path(tmp) / "demo")
         if not args.no_scale:
-            scale(Path(tmp), args.docs)
+            scale(args.db or Path(tmp) / "scale.db", args.docs)
 
 
 if __name__ == "__main__":

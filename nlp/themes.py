@@ -1,22 +1,26 @@
 """Discovered themes: group documents nobody labelled by what they say, and name each group by its words.
 
 Pure functions over arrays and token lists; fetching the documents is the
-caller's (``api.themes``). Three steps, each a library made for it:
+caller's (``api.themes``). Each step is a library made for it:
 
 1. **Features** (``theme_features``): the documents' TF-IDF over the shared
    analyser's tokens (jieba words, stemmed English, stop words dropped),
    reduced by LSA (``TruncatedSVD``), beside their encoder vectors centred on
-   the corpus mean. Measured on the demo corpus (``bench/bench_themes.py``):
-   the shipped encoder's vectors place documents by sentiment and broad topic
-   more than by wording, so on vectors alone a planted complaint ("漏液",
-   "leaking") spreads over several clusters; the words keep it together and
-   the vectors join what the words miss (synonyms, the other language).
+   the corpus mean, at a third of the weight. Measured on the demo corpus
+   (``bench/bench_themes.py``): the shipped encoder's vectors place documents
+   by sentiment and broad topic more than by wording, so on vectors alone a
+   planted complaint ("漏液", "leaking") spreads over several clusters; the
+   words keep it together.
 2. **Clustering** (``cluster``): scikit-learn's ``AgglomerativeClustering``
    (average linkage, a cosine distance threshold, so the number of themes
    follows the data). Above ``micro_clusters`` documents ``MiniBatchKMeans``
    first groups them into that many small clusters, fitted on a sample, and
    the agglomeration merges those: 100,000 documents in seconds on two cores.
-3. **Terms** (``class_terms``): class-based TF-IDF (c-TF-IDF, as BERTopic
+3. **Joining languages** (``join_languages``): words never link a Chinese and
+   an English text, so step 2 gives a theme one group per language; the
+   vectors are bilingual, and two groups of different languages whose mean
+   vectors are each other's nearest become one theme.
+4. **Terms** (``class_terms``): class-based TF-IDF (c-TF-IDF, as BERTopic
    names topics): a term's frequency inside a theme times
    ``log(1 + average words per theme / the term's frequency overall)``.
 """
@@ -38,10 +42,6 @@ from sklearn.preprocessing import normalize
 from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
 from .analyser import Analyser
 
-#: Label of a document in no theme.
-NO_THEME = -1
-
-
 @dataclass(frozen=True)
 class ThemeOptions:
     """How themes are formed; the defaults are the ones measured in ``bench/bench_themes.py``.
@@ -50,6 +50,9 @@ class ThemeOptions:
         vector_weight: weight of the encoder vector beside the words' LSA part (both of length 1);
             0 clusters on words alone.
         word_weight: weight of the words' LSA part; 0 clusters on vectors alone (for comparison).
+        join_languages: cosine of the centred mean vectors at or above which two groups written in
+            different languages, each the other's nearest in the other language, become one theme
+            (``join_languages``); None keeps languages apart.
         distance: average cosine distance under which two groups merge into one theme.
         components: LSA dimensions; None: a tenth of the documents, between 10 and 100.
         micro_clusters: above this many documents, k-means groups them first (the agglomeration
@@ -58,9 +61,10 @@ class ThemeOptions:
         seed: for LSA and k-means, so the same documents give the same themes.
     """
 
-    vector_weight: float = 0.5
+    vector_weight: float = 0.3
     word_weight: float = 1.0
-    distance: float = 0.6
+    join_languages: float | None = 0.7
+    distance: float = 0.7
     components: int | None = None
     micro_clusters: int = 1500
     sample: int = 20_000
@@ -74,6 +78,8 @@ class ThemeOptions:
             raise ValueError(f"distance must lie in (0, 2), got {self.distance}")
         if self.components is not None and self.components < 2:
             raise ValueError(f"components must be at least 2, got {self.components}")
+        if self.join_languages is not None and not -1 <= self.join_languages <= 1:
+            raise ValueError(f"join_languages must lie in [-1, 1], got {self.join_languages}")
         if self.micro_clusters < 10 or self.sample < self.micro_clusters:
             raise ValueError("micro_clusters must be at least 10 and sample at least micro_clusters")
 
@@ -182,6 +188,41 @@ def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.
     return _first_seen(merged[micro])
 
 
+def join_languages(labels: np.ndarray, unit_vectors: np.ndarray, langs: Sequence[str], eligible: Iterable[int],
+                   threshold: float) -> np.ndarray:  # fmt: skip
+    """``labels`` with pairs of groups in two languages merged where the vectors say they are one theme.
+
+    Words never link a Chinese and an English document, so the words' groups
+    split a theme by language ("漏液" beside "leaking"); the encoder's vectors
+    are bilingual. Of the ``eligible`` groups (the caller's candidates for
+    themes), two whose documents are mostly in different languages merge when
+    each is the other's nearest group of another language by the cosine of
+    their mean vectors (each centred on its language's mean), and that cosine reaches ``threshold``. Mutual
+    nearness keeps a group from being joined to several others.
+    """
+    groups = sorted(set(int(g) for g in eligible))
+    if len(groups) < 2:
+        return labels
+    langs = np.asarray(langs)
+    # centred per language: what every text of a language shares (the language itself, first of all) would
+    # otherwise make two groups of one language look alike and two of different languages apart
+    centred = unit_vectors.astype(np.float32, copy=True)
+    for lang in np.unique(langs):
+        rows = langs == lang
+        centred[rows] -= centred[rows].mean(axis=0)
+    centred = normalize(centred)
+    lang_of = np.array([Counter(langs[labels == g].tolist()).most_common(1)[0][0] for g in groups])
+    centres = normalize(np.vstack([centred[labels == g].mean(axis=0) for g in groups]))
+    sims = centres @ centres.T
+    sims[lang_of[:, None] == lang_of[None, :]] = -np.inf
+    nearest = np.argmax(sims, axis=1)
+    joined = labels.copy()
+    for i, j in enumerate(nearest):
+        if i < j and nearest[j] == i and sims[i, j] >= threshold:
+            joined[labels == groups[j]] = groups[i]
+    return _first_seen(joined)
+
+
 def _agglomerate(rows: np.ndarray, options: ThemeOptions) -> np.ndarray:
     if len(rows) < 2:
         return np.zeros(len(rows), dtype=np.int64)
@@ -244,4 +285,4 @@ def typical(features: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     return rows[order]
 
 
-__all__ = ["NO_THEME", "ThemeOptions", "Tokens", "class_terms", "cluster", "theme_features", "theme_tokens", "typical"]
+__all__ = ["ThemeOptions", "Tokens", "class_terms", "cluster", "join_languages", "theme_features", "theme_tokens", "typical"]

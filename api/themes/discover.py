@@ -19,8 +19,8 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from index.base import Backend, Filters
-from nlp.analyser import Analyser
-from nlp.themes import ThemeOptions, class_terms, cluster, theme_features, theme_tokens, typical
+from nlp.analyser import Analyser, detect_lang
+from nlp.themes import ThemeOptions, class_terms, cluster, join_languages, theme_features, theme_tokens, typical
 
 from ..bounds import InvalidParameter
 from ..windows import emerging_windows
@@ -141,8 +141,12 @@ def discover_themes(
     tokens = theme_tokens(analyser, texts)
     features = theme_features(units, tokens.lists, options)
     labels = cluster(features, options)
-    clustered = time.perf_counter()
     n = len(cur_ids)
+    if options.join_languages is not None:
+        size = np.bincount(labels[:n], minlength=labels.max() + 1)
+        labels = join_languages(labels, units, [detect_lang(t) for t in texts], np.flatnonzero(size >= floor),
+                                options.join_languages)  # fmt: skip
+    clustered = time.perf_counter()
     size = np.bincount(labels[:n], minlength=labels.max() + 1)
     before = np.bincount(labels[n:], minlength=labels.max() + 1)
     chosen = sorted((c for c in range(len(size)) if size[c] >= floor), key=lambda c: (-size[c], c))[:limit]

@@ -1,9 +1,10 @@
 """Discovered themes (issue 19 part 4): ``discover_themes`` on a real SQLite file, ``GET /themes``, ``voclens themes``.
 
-The corpus (``themes_corpus``) plants a new complaint (eight Chinese
-"漏液" reviews, current window only) among background themes present in both
-windows; its vectors carry sentiment only, so the theme has to come from the
-words, as with the shipped encoder.
+The corpus (``themes_corpus``) plants a new complaint (eight Chinese "漏液"
+and four English "leaking" reviews, current window only) among background
+themes present in both windows; its vectors carry sentiment and, for the
+leaks, a little shared direction: each language's group has to come from the
+words, and joining the two from the vectors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from index.base import Filters
 from index.sqlite import SQLiteBackend
 from nlp.analyser import Analyser
 from nlp.models import get_classifier
+from nlp.themes import ThemeOptions
 
 from .test_cli import voclens
 from .themes_corpus import NOW, documents, of, planted
@@ -47,19 +49,27 @@ def _theme_holding(result, ids: set[str]):
 
 def test_the_planted_complaint_is_one_new_theme_named_by_its_words(backend):
     result = discover_themes(backend, Analyser(), until=NOW)
-    assert (result.documents, result.previous_documents) == (31, 19)
+    assert (result.documents, result.previous_documents) == (35, 19)
     leak = _theme_holding(result, planted())
-    assert set(leak.members) == planted()  # all of them, and nothing else
-    assert leak.size == 8 and leak.previous == 0 and leak.growth is None
-    assert leak.terms[0] == "漏液" and "爽肤水" in leak.terms
+    assert set(leak.members) == planted()  # all of them, both languages, and nothing else
+    assert leak.size == 12 and leak.previous == 0 and leak.growth is None
+    assert leak.terms[0] == "漏液" and {"爽肤水", "leaking", "bottle"} <= set(leak.terms)
     assert result.themes[0] is leak  # the largest theme first
     assert {e.id for e in leak.examples} <= planted() and len(leak.examples) == 3
-    assert all("漏液" in e.text for e in leak.examples)
     # no other theme takes a planted document, and themes never share one
     others = [t for t in result.themes if t is not leak]
     assert not any(set(t.members) & planted() for t in others)
     members = [m for t in result.themes for m in t.members]
     assert len(members) == len(set(members))
+
+
+def test_without_joining_languages_each_language_has_its_theme(backend):
+    result = discover_themes(backend, Analyser(), until=NOW, options=ThemeOptions(join_languages=None))
+    zh, en = _theme_holding(result, planted("zh")), _theme_holding(result, planted("en"))
+    assert set(zh.members) == planted("zh") and set(en.members) == planted("en")
+    assert zh.terms[0] == "漏液" and "leaking" in en.terms[:2]
+    # the words alone never put a Chinese and an English document in one group here
+    assert all(len({m in planted("zh") for m in t.members} | {True}) <= 2 for t in result.themes)
 
 
 def test_sizes_count_the_current_window_and_growth_compares_with_the_one_before(backend):
@@ -78,12 +88,13 @@ def test_sizes_count_the_current_window_and_growth_compares_with_the_one_before(
 
 def test_filters_and_query_narrow_the_documents_clustered(backend):
     english = discover_themes(backend, Analyser(), filters=Filters(lang=["en"]), until=NOW)
-    assert english.documents == 10 and all(not set(t.members) & planted() for t in english.themes)
+    assert english.documents == 14 and not any(set(t.members) & planted("zh") for t in english.themes)
+    assert set(_theme_holding(english, planted("en")).members) == planted("en")
     leaks = discover_themes(backend, Analyser(), q="漏液", until=NOW, min_size=2)
-    assert leaks.documents == 8 and {m for t in leaks.themes for m in t.members} <= planted()
+    assert leaks.documents == 8 and {m for t in leaks.themes for m in t.members} <= planted("zh")
     # the request's own dates intersect the windows: since after the previous window leaves it empty
     late = discover_themes(backend, Analyser(), filters=Filters(since=NOW - timedelta(days=3)), until=NOW)
-    assert late.previous_documents == 0 and late.documents < 31
+    assert late.previous_documents == 0 and late.documents < 35
 
 
 def test_same_documents_same_ids_and_the_members_can_be_read_back(backend, data):
@@ -129,9 +140,9 @@ def test_get_themes_answers_the_planted_theme_and_stores_it(client, data):
     r = client.get("/themes", params={"until": NOW.isoformat(), "sentiment": "negative", "examples": 2})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["documents"] == 26 and body["model"] == "enc-themes-test"  # the negative ones: 8 slow, 5 price, 5 support, 8 leaks
+    assert body["documents"] == 30 and body["model"] == "enc-themes-test"  # the negative ones: 8 slow, 5 price, 5 support, 12 leaks
     leak = max(body["themes"], key=lambda t: "漏液" in t["terms"])
-    assert leak["size"] == 8 and leak["previous"] == 0 and leak["growth"] is None and len(leak["examples"]) == 2
+    assert leak["size"] == 12 and leak["previous"] == 0 and leak["growth"] is None and len(leak["examples"]) == 2
     assert "members" not in leak and set(leak) == {"id", "terms", "size", "previous", "growth", "examples"}
     store = ThemeStore(f"sqlite:///{data / 'state.db'}")
     try:
@@ -158,8 +169,8 @@ def test_bad_requests_name_the_parameter(client, params, field, detail):
 def test_voclens_themes_prints_json_and_refuses_a_bad_window(data):
     r = voclens("themes", "--until", NOW.isoformat(), "--json", data_dir=data)
     body = json.loads(r.stdout)
-    assert any(set(t["terms"]) >= {"漏液", "爽肤水"} and t["size"] == 8 for t in body["themes"])
+    assert any(set(t["terms"]) >= {"漏液", "爽肤水", "leaking"} and t["size"] == 12 for t in body["themes"])
     bad = voclens("themes", "--window", "2x", data_dir=data, check=False)
     assert bad.returncode == 2 and "--window" in bad.stderr and "'2x' is not a duration" in bad.stderr
     table = voclens("themes", "--until", NOW.isoformat(), "--lang", "en", data_dir=data).stdout
-    assert "10 documents" in table and "漏液" not in table
+    assert "14 documents" in table and "漏液" not in table and "leaking" in table

@@ -2,11 +2,13 @@
 
 Two windows of seven days before ``NOW``: steady background themes in both
 (slow delivery, price, rude support, good quality; Chinese and English) and,
-in the current window only, eight Chinese complaints about a leaking bottle
-worded differently each time. Vectors are synthetic and carry sentiment only
-(one direction for complaints, one for praise, plus noise), like an encoder
-that groups by sentiment more than by wording: the theme must come from the
-words, as on the shipped model.
+in the current window only, eight Chinese and four English complaints about a
+leaking bottle worded differently each time. Vectors are synthetic: they carry
+sentiment (one direction for complaints, one for praise, plus noise), like an
+encoder that groups by sentiment more than by wording, so the theme must come
+from the words; and the leak complaints of both languages share a little of
+one more direction, the bilingual part that lets the two languages' groups be
+joined.
 """
 
 from __future__ import annotations
@@ -38,16 +40,23 @@ LEAKS = ["爽肤水漏液了，盒子全湿", "收到就漏液，瓶盖没拧紧
          "两瓶都漏液了，盒子湿透", "打开快递发现漏液，爽肤水漏了大半瓶", "又是漏液，补发的爽肤水也漏", "爽肤水瓶盖漏液，盒子泡坏了"]
 
 
-def _vector(rng: np.random.Generator, sentiment: str) -> DocumentVector:
+EN_LEAKS = ["The toner bottle arrived leaking all over the box", "Bottle leaked in transit, the cap was loose",
+            "My toner leaked everywhere, half the bottle gone", "Leaking bottle again, the box was soaked"]
+
+
+def _vector(rng: np.random.Generator, sentiment: str, leak: bool = False) -> DocumentVector:
     common = np.ones(384, dtype=np.float32)
     direction = np.zeros(384, dtype=np.float32)
     direction[:48] = 1.0 if sentiment == "negative" else -1.0
+    if leak:
+        direction[48:96] = 3.0
     return DocumentVector.from_array(MODEL, common + 0.8 * direction + 0.6 * rng.standard_normal(384).astype(np.float32))
 
 
 def _doc(source_id: str, text: str, lang: str, sentiment: str, at: datetime, rng, brand: str = "Acme") -> Document:
     return Document(source="jd" if lang == "zh" else "amazon", source_id=source_id, brand=brand, lang=lang, text=text,
-                    created_at=at, sentiment=Sentiment(label=sentiment, score=0.9), vector=_vector(rng, sentiment))
+                    created_at=at, sentiment=Sentiment(label=sentiment, score=0.9),
+                    vector=_vector(rng, sentiment, leak=source_id.startswith("leak")))
 
 
 def documents() -> list[Document]:
@@ -64,11 +73,15 @@ def documents() -> list[Document]:
                              brand="Beta" if key == "quality" else "Acme"))
     for i, text in enumerate(LEAKS):
         docs.append(_doc(f"leak-{i}", text, "zh", "negative", NOW - timedelta(days=1 + i % 3, hours=i), rng))
+    for i, text in enumerate(EN_LEAKS):
+        docs.append(_doc(f"leaken-{i}", text, "en", "negative", NOW - timedelta(days=1 + i % 2, hours=i), rng))
     return docs
 
 
-def planted() -> set[str]:
-    return {d.id for d in documents() if d.source_id.startswith("leak-")}
+def planted(lang: str | None = None) -> set[str]:
+    """The leak complaints (``lang``: of one language only)."""
+    prefix = {"zh": "leak-", "en": "leaken-", None: "leak"}[lang]
+    return {d.id for d in documents() if d.source_id.startswith(prefix)}
 
 
 def of(key: str) -> set[str]:
