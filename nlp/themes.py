@@ -116,6 +116,11 @@ def theme_tokens(analyser: Analyser, texts: Iterable[str]) -> Tokens:
                 kept.append(token)
                 if aligned and word != token:
                     forms.setdefault(token, Counter())[word] += 1
+        if not aligned:  # rare: learn the shown forms word by word
+            for word in words:
+                stems = analyser.analyse(word, search_mode=False, stem=True)[0] if word.isascii() else []
+                if len(stems) == 1 and stems[0] != word:
+                    forms.setdefault(stems[0], Counter())[word] += 1
         lists.append(kept)
     shown = {token: counts.most_common(1)[0][0] for token, counts in forms.items()}
     return Tokens(lists, shown)
