@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -125,13 +126,14 @@ def scale(db: Path, n: int) -> None:
         parts = _Parts()
         logging.getLogger("voclens.themes").addHandler(parts)
         logging.getLogger("voclens.themes").setLevel(logging.INFO)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = discover_themes(backend, analyser, window="91d", until=end, limit=20)
-        total = time.perf_counter() - t0
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
     clustered = result.documents + result.previous_documents
     print(f"scale: {clustered:,} documents ({result.documents:,} + {result.previous_documents:,} in the window before), "
           f"{len(result.themes)} themes (min size {result.min_size}) in {total:.1f} s: reading vectors and texts "
-          f"{parts.seen.get('fetch_s', 0):.1f} s, tokens and clustering {parts.seen.get('cluster_s', 0):.1f} s")
+          f"{parts.seen.get('fetch_s', 0):.1f} s, tokens and clustering {parts.seen.get('cluster_s', 0):.1f} s; "
+          f"{cpu:.1f} s of CPU; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for t in result.themes[:5]:
         print(f"  {t.size:6} {t.previous:6} {', '.join(t.terms[:6])}")
 

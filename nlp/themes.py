@@ -57,7 +57,7 @@ class ThemeOptions:
         components: LSA dimensions; None: a tenth of the documents, between 10 and 100.
         micro_clusters: above this many documents, k-means groups them first (the agglomeration
             needs memory in the square of its inputs).
-        sample: documents k-means is fitted on (all of them are then assigned).
+        sample: documents LSA and k-means are fitted on above that many (all of them are then projected and assigned).
         seed: for LSA and k-means, so the same documents give the same themes.
     """
 
@@ -66,8 +66,8 @@ class ThemeOptions:
     join_languages: float | None = 0.7
     distance: float = 0.7
     components: int | None = None
-    micro_clusters: int = 1500
-    sample: int = 20_000
+    micro_clusters: int = 1000
+    sample: int = 10_000
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -92,10 +92,13 @@ class Tokens:
     shown: dict[str, str]
 
 
+_STOP = ZH_STOPWORDS | EN_STOPWORDS
+
+
 def _content(token: str, word: str) -> bool:
-    if len(word) < 2 or word.isdigit() or any(c.isdigit() for c in token):
+    if len(word) < 2 or word in _STOP or token in _STOP:
         return False
-    return word not in ZH_STOPWORDS and word not in EN_STOPWORDS and token not in EN_STOPWORDS
+    return not any(c.isdigit() for c in token)
 
 
 def theme_tokens(analyser: Analyser, texts: Iterable[str]) -> Tokens:
@@ -106,13 +109,17 @@ def theme_tokens(analyser: Analyser, texts: Iterable[str]) -> Tokens:
     """
     lists: list[list[str]] = []
     forms: dict[str, Counter] = {}
+    content: dict[tuple[str, str], bool] = {}  # the same few thousand words again and again: decide each once
     for text in texts:
         tokens, words = analyser.analyse(text, search_mode=False, stem=True)
         aligned = len(tokens) == len(words)  # a hyphenated word may stem to two tokens: then show the stem
         kept = []
         for i, token in enumerate(tokens):
             word = words[i] if aligned else token
-            if _content(token, word):
+            keep = content.get((token, word))
+            if keep is None:
+                keep = content[(token, word)] = _content(token, word)
+            if keep:
                 kept.append(token)
                 if aligned and word != token:
                     forms.setdefault(token, Counter())[word] += 1
@@ -154,7 +161,7 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
 def _lsa(tokens: Sequence[list[str]], options: ThemeOptions) -> np.ndarray | None:
     n = len(tokens)
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2 if n >= 1000 else 1,
-                                 max_features=50_000, dtype=np.float32)
+                                 max_features=20_000, dtype=np.float32)
     try:
         tfidf = vectorizer.fit_transform(tokens)
     except ValueError:  # no document has a content word
@@ -163,8 +170,13 @@ def _lsa(tokens: Sequence[list[str]], options: ThemeOptions) -> np.ndarray | Non
     k = min(k, tfidf.shape[1] - 1, n - 1)
     if k < 2:
         return normalize(tfidf.toarray()) if tfidf.shape[1] else None
-    lsa = TruncatedSVD(n_components=k, random_state=options.seed, n_iter=4).fit_transform(tfidf)
-    return normalize(lsa).astype(np.float32)
+    svd = TruncatedSVD(n_components=k, random_state=options.seed, n_iter=4)
+    if n <= options.sample:
+        return normalize(svd.fit_transform(tfidf)).astype(np.float32)
+    # the directions of a large sample are the corpus's; projecting the rest costs one sparse product
+    rows = np.sort(np.random.default_rng(options.seed).choice(n, options.sample, replace=False))
+    svd.fit(tfidf[rows])
+    return normalize(svd.transform(tfidf)).astype(np.float32)
 
 
 def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.ndarray:
@@ -183,8 +195,11 @@ def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.
         return _first_seen(_agglomerate(features, options))
     rng = np.random.default_rng(options.seed)
     fit_on = features if n <= options.sample else features[np.sort(rng.choice(n, options.sample, replace=False))]
-    kmeans = MiniBatchKMeans(n_clusters=options.micro_clusters, batch_size=4096, n_init=1, max_iter=20,
-                             random_state=options.seed).fit(fit_on)  # fmt: skip
+    # random initial centres: k-means++ would compare every candidate with the whole sample for each of
+    # the 1,000 centres (minutes on two cores), and small clusters that the agglomeration merges next
+    # need no careful start
+    kmeans = MiniBatchKMeans(n_clusters=options.micro_clusters, init="random", batch_size=4096, n_init=1,
+                             max_iter=10, random_state=options.seed).fit(fit_on)  # fmt: skip
     micro = kmeans.predict(features)
     centres = normalize(kmeans.cluster_centers_)
     used = np.unique(micro)
