@@ -47,6 +47,7 @@ class Theme(BaseModel):
     previous: int = Field(description="Documents of the previous window (as long, right before) in the theme.")
     growth: float | None = Field(description="(size - previous) / previous: 1.0 is twice as many; null when the previous window had none (a new theme).")
     examples: list[ThemeExample] = Field(description="The current window's documents most typical of the theme, most typical first.")
+    #: The current window's documents in the theme, most typical first (kept by ``ThemeStore``, not answered).
     members: list[str] = Field(default_factory=list, exclude=True)
 
 
@@ -153,14 +154,13 @@ def discover_themes(
     terms = class_terms(tokens, labels, chosen, k=TERMS)
     themes = []
     for c in chosen:
-        rows = np.flatnonzero(labels[:n] == c)
-        members = sorted(cur_ids[r] for r in rows)
+        ranked = typical(features, np.flatnonzero(labels[:n] == c), int(size[c]))  # most typical first
         prev = int(before[c])
         themes.append(Theme(
-            id=theme_id(members), terms=[t for t, _ in terms[c]], size=int(size[c]), previous=prev,
+            id=theme_id([cur_ids[r] for r in ranked]), terms=[t for t, _ in terms[c]], size=int(size[c]), previous=prev,
             growth=round((int(size[c]) - prev) / prev, 3) if prev else None,
-            examples=[ThemeExample(id=ids[r], text=texts[r][:EXAMPLE_CHARS]) for r in typical(features, rows, examples)],
-            members=members,
+            examples=[ThemeExample(id=ids[r], text=texts[r][:EXAMPLE_CHARS]) for r in ranked[:examples]],
+            members=[cur_ids[r] for r in ranked],
         ))
     log.info("themes", extra={"documents": len(ids), "themes": len(themes), "fetch_s": round(fetched - started, 2),
                               "cluster_s": round(clustered - fetched, 2), "total_s": round(time.perf_counter() - started, 2)})

@@ -82,11 +82,17 @@ class ThemeStore:
         """Store every theme of ``result`` (replacing a stored one of the same id) and drop expired ones."""
         now = now or datetime.now(UTC)
         rows = [self._row(t, result, now) for t in result.themes]
-        with self.engine.begin() as conn:
-            conn.execute(delete(themes).where(themes.c.computed_at < _naive(now - RETENTION)))
-            if rows:
-                conn.execute(delete(themes).where(themes.c.id.in_([r["id"] for r in rows])))
-                conn.execute(insert(themes), rows)
+        for attempt in range(2):  # another request saving the same theme at once may insert it between our two steps
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(themes).where(themes.c.computed_at < _naive(now - RETENTION)))
+                    if rows:
+                        conn.execute(delete(themes).where(themes.c.id.in_([r["id"] for r in rows])))
+                        conn.execute(insert(themes), rows)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     @staticmethod
     def _row(theme: Theme, result: ThemesResult, now: datetime) -> dict:
@@ -111,7 +117,10 @@ class ThemeStore:
 
 
 def theme_examples(theme_id: str, store: ThemeStore | None = None) -> list[str]:
-    """The ids of a computed theme's member documents (its current window's), sorted.
+    """The ids of a computed theme's member documents (its current window's), most typical first.
+
+    Typical: nearest the theme's centre in the features it was clustered on,
+    so the first few are the theme's clearest examples.
 
     ``store``: the state database to read; None opens the configured one
     (``Settings.state_url``).
