@@ -10,7 +10,7 @@ words, and joining the two from the vectors.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +19,7 @@ from api.app import create_app
 from api.bounds import InvalidParameter
 from api.settings import Settings
 from api.themes import ThemeNotFound, ThemeStore, discover_themes, theme_examples
+from api.themes.store import RETENTION
 from index.base import Filters
 from index.sqlite import SQLiteBackend
 from nlp.analyser import Analyser
@@ -98,12 +99,20 @@ def test_filters_and_query_narrow_the_documents_clustered(backend):
     assert late.previous_documents == 0 and late.documents < 35
 
 
-def test_same_documents_same_ids_and_the_members_can_be_read_back(backend, data):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def state_url(request, tmp_path) -> str:
+    """The state database: a SQLite file, or a fresh database on a real PostgreSQL server."""
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_server").new_database()
+    return f"sqlite:///{tmp_path / 'state.db'}"
+
+
+def test_same_documents_same_ids_and_the_members_can_be_read_back(backend, state_url):
     first = discover_themes(backend, Analyser(), until=NOW)
     again = discover_themes(backend, Analyser(), until=NOW)
     assert [t.id for t in first.themes] == [t.id for t in again.themes]
     assert [t.terms for t in first.themes] == [t.terms for t in again.themes]
-    store = ThemeStore(f"sqlite:///{data / 'state.db'}")
+    store = ThemeStore(state_url)
     try:
         store.save(first)
         store.save(again)  # the same themes again: replaced, not duplicated
@@ -114,6 +123,10 @@ def test_same_documents_same_ids_and_the_members_can_be_read_back(backend, data)
         assert store.get(leak.id)["terms"] == leak.terms and store.get(leak.id)["window_until"] == NOW
         with pytest.raises(ThemeNotFound, match="no theme with id 'ffffffffffffffff'"):
             theme_examples("f" * 16, store)
+        # a theme older than RETENTION goes at the next save
+        store.save(first.model_copy(update={"themes": []}), now=datetime.now(UTC) + RETENTION + timedelta(days=1))
+        with pytest.raises(ThemeNotFound):
+            store.get(leak.id)
     finally:
         store.close()
 
