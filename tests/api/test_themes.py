@@ -190,3 +190,20 @@ def test_voclens_themes_prints_json_and_refuses_a_bad_window(data):
     assert bad.returncode == 2 and "--window" in bad.stderr and "'2x' is not a duration" in bad.stderr
     table = voclens("themes", "--until", NOW.isoformat(), "--lang", "en", data_dir=data).stdout
     assert "14 documents" in table and "漏液" not in table and "leaking" in table
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_gives_the_same_themes_as_sqlite(backend, es_node):
+    from index.registry import open_backend
+    from tests.es_node import unique_prefix
+
+    es = open_backend("elasticsearch", hosts=[es_node.url], index_prefix=unique_prefix())
+    try:
+        es.upsert(documents())
+        on_es = discover_themes(es, Analyser(), until=NOW)
+        on_sqlite = discover_themes(backend, Analyser(), until=NOW)
+        assert on_es.model_dump() == on_sqlite.model_dump()
+        assert [t.members for t in on_es.themes] == [t.members for t in on_sqlite.themes]
+    finally:
+        es.drop_all()
+        es.close()
