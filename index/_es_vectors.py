@@ -33,7 +33,7 @@ def by_similarity(query: dict, neighbours: Sequence[tuple[str, float]]) -> dict:
 
 
 class VectorMixin:
-    """``vectors``, ``iter_vectors`` and the resolution of ``similar:`` of ``ElasticsearchBackend``."""
+    """``vectors``, ``texts``, ``iter_vectors`` and the resolution of ``similar:`` of ``ElasticsearchBackend``."""
 
     def vectors(self, ids: Sequence[str]) -> dict[str, DocumentVector]:
         found: dict[str, DocumentVector] = {}
@@ -45,6 +45,19 @@ class VectorMixin:
                                 size=len(chunk), track_total_hits=False, **READ_VECTOR)  # fmt: skip
             for hit in resp["hits"]["hits"]:
                 found[hit["_id"]] = vector_from_hit(hit)
+        return found
+
+    def texts(self, ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(ids))
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i : i + 5000]
+            resp = self._search("text lookup", query={"ids": {"values": chunk}}, size=len(chunk),
+                                track_total_hits=False, source=["doc.title", "doc.text"])  # fmt: skip
+            for hit in resp["hits"]["hits"]:
+                doc = hit["_source"].get("doc", {})
+                text = doc.get("text", "")
+                found[hit["_id"]] = f"{doc['title']}\n{text}" if doc.get("title") else text
         return found
 
     def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,

@@ -444,6 +444,12 @@ class Backend(ABC):
         """The stored vectors of these document ids; ids unknown or without a vector are left out."""
 
     @abstractmethod
+    def texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """What each of these documents says: its title and text joined by a line break (the text alone
+        without a title). For work over the words of many documents (themes' terms) without decoding
+        whole documents; ids unknown are left out."""
+
+    @abstractmethod
     def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,
                      batch_size: int = 2000, after_id: str | None = None) -> Iterator[VectorBatch]:  # fmt: skip
         """The vectors of the documents matching ``q`` and ``filters``, in id order, in batches.

@@ -496,6 +496,18 @@ class SQLiteBackend(Backend):
         with self._read() as conn:
             return vectors.by_ids(conn, ids)
 
+    def texts(self, ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(ids))
+        with self._read() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i : i + _CHUNK]
+                for doc_id, title, text in conn.execute(
+                        "SELECT d.id, json_extract(j.doc, '$.title'), json_extract(j.doc, '$.text') FROM documents d "
+                        f"JOIN document_json j ON j.seq = d.seq WHERE d.id IN ({','.join('?' * len(chunk))})", chunk):
+                    found[doc_id] = f"{title}\n{text}" if title else text
+        return found
+
     def iter_vectors(self, q: str = "", filters: Filters | None = None, *, model: str | None = None,
                      batch_size: int = 2000, after_id: str | None = None) -> Iterator[VectorBatch]:  # fmt: skip
         """See ``Backend.iter_vectors``; each batch is one short read."""

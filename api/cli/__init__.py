@@ -5,7 +5,7 @@ Every command reads the one settings object (``VOCLENS_*`` env vars and
 
 One module per command group (``ingest``, ``search``, ``analytics``,
 ``erasure``, ``classify``, ``serve``, ``crawl``, ``keys``, ``model``,
-``index``, ``digests``), all built on ``_common``; this module only
+``index``, ``digests``, ``themes``), all built on ``_common``; this module only
 assembles them, in the order ``voclens --help`` lists them. Every run
 imports every group, so what only one command needs and takes long to
 import (Scrapy, torch and the training code, uvicorn) is imported inside
@@ -27,7 +27,7 @@ from nlp.extras import missing_extra
 from nlp.errors import NLPError
 
 from ..logs import configure_logging
-from . import analytics, classify, crawl, erasure, ingest, scores, search, serve
+from . import analytics, classify, crawl, erasure, ingest, scores, search, serve, themes
 from ._common import err, load_settings
 from .digests import digests_app
 from .index import index_app
@@ -44,8 +44,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging, scores.drivers, search.get,
-             erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
+_COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging,
+             scores.drivers, themes.themes, search.get, erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
              crawl.crawl)
 for _command in _COMMANDS:
     app.command()(_command)

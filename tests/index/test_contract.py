@@ -749,6 +749,16 @@ def test_vectors_round_trip_but_never_in_search_hits_or_json(backend):
     assert backend.get(docs[0].id).vector is None and backend.vectors([docs[0].id]) == {}
 
 
+def test_texts_give_title_and_text_of_the_ids_asked_for(loaded):
+    docs = {d.source_id: d for d in corpus()}
+    titled = next(d for d in docs.values() if d.title)
+    plain = next(d for d in docs.values() if not d.title)
+    asked = [titled.id, plain.id, "f" * 32, plain.id]
+    assert loaded.texts(asked) == {titled.id: f"{titled.title}\n{titled.text}", plain.id: plain.text}
+    assert loaded.texts([]) == {}
+    assert len(loaded.texts([d.id for d in docs.values()])) == len(docs)
+
+
 def test_iter_vectors_in_id_order_with_query_model_and_resume(backend):
     import numpy as np
 

@@ -1,0 +1,142 @@
+"""Computed themes kept in the state database, so a theme can be found again by its id.
+
+A theme is shown once (``GET /themes``, ``voclens themes``) and acted on
+later (``voclens topics add KEY --from-theme ID`` seeds an own topic with its
+documents), so every run stores each theme it reports: id, terms, size, the
+window and its member document ids. The id is a hash of the members, so
+asking again for the same window stores nothing new (the row is replaced).
+Rows older than ``RETENTION`` go at the next save: a theme is a snapshot of a
+window, not a record to keep.
+
+The table lives in the state database beside the subscriptions (SQLite by
+default, PostgreSQL by URL), so API workers and the CLI share it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from ..digests.store import open_engine
+
+if TYPE_CHECKING:
+    from .discover import Theme, ThemesResult
+
+#: How long a computed theme can be found by its id.
+RETENTION = timedelta(days=90)
+
+metadata = MetaData()
+
+themes = Table(
+    "voclens_themes", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("computed_at", DateTime, nullable=False, index=True),
+    Column("window_since", DateTime, nullable=False),
+    Column("window_until", DateTime, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("members", JSON, nullable=False),
+)
+
+
+class ThemeNotFound(LookupError):
+    """No stored theme has this id (never computed, or older than ``RETENTION``)."""
+
+    def __init__(self, theme_id: str):
+        super().__init__(f"no theme with id {theme_id!r}: run `voclens themes` (or GET /themes) and take an id "
+                         f"from its answer; themes are kept {RETENTION.days} days")
+        self.theme_id = theme_id
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+class ThemeStore:
+    """The stored themes; safe to share between threads.
+
+    Args:
+        target: a SQLAlchemy URL, or the engine of the state database already open (the API's).
+    """
+
+    def __init__(self, target: str | Engine):
+        self._owned = isinstance(target, str)
+        self.engine = open_engine(target) if isinstance(target, str) else target
+        for attempt in range(3):  # two processes may create the table at once: "already exists" is done
+            try:
+                metadata.create_all(self.engine)
+                break
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
+                    raise
+
+    def close(self) -> None:
+        if self._owned:
+            self.engine.dispose()
+
+    def save(self, result: ThemesResult, *, now: datetime | None = None) -> None:
+        """Store every theme of ``result`` (replacing a stored one of the same id) and drop expired ones."""
+        now = now or datetime.now(UTC)
+        rows = [self._row(t, result, now) for t in result.themes]
+        for attempt in range(2):  # another request saving the same theme at once may insert it between our two steps
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(themes).where(themes.c.computed_at < _naive(now - RETENTION)))
+                    if rows:
+                        conn.execute(delete(themes).where(themes.c.id.in_([r["id"] for r in rows])))
+                        conn.execute(insert(themes), rows)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    @staticmethod
+    def _row(theme: Theme, result: ThemesResult, now: datetime) -> dict:
+        return {"id": theme.id, "computed_at": _naive(now), "window_since": _naive(result.current.since),
+                "window_until": _naive(result.current.until), "terms": theme.terms, "size": theme.size,
+                "members": theme.members}
+
+    def get(self, theme_id: str) -> dict:
+        """The stored theme: ``id``, ``terms``, ``size``, ``members``, ``computed_at``, ``window_since``, ``window_until``.
+
+        Raises:
+            ThemeNotFound: no theme has this id.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(select(themes).where(themes.c.id == theme_id)).mappings().first()
+        if row is None:
+            raise ThemeNotFound(theme_id)
+        out = dict(row)
+        for key in ("computed_at", "window_since", "window_until"):
+            out[key] = out[key].replace(tzinfo=UTC)
+        return out
+
+
+def theme_examples(theme_id: str, store: ThemeStore | None = None) -> list[str]:
+    """The ids of a computed theme's member documents (its current window's), most typical first.
+
+    Typical: nearest the theme's centre in the features it was clustered on,
+    so the first few are the theme's clearest examples.
+
+    ``store``: the state database to read; None opens the configured one
+    (``Settings.state_url``).
+
+    Raises:
+        ThemeNotFound: no theme has this id.
+    """
+    if store is not None:
+        return list(store.get(theme_id)["members"])
+    from ..settings import get_settings
+
+    opened = ThemeStore(get_settings().state_url)
+    try:
+        return list(opened.get(theme_id)["members"])
+    finally:
+        opened.close()
+
+
+__all__ = ["RETENTION", "ThemeNotFound", "ThemeStore", "theme_examples"]
