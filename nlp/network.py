@@ -38,7 +38,7 @@ class VoclensNet(nn.Module):
     """e5-small encoder plus a sentiment head and a per-topic polarity head."""
 
     def __init__(self, bert_config, topics: tuple[str, ...], frozen_layers: int, dropout: float = 0.1,
-                 evidence_head: bool = False):  # fmt: skip
+                 evidence_head: bool = False, presence_head: bool = False):  # fmt: skip
         super().__init__()
         from transformers import BertModel
 
@@ -55,6 +55,10 @@ class VoclensNet(nn.Module):
         #: Per-token "inside the quote that shows topic t" logits, learnt from annotated quotes
         #: (``nlp.training.evidence_head``); without it, evidence comes from the topic head itself.
         self.evidence_head = nn.Linear(hidden, len(self.topics)) if evidence_head else None
+        #: Per-token "this token shows topic t" logits, learnt with every absent topic as a negative
+        #: (``nlp.training.presence_head``): their maximum over a text's tokens finds a topic named in
+        #: one clause of a long text, which the mean-pooled topic head dilutes (``nlp.presence``).
+        self.presence_head = nn.Linear(hidden, len(self.topics)) if presence_head else None
 
     # -- the two halves ------------------------------------------------------------
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -101,6 +105,12 @@ class VoclensNet(nn.Module):
         q = present / present.sum(-1, keepdim=True).clamp(min=1e-9)  # (B, T, 3)
         ev = torch.einsum("blh,tsh,bts->blt", hidden, diff, q)
         return ev * mask
+
+    def token_presence(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Per token and topic, the presence head's logit (B, L, T), zero on padding."""
+        if self.presence_head is None:
+            raise ModelError("this network has no presence head")
+        return self.presence_head(hidden) * attention_mask[:, :, None].to(hidden.dtype)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         return self.upper(self.lower(input_ids, attention_mask), attention_mask)
@@ -230,7 +240,8 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
     with torch.device("meta"):
         bert_config = student_config(base_dir, config.get("num_layers"))
         net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"],
-                         evidence_head=config.get("evidence") == "head")  # fmt: skip
+                         evidence_head=config.get("evidence") == "head",
+                         presence_head=config.get("presence") == "token_head")  # fmt: skip
     base = load_file(str(base_dir / "model.safetensors"))
     wanted = set(net.bert.state_dict())
     base = {k: v for k, v in base.items() if k in wanted}  # a shallower student skips the upper layers

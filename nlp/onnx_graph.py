@@ -84,7 +84,7 @@ def network_weights(model_dir: str | Path, base_dir: str | Path) -> tuple[dict, 
     shape = EncoderShape.from_base(base_dir, config.get("num_layers"))
     weights = base_weights(base_dir, shape.layers, prefix="bert.")
     stored = load_file(str(model_dir / WEIGHTS_FILE))
-    heads = ("sentiment_head.", "topic_head.", "evidence_head.")
+    heads = ("sentiment_head.", "topic_head.", "evidence_head.", "presence_head.")
     for name, tensor in stored.items():
         if name.endswith(".delta_q4"):
             param = name.removesuffix(".delta_q4")
@@ -243,17 +243,22 @@ def _heads(g: _Graph, hidden: str, topics: int, evidence_head: bool) -> tuple[st
         share = g.op("Div", "/Div_1", present, g.op("Clip", "/Clip_1", total, g.const("min_share", 1e-9), ""))
         scores = g.op("Einsum", "/Einsum", hidden, diff, share, equation="blh,tsh,bts->blt")
     evidence = g.op("Mul", "/Mul_2", scores, token_mask, out="evidence")
+    if "presence_head.weight" in g.weights:  # per-token presence logits (``nlp.presence``)
+        g.op("Mul", "/Mul_3", g.linear(hidden, "presence_head", "/presence_head"), token_mask, out="presence")
     return sentiment_probs, topic_probs, evidence
 
 
 def network_graph(config: dict, weights: Mapping[str, np.ndarray], base_dir: str | Path) -> _Graph:
-    """The classifier's graph: ``input_ids``, ``attention_mask`` -> ``sentiment``, ``topics``, ``evidence``, ``pooled``."""
+    """The classifier's graph: ``input_ids``, ``attention_mask`` -> ``sentiment``, ``topics``, ``evidence``, ``pooled``
+    (and ``presence`` for a model with a presence head)."""
     shape = EncoderShape.from_base(base_dir, config.get("num_layers"))
     g = _Graph(weights)
     topics = len(config["topics"])
     _heads(g, _encoder(g, shape, "bert."), topics, config.get("evidence") == "head")
     g.outputs = [("sentiment", ["batch", 3]), ("topics", ["batch", topics, len(TOPIC_STATES)]),
                  ("evidence", ["batch", "length", topics]), ("pooled", ["batch", shape.hidden])]  # fmt: skip
+    if "presence_head.weight" in weights:
+        g.outputs.append(("presence", ["batch", "length", topics]))
     return g
 
 

@@ -42,6 +42,7 @@ from .batching import TextEncoder, length_batches
 from .classifier import Classifier
 from .errors import ModelError
 from .evidence import evidence_span
+from .presence import combine, token_presence
 from .labels import Classification, Polarity, Sentiment, TopicLabel
 from .model_layout import CONFIG_FILE, SENTIMENT_LABELS
 
@@ -143,13 +144,15 @@ class TransformerClassifier(Classifier):
         pooled: np.ndarray | None = None
         evidence: list[np.ndarray | None] = [None] * len(encoded)
         for batch in length_batches(encoded, self.batch_size):
-            s, t, ev, vec = self._run(batch.input_ids, batch.attention_mask)
+            s, t, ev, vec, pres = self._run(batch.input_ids, batch.attention_mask)
             sent[batch.positions], top[batch.positions] = s, t
             if pooled is None:
                 pooled = np.zeros((len(encoded), vec.shape[1]), dtype=np.float32)
             pooled[batch.positions] = vec
             for j, pos in enumerate(batch.positions):
                 evidence[pos] = ev[j, : len(encoded[pos])]
+                if pres is not None:  # a model with a presence head (nlp.presence)
+                    top[pos] = combine(t[j], token_presence(pres[j, : len(encoded[pos])], starts[pos]))
         return sent, top, starts, evidence, pooled
 
     @property
@@ -240,7 +243,8 @@ class _TorchRunner:
             topic_probs = torch.softmax(t, -1)
             ev = self.net.token_evidence(hidden, mask_t, topic_probs, self.topic_weight)
             pooled = self.mean_pool(hidden, mask_t)
-            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy(), pooled.numpy()
+            pres = self.net.token_presence(hidden, mask_t).numpy() if self.net.presence_head is not None else None
+            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy(), pooled.numpy(), pres
 
 
 class _OnnxRunner:
@@ -252,11 +256,12 @@ class _OnnxRunner:
             opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.outputs = [o.name for o in self.session.get_outputs()]
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
-        s, t, ev, pooled = self.session.run(["sentiment", "topics", "evidence", "pooled"],
-                                            {"input_ids": ids, "attention_mask": mask})
-        return s, t, ev, pooled
+        out = self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})
+        got = dict(zip(self.outputs, out))
+        return got["sentiment"], got["topics"], got["evidence"], got["pooled"], got.get("presence")
 
 
 __all__ = ["DEFAULT_CACHE_DIR", "LITE_MODEL_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]

@@ -43,6 +43,24 @@ def base():
 
 @pytest.mark.parametrize("model", ["e5s-lite-5", "e5s-lite-3", "e5s-lite-1", "e5s-mt-1"])
 def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
+    _same_outputs(WEIGHTS / model, base, tmp_path)
+
+
+def test_a_presence_head_is_an_output_of_the_graph_as_of_the_torch_network(base, tmp_path):
+    """A model with a presence head (``nlp.presence``): its per-token logits agree too."""
+    from nlp.model_layout import TrainedModel
+
+    model = TrainedModel.from_pretrained(LITE_MODEL_DIR)
+    rng = np.random.default_rng(7)
+    topics = len(model.config["topics"])
+    model.weights["presence_head.weight"] = (rng.standard_normal((topics, 384)) * 0.05).astype(np.float16)
+    model.weights["presence_head.bias"] = np.zeros(topics, dtype=np.float16)
+    model.config["presence"] = "token_head"
+    model.save_pretrained(tmp_path / "with-presence")
+    _same_outputs(tmp_path / "with-presence", base, tmp_path / "graph")
+
+
+def _same_outputs(model_dir, base, tmp_path):
     """Same weights bit for bit, probabilities within 1e-4 of torch (evidence head and topic-head shares), and the pooled vector the heads read."""
     torch = pytest.importorskip("torch")
     import onnxruntime as ort
@@ -50,7 +68,6 @@ def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
     from nlp.network import load_network, mean_pool
     from nlp.onnx_graph import build_network_onnx, network_weights
 
-    model_dir = WEIGHTS / model
     config, weights = network_weights(model_dir, base)
     net, _ = load_network(model_dir, base)
     state = net.state_dict()
@@ -61,11 +78,12 @@ def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
     path = build_network_onnx(model_dir, base, tmp_path, "net.onnx")
     assert (tmp_path / "net.onnx.data").stat().st_size > 100_000_000 and path.stat().st_size < 1_000_000
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    assert [o.name for o in session.get_outputs()] == ["sentiment", "topics", "evidence", "pooled"]
+    presence_head = config.get("presence") == "token_head"
+    assert [o.name for o in session.get_outputs()] == ["sentiment", "topics", "evidence", "pooled"] + ["presence"] * presence_head
     encoder = TextEncoder(base / "tokenizer.json", config["max_length"], config["tail"])
     for batch in length_batches(encoder.encode(TEXTS), 4):
         ids, mask = batch.input_ids, batch.attention_mask
-        sent, topics, evidence, pooled = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        sent, topics, evidence, pooled, *presence = session.run(None, {"input_ids": ids, "attention_mask": mask})
         with torch.inference_mode():
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
             hidden = net.upper_hidden(net.lower(ids_t, mask_t), mask_t)
@@ -78,6 +96,10 @@ def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
         assert np.abs(topics - topic_probs.numpy()).max() < 1e-4
         assert np.abs(evidence - ev.numpy()).max() < 1e-3 * max(1.0, float(ev.abs().max()))
         assert (evidence[mask == 0] == 0).all()
+        if presence_head:
+            with torch.inference_mode():
+                pres = net.token_presence(hidden, mask_t).numpy()
+            assert np.abs(presence[0] - pres).max() < 1e-3 * max(1.0, float(np.abs(pres).max()))
 
 
 #: Makes torch and transformers unimportable, as in a plain ``pip install voclens``.
