@@ -32,6 +32,8 @@ Tables:
   (``index.vectors``): the encoder's name and a BLOB of a little-endian
   float32 scale followed by the int8 values (388 bytes for 384 dimensions).
   A table of its own, so scans of ``documents`` keep reading small rows.
+* ``own_topics``: one row per own topic (key, the ``OwnTopic`` as JSON);
+  their labels are ordinary ``doc_topics`` rows.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import sqlite3
 
 from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
 from ._sqlite_rollup_memory import GENERATION_MIGRATION
+from ._sqlite_topics import MIGRATION as OWN_TOPICS_MIGRATION
 from .errors import BackendUnavailable
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -125,6 +128,8 @@ MIGRATIONS: list[list[str]] = [
             vector BLOB NOT NULL
         )""",
     ],
+    # 6: own topics (``index.own_topics``): each definition, its examples and trained head as JSON
+    OWN_TOPICS_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
