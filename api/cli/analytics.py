@@ -17,6 +17,7 @@ from index.errors import SearchBackendError
 from nlp.labels import Polarity
 
 from ..components import open_configured_backend
+from ..own_topics import JOURNEY_SPLITS, JourneyMissing, journey_split
 from ..windows import emerging_windows, windows_empty
 from ._common import (
     BrandOpt,
@@ -58,7 +59,7 @@ def _print_rows(rows, title: str, empty: str = "nothing matches these filters") 
 def trends(
     query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
     interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
-    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand.")] = None,
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source, brand, stage or touchpoint (the customer journey: voclens topics journey).")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
@@ -72,11 +73,18 @@ def trends(
     settings = load_settings()
     check_bounds(settings, query)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
-    try:
-        tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
-    except ValidationError as exc:
-        fail(exc.errors()[0]["msg"])
     with open_configured_backend(settings) as backend:
+        keys: list[str] = []
+        if split in JOURNEY_SPLITS:
+            try:
+                keys = journey_split(backend, split)
+            except JourneyMissing as exc:
+                fail(exc)
+        try:
+            tq = TrendQuery(q=query, filters=filters, interval=interval, split="topic" if keys else split, tz=tz,
+                            topic_keys=keys, split_limit=len(keys) or 10)
+        except ValidationError as exc:
+            fail(exc.errors()[0]["msg"])
         try:
             result = backend.trends(tq)
         except SearchBackendError as exc:
