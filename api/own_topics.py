@@ -57,6 +57,10 @@ class UnknownOwnTopic(LookupError):
         self.key = key
 
 
+class InvalidOwnTopic(ValueError):
+    """A definition that cannot be stored (a default topic's key, a bad name); 422 in the API."""
+
+
 def get_topic(backend: Backend, key: str) -> OwnTopic:
     for topic in backend.own_topics():
         if topic.key == key:
@@ -66,12 +70,20 @@ def get_topic(backend: Backend, key: str) -> OwnTopic:
 
 def add_topic(backend: Backend, key: str, name_zh: str, name_en: str, cues: Sequence[str] = ()) -> OwnTopic:
     """Define ``key``, or rename an existing one (its examples and head are kept)."""
-    check_key(key)
+    from pydantic import ValidationError
+
     try:
-        topic = get_topic(backend, key).model_copy(update={"name_zh": name_zh, "name_en": name_en, "cues": list(cues)})
-        topic = OwnTopic.model_validate(topic.model_dump())
-    except UnknownOwnTopic:
-        topic = OwnTopic(key=key, name_zh=name_zh, name_en=name_en, cues=list(cues))
+        check_key(key)
+        try:
+            topic = get_topic(backend, key).model_dump()
+        except UnknownOwnTopic:
+            topic = {"key": key}
+        topic = OwnTopic.model_validate({**topic, "name_zh": name_zh, "name_en": name_en, "cues": list(cues)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidOwnTopic(f"{'.'.join(map(str, err['loc'])) or 'topic'}: {err['msg'].removeprefix('Value error, ')}") from None
+    except ValueError as exc:
+        raise InvalidOwnTopic(str(exc)) from None
     backend.save_own_topic(topic)
     return topic
 
@@ -335,6 +347,6 @@ def _save(path: Path, state: dict) -> None:
 
 
 __all__ = [
-    "JOURNEY_SPLITS", "ApplyReport", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file",
+    "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file",
     "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
 ]  # fmt: skip
