@@ -218,7 +218,16 @@ def train_head(model: str, positives: np.ndarray, negatives: np.ndarray, backgro
     Raises:
         TopicTrainingError: fewer than ``MIN_POSITIVES`` examples, or nothing to contrast them with.
     """
-    args = args or TrainingArgs()
+    from threadpoolctl import threadpool_limits
+
+    # Small matrices: one BLAS thread is as fast, and on a busy machine threads fighting over
+    # two cores made a head take ten times longer.
+    with threadpool_limits(limits=1):
+        return _train(model, positives, negatives, background, args or TrainingArgs())
+
+
+def _train(model: str, positives: np.ndarray, negatives: np.ndarray, background: np.ndarray,
+           args: TrainingArgs) -> TopicHead:  # fmt: skip
     started = time.perf_counter()
     if len(positives) < MIN_POSITIVES:
         raise TopicTrainingError(f"{len(positives)} example(s) of the topic; at least {MIN_POSITIVES} are needed")
