@@ -29,6 +29,7 @@ import numpy as np
 
 from index.base import Backend
 from index.own_topics import OwnTopic, Taxonomy
+from index.vectors import DIMS
 from nlp.classifier import Classifier
 from nlp.journey import STAGES, TOUCHPOINTS, journey_examples
 from nlp.own_topics import (
@@ -39,6 +40,7 @@ from nlp.own_topics import (
     TopicTrainingError,
     TrainingArgs,
     check_key,
+    has_cue,
     merge_examples,
     train_head,
 )
@@ -182,10 +184,10 @@ class TrainReport:
         return {"key": self.key, "head": head, "error": self.error, "missing_ids": self.missing_ids}
 
 
-def _background(backend: Backend, model: str, exclude: set[str], size: int, seed: int) -> np.ndarray:
-    """A seeded uniform sample of the index's vectors of ``model`` (reservoir sampling, one scan)."""
+def _background(backend: Backend, model: str, exclude: set[str], size: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """A seeded uniform sample of the index's vectors of ``model``, with their ids (reservoir sampling, one scan)."""
     rng = np.random.default_rng(seed)
-    chosen: list[np.ndarray] = []
+    chosen: list[tuple[str, np.ndarray]] = []
     seen = 0
     for batch in backend.iter_vectors(model=model, batch_size=5000):
         floats = batch.floats()
@@ -194,12 +196,27 @@ def _background(backend: Backend, model: str, exclude: set[str], size: int, seed
                 continue
             seen += 1
             if len(chosen) < size:
-                chosen.append(floats[i])
+                chosen.append((doc_id, floats[i]))
             else:
                 j = int(rng.integers(seen))
                 if j < size:
-                    chosen[j] = floats[i]
-    return np.array(chosen, dtype=np.float32).reshape(len(chosen), -1)
+                    chosen[j] = (doc_id, floats[i])
+    if not chosen:
+        return [], np.zeros((0, DIMS), dtype=np.float32)
+    return [c[0] for c in chosen], np.array([c[1] for c in chosen], dtype=np.float32)
+
+
+def cue_query(cues: Sequence[str]) -> str:
+    """The search for any of ``cues``: each a quoted phrase, so a cue is words, never syntax."""
+    return " OR ".join(f'"{c.replace(chr(34), " ").strip()}"' for c in cues if c.replace('"', "").strip())
+
+
+def cue_ids(backend: Backend, model: str, cues: Sequence[str]) -> set[str]:
+    """Ids of the documents with a vector of ``model`` whose text holds one of ``cues`` (one search)."""
+    q = cue_query(cues)
+    if not q:
+        return set()
+    return {i for batch in backend.iter_vectors(q, model=model, batch_size=5000) for i in batch.ids}
 
 
 def train_topics(backend: Backend, classifier: Classifier | None, keys: Sequence[str] | None = None, *,
@@ -239,22 +256,33 @@ def train_topics(backend: Backend, classifier: Classifier | None, keys: Sequence
 
 
 def _train_one(backend: Backend, topic: OwnTopic, model: str, id_vectors: dict, text_vectors: dict,
-               bg: np.ndarray, args: TrainingArgs | None) -> TrainReport:  # fmt: skip
-    vecs = {1: [], 0: []}
+               bg: tuple[list[str], np.ndarray], args: TrainingArgs | None) -> TrainReport:  # fmt: skip
+    matching = cue_ids(backend, model, topic.cues) if topic.cues else set()
+    vecs: dict[int, list] = {1: [], 0: []}
+    flags: dict[int, list[bool]] = {1: [], 0: []}
     missing = 0
     for e in topic.examples:
         if e.text is not None:
             vecs[e.label].append(text_vectors[e.text])
+            flags[e.label].append(has_cue(e.text, topic.cues))
         elif e.id in id_vectors and id_vectors[e.id].model == model:
             vecs[e.label].append(id_vectors[e.id].array())
+            flags[e.label].append(e.id in matching)
         else:
             missing += 1
-    dims = bg.shape[1] if bg.size else (len(vecs[1][0]) if vecs[1] else 384)
+    bg_ids, bg_x = bg
+    if matching:  # documents holding a cue word are likely the topic: none of them is taken as "not the topic"
+        keep = np.array([i not in matching for i in bg_ids], dtype=bool)
+        bg_ids, bg_x = [i for i, k in zip(bg_ids, keep) if k], bg_x[keep]
+    dims = bg_x.shape[1] if bg_x.size else (len(vecs[1][0]) if vecs[1] else 384)
     pos, neg = (np.array(vecs[k], dtype=np.float32).reshape(-1, dims) for k in (1, 0))
+    cues = np.array(flags[1] + flags[0] + [i in matching for i in bg_ids], dtype=bool) if topic.cues else None
     try:
-        head = train_head(model, pos, neg, bg, args)
+        head = train_head(model, pos, neg, bg_x, args, cues=cues)
     except TopicTrainingError as exc:
         hint = f" ({missing} example id(s) have no vector of {model}: voclens reclassify gives them one)" if missing else ""
+        if not len(bg_x) and not matching:
+            hint += f" (no indexed document has a vector of {model}: voclens reclassify with this model gives them one)"
         return TrainReport(topic.key, error=f"{exc}{hint}", missing_ids=missing)
     backend.save_own_topic(topic.model_copy(update={"head": head}))
     return TrainReport(topic.key, head=head, missing_ids=missing)
@@ -287,6 +315,12 @@ def trained_heads(backend: Backend) -> dict[str, dict[str, TopicHead]]:
     return out
 
 
+def _cue_sets(backend: Backend, model: str, keys: Sequence[str]) -> dict[str, set[str]]:
+    """For each head that weighs cue words, the ids of the documents holding one (one search each)."""
+    cues = {t.key: t.cues for t in backend.own_topics() if t.key in keys and t.cues and t.head and t.head.cue_weight}
+    return {key: cue_ids(backend, model, words) for key, words in cues.items()}
+
+
 def checkpoint_file(data_dir: Path, heads: dict[str, dict[str, TopicHead]]) -> Path:
     """One checkpoint per set of heads: retraining any head starts the next apply from the beginning."""
     raw = json.dumps({m: {k: h.model_dump() for k, h in sorted(hs.items())} for m, hs in sorted(heads.items())})
@@ -311,8 +345,10 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
             continue  # a model finished before the interruption
         after = state["after"] if state and state["model"] == model else None
         stack = HeadStack.of(heads[model])
+        cue_sets = _cue_sets(backend, model, stack.keys)
         for batch in backend.iter_vectors(model=model, batch_size=batch_size, after_id=after):
-            labels = stack.labels(batch.floats())
+            cues = np.array([[i in cue_sets.get(k, ()) for k in stack.keys] for i in batch.ids]) if cue_sets else None
+            labels = stack.labels(batch.floats(), cues)
             report.changed += backend.relabel_topics(dict(zip(batch.ids, labels)), stack.keys)
             report.seen += len(batch)
             for found in labels:
@@ -348,5 +384,5 @@ def _save(path: Path, state: dict) -> None:
 
 __all__ = [
     "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file",
-    "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
+    "cue_ids", "cue_query", "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
 ]  # fmt: skip

@@ -109,11 +109,14 @@ def topics_train(
         for r in reports:
             h = r.head
             if h is None:
-                table.add_row(escape(r.key), "", "", "", "", "", "", "", escape(f"not trained: {r.error}"))
+                table.add_row(escape(r.key), "", "", "", "", "", "", "", "not trained")
             else:
                 table.add_row(escape(r.key), str(h.positives), str(h.negatives), str(h.background), f"{h.precision:.2f}",
                               f"{h.recall:.2f}", f"{h.f1:.2f}", f"{h.threshold:.2f}", f"{h.seconds:.1f}")
         out.print(table)
+        for r in reports:
+            if r.head is None:
+                err.print(f"{r.key} not trained: {r.error}", markup=False, highlight=False)
         out.print("next: voclens topics apply", markup=False, highlight=False)
     if any(r.head is None for r in reports):
         raise typer.Exit(1)
