@@ -43,6 +43,7 @@ class HeadPublic(BaseModel):
     """A trained head's cross-validated scores (its weights stay on the server)."""
 
     model: str = Field(description="The encoder whose stored vectors it reads.")
+    cue_weight: float = Field(description="How much a cue word in the text adds (0 without cues).")
     threshold: float
     positives: int
     negatives: int

@@ -111,3 +111,25 @@ def test_the_journey_has_five_stages_thirteen_touchpoints_and_examples_in_both_l
         assert sum(e.label for e in examples[s.key]) == own
     every = [x for t in TOUCHPOINTS for x in touchpoint_texts(t)]
     assert len(every) == len(set(every))  # no text teaches two touchpoints
+
+
+def test_cue_words_become_a_feature_the_head_weighs():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((400, DIMS)).astype(np.float32)  # vectors that say nothing about the topic
+    cues = np.zeros(400, dtype=bool)
+    cues[:20] = True  # the 20 examples hold a cue word, as do 10 documents of the background
+    cues[200:210] = True
+    head = train_head("enc", x[:20], x[20:20], x[20:], cues=np.concatenate([cues[:20], cues[20:]]))
+    assert head.cue_weight > 1.0
+    stack = HeadStack.of({"k": head})
+    flags = cues[20:].reshape(-1, 1)
+    with_cues = stack.scores(x[20:], flags)[:, 0]
+    assert with_cues[flags[:, 0]].mean() > with_cues[~flags[:, 0]].mean() + 0.2
+    assert np.allclose(stack.scores(x[20:])[:, 0], stack.scores(x[20:], np.zeros_like(flags))[:, 0])
+    assert train_head("enc", x[:20], x[20:20], x[20:]).cue_weight == 0.0
+
+
+def test_has_cue_ignores_case():
+    from nlp.own_topics import has_cue
+
+    assert has_cue("The bottle LEAKED", ["leak"]) and has_cue("瓶子漏液了", ["漏液"]) and not has_cue("漏了", ["漏液"])
