@@ -45,6 +45,13 @@ SEMANTIC_RULES = {
     "filters cannot be excluded": "the q language",
     "conflicting filters": "q's filters combined with the parameters",
     "invalid filter in query": "q's filters",
+    "or an own topic's key": "topic values: the default topics and the own topics stored on the server (state)",
+    "needs the customer journey": "split=stage/touchpoint: the journey's topics stored on the server (state)",
+    "is a default topic": "an own topic's key must differ from the default topics' (a list, not a pattern)",
+    "give exactly one of text and id": "an example names a text or a document, not both (two fields together)",
+    "name no stored document": "example ids must name stored documents (server state)",
+    "a topic keeps at most": "examples already stored count too (server state)",
+    "text examples need the transformer model": "depends on the configured model (server state)",
 }
 
 
