@@ -1,7 +1,9 @@
 """Own topics over HTTP: define, give examples, train, apply, remove, install the journey (``api.own_topics``).
 
 Reads need the ``read`` scope and changes the ``write`` scope (when API keys
-are configured), as for subscriptions. Training and applying run within the
+are configured); a change that answers with what is stored (the topic, its
+scores, what was labelled) needs both, so a write-only key reads nothing
+through it, as for subscriptions. Deleting answers nothing and needs ``write``. Training and applying run within the
 request: training takes seconds, applying about a second per 10,000-20,000
 documents on SQLite (``voclens topics apply`` shows a progress bar and
 resumes after an interruption; prefer it for a large index).
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from index.own_topics import OwnTopic, Taxonomy
 from nlp.own_topics import KEY_PATTERN, MAX_EXAMPLES, TopicExample, TopicHead
 
-from ..deps import BackendDep, ClassifierDep, ReadAccess, SettingsDep, WriteAccess
+from ..deps import BackendDep, ClassifierDep, ReadAccess, ReadWriteAccess, SettingsDep, WriteAccess
 from ..openapi import problems
 from ..own_topics import (
     add_examples,
@@ -122,7 +124,7 @@ def list_own_topics(backend: BackendDep) -> list[OwnTopicPublic]:
     return [_public(t) for t in backend.own_topics()]
 
 
-@router.post("/own-topics", response_model=OwnTopicPublic, status_code=201, dependencies=[WriteAccess], responses=problems(422))
+@router.post("/own-topics", response_model=OwnTopicPublic, status_code=201, dependencies=[ReadWriteAccess], responses=problems(422))
 def create_own_topic(body: OwnTopicCreate, backend: BackendDep) -> OwnTopicPublic:
     """Define an own topic (or rename one: its examples and head are kept)."""
     return _public(add_topic(backend, body.key, body.name_zh, body.name_en, body.cues))
@@ -140,20 +142,20 @@ def delete_own_topic(key: TopicKey, backend: BackendDep) -> None:
     remove_topic(backend, key)
 
 
-@router.post("/own-topics/{key}/examples", response_model=OwnTopicPublic, dependencies=[WriteAccess], responses=_BAD_EXAMPLES)
+@router.post("/own-topics/{key}/examples", response_model=OwnTopicPublic, dependencies=[ReadWriteAccess], responses=_BAD_EXAMPLES)
 def post_examples(key: TopicKey, body: ExamplesRequest, backend: BackendDep) -> OwnTopicPublic:
     """Add labelled examples (texts or document ids); the same text or id again keeps the later label."""
     return _public(add_examples(backend, key, body.examples, replace=body.replace))
 
 
-@router.post("/own-topics/train", response_model=list[TrainResult], dependencies=[WriteAccess], responses=_BAD_EXAMPLES)
+@router.post("/own-topics/train", response_model=list[TrainResult], dependencies=[ReadWriteAccess], responses=_BAD_EXAMPLES)
 def train(body: TrainRequest, backend: BackendDep, classifier: ClassifierDep) -> list[TrainResult]:
     """Train heads and answer their cross-validated precision and recall; nothing is labelled until apply."""
     return [TrainResult(key=r.key, head=_head(r.head), error=r.error)
             for r in train_topics(backend, classifier, body.keys or None)]
 
 
-@router.post("/own-topics/apply", response_model=ApplyResult, dependencies=[WriteAccess])
+@router.post("/own-topics/apply", response_model=ApplyResult, dependencies=[ReadWriteAccess])
 def apply(backend: BackendDep, settings: SettingsDep) -> ApplyResult:
     """Label every document with a stored vector from the trained heads (no encoder pass); own labels are replaced."""
     heads = trained_heads(backend)
@@ -162,7 +164,7 @@ def apply(backend: BackendDep, settings: SettingsDep) -> ApplyResult:
                        seconds=round(report.seconds, 3))
 
 
-@router.post("/own-topics/journey", response_model=list[OwnTopicPublic], dependencies=[WriteAccess])
+@router.post("/own-topics/journey", response_model=list[OwnTopicPublic], dependencies=[ReadWriteAccess])
 def journey(backend: BackendDep) -> list[OwnTopicPublic]:
     """Install the customer journey (5 stages, 13 touchpoints, shipped examples) as own topics to train and apply."""
     return [_public(t) for t in install_journey(backend)]

@@ -22,7 +22,7 @@ from index.vectors import DIMS, DocumentVector
 from nlp.models import get_classifier
 from tests.index.corpus import NOW, doc
 
-WRITE_KEY, READ_KEY = "vl_topics_writer", "vl_topics_reader"
+WRITE_KEY, READ_KEY, WRITE_ONLY_KEY = "vl_topics_writer", "vl_topics_reader", "vl_topics_write_only"
 
 
 def planted() -> tuple[list, list, list]:
@@ -51,7 +51,8 @@ def client(tmp_path):
     backend = SQLiteBackend(tmp_path / "voclens.db")
     backend.upsert(ALL)
     keys = [ApiKey(name="w", hash=hash_api_key(WRITE_KEY), scopes=("read", "write")),
-            ApiKey(name="r", hash=hash_api_key(READ_KEY), scopes=("read",))]
+            ApiKey(name="r", hash=hash_api_key(READ_KEY), scopes=("read",)),
+            ApiKey(name="wo", hash=hash_api_key(WRITE_ONLY_KEY), scopes=("write",))]
     app = create_app(Settings(data_dir=tmp_path, api_keys=keys), backend=backend, classifier=get_classifier("fast"))
     with TestClient(app, headers={"X-API-Key": WRITE_KEY}) as c:
         yield c
@@ -164,6 +165,8 @@ def test_changes_need_the_write_scope_and_reads_the_read_scope(client):
     reader = {"X-API-Key": READ_KEY}
     body = {"key": "leaking", "name_zh": "漏液", "name_en": "Leaking"}
     assert client.post("/own-topics", json=body, headers=reader).status_code == 403
+    # a change that answers with the stored topic needs read too: a write-only key reads nothing through it
+    assert client.post("/own-topics", json=body, headers={"X-API-Key": WRITE_ONLY_KEY}).status_code == 403
     assert client.post("/own-topics", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
     assert client.post("/own-topics", json=body).status_code == 201
     assert client.get("/own-topics", headers=reader).status_code == 200
@@ -172,6 +175,7 @@ def test_changes_need_the_write_scope_and_reads_the_read_scope(client):
                          ("post", "/own-topics/apply"), ("post", "/own-topics/journey"), ("delete", "/own-topics/leaking")]:
         kwargs = {"json": {"examples": [{"text": "x", "label": 1}]} if "examples" in path else {}} if method == "post" else {}
         assert getattr(client, method)(path, headers=reader, **kwargs).status_code == 403, path
+    assert client.delete("/own-topics/leaking", headers={"X-API-Key": WRITE_ONLY_KEY}).status_code == 204
 
 
 def test_the_journey_installs_its_steps_and_splits_trends_by_stage(client):
