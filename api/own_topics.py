@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,8 @@ def add_topic(backend: Backend, key: str, name_zh: str, name_en: str, cues: Sequ
             topic = get_topic(backend, key).model_dump()
         except UnknownOwnTopic:
             topic = {"key": key}
-        topic = OwnTopic.model_validate({**topic, "name_zh": name_zh, "name_en": name_en, "cues": list(cues)})
+        topic = OwnTopic.model_validate({**topic, "name_zh": name_zh, "name_en": name_en, "cues": list(cues),
+                                         "updated_at": datetime.now(UTC)})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InvalidOwnTopic(f"{'.'.join(map(str, err['loc'])) or 'topic'}: {err['msg'].removeprefix('Value error, ')}") from None
@@ -110,7 +112,7 @@ def add_examples(backend: Backend, key: str, examples: Sequence[TopicExample], *
     merged = merge_examples([] if replace else topic.examples, examples)
     if len(merged) > MAX_EXAMPLES:
         raise TopicTrainingError(f"{len(merged)} examples; a topic keeps at most {MAX_EXAMPLES}")
-    topic = topic.model_copy(update={"examples": merged})
+    topic = topic.model_copy(update={"examples": merged, "updated_at": datetime.now(UTC)})
     backend.save_own_topic(topic)
     return topic
 
@@ -284,7 +286,7 @@ def _train_one(backend: Backend, topic: OwnTopic, model: str, id_vectors: dict, 
         if not len(bg_x) and not matching:
             hint += f" (no indexed document has a vector of {model}: voclens reclassify with this model gives them one)"
         return TrainReport(topic.key, error=f"{exc}{hint}", missing_ids=missing)
-    backend.save_own_topic(topic.model_copy(update={"head": head}))
+    backend.save_own_topic(topic.model_copy(update={"head": head, "updated_at": datetime.now(UTC)}))
     return TrainReport(topic.key, head=head, missing_ids=missing)
 
 
