@@ -6,7 +6,9 @@ scores, what was labelled) needs both, so a write-only key reads nothing
 through it, as for subscriptions. Deleting answers nothing and needs ``write``. Training and applying run within the
 request: training takes seconds, applying about a second per 10,000-20,000
 documents on SQLite (``voclens topics apply`` shows a progress bar and
-resumes after an interruption; prefer it for a large index).
+resumes after an interruption; prefer it for a large index). The steps on
+the whole collection live under ``/own-topics/actions/``, a path no topic key
+can shadow (``/own-topics/{key}`` is one segment).
 """
 
 from __future__ import annotations
@@ -148,14 +150,14 @@ def post_examples(key: TopicKey, body: ExamplesRequest, backend: BackendDep) -> 
     return _public(add_examples(backend, key, body.examples, replace=body.replace))
 
 
-@router.post("/own-topics/train", response_model=list[TrainResult], dependencies=[ReadWriteAccess], responses=_BAD_EXAMPLES)
+@router.post("/own-topics/actions/train", response_model=list[TrainResult], dependencies=[ReadWriteAccess], responses=_BAD_EXAMPLES)
 def train(body: TrainRequest, backend: BackendDep, classifier: ClassifierDep) -> list[TrainResult]:
     """Train heads and answer their cross-validated precision and recall; nothing is labelled until apply."""
     return [TrainResult(key=r.key, head=_head(r.head), error=r.error)
             for r in train_topics(backend, classifier, body.keys or None)]
 
 
-@router.post("/own-topics/apply", response_model=ApplyResult, dependencies=[ReadWriteAccess])
+@router.post("/own-topics/actions/apply", response_model=ApplyResult, dependencies=[ReadWriteAccess])
 def apply(backend: BackendDep, settings: SettingsDep) -> ApplyResult:
     """Label every document with a stored vector from the trained heads (no encoder pass); own labels are replaced."""
     heads = trained_heads(backend)
@@ -164,7 +166,7 @@ def apply(backend: BackendDep, settings: SettingsDep) -> ApplyResult:
                        seconds=round(report.seconds, 3))
 
 
-@router.post("/own-topics/journey", response_model=list[OwnTopicPublic], dependencies=[ReadWriteAccess])
+@router.post("/own-topics/actions/journey", response_model=list[OwnTopicPublic], dependencies=[ReadWriteAccess])
 def journey(backend: BackendDep) -> list[OwnTopicPublic]:
     """Install the customer journey (5 stages, 13 touchpoints, shipped examples) as own topics to train and apply."""
     return [_public(t) for t in install_journey(backend)]

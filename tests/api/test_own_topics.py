@@ -66,7 +66,7 @@ def _teach(client, n: int = 15) -> dict:
     r = client.post("/own-topics/leaking/examples", json={"examples": examples})
     assert r.status_code == 200, r.text
     assert (r.json()["examples"], r.json()["counter_examples"]) == (n, 5)
-    r = client.post("/own-topics/train", json={})
+    r = client.post("/own-topics/actions/train", json={})
     assert r.status_code == 200, r.text
     return r.json()[0]
 
@@ -91,7 +91,7 @@ def test_training_shows_cross_validated_scores_and_labels_nothing(client):
 
 def test_applied_topic_takes_part_in_search_trends_and_top_topics_like_a_default_one(client):
     _teach(client)
-    r = client.post("/own-topics/apply")
+    r = client.post("/own-topics/actions/apply")
     assert r.status_code == 200, r.text
     report = r.json()
     assert report["seen"] == 260 and report["topics"] == ["leaking"]
@@ -113,12 +113,12 @@ def test_applied_topic_takes_part_in_search_trends_and_top_topics_like_a_default
                                                       "min_count": 1}).json()
     assert "leaking" in {e["key"] for e in emerging["items"]}
     # applying again changes nothing
-    assert client.post("/own-topics/apply").json()["changed"] == 0
+    assert client.post("/own-topics/actions/apply").json()["changed"] == 0
 
 
 def test_a_digest_of_an_own_topic_counts_its_documents(client):
     _teach(client)
-    client.post("/own-topics/apply")
+    client.post("/own-topics/actions/apply")
     sub = client.post("/subscriptions", json={"name": "leaks", "owner": "pm@example.com", "q": "topic:leaking:negative",
                                               "frequency": "weekly", "weekday": "mon", "hour": 0, "tz": "UTC",
                                               "channel": "email", "email_to": ["pm@example.com"]})
@@ -130,7 +130,7 @@ def test_a_digest_of_an_own_topic_counts_its_documents(client):
 
 def test_removing_a_topic_takes_its_labels_off_and_makes_its_key_unknown(client):
     _teach(client)
-    client.post("/own-topics/apply")
+    client.post("/own-topics/actions/apply")
     assert client.delete("/own-topics/leaking").status_code == 204
     assert client.get("/own-topics").json() == []
     r = client.get("/search", params={"q": "topic:leaking"})
@@ -154,9 +154,9 @@ def test_errors_name_what_is_wrong(client):
     r = client.post("/own-topics/leaking/examples", json={"examples": [{"text": "x", "id": LEAKING[0].id, "label": 1}]})
     assert r.status_code == 422
     client.post("/own-topics/leaking/examples", json={"examples": [{"id": d.id, "label": 1} for d in LEAKING[:3]]})
-    trained = client.post("/own-topics/train", json={"keys": ["leaking"]}).json()
+    trained = client.post("/own-topics/actions/train", json={"keys": ["leaking"]}).json()
     assert trained[0]["head"] is None and "at least 5" in trained[0]["error"]
-    assert client.post("/own-topics/train", json={"keys": ["nosuch"]}).status_code == 404
+    assert client.post("/own-topics/actions/train", json={"keys": ["nosuch"]}).status_code == 404
     r = client.get("/trends", params={"split": "stage"})
     assert r.status_code == 422 and "voclens topics journey" in r.json()["detail"]
 
@@ -171,15 +171,15 @@ def test_changes_need_the_write_scope_and_reads_the_read_scope(client):
     assert client.post("/own-topics", json=body).status_code == 201
     assert client.get("/own-topics", headers=reader).status_code == 200
     assert client.get("/own-topics/leaking", headers=reader).json()["name_zh"] == "漏液"
-    for method, path in [("post", "/own-topics/leaking/examples"), ("post", "/own-topics/train"),
-                         ("post", "/own-topics/apply"), ("post", "/own-topics/journey"), ("delete", "/own-topics/leaking")]:
+    for method, path in [("post", "/own-topics/leaking/examples"), ("post", "/own-topics/actions/train"),
+                         ("post", "/own-topics/actions/apply"), ("post", "/own-topics/actions/journey"), ("delete", "/own-topics/leaking")]:
         kwargs = {"json": {"examples": [{"text": "x", "label": 1}]} if "examples" in path else {}} if method == "post" else {}
         assert getattr(client, method)(path, headers=reader, **kwargs).status_code == 403, path
     assert client.delete("/own-topics/leaking", headers={"X-API-Key": WRITE_ONLY_KEY}).status_code == 204
 
 
 def test_the_journey_installs_its_steps_and_splits_trends_by_stage(client):
-    steps = client.post("/own-topics/journey").json()
+    steps = client.post("/own-topics/actions/journey").json()
     assert len(steps) == 18 and {s["taxonomy"] for s in steps} == {"stage", "touchpoint"}
     delivery = next(s for s in steps if s["key"] == "touch_delivery")
     assert delivery["parent"] == "stage_fulfilment" and delivery["examples"] >= 24 and delivery["counter_examples"] > 200
