@@ -9,9 +9,26 @@ state, say) still fails the test.
 
 from __future__ import annotations
 
+import ast
 import json
+import threading
 
 import schemathesis
+
+# CPython 3.11 keeps ast.parse's recursion counter in module state shared by all threads: two
+# schemathesis workers (threads) parsing at once fail with "SystemError: AST constructor recursion
+# depth mismatch" (hypothesis parses schemathesis' source to describe its filter lambdas, the
+# first time each file is needed). Which operation hits it depends on timing; one parse at a time.
+_PARSE_LOCK = threading.Lock()
+_parse = ast.parse
+
+
+def _parse_one_at_a_time(*args, **kwargs):
+    with _PARSE_LOCK:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _parse_one_at_a_time
 
 #: (substring of the problem's detail or title) -> why the schema cannot say it.
 SEMANTIC_RULES = {
