@@ -111,3 +111,15 @@ def test_own_labels_count_in_trends_top_and_emerging_like_default_ones(backend):
     trend = backend.trends(TrendQuery(split="topic", interval=Interval.day, split_limit=50))
     assert "leaking" not in {s.key for s in trend.series}
     assert backend.count("topic:logistics") == 4
+
+
+def test_strip_pages_through_more_documents_than_a_page(backend):
+    from .corpus import doc
+
+    docs = [doc(f"many{i}", f"评论 {i}", sentiment="negative", created_at=NOW - timedelta(minutes=i)) for i in range(450)]
+    backend.upsert(docs)
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    assert backend.relabel_topics({d.id: {"leaking": 0.9} for d in docs}, ["leaking"]) == 450
+    assert backend.count("topic:leaking:negative") == 450
+    assert backend.strip_topics(["leaking"], batch_size=200) == 450
+    assert backend.count("topic:leaking") == 0
