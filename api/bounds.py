@@ -10,7 +10,7 @@ surprises, so both come from this module.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -29,6 +29,8 @@ POLARITIES: tuple[str, ...] = tuple(p.value for p in Polarity)
 TOPIC_VALUES: tuple[str, ...] = tuple(
     v for t in DEFAULT_TOPICS for v in (t, *(f"{t}:{p}" for p in POLARITIES))
 )
+#: A topic filter value: a topic key (default or own: ``voclens topics``), optionally with a polarity.
+TOPIC_PATTERN = rf"^[a-z0-9_]{{1,64}}(:({'|'.join(POLARITIES)}))?$"
 #: Longest value of a free-text filter (brand, product id, source), as stored on a document.
 MAX_VALUE_CHARS = 128
 #: Largest number accepted by the count parameters (``min_count``): more than any index holds.
@@ -65,23 +67,28 @@ class ListParam:
     max_items: int
     max_chars: int = MAX_VALUE_CHARS
     choices: tuple[str, ...] | None = None
+    #: For values checked against server state (own topics) rather than a fixed list.
+    pattern: str | None = None
 
     def schema(self) -> dict:
         """The JSON schema of the parameter (an array of strings), for ``Query(json_schema_extra=...)``."""
         items: dict = {"type": "string", "minLength": 1, "maxLength": self.max_chars}
         if self.choices:
             items = {"type": "string", "enum": list(self.choices)}
+        elif self.pattern:
+            items["pattern"] = self.pattern
         return {"type": "array", "items": items, "maxItems": self.max_items}
 
-    def check(self, values: Iterable[str]) -> list[str]:
+    def check(self, values: Iterable[str], known: Container[str] | None = None) -> list[str]:
+        """``values`` within the limits; ``known`` (topics only): the keys allowed besides the default topics."""
         values = list(values)
         if len(values) > self.max_items:
             raise InvalidParameter(self.name, f"{self.name}: at most {self.max_items} values, got {len(values)}")
         for value in values:
-            if self.choices is not None and value not in self.choices:
-                shown = _allowed(self.choices) if self.name != "topic" else (
-                    f"{', '.join(DEFAULT_TOPICS)}, each optionally with :{'/:'.join(POLARITIES)}")
-                raise InvalidParameter(self.name, f"{self.name}: unknown value {value!r}; allowed: {shown}")
+            if self.name == "topic":
+                _check_topic(value, known)
+            elif self.choices is not None and value not in self.choices:
+                raise InvalidParameter(self.name, f"{self.name}: unknown value {value!r}; allowed: {_allowed(self.choices)}")
             if not value:
                 raise InvalidParameter(self.name, f"{self.name}: an empty value matches nothing; leave it out instead")
             if len(value) > self.max_chars:
@@ -93,6 +100,15 @@ def _allowed(choices: tuple[str, ...]) -> str:
     return ", ".join(choices)
 
 
+def _check_topic(value: str, known: Container[str] | None) -> None:
+    name, _, polarity = value.partition(":")
+    if name in DEFAULT_TOPICS or (known is not None and name in known):
+        if not polarity or polarity in POLARITIES:
+            return
+    raise InvalidParameter("topic", f"topic: unknown value {value!r}; allowed: {', '.join(DEFAULT_TOPICS)} or an own "
+                                    f"topic's key (voclens topics list), each optionally with :{'/:'.join(POLARITIES)}")
+
+
 FILTER_PARAMS: dict[str, ListParam] = {p.name: p for p in (
     ListParam("brand", 100),
     ListParam("product_id", 100),
@@ -100,7 +116,7 @@ FILTER_PARAMS: dict[str, ListParam] = {p.name: p for p in (
     ListParam("channel", 10, choices=tuple(c.value for c in Channel)),
     ListParam("lang", 10, choices=LANGS),
     ListParam("sentiment", 3, choices=POLARITIES),
-    ListParam("topic", 50, choices=TOPIC_VALUES),
+    ListParam("topic", 50, max_chars=64 + 9, pattern=TOPIC_PATTERN),
 )}
 
 
@@ -122,16 +138,19 @@ def build_filters(
     *, brand: Iterable[str] = (), product_id: Iterable[str] = (), source: Iterable[str] = (),
     channel: Iterable[str] = (), lang: Iterable[str] = (), sentiment: Iterable[str] = (), topic: Iterable[str] = (),
     rating_min: float | None = None, rating_max: float | None = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: datetime | None = None, until: datetime | None = None, known_topics: Container[str] | None = None,
 ) -> Filters:
     """``Filters`` from request values, every value checked against ``FILTER_PARAMS``.
+
+    ``known_topics``: the topic keys allowed besides the default topics (a
+    backend's ``known_topics``, which holds the own topics too).
 
     Raises:
         InvalidParameter: naming the parameter, with the allowed values where there is a list.
     """
     given = {"brand": brand, "product_id": product_id, "source": source, "channel": channel, "lang": lang,
              "sentiment": [getattr(s, "value", s) for s in sentiment], "topic": topic}
-    values = {name: FILTER_PARAMS[name].check(v) for name, v in given.items()}
+    values = {name: FILTER_PARAMS[name].check(v, known_topics) for name, v in given.items()}
     topics = []
     for t in values.pop("topic"):
         name, _, polarity = t.partition(":")
@@ -149,6 +168,6 @@ def _range_field(message: str) -> str:
 
 
 __all__ = [
-    "FILTER_PARAMS", "IsoDateTime", "LANGS", "MAX_COUNT", "MAX_VALUE_CHARS", "TOPIC_VALUES", "InvalidParameter", "ListParam",
+    "FILTER_PARAMS", "IsoDateTime", "LANGS", "MAX_COUNT", "MAX_VALUE_CHARS", "TOPIC_PATTERN", "TOPIC_VALUES", "InvalidParameter", "ListParam",
     "build_filters", "check_page_size", "check_query",
 ]

@@ -105,13 +105,15 @@ def _filter_param(name: str, description: str):
 
 
 def filters_dep(
+    backend: BackendDep,
     brand: _filter_param("brand", "Brand (repeat for any of several).") = [],  # noqa: B006
     product_id: _filter_param("product_id", "Product id.") = [],  # noqa: B006
     source: _filter_param("source", "Source: jd, amazon, weibo, zendesk...") = [],  # noqa: B006
     channel: _filter_param("channel", "review, social, ticket, survey or other.") = [],  # noqa: B006
     lang: _filter_param("lang", "zh, en or other.") = [],  # noqa: B006
     sentiment: _filter_param("sentiment", "Overall sentiment.") = [],  # noqa: B006
-    topic: _filter_param("topic", "Topic key, optionally with polarity: logistics or logistics:negative.") = [],  # noqa: B006
+    topic: _filter_param("topic", "Topic key, optionally with polarity: logistics or logistics:negative; "
+                                  "a default topic or an own topic's (GET /own-topics).") = [],  # noqa: B006
     rating_min: Annotated[float | None, Query(ge=0, le=5)] = None,
     rating_max: Annotated[float | None, Query(ge=0, le=5)] = None,
     since: Annotated[IsoDateTime | None, Query(description="created_at >= since (ISO 8601).")] = None,
@@ -119,7 +121,7 @@ def filters_dep(
 ) -> Filters:
     return build_filters(brand=brand, product_id=product_id, source=source, channel=channel, lang=lang,
                          sentiment=sentiment, topic=topic, rating_min=rating_min, rating_max=rating_max,
-                         since=since, until=until)
+                         since=since, until=until, known_topics=backend.known_topics)
 
 
 FiltersDep = Annotated[Filters, Depends(filters_dep)]

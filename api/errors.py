@@ -26,7 +26,10 @@ from index.errors import (
 )
 
 from .bounds import InvalidParameter
+from nlp.own_topics import TopicTrainingError
+
 from .digests.errors import InvalidSubscription, SubscriptionNotFound
+from .own_topics import InvalidOwnTopic, JourneyMissing, UnknownOwnTopic
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,10 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "Document not found"),
     (SubscriptionNotFound, 404, "Subscription not found"),
     (InvalidSubscription, 422, "Invalid subscription"),
+    (UnknownOwnTopic, 404, "Own topic not found"),
+    (InvalidOwnTopic, 422, "Invalid own topic"),
+    (TopicTrainingError, 422, "Cannot train the topic"),
+    (JourneyMissing, 422, "Invalid request"),
     (InvalidParameter, 422, "Invalid request"),
     (CursorExpired, 400, "Cursor expired"),
     (InvalidQuery, 400, "Invalid query"),

@@ -123,7 +123,7 @@ def _settings_limits(op: dict, settings: Settings) -> None:
             continue
         if param["name"] == "q":
             param["schema"]["maxLength"] = settings.max_query_chars
-        elif param["name"] == "limit" and op.get("operationId", "").startswith("search"):
+        elif param["name"] == "limit" and op.get("operationId", "").startswith(("search", "similar_documents")):
             param["schema"]["maximum"] = settings.max_page_size
 
 

@@ -157,8 +157,24 @@ def _lacks_vector(doc: Document, classifier: Classifier) -> bool:
     return model is not None and (doc.vector is None or doc.vector.model != model) and bool(label_text(doc).strip())
 
 
+def _keep_own(labelled: Sequence[Document], docs: Sequence[Document], classifier: Classifier) -> list[Document]:
+    """``labelled`` with the labels of topics the model does not know (own topics) kept from ``docs``.
+
+    Own topics are labelled by ``voclens topics apply``, not by the model: re-labelling the
+    default topics must not drop them.
+    """
+    known = set(classifier.topics)
+    before = {d.id: [t for t in d.topics if t.topic not in known] for d in docs}
+    return [d.model_copy(update={"topics": [*d.topics, *before.get(d.id, [])]}) if before.get(d.id) else d
+            for d in labelled]
+
+
 def _classify(docs: Sequence[Document], classifier: Classifier, report: ReclassifyReport) -> list[Document]:
-    """Relabelled copies of ``docs``; documents the model cannot classify are counted and left out."""
+    """Relabelled copies of ``docs`` (own-topic labels kept); documents the model cannot classify are counted and left out."""
+    return _keep_own(_classify_all(docs, classifier, report), docs, classifier)
+
+
+def _classify_all(docs: Sequence[Document], classifier: Classifier, report: ReclassifyReport) -> list[Document]:
     try:
         return classify_documents(docs, classifier)
     except Exception:  # noqa: BLE001 - one bad text must not stop a job over the whole index

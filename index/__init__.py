@@ -23,6 +23,7 @@ from .errors import (
     QueryTimeout,
     SearchBackendError,
 )
+from .own_topics import OwnTopic
 from .query import ParsedQuery, parse_query
 from .registry import backend_names, open_backend, open_backend_from
 from .scoring import DriverQuery, DriverResult, ScoreTrendQuery, ScoreTrendResult
@@ -46,6 +47,7 @@ __all__ = [
     "InvalidQuery",
     "MigrationReport",
     "NoVector",
+    "OwnTopic",
     "QueryTimeout",
     "SearchBackendError",
     "SearchQuery",

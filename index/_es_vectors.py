@@ -81,7 +81,7 @@ class VectorMixin:
 
     def _query(self, q: str, filters: Filters | None) -> tuple[dict, Filters]:
         """The query DSL of ``q`` and ``filters`` (a ``similar:`` resolved first), and the merged filters."""
-        parsed, merged = parse_request(q, filters, self.analyser)
+        parsed, merged = parse_request(q, filters, self.analyser, self.known_topics)
         return build_query(self._resolve(parsed, merged), merged), merged
 
     def _resolve(self, parsed: ParsedQuery, filters: Filters, pit: str | None = None) -> ParsedQuery:

@@ -9,7 +9,7 @@ translates (to SQL or to query DSL).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from nlp.analyser import Analyser
@@ -18,7 +18,7 @@ from ._cursor import query_fingerprint
 from .base import MAX_QUERY_CHARS, Filters, Hit, SearchQuery, SortOrder
 from .document import Document
 from .errors import InvalidQuery
-from .query import ParsedQuery, combine_filters, highlight, parse_query
+from .query import ParsedQuery, check_topic, combine_filters, highlight, parse_query
 
 #: ``Filters`` fields that mean "any of these values of one document field", in the order
 #: backends add them (the others, topics, ratings and dates, each need their own condition).
@@ -35,18 +35,22 @@ def list_filters(filters: Filters) -> Iterator[tuple[str, list[str]]]:
             yield name, values
 
 
-def parse_request(q: str, filters: Filters | None, analyser: Analyser) -> tuple[ParsedQuery, Filters]:
+def parse_request(q: str, filters: Filters | None, analyser: Analyser,
+                  topics: Container[str] | None = None) -> tuple[ParsedQuery, Filters]:  # fmt: skip
     """``q`` parsed (within ``MAX_QUERY_CHARS``) and its field filters merged into ``filters``.
 
     The request models already refuse a longer ``q``; this guards callers that
     build them with ``model_construct`` or pass ``q`` straight to ``count``.
 
     Raises:
-        InvalidQuery: (``field="q"``) a query too long or not understood, or filters that conflict.
+        InvalidQuery: (``field="q"``) a query too long or not understood, or filters that conflict;
+            (``field="topic"``) a topic filter naming a topic that is neither default nor own (``topics``).
     """
     if len(q or "") > MAX_QUERY_CHARS:
         raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS} characters", field="q")
-    parsed = parse_query(q, analyser)
+    parsed = parse_query(q, analyser, topics)
+    for t in filters.topics if filters else ():
+        check_topic(t.topic, topics, field="topic")
     return parsed, combine_filters(parsed, filters)
 
 
@@ -64,9 +68,9 @@ class SearchPlan:
         return self.sort is SortOrder.relevance
 
 
-def plan_search(query: SearchQuery, analyser: Analyser) -> SearchPlan:
+def plan_search(query: SearchQuery, analyser: Analyser, topics: Container[str] | None = None) -> SearchPlan:
     """Sorting by relevance without search text or ``similar:`` sorts newest first; the fingerprint binds cursors to all three."""
-    parsed, filters = parse_request(query.q, query.filters, analyser)
+    parsed, filters = parse_request(query.q, query.filters, analyser, topics)
     if query.sort is SortOrder.relevance:
         sort = SortOrder.relevance if parsed.required or parsed.similar else SortOrder.newest
     else:

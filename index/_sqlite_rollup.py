@@ -170,6 +170,22 @@ def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
     conn.execute(BUMP_SQL)
 
 
+def subtract_topics(conn: sqlite3.Connection, topics: Iterable[tuple]) -> None:
+    """Count topic labels out (own topics relabelled in place): ``(topic, polarity, created_ms, rating)``."""
+    t: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
+    for topic, polarity, created, rating in topics:
+        acc = t[(created // HOUR_MS, topic)]
+        acc[0] -= 1
+        acc[1] -= polarity == "negative"
+        if rating is not None:
+            acc[2] -= rating
+            acc[3] -= 1
+    if t:
+        conn.executemany(_ADD_TOPICS, [(*k, *v) for k, v in t.items()])
+        conn.execute("DELETE FROM rollup_topics WHERE n = 0")
+        conn.execute(BUMP_SQL)
+
+
 def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> bool:
     """True when the rollups answer this trend query exactly."""
     if has_text or slot != 3600 or not (split is None or split is Split.sentiment or split in KEYED):

@@ -36,6 +36,8 @@ Tables:
 * ``doc_scores``: one row per (document, score name): survey scores and the
   star rating as ``rating``, with ``created_at`` copied, for score trends and
   key drivers (``_sqlite_scores``).
+* ``own_topics``: one row per own topic (key, the ``OwnTopic`` as JSON);
+  their labels are ordinary ``doc_topics`` rows.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import sqlite3
 from ._sqlite_rollup import KEYED_MIGRATION
 from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
 from ._sqlite_rollup_memory import GENERATION_MIGRATION
+from ._sqlite_topics import MIGRATION as OWN_TOPICS_MIGRATION
 from .errors import BackendUnavailable
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -157,6 +160,8 @@ MIGRATIONS: list[list[str]] = [
             SELECT json_extract(j.doc, '$.customer_hash') FROM document_json j WHERE j.seq = documents.seq)""",
         "CREATE INDEX documents_customer ON documents(customer_hash) WHERE customer_hash IS NOT NULL",
     ],
+    # 8: own topics (``index.own_topics``): each definition, its examples and trained head as JSON
+    OWN_TOPICS_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

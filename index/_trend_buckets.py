@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .base import Filters, Interval, TrendBucket, TrendQuery, TrendResult, TrendSeries
+from .base import Filters, Interval, Split, TrendBucket, TrendQuery, TrendResult, TrendSeries
 from .errors import InvalidQuery
 
 #: Most buckets one trend query may produce (a year of hours is 8,760).
@@ -149,7 +149,8 @@ def trend_result(query: TrendQuery, acc: Accumulated, bounds: list[int], tz: Zon
     if query.split is None:
         keys: list[str | None] = [None]
     else:
-        totals = {k: sum(b[0] for b in v) for k, v in acc.items()}
+        wanted = set(query.topic_keys) if query.split is Split.topic and query.topic_keys else None
+        totals = {k: sum(b[0] for b in v) for k, v in acc.items() if wanted is None or k in wanted}
         keys = sorted((k for k in totals if totals[k]), key=lambda k: (-totals[k], k))[: query.split_limit]
     series = []
     for key in keys:

@@ -9,7 +9,7 @@ Nothing outside ``index/`` writes SQL or query DSL.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -21,6 +21,7 @@ from nlp.labels import Polarity
 
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
+from .own_topics import KnownTopics, OwnTopic
 from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
 
 if TYPE_CHECKING:  # index.scoring builds on the models below
@@ -146,6 +147,8 @@ class TrendQuery(_Model):
     tz: str = Field(default="UTC", max_length=64)
     split: Split | None = None
     split_limit: int = Field(default=10, ge=1, le=50, description="Largest number of series when split.")
+    #: Split by topic, only these topics make series (``split=stage``: the journey's stage keys); empty: every topic.
+    topic_keys: list[str] = Field(default_factory=list, max_length=100)
 
     @field_validator("tz")
     @classmethod
@@ -479,6 +482,59 @@ class Backend(ABC):
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidQuery(f"query longer than {MAX_QUERY_CHARS - len(doc_id) - 14} characters", field="q")
         return self.search(SearchQuery(q=query, filters=filters or Filters(), limit=limit, highlight=False))
+
+    # -- own topics (``index.own_topics``) -------------------------------------------
+    @property
+    def known_topics(self) -> KnownTopics:
+        """The topic keys queries may name here: the default ones and every stored own topic."""
+        known = self.__dict__.get("_known_topics")
+        if known is None:
+            known = self.__dict__.setdefault("_known_topics", KnownTopics(lambda: [t.key for t in self.own_topics()]))
+        return known
+
+    @abstractmethod
+    def own_topics(self) -> list[OwnTopic]:
+        """Every stored own topic (definition, examples, head), by key."""
+
+    @abstractmethod
+    def save_own_topic(self, topic: OwnTopic) -> None:
+        """Store ``topic``, replacing the one with its key; its documents' labels are not touched."""
+
+    @abstractmethod
+    def delete_own_topic(self, key: str) -> bool:
+        """Forget the definition of ``key`` (True if there was one); labels go with ``strip_topics``."""
+
+    @abstractmethod
+    def relabel_topics(self, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
+        """Give each document named in ``scores`` exactly the labels among ``keys`` it lists (``{key: score}``).
+
+        Labels of other topics (the default ones) are never touched; an id
+        that is not stored is skipped. The polarity of a new label is the
+        document's own sentiment (neutral when it has none): no encoder pass.
+        A document whose labels are already these is not written, so
+        applying again changes nothing.
+
+        Returns:
+            How many documents changed.
+        """
+
+    def strip_topics(self, keys: Collection[str], batch_size: int = 200) -> int:
+        """Remove the labels of ``keys`` from every document (an own topic removed); returns documents changed.
+
+        Pages through a search for each key (its cursor freezes the set, so
+        relabelling a page never shifts the next one).
+        """
+        changed = 0
+        for key in keys:
+            query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
+                                limit=min(batch_size, MAX_PAGE_SIZE), highlight=False)
+            while True:
+                page = self.search(query)
+                changed += self.relabel_topics({h.document.id: {} for h in page.hits}, [key])
+                if not page.next_cursor or not page.hits:
+                    break
+                query = query.model_copy(update={"cursor": page.next_cursor})
+        return changed
 
     # -- analytics -----------------------------------------------------------
     @abstractmethod

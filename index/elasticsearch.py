@@ -50,6 +50,7 @@ from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_erasure import READ as _READ
 from ._es_erasure import ErasureMixin
 from ._es_schema import READ_DOCUMENT, SCHEMA_VERSION, Names, document_from_hit, template_body, to_source
+from ._es_topics import OwnTopicMixin
 from ._es_vectors import VectorMixin, by_similarity
 from ._request import make_hit, plan_search
 from .base import (
@@ -84,7 +85,7 @@ def _score(hit: dict, relevance: bool, similarity: bool) -> float | None:
     return round(hit["_score"] - 1.0, 6) if similarity else hit.get("_score")
 
 
-class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
+class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
     """Documents, search and analytics on an Elasticsearch 8 cluster.
 
     Args:
@@ -412,7 +413,7 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
             after = hits[-1]["sort"]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = plan_search(query, self.analyser)
+        plan = plan_search(query, self.analyser, self.known_topics)
         relevance = plan.relevance
         cursor = decode_cursor(query.cursor, plan.fingerprint, relevance) if query.cursor else None
         parsed = self._resolve(plan.parsed, plan.filters, pit=cursor["pit"] if cursor else None)
@@ -552,7 +553,7 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, Backend):
     def drop_all(self) -> None:
         """Delete every index and template of this prefix (tests, ``index copy --replace``)."""
         self._call("drop indices", self.es.indices.delete,
-                   index=f"{self.names.all_versions},{self.names.erased},{self.names.erasure_log}", **_READ)
+                   index=f"{self.names.all_versions},{self.names.erased},{self.names.erasure_log},{self._own_index}", **_READ)
         self._known_indices.clear()
         try:
             templates = self.es.indices.get_index_template(name=f"{self.names.prefix}-documents-v*")

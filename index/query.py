@@ -53,7 +53,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -223,7 +223,16 @@ def _similar(value: str) -> SimilarTo:
     return SimilarTo(m.group(1).lower(), k)
 
 
-def _apply_field(data: dict, name: str, value: str) -> None:
+def check_topic(topic: str, known: Container[str] | None, field: str = "q") -> str:
+    """``topic`` when it is a default topic or among ``known`` (own topics too), else ``InvalidQuery`` listing them."""
+    if topic in (DEFAULT_TOPICS if known is None else known):
+        return topic
+    own = sorted(set(known) - set(DEFAULT_TOPICS)) if isinstance(known, Iterable) else []
+    listed = ", ".join([*DEFAULT_TOPICS, *own])
+    raise InvalidQuery(f"topic: expects one of {listed}, got {topic!r} (own topics: voclens topics list)", field=field)
+
+
+def _apply_field(data: dict, name: str, value: str, topics: Container[str] | None = None) -> None:
     if not value:
         raise InvalidQuery(f"{name}: needs a value, for example {name}:x", field="q")
     if name in ("brand", "source"):
@@ -238,7 +247,7 @@ def _apply_field(data: dict, name: str, value: str) -> None:
         data["sentiment"].append(_choice(name, value, (p.value for p in Polarity)))
     elif name == "topic":
         topic, _, polarity = value.lower().partition(":")
-        _choice("topic", topic, DEFAULT_TOPICS)
+        check_topic(topic, topics)
         entry = {"topic": topic, "polarity": _choice("topic polarity", polarity, (p.value for p in Polarity)) if polarity else None}
         if entry not in data["topics"]:
             data["topics"].append(entry)
@@ -260,12 +269,14 @@ def _apply_field(data: dict, name: str, value: str) -> None:
 
 
 # -- parsing ---------------------------------------------------------------------
-def parse_query(q: str, analyser: Analyser | None = None) -> ParsedQuery:
+def parse_query(q: str, analyser: Analyser | None = None, topics: Container[str] | None = None) -> ParsedQuery:
     """Parse a query string; see the module docstring for the syntax.
 
     Args:
         q: the user's query string (may be empty).
         analyser: tokenises terms; defaults to the shared ``get_analyser()``.
+        topics: the topic keys ``topic:`` may name (a backend's ``known_topics``:
+            default and own topics); the default topics when None.
 
     Returns:
         The text clauses (each term carrying its tokens) and the field filters.
@@ -295,7 +306,7 @@ def parse_query(q: str, analyser: Analyser | None = None) -> ParsedQuery:
                     raise InvalidQuery("similar: only one per query", field="q")
                 similar = _similar(item.text)
             else:
-                _apply_field(data, item.name, item.text)
+                _apply_field(data, item.name, item.text, topics)
             join_next = False
             continue
         tokens = tuple(analyser.query_tokens(item.text))
@@ -387,4 +398,4 @@ def highlight(text: str, tokens: frozenset[str], analyser: Analyser | None = Non
     return "".join(out)
 
 
-__all__ = ["FIELDS", "Clause", "ParsedQuery", "SimilarTo", "Term", "combine_filters", "highlight", "parse_query"]
+__all__ = ["FIELDS", "Clause", "ParsedQuery", "SimilarTo", "Term", "check_topic", "combine_filters", "highlight", "parse_query"]

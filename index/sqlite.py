@@ -44,6 +44,7 @@ from . import _sqlite_analytics as analytics
 from . import _sqlite_erasure as erasure
 from . import _sqlite_rollup as rollup
 from . import _sqlite_rollup_memory as memory
+from . import _sqlite_topics as own
 from . import _sqlite_vectors as vectors
 from ._cursor import decode_cursor
 from ._request import make_hit, parse_request, plan_search
@@ -75,6 +76,7 @@ from . import _sqlite_scores as sqlite_scores
 from .document import Document
 from .drivers import DriverStats
 from .scoring import ScoreTrendQuery, ScoreTrendResult, metric_for
+from .own_topics import OwnTopic
 from .vectors import DocumentVector, VectorBatch
 from .errors import BackendUnavailable, DocumentNotFound, QueryTimeout, SearchBackendError
 from .query import ParsedQuery
@@ -275,7 +277,7 @@ class SQLiteBackend(Backend):
     # -- helpers -------------------------------------------------------------------
     def _parse(self, q: str, filters: Filters | None) -> tuple[ParsedQuery, Filters]:
         """``q`` parsed and merged with ``filters``; a ``similar:`` resolved (in a read of its own)."""
-        parsed, filters = parse_request(q, filters, self.analyser)
+        parsed, filters = parse_request(q, filters, self.analyser, self.known_topics)
         if parsed.similar is not None:
             with self._read() as conn:
                 parsed = vectors.resolve(conn, parsed, filters, memory=self.vector_memory)
@@ -524,7 +526,7 @@ class SQLiteBackend(Backend):
             last = batch.ids[-1]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = plan_search(query, self.analyser)
+        plan = plan_search(query, self.analyser, self.known_topics)
         cursor = decode_cursor(query.cursor, plan.fingerprint, cursor_check(plan.relevance)) if query.cursor else None
         with self._read() as conn:
             if plan.parsed.similar is not None:  # later pages rank among the documents of the first
@@ -534,6 +536,27 @@ class SQLiteBackend(Backend):
         tokens = plan.parsed.highlight_tokens() if query.highlight else frozenset()
         hits = [make_hit(Document.model_validate_json(raw), score, tokens, self.analyser) for raw, score in rows]
         return SearchResult(total=total, hits=hits, next_cursor=next_cursor)
+
+    # -- own topics (``_sqlite_topics``) ------------------------------------------------
+    def own_topics(self) -> list[OwnTopic]:
+        with self._read() as conn:
+            return own.all_topics(conn)
+
+    def save_own_topic(self, topic: OwnTopic) -> None:
+        with self._write() as conn:
+            own.save(conn, topic)
+        self.known_topics.forget()
+
+    def delete_own_topic(self, key: str) -> bool:
+        with self._write() as conn:
+            found = own.delete(conn, key)
+        self.known_topics.forget()
+        return found
+
+    def relabel_topics(self, scores, keys) -> int:
+        """See ``Backend.relabel_topics``: rows, stored JSON and rollups in one transaction, nothing re-tokenised."""
+        with self._write() as conn:
+            return own.relabel(conn, scores, keys)
 
     # -- analytics (``_sqlite_trends``, ``_sqlite_analytics``) --------------------------
     def trends(self, query: TrendQuery) -> TrendResult:

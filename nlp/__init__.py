@@ -5,6 +5,7 @@ from .baseline import LexiconClassifier
 from .classifier import Classifier
 from .labels import DEFAULT_TOPICS, Classification, Polarity, Sentiment, TopicLabel
 from .models import get_classifier
+from .own_topics import TopicExample, TopicHead, train_head
 
 __all__ = [
     "Analyser",
@@ -14,10 +15,13 @@ __all__ = [
     "LexiconClassifier",
     "Polarity",
     "Sentiment",
+    "TopicExample",
+    "TopicHead",
     "TopicLabel",
     "detect_lang",
     "fold",
     "get_analyser",
     "get_classifier",
     "normalize",
+    "train_head",
 ]

@@ -30,6 +30,8 @@ SKIP = {
     "voclens model ": "builds, trains or evaluates the classifier (a minute to half an hour; writes nlp/weights)",
     "voclens index copy --from sqlite --to elasticsearch": "needs an Elasticsearch node",
     "voclens crawl jd ": "crawls the real JD site",
+    "voclens topics examples ": "teaches from document vectors, which the tests' lexicon-labelled demo lacks (see "
+                                "voclens similar); tests/api/test_own_topics.py and tests/api/test_cli_topics.py run the steps",
     "voclens similar ": "needs document vectors, and the tests' demo is labelled by the lexicon model (VOCLENS_MODEL=fast), "
                         "which makes none; tests/api/test_similar.py runs the command",
     "voclens themes ": "clusters document vectors, which the tests' demo (lexicon model) has none of; "

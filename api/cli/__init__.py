@@ -5,7 +5,7 @@ Every command reads the one settings object (``VOCLENS_*`` env vars and
 
 One module per command group (``ingest``, ``search``, ``analytics``,
 ``erasure``, ``classify``, ``serve``, ``crawl``, ``keys``, ``model``,
-``index``, ``digests``, ``themes``), all built on ``_common``; this module only
+``index``, ``digests``, ``themes``, ``topics``), all built on ``_common``; this module only
 assembles them, in the order ``voclens --help`` lists them. Every run
 imports every group, so what only one command needs and takes long to
 import (Scrapy, torch and the training code, uvicorn) is imported inside
@@ -33,6 +33,7 @@ from .digests import digests_app
 from .index import index_app
 from .keys import keys_app
 from .model import model_app
+from .topics import topics_app
 
 app = typer.Typer(
     name="voclens",
@@ -53,6 +54,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 app.add_typer(digests_app, name="digests")
+app.add_typer(topics_app, name="topics")
 
 
 @app.callback()

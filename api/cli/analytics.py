@@ -18,6 +18,7 @@ from index.scoring import ScoreTrendQuery, ScoreTrendResult
 from nlp.labels import Polarity
 
 from ..components import open_configured_backend
+from ..own_topics import JOURNEY_SPLITS, JourneyMissing, journey_split
 from ..windows import emerging_windows, windows_empty
 from ._common import (
     BrandOpt,
@@ -61,7 +62,7 @@ def _print_rows(rows, title: str, empty: str = "nothing matches these filters") 
 def trends(
     query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
     interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
-    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source or brand (scores: topic, brand, channel or source).")] = None,
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source, brand, stage or touchpoint (the customer journey: voclens topics journey); scores: topic, brand, channel or source.")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
@@ -83,11 +84,18 @@ def trends(
             error = exc.errors()[0]
             fail(f"--{error['loc'][0]}: " + error["msg"].removeprefix("Value error, "))
         return _score_trends(sq, as_json)
-    try:
-        tq = TrendQuery(q=query, filters=filters, interval=interval, split=split, tz=tz)
-    except ValidationError as exc:
-        fail(exc.errors()[0]["msg"])
     with open_configured_backend(settings) as backend:
+        keys: list[str] = []
+        if split in JOURNEY_SPLITS:
+            try:
+                keys = journey_split(backend, split)
+            except JourneyMissing as exc:
+                fail(exc)
+        try:
+            tq = TrendQuery(q=query, filters=filters, interval=interval, split="topic" if keys else split, tz=tz,
+                            topic_keys=keys, split_limit=len(keys) or 10)
+        except ValidationError as exc:
+            fail(exc.errors()[0]["msg"])
         try:
             result = backend.trends(tq)
         except SearchBackendError as exc:

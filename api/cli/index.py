@@ -78,9 +78,12 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
     With ``checkpoint`` the last copied id is saved after each batch (atomically)
     and a later call resumes after it; the file is removed once the copy is complete.
     Erasure tombstones go first, so ``target`` refuses what ``source`` erased,
-    and again at the end, for erasures made while copying.
+    and again at the end, for erasures made while copying. Own topics'
+    definitions go first too, so queries naming them work on ``target``.
     """
     source.copy_tombstones_to(target)
+    for topic in source.own_topics():
+        target.save_own_topic(topic)
     after_id = None
     if checkpoint is not None and checkpoint.is_file():
         try:

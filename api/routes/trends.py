@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, get_args
 
 from fastapi import APIRouter, Query
@@ -11,7 +12,11 @@ from index.scoring import ScoreSplit, ScoreTrendQuery
 from ..deps import BackendDep, FiltersDep, QueryDep, ReadAccess
 from ..errors import ApiError
 from ..openapi import problems
+from ..own_topics import JOURNEY_SPLITS, JourneyMissing, journey_split
 from ..schemas import Metric, ScoreMetric, ScoreTrendsResponse, TrendsResponse
+
+#: The backend's splits, and the customer journey's stages and touchpoints (own topics, ``voclens topics journey``).
+TrendSplit = Enum("TrendSplit", {v: v for v in [*(s.value for s in Split), *JOURNEY_SPLITS]}, type=str)
 
 router = APIRouter(tags=["analytics"], dependencies=[ReadAccess], responses=problems(400, 503, 504))
 
@@ -23,18 +28,27 @@ def trends(
     q: QueryDep,
     interval: Interval = Interval.day,
     metric: Annotated[Metric | ScoreMetric, Query(description="A bucket count, or a score: nps, csat, ces, rating (answers with intervals).")] = "volume",
-    split: Annotated[Split | ScoreSplit | None, Query(description="Score metrics split by topic, brand, channel or source; counts by topic, sentiment, source or brand.")] = None,
+    split: Annotated[TrendSplit | ScoreSplit | None, Query(description="Counts: one series per topic, sentiment, source, brand, journey stage or journey touchpoint; score metrics: per topic, brand, channel or source.")] = None,
     tz: Annotated[str, Query(max_length=64, description="IANA time zone the buckets are aligned to.")] = "UTC",
     split_limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> TrendsResponse | ScoreTrendsResponse:
     """Date histogram of volume, negative share and average rating, or of a score (NPS, CSAT, CES, rating) with intervals."""
     if metric in get_args(ScoreMetric):
         return _score_trends(backend, filters, q, interval, metric, split, tz, split_limit)
-    if split is not None and not isinstance(split, Split):
+    if split is not None and not isinstance(split, TrendSplit):
         raise ApiError(422, "Invalid request", f"split={split.value} is only available for score metrics "
-                       "(nps, csat, ces, rating); counts split by topic, sentiment, source or brand", field="split")
+                       "(nps, csat, ces, rating); counts split by topic, sentiment, source, brand, stage or touchpoint",
+                       field="split")  # fmt: skip
+    keys: list[str] = []
+    if split is not None and split.value in JOURNEY_SPLITS:
+        try:
+            keys = journey_split(backend, split.value)
+        except JourneyMissing as exc:
+            raise ApiError(422, "Invalid request", str(exc), field="split") from None
     try:
-        query = TrendQuery(q=q, filters=filters, interval=interval, tz=tz, split=split, split_limit=split_limit)
+        query = TrendQuery(q=q, filters=filters, interval=interval, tz=tz,
+                           split=Split.topic if keys else (Split(split.value) if split is not None else None),
+                           split_limit=split_limit, topic_keys=keys)  # fmt: skip
     except ValidationError as exc:
         raise ApiError(422, "Invalid request", exc.errors()[0]["msg"].removeprefix("Value error, "), field="tz") from None
     result = backend.trends(query)

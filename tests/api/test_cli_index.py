@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api.cli.index import checkpoint_file, copy_documents
-from index.base import ErasureKind
+from index.base import ErasureKind, SearchQuery
 from index.errors import BackendUnavailable, DocumentNotFound
 from index.sqlite import SQLiteBackend
 from tests.es_node import unique_prefix
@@ -134,3 +134,16 @@ def test_unreachable_elasticsearch_is_one_clear_line(tmp_path, monkeypatch):
     r = voclens("index", "init", data_dir=tmp_path, check=False)
     assert r.returncode == 1 and "cannot open Elasticsearch at http://127.0.0.1:9" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_copy_carries_own_topics_and_their_labels(tmp_path):
+    from index.own_topics import OwnTopic
+
+    docs = corpus()
+    with SQLiteBackend(tmp_path / "a.db") as source, SQLiteBackend(tmp_path / "b.db") as target:
+        source.upsert(docs)
+        source.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+        source.relabel_topics({docs[8].id: {"leaking": 0.9}}, ["leaking"])
+        assert copy_documents(source, target, batch_size=4) == 10
+        assert target.own_topics() == source.own_topics()
+        assert [h.document.id for h in target.search(SearchQuery(q="topic:leaking:negative")).hits] == [docs[8].id]

@@ -3,7 +3,9 @@
 from api.bounds import InvalidParameter
 from api.digests.errors import InvalidSubscription, SubscriptionNotFound
 from api.errors import STATUS_BY_ERROR
+from api.own_topics import InvalidOwnTopic, JourneyMissing, UnknownOwnTopic
 from crawlers.errors import RecordError
+from nlp.own_topics import TopicTrainingError
 from index.errors import (
     BackendUnavailable,
     BulkWriteError,
@@ -20,6 +22,10 @@ def test_status_table():
         (DocumentNotFound, 404),
         (SubscriptionNotFound, 404),
         (InvalidSubscription, 422),
+        (UnknownOwnTopic, 404),
+        (InvalidOwnTopic, 422),
+        (TopicTrainingError, 422),
+        (JourneyMissing, 422),
         (InvalidParameter, 422),
         (CursorExpired, 400),
         (InvalidQuery, 400),

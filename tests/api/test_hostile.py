@@ -146,6 +146,7 @@ def test_hostile_read_input_never_answers_5xx(seeded, path, name, vid, raw):
 #: Operations a write-only key may complete: they answer with no stored data.
 WRITE_ONLY_ALLOWED = {("POST", "/documents"), ("DELETE", "/documents/{doc_id}"), ("DELETE", "/authors/{author_hash}"),
                       ("POST", "/subscriptions"), ("DELETE", "/subscriptions/{sub_id}"), ("GET", "/erasures"),
+                      ("DELETE", "/own-topics/{key}"),
                       ("GET", "/health"), ("GET", "/access")}  # /access: the key's own name and scopes
 
 

@@ -290,3 +290,17 @@ def test_reclassify_gives_documents_the_vectors_ingest_would_have_given_them(tmp
         backend.upsert([stale.model_copy(update={"vector": None})])
         again = reclassify(backend, encoder, batch_size=4)
         assert (again.updated, again.skipped_current) == (1, len(records) - 1) and backend.vectors(ids) == want
+
+
+def test_reclassifying_keeps_own_topic_labels(tmp_path):
+    from index.own_topics import OwnTopic
+
+    fast = get_classifier("fast")
+    with _ingest(tmp_path, "own.db", None) as backend:
+        backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+        first = _docs(backend)[0]
+        backend.relabel_topics({first.id: {"leaking": 0.9}}, ["leaking"])
+        reclassify(backend, fast, force=True)
+        kept = backend.get(first.id)
+        assert kept.model_version == fast.version and [t.topic for t in kept.topics].count("leaking") == 1
+        assert backend.count("topic:leaking") == 1

@@ -123,6 +123,7 @@ def test_existing_files_are_migrated_with_backfilled_rollups(tmp_path):
             conn.execute("DROP TABLE erased")
             conn.execute("DROP TABLE erasure_log")
             conn.execute("DROP TABLE doc_vectors")
+            conn.execute("DROP TABLE own_topics")
             conn.execute("DROP TABLE doc_scores")
             conn.execute("DROP INDEX documents_customer")
             conn.execute("ALTER TABLE documents DROP COLUMN customer_hash")

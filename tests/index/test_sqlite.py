@@ -140,6 +140,7 @@ def test_migration_back_fills_the_author_hash(tmp_path):
             conn.execute("DROP TABLE rollup_brands")
             conn.execute("DROP TABLE rollup_sources")
             conn.execute("DROP TABLE doc_vectors")
+            conn.execute("DROP TABLE own_topics")
             conn.execute("DROP TABLE erased")
             conn.execute("DROP TABLE erasure_log")
             conn.execute("DROP INDEX documents_author")
@@ -162,6 +163,7 @@ def test_a_schema_4_file_gains_the_vector_table_and_keeps_its_documents(tmp_path
             conn.execute("DROP TABLE rollup_brands")
             conn.execute("DROP TABLE rollup_sources")
             conn.execute("DROP TABLE doc_vectors")
+            conn.execute("DROP TABLE own_topics")
             conn.execute("DELETE FROM schema_version WHERE version > 4")
     with SQLiteBackend(path) as b:
         assert b.schema_version == SCHEMA_VERSION and b.count() == 10

@@ -1,0 +1,390 @@
+"""Own topics end to end: define, give examples, train, apply, remove (``voclens topics``, ``/own-topics``).
+
+The CLI and the HTTP API call these functions; the pure parts live in
+``nlp.own_topics`` (heads) and ``nlp.journey`` (the shipped journey), the
+storage in the backend (``Backend.own_topics``, ``relabel_topics``).
+
+* **Examples** are texts or ids of stored documents. An id reads the
+  document's stored vector; a text is encoded once by the configured
+  classifier (the same encoder that made the stored vectors), at training.
+* **Training** fits one head per topic and cross-validates it
+  (``nlp.own_topics.train_head``); nothing is labelled until ``apply``.
+* **Applying** scores every stored vector of the heads' encoder with all
+  heads at once and relabels only documents whose own labels change
+  (``Backend.relabel_topics``). A checkpoint file in the data folder records
+  the last id done, so an interrupted run continues there; default topics are
+  never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.base import Backend
+from index.own_topics import OwnTopic, Taxonomy
+from index.vectors import DIMS
+from nlp.classifier import Classifier
+from nlp.journey import STAGES, TOUCHPOINTS, journey_examples
+from nlp.own_topics import (
+    MAX_EXAMPLES,
+    HeadStack,
+    TopicExample,
+    TopicHead,
+    TopicTrainingError,
+    TrainingArgs,
+    check_key,
+    has_cue,
+    merge_examples,
+    train_head,
+)
+
+log = logging.getLogger(__name__)
+
+#: Documents of the index a head contrasts its examples with (a seeded sample).
+BACKGROUND_SIZE = 2000
+
+
+class UnknownOwnTopic(LookupError):
+    """No own topic has this key (404 in the API)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"no own topic {key!r} (voclens topics list shows them)")
+        self.key = key
+
+
+class InvalidOwnTopic(ValueError):
+    """A definition that cannot be stored (a default topic's key, a bad name); 422 in the API."""
+
+
+def get_topic(backend: Backend, key: str) -> OwnTopic:
+    for topic in backend.own_topics():
+        if topic.key == key:
+            return topic
+    raise UnknownOwnTopic(key)
+
+
+def add_topic(backend: Backend, key: str, name_zh: str, name_en: str, cues: Sequence[str] = ()) -> OwnTopic:
+    """Define ``key``, or rename an existing one (its examples and head are kept)."""
+    from pydantic import ValidationError
+
+    try:
+        check_key(key)
+        try:
+            topic = get_topic(backend, key).model_dump()
+        except UnknownOwnTopic:
+            topic = {"key": key}
+        topic = OwnTopic.model_validate({**topic, "name_zh": name_zh, "name_en": name_en, "cues": list(cues),
+                                         "updated_at": datetime.now(UTC)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidOwnTopic(f"{'.'.join(map(str, err['loc'])) or 'topic'}: {err['msg'].removeprefix('Value error, ')}") from None
+    except ValueError as exc:
+        raise InvalidOwnTopic(str(exc)) from None
+    backend.save_own_topic(topic)
+    return topic
+
+
+def add_examples(backend: Backend, key: str, examples: Sequence[TopicExample], *, replace: bool = False) -> OwnTopic:
+    """Add labelled examples to ``key`` (a text or a document id, 1 for the topic, 0 against it).
+
+    The same text or id given again keeps one example, the later label
+    winning; ``replace`` drops the earlier examples first. The head is not
+    retrained until ``train_topics``. Ids must name stored documents.
+
+    Raises:
+        UnknownOwnTopic: ``key`` is not defined.
+        TopicTrainingError: an id is not stored, or more than ``MAX_EXAMPLES`` examples.
+    """
+    topic = get_topic(backend, key)
+    ids = [e.id for e in examples if e.id is not None]
+    if ids:
+        missing = _missing_ids(backend, ids)
+        if missing:
+            raise TopicTrainingError(f"{len(missing)} example id(s) name no stored document: {', '.join(missing[:5])}")
+    merged = merge_examples([] if replace else topic.examples, examples)
+    if len(merged) > MAX_EXAMPLES:
+        raise TopicTrainingError(f"{len(merged)} examples; a topic keeps at most {MAX_EXAMPLES}")
+    topic = topic.model_copy(update={"examples": merged, "updated_at": datetime.now(UTC)})
+    backend.save_own_topic(topic)
+    return topic
+
+
+def _missing_ids(backend: Backend, ids: Sequence[str]) -> list[str]:
+    """Ids that name no stored document (those with a vector are found in one read)."""
+    from index.errors import DocumentNotFound
+
+    with_vector = backend.vectors(ids)
+    missing = []
+    for doc_id in dict.fromkeys(ids):
+        if doc_id in with_vector:
+            continue
+        try:
+            backend.get(doc_id)
+        except DocumentNotFound:
+            missing.append(doc_id)
+    return missing
+
+
+def remove_topic(backend: Backend, key: str) -> int:
+    """Take ``key``'s labels off every document, then forget it; returns documents changed."""
+    get_topic(backend, key)
+    changed = backend.strip_topics([key])
+    backend.delete_own_topic(key)
+    return changed
+
+
+def install_journey(backend: Backend) -> list[OwnTopic]:
+    """Store the customer journey's 5 stages and 13 touchpoints with the shipped examples (untrained)."""
+    examples = journey_examples()
+    stored = []
+    for step, taxonomy in [*((s, Taxonomy.stage) for s in STAGES), *((t, Taxonomy.touchpoint) for t in TOUCHPOINTS)]:
+        topic = OwnTopic(key=step.key, name_zh=step.name_zh, name_en=step.name_en, taxonomy=taxonomy,
+                         parent=step.stage, examples=examples[step.key])
+        backend.save_own_topic(topic)
+        stored.append(topic)
+    return stored
+
+
+#: The trend splits the journey adds (``split=stage``, ``split=touchpoint``) and the topic keys each one charts.
+JOURNEY_SPLITS: dict[str, tuple[str, ...]] = {"stage": tuple(s.key for s in STAGES),
+                                              "touchpoint": tuple(t.key for t in TOUCHPOINTS)}
+
+
+class JourneyMissing(LookupError):
+    """A trend split by journey stage or touchpoint on an index where the journey was never installed."""
+
+
+def journey_split(backend: Backend, split: str) -> list[str]:
+    """The topic keys ``split`` (stage or touchpoint) charts; JourneyMissing when none of them is stored."""
+    wanted = JOURNEY_SPLITS[split]
+    if not any(t.key in wanted for t in backend.own_topics()):
+        raise JourneyMissing(f"split={split} needs the customer journey: run voclens topics journey, "
+                             "then voclens topics train and voclens topics apply")
+    return list(wanted)
+
+
+# -- training ----------------------------------------------------------------------------
+@dataclass
+class TrainReport:
+    """One topic's training: the cross-validated scores shown before anything is applied."""
+
+    key: str
+    head: TopicHead | None = None
+    error: str | None = None
+    missing_ids: int = 0
+
+    def as_dict(self) -> dict:
+        head = self.head.model_dump(exclude={"weights", "bias"}) if self.head else None
+        return {"key": self.key, "head": head, "error": self.error, "missing_ids": self.missing_ids}
+
+
+def _background(backend: Backend, model: str, exclude: set[str], size: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """A seeded uniform sample of the index's vectors of ``model``, with their ids (reservoir sampling, one scan)."""
+    rng = np.random.default_rng(seed)
+    chosen: list[tuple[str, np.ndarray]] = []
+    seen = 0
+    for batch in backend.iter_vectors(model=model, batch_size=5000):
+        floats = batch.floats()
+        for i, doc_id in enumerate(batch.ids):
+            if doc_id in exclude:
+                continue
+            seen += 1
+            if len(chosen) < size:
+                chosen.append((doc_id, floats[i]))
+            else:
+                j = int(rng.integers(seen))
+                if j < size:
+                    chosen[j] = (doc_id, floats[i])
+    if not chosen:
+        return [], np.zeros((0, DIMS), dtype=np.float32)
+    return [c[0] for c in chosen], np.array([c[1] for c in chosen], dtype=np.float32)
+
+
+def cue_query(cues: Sequence[str]) -> str:
+    """The search for any of ``cues``: each a quoted phrase, so a cue is words, never syntax."""
+    return " OR ".join(f'"{c.replace(chr(34), " ").strip()}"' for c in cues if c.replace('"', "").strip())
+
+
+def cue_ids(backend: Backend, model: str, cues: Sequence[str]) -> set[str]:
+    """Ids of the documents with a vector of ``model`` whose text holds one of ``cues`` (one search)."""
+    q = cue_query(cues)
+    if not q:
+        return set()
+    return {i for batch in backend.iter_vectors(q, model=model, batch_size=5000) for i in batch.ids}
+
+
+def train_topics(backend: Backend, classifier: Classifier | None, keys: Sequence[str] | None = None, *,
+                 args: TrainingArgs | None = None, background: int = BACKGROUND_SIZE) -> list[TrainReport]:  # fmt: skip
+    """Train the heads of ``keys`` (every own topic when None) and store them; report each one's scores.
+
+    A topic that cannot be trained (too few examples) keeps its previous head
+    and says why in its report. ``classifier`` encodes text examples; without
+    an encoder only id examples can teach.
+    """
+    topics = backend.own_topics()
+    if keys:
+        known = {t.key for t in topics}
+        for key in keys:
+            if key not in known:
+                raise UnknownOwnTopic(key)
+        topics = [t for t in topics if t.key in set(keys)]
+    model = getattr(classifier, "vector_model", None) if classifier is not None else None
+    id_vectors = backend.vectors([e.id for t in topics for e in t.examples if e.id])
+    model = model or next((v.model for v in id_vectors.values()), None)
+    if model is None:
+        return [TrainReport(t.key, error="no encoder: configure the transformer model (lite) to train on vectors")
+                for t in topics]
+    texts = sorted({e.text for t in topics for e in t.examples if e.text})
+    text_vectors: dict[str, np.ndarray] = {}
+    if texts:
+        if getattr(classifier, "vector_model", None) != model:
+            raise TopicTrainingError("text examples need the transformer model that made the stored vectors")
+        _, pooled = classifier.classify_with_vectors(texts)
+        text_vectors = dict(zip(texts, pooled))
+    exclude = {e.id for t in topics for e in t.examples if e.id}
+    bg = _background(backend, model, exclude, background, seed=0)
+    reports = []
+    for topic in topics:
+        reports.append(_train_one(backend, topic, model, id_vectors, text_vectors, bg, args))
+    return reports
+
+
+def _train_one(backend: Backend, topic: OwnTopic, model: str, id_vectors: dict, text_vectors: dict,
+               bg: tuple[list[str], np.ndarray], args: TrainingArgs | None) -> TrainReport:  # fmt: skip
+    matching = cue_ids(backend, model, topic.cues) if topic.cues else set()
+    vecs: dict[int, list] = {1: [], 0: []}
+    flags: dict[int, list[bool]] = {1: [], 0: []}
+    missing = 0
+    for e in topic.examples:
+        if e.text is not None:
+            vecs[e.label].append(text_vectors[e.text])
+            flags[e.label].append(has_cue(e.text, topic.cues))
+        elif e.id in id_vectors and id_vectors[e.id].model == model:
+            vecs[e.label].append(id_vectors[e.id].array())
+            flags[e.label].append(e.id in matching)
+        else:
+            missing += 1
+    bg_ids, bg_x = bg
+    if matching:  # documents holding a cue word are likely the topic: none of them is taken as "not the topic"
+        keep = np.array([i not in matching for i in bg_ids], dtype=bool)
+        bg_ids, bg_x = [i for i, k in zip(bg_ids, keep) if k], bg_x[keep]
+    dims = bg_x.shape[1] if bg_x.size else (len(vecs[1][0]) if vecs[1] else 384)
+    pos, neg = (np.array(vecs[k], dtype=np.float32).reshape(-1, dims) for k in (1, 0))
+    cues = np.array(flags[1] + flags[0] + [i in matching for i in bg_ids], dtype=bool) if topic.cues else None
+    try:
+        head = train_head(model, pos, neg, bg_x, args, cues=cues)
+    except TopicTrainingError as exc:
+        hint = f" ({missing} example id(s) have no vector of {model}: voclens reclassify gives them one)" if missing else ""
+        if not len(bg_x) and not matching:
+            hint += f" (no indexed document has a vector of {model}: voclens reclassify with this model gives them one)"
+        return TrainReport(topic.key, error=f"{exc}{hint}", missing_ids=missing)
+    backend.save_own_topic(topic.model_copy(update={"head": head, "updated_at": datetime.now(UTC)}))
+    return TrainReport(topic.key, head=head, missing_ids=missing)
+
+
+# -- applying ------------------------------------------------------------------------------
+@dataclass
+class ApplyReport:
+    """What ``apply_topics`` did: vectors scored, documents whose own labels changed, labels now given."""
+
+    topics: list[str]
+    seen: int = 0
+    changed: int = 0
+    labelled: dict[str, int] = field(default_factory=dict)
+    resumed_after: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"topics": self.topics, "seen": self.seen, "changed": self.changed, "labelled": self.labelled,
+                "resumed_after_id": self.resumed_after, "seconds": round(self.seconds, 3),
+                "docs_per_second": round(self.seen / self.seconds) if self.seconds else None}
+
+
+def trained_heads(backend: Backend) -> dict[str, dict[str, TopicHead]]:
+    """Encoder name -> {key: head} of every trained own topic."""
+    out: dict[str, dict[str, TopicHead]] = {}
+    for t in backend.own_topics():
+        if t.head is not None:
+            out.setdefault(t.head.model, {})[t.key] = t.head
+    return out
+
+
+def _cue_sets(backend: Backend, model: str, keys: Sequence[str]) -> dict[str, set[str]]:
+    """For each head that weighs cue words, the ids of the documents holding one (one search each)."""
+    cues = {t.key: t.cues for t in backend.own_topics() if t.key in keys and t.cues and t.head and t.head.cue_weight}
+    return {key: cue_ids(backend, model, words) for key, words in cues.items()}
+
+
+def checkpoint_file(data_dir: Path, heads: dict[str, dict[str, TopicHead]]) -> Path:
+    """One checkpoint per set of heads: retraining any head starts the next apply from the beginning."""
+    raw = json.dumps({m: {k: h.model_dump() for k, h in sorted(hs.items())} for m, hs in sorted(heads.items())})
+    return Path(data_dir) / f"topics-apply-{hashlib.sha256(raw.encode()).hexdigest()[:16]}.json"
+
+
+def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size: int = 5000,
+                 progress: Callable[[int], None] | None = None) -> ApplyReport:  # fmt: skip
+    """Label every document with a vector from the trained heads; see the module docstring."""
+    import time
+
+    started = time.perf_counter()
+    heads = trained_heads(backend)
+    keys = sorted(k for hs in heads.values() for k in hs)
+    report = ApplyReport(topics=keys)
+    state = _resume(checkpoint)
+    if state:
+        report.seen, report.changed, report.labelled = state["seen"], state["changed"], state["labelled"]
+        report.resumed_after = state["after"]
+    for model in sorted(heads):
+        if state and state["model"] > model:
+            continue  # a model finished before the interruption
+        after = state["after"] if state and state["model"] == model else None
+        stack = HeadStack.of(heads[model])
+        cue_sets = _cue_sets(backend, model, stack.keys)
+        for batch in backend.iter_vectors(model=model, batch_size=batch_size, after_id=after):
+            cues = np.array([[i in cue_sets.get(k, ()) for k in stack.keys] for i in batch.ids]) if cue_sets else None
+            labels = stack.labels(batch.floats(), cues)
+            report.changed += backend.relabel_topics(dict(zip(batch.ids, labels)), stack.keys)
+            report.seen += len(batch)
+            for found in labels:
+                for key in found:
+                    report.labelled[key] = report.labelled.get(key, 0) + 1
+            if checkpoint:
+                _save(checkpoint, {"model": model, "after": batch.ids[-1], "seen": report.seen,
+                                   "changed": report.changed, "labelled": report.labelled})
+            if progress:
+                progress(len(batch))
+    if checkpoint:
+        checkpoint.unlink(missing_ok=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _resume(checkpoint: Path | None) -> dict | None:
+    if checkpoint is None or not checkpoint.is_file():
+        return None
+    try:
+        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        return state if {"model", "after", "seen", "changed", "labelled"} <= set(state) else None
+    except (OSError, ValueError):
+        log.warning("unreadable checkpoint; applying from the first document", extra={"path": str(checkpoint)})
+        return None
+
+
+def _save(path: Path, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(path)
+
+
+__all__ = [
+    "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file",
+    "cue_ids", "cue_query", "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
+]  # fmt: skip

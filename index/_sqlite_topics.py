@@ -1,0 +1,118 @@
+"""Own topics on SQLite: definitions in ``own_topics``, labels rewritten in place.
+
+``relabel`` changes only what an own topic's labels need: the document's
+``doc_topics`` rows, the topic list inside its stored JSON and the hourly
+topic rollups. Nothing is tokenised again (the text did not change), and a
+document whose own labels are already right is not written at all, so
+applying twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Mapping
+
+from ._sqlite_rollup import add as rollup_add
+from ._sqlite_rollup import subtract_topics
+from .own_topics import OwnTopic
+
+_CHUNK = 500  # ids per IN (...) lookup
+
+MIGRATION = [
+    """CREATE TABLE own_topics (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL  -- the OwnTopic as JSON
+    ) WITHOUT ROWID""",
+]
+
+
+def all_topics(conn: sqlite3.Connection) -> list[OwnTopic]:
+    return [OwnTopic.model_validate_json(b) for (b,) in conn.execute("SELECT body FROM own_topics ORDER BY key")]
+
+
+def keys(conn: sqlite3.Connection) -> list[str]:
+    return [k for (k,) in conn.execute("SELECT key FROM own_topics")]
+
+
+def save(conn: sqlite3.Connection, topic: OwnTopic) -> None:
+    conn.execute("INSERT OR REPLACE INTO own_topics (key, body) VALUES (?, ?)", (topic.key, topic.model_dump_json()))
+
+
+def delete(conn: sqlite3.Connection, key: str) -> bool:
+    return conn.execute("DELETE FROM own_topics WHERE key = ?", (key,)).rowcount > 0
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
+    """Give each document in ``scores`` exactly the labels of ``keys`` it names; returns documents changed.
+
+    Polarity: the document's own sentiment (neutral without one).
+    """
+    keys = sorted(set(keys))
+    ids = list(scores)
+    docs: dict[str, tuple[int, str | None, int, float | None]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        for doc_id, seq, sentiment, created, rating in conn.execute(
+            f"SELECT id, seq, sentiment, created_at, rating FROM documents WHERE id IN ({_placeholders(len(chunk))})", chunk
+        ):
+            docs[doc_id] = (seq, sentiment, created, rating)
+    if not docs or not keys:
+        return 0
+    current: dict[int, dict[str, tuple[str, float]]] = {}
+    seqs = [d[0] for d in docs.values()]
+    for i in range(0, len(seqs), _CHUNK):
+        chunk = seqs[i : i + _CHUNK]
+        for seq, topic, polarity, score in conn.execute(
+            f"SELECT seq, topic, polarity, score FROM doc_topics WHERE seq IN ({_placeholders(len(chunk))}) "
+            f"AND topic IN ({_placeholders(len(keys))})", [*chunk, *keys]
+        ):
+            current.setdefault(seq, {})[topic] = (polarity, round(score, 4))
+    removed, added, changed = [], [], {}
+    for doc_id, (seq, sentiment, created, rating) in docs.items():
+        polarity = sentiment or "neutral"
+        want = {k: (polarity, round(float(s), 4)) for k, s in scores[doc_id].items() if k in keys}
+        have = current.get(seq, {})
+        if want == have:
+            continue
+        changed[seq] = want
+        removed += [(seq, t, p, created, rating) for t, (p, _) in have.items()]
+        added += [(seq, t, p, s, created, rating) for t, (p, s) in want.items()]
+    if not changed:
+        return 0
+    conn.executemany(f"DELETE FROM doc_topics WHERE seq = ? AND topic IN ({_placeholders(len(keys))})",
+                     [(seq, *keys) for seq in changed])
+    conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", added)
+    subtract_topics(conn, [(t, p, c, r) for _, t, p, c, r in removed])
+    rollup_add(conn, [], [(t, p, c, r) for _, t, p, _, c, r in added])
+    _rewrite_json(conn, changed, set(keys))
+    # key drivers group scored responses by their labels (``doc_scores.labels``): keep them the document's
+    conn.executemany("""UPDATE doc_scores SET labels = (SELECT group_concat(pair, ',') FROM (
+                            SELECT topic || ':' || polarity AS pair FROM doc_topics t
+                            WHERE t.seq = doc_scores.seq ORDER BY topic))
+                        WHERE seq = ?""", [(seq,) for seq in changed])  # fmt: skip
+    return len(changed)
+
+
+def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]], keys: set[str]) -> None:
+    """The stored documents' topic lists: labels of ``keys`` replaced, the others kept in order."""
+    seqs = list(changed)
+    rows = []
+    for i in range(0, len(seqs), _CHUNK):
+        chunk = seqs[i : i + _CHUNK]
+        rows += conn.execute(f"SELECT seq, doc FROM document_json WHERE seq IN ({_placeholders(len(chunk))})", chunk).fetchall()
+    updates = []
+    for seq, raw in rows:
+        doc = json.loads(raw)
+        topics = [t for t in doc.get("topics", []) if t["topic"] not in keys]
+        topics += [{"topic": k, "polarity": p, "score": round(s, 4), "evidence": None} for k, (p, s) in changed[seq].items()]
+        doc["topics"] = topics
+        updates.append((json.dumps(doc, ensure_ascii=False, separators=(",", ":")), seq))
+    conn.executemany("UPDATE document_json SET doc = ? WHERE seq = ?", updates)
+
+
+__all__ = ["MIGRATION", "all_topics", "delete", "keys", "relabel", "save"]

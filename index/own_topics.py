@@ -1,0 +1,107 @@
+"""Own topics as the index stores them: the definition, its examples and its trained head.
+
+A definition lives in the backend beside the documents it labels (SQLite:
+table ``own_topics``; Elasticsearch: index ``{prefix}-own-topics``), so it
+survives restarts, travels with the data it describes and is known to every
+process that queries it: the query language accepts ``topic:KEY`` for the
+default topics and for every stored own topic (:class:`KnownTopics`).
+Labels land on documents as ordinary ``TopicLabel``\\ s, so search, trends,
+emerging topics and digests treat an own topic like a default one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from nlp.labels import DEFAULT_TOPICS
+from nlp.own_topics import KEY_PATTERN, MAX_EXAMPLES, TopicExample, TopicHead
+
+from .document import as_utc
+
+
+class Taxonomy(str, Enum):
+    """Which taxonomy a stored topic belongs to: the analyst's own, or the shipped customer journey."""
+
+    own = "own"
+    stage = "stage"
+    touchpoint = "touchpoint"
+
+
+class OwnTopic(BaseModel):
+    """One own topic: names, optional cue words, examples, and the head once trained."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=64, pattern=KEY_PATTERN)
+    name_zh: str = Field(min_length=1, max_length=64)
+    name_en: str = Field(min_length=1, max_length=64)
+    cues: list[str] = Field(default_factory=list, max_length=50, description="Words typical of the topic (shown, and searchable as text).")
+    taxonomy: Taxonomy = Taxonomy.own
+    #: For journey touchpoints, the stage they belong to.
+    parent: str | None = Field(default=None, max_length=64)
+    examples: list[TopicExample] = Field(default_factory=list, max_length=MAX_EXAMPLES)
+    head: TopicHead | None = None
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @field_validator("key")
+    @classmethod
+    def _not_default(cls, value: str) -> str:
+        if value in DEFAULT_TOPICS:
+            raise ValueError(f"{value!r} is a default topic; choose another key")
+        return value
+
+    @field_validator("cues")
+    @classmethod
+    def _cues(cls, value: list[str]) -> list[str]:
+        cues = list(dict.fromkeys(c.strip() for c in value if c.strip()))
+        if any(len(c) > 64 for c in cues):
+            raise ValueError("a cue has more than 64 characters")
+        return cues
+
+    @field_validator("updated_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+
+class KnownTopics:
+    """The topic keys a query may name: the default topics and the stored own topics.
+
+    A container for the query parser. Own keys are read from the backend once
+    and again whenever a key is not among them (another process may just have
+    added it), so a new topic is usable at once and a typo costs one small read.
+    """
+
+    def __init__(self, load: Callable[[], Iterable[str]]):
+        self._load = load
+        self._own: frozenset[str] | None = None
+        self._lock = threading.Lock()
+
+    def own(self) -> frozenset[str]:
+        with self._lock:
+            if self._own is None:
+                self._own = frozenset(self._load())
+            return self._own
+
+    def forget(self) -> None:
+        """Read the own keys again at the next check (after this process added or removed one)."""
+        with self._lock:
+            self._own = None
+
+    def __contains__(self, key: object) -> bool:
+        if key in DEFAULT_TOPICS or key in self.own():
+            return True
+        self.forget()
+        return key in self.own()
+
+    def __iter__(self) -> Iterator[str]:
+        yield from DEFAULT_TOPICS
+        yield from sorted(self.own())
+
+
+__all__ = ["KnownTopics", "OwnTopic", "Taxonomy"]

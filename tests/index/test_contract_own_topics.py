@@ -1,0 +1,125 @@
+"""Own topics on every backend (issue 19): stored definitions, in-place relabelling, queries naming own keys.
+
+Part of the contract suite: each test runs against the ``backend`` fixture on
+SQLite and Elasticsearch alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from index.base import EmergingQuery, Filters, Interval, SearchQuery, TopicFilter, TopQuery, TrendQuery
+from index.errors import InvalidQuery
+from index.own_topics import OwnTopic, Taxonomy
+from nlp.own_topics import TopicExample
+
+from .corpus import NOW, corpus, with_vectors
+
+
+def _ids(backend, q: str = "", **filters) -> set[str]:
+    hits = backend.search(SearchQuery(q=q, filters=Filters(**filters), limit=50)).hits
+    return {h.document.source_id for h in hits}
+
+
+def _by_source(docs) -> dict[str, str]:
+    return {d.source_id: d.id for d in docs}
+
+
+def test_definitions_are_stored_replaced_and_deleted(backend):
+    assert backend.own_topics() == []
+    leak = OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking", cues=["漏液", "leak"],
+                    examples=[TopicExample(text="电池漏液了", label=1), TopicExample(id="ab" * 16, label=0)])
+    backend.save_own_topic(leak)
+    backend.save_own_topic(OwnTopic(key="lid", name_zh="盖子", name_en="Lid", taxonomy=Taxonomy.own))
+    assert [t.key for t in backend.own_topics()] == ["leaking", "lid"]
+    assert backend.own_topics()[0] == leak
+    backend.save_own_topic(leak.model_copy(update={"name_en": "Leaks"}))
+    assert backend.own_topics()[0].name_en == "Leaks" and len(backend.own_topics()) == 2
+    assert backend.delete_own_topic("lid") is True
+    assert backend.delete_own_topic("lid") is False
+    assert [t.key for t in backend.own_topics()] == ["leaking"]
+
+
+def test_a_stored_own_topic_is_a_known_topic_and_an_unknown_key_is_a_clear_error(backend):
+    backend.upsert(corpus())
+    with pytest.raises(InvalidQuery, match="topic: expects one of .*got 'leaking'"):
+        backend.count("topic:leaking")
+    with pytest.raises(InvalidQuery) as info:
+        backend.count("", Filters(topics=[TopicFilter(topic="leaking")]))
+    assert info.value.field == "topic"
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    assert backend.count("topic:leaking") == 0
+    assert backend.count("topic:leaking:negative", Filters(topics=[TopicFilter(topic="leaking")])) == 0
+    backend.delete_own_topic("leaking")
+    with pytest.raises(InvalidQuery, match="got 'leaking'"):
+        backend.count("topic:leaking")
+
+
+def test_relabel_adds_replaces_and_never_touches_default_topics(backend):
+    docs = with_vectors(corpus())
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    backend.save_own_topic(OwnTopic(key="speed", name_zh="速度", name_en="Speed"))
+    keys = ["leaking", "speed"]
+    changed = backend.relabel_topics({ids["zh6"]: {"leaking": 0.91}, ids["zh1"]: {"speed": 0.7}, ids["zh3"]: {},
+                                      "f" * 32: {"leaking": 0.9}}, keys)
+    assert changed == 2
+    zh6 = backend.get(ids["zh6"])
+    # polarity from the document's own sentiment; the default label stays as it was
+    assert [(t.topic, t.polarity.value, t.score) for t in zh6.topics] == [("quality", "negative", 0.8), ("leaking", "negative", 0.91)]
+    assert zh6.vector == docs[8].vector  # the vector survives the update
+    assert _ids(backend, "topic:leaking:negative") == {"zh6"}
+    assert _ids(backend, "topic:speed") == {"zh1"}
+    assert _ids(backend, "topic:logistics") == {"zh1", "zh2", "zh3", "en4"}
+    # the same labels again change nothing; new scores replace the old labels
+    assert backend.relabel_topics({ids["zh6"]: {"leaking": 0.91}, ids["zh1"]: {"speed": 0.7}}, keys) == 0
+    assert backend.relabel_topics({ids["zh6"]: {}, ids["zh1"]: {"speed": 0.8, "leaking": 0.6}}, keys) == 2
+    assert _ids(backend, "topic:leaking") == {"zh1"}
+    assert [(t.topic, t.score) for t in backend.get(ids["zh1"]).topics] == [("logistics", 0.8), ("speed", 0.8), ("leaking", 0.6)]
+    assert [t.topic for t in backend.get(ids["zh6"]).topics] == ["quality"]
+    # a key outside ``keys`` is neither written nor removed
+    assert backend.relabel_topics({ids["zh1"]: {"logistics": 0.1}}, ["leaking"]) == 1
+    assert [t.topic for t in backend.get(ids["zh1"]).topics] == ["logistics", "speed"]
+
+
+def test_own_labels_count_in_trends_top_and_emerging_like_default_ones(backend):
+    docs = corpus()
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    backend.relabel_topics({ids["zh6"]: {"leaking": 0.9}, ids["zh1"]: {"leaking": 0.8}, ids["zh3"]: {"leaking": 0.7}},
+                           ["leaking"])
+    top = {t.topic: (t.count, t.negative) for t in backend.top_topics(TopQuery(limit=20))}
+    assert top["leaking"] == (3, 2) and top["logistics"] == (4, 3)
+    trend = backend.trends(TrendQuery(split="topic", interval=Interval.day, split_limit=50))
+    series = {s.key: sum(b.volume for b in s.buckets) for s in trend.series}
+    assert series["leaking"] == 3
+    neg = {s.key: sum(b.negative for b in s.buckets) for s in trend.series}
+    assert neg["leaking"] == 2
+    only = backend.trends(TrendQuery(split="topic", topic_keys=["leaking"], interval=Interval.day))
+    assert [s.key for s in only.series] == ["leaking"]
+    rising = backend.emerging_topics(EmergingQuery(current_since=NOW - timedelta(days=2), current_until=NOW,
+                                                   baseline_since=NOW - timedelta(days=30), baseline_until=NOW - timedelta(days=2),
+                                                   min_count=1, limit=20))  # fmt: skip
+    assert "leaking" in {e.key for e in rising}
+    # taken off again, the rollups and rows agree that it is gone
+    assert backend.strip_topics(["leaking"]) == 3
+    assert "leaking" not in {t.topic for t in backend.top_topics(TopQuery(limit=20))}
+    trend = backend.trends(TrendQuery(split="topic", interval=Interval.day, split_limit=50))
+    assert "leaking" not in {s.key for s in trend.series}
+    assert backend.count("topic:logistics") == 4
+
+
+def test_strip_pages_through_more_documents_than_a_page(backend):
+    from .corpus import doc
+
+    docs = [doc(f"many{i}", f"评论 {i}", sentiment="negative", created_at=NOW - timedelta(minutes=i)) for i in range(450)]
+    backend.upsert(docs)
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    assert backend.relabel_topics({d.id: {"leaking": 0.9} for d in docs}, ["leaking"]) == 450
+    assert backend.count("topic:leaking:negative") == 450
+    assert backend.strip_topics(["leaking"], batch_size=200) == 450
+    assert backend.count("topic:leaking") == 0
