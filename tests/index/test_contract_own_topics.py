@@ -123,3 +123,17 @@ def test_strip_pages_through_more_documents_than_a_page(backend):
     assert backend.count("topic:leaking:negative") == 450
     assert backend.strip_topics(["leaking"], batch_size=200) == 450
     assert backend.count("topic:leaking") == 0
+
+
+def test_own_labels_count_in_key_drivers_like_default_ones(backend):
+    """Drivers read each scored response's labels: relabelling and stripping must reach them."""
+    docs = [d.model_copy(update={"rating": float(1 + i % 5)}) for i, d in enumerate(corpus())]
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+    backend.relabel_topics({ids["zh6"]: {"leaking": 0.9}, ids["zh1"]: {"leaking": 0.8}}, ["leaking"])
+    stats = backend.driver_stats("rating")
+    leaking = [k for k, name in enumerate(stats.names) if name.startswith("leaking:")]
+    assert leaking and sum(int(stats.together[k, k]) for k in leaking) == 2
+    backend.strip_topics(["leaking"])
+    assert not [name for name in backend.driver_stats("rating").names if name.startswith("leaking:")]
