@@ -117,6 +117,32 @@ def add_examples(backend: Backend, key: str, examples: Sequence[TopicExample], *
     return topic
 
 
+#: Most typical members of a theme taken as a new topic's examples (``seed_from_theme``).
+THEME_SEED = 50
+
+
+def seed_from_theme(backend: Backend, key: str, theme_id: str, store=None, limit: int = THEME_SEED) -> OwnTopic:
+    """Give ``key`` the most typical documents of a discovered theme as examples (label 1).
+
+    A theme names what nobody named yet (``voclens themes``); turning it into an own topic keeps
+    labelling what it found as new documents come. Members since deleted are skipped. Counter-
+    examples are the user's to add: the theme says what the topic is, not what it is not.
+
+    Raises:
+        ThemeNotFound: no stored theme has this id (``store``: the state database; None opens
+            the configured one).
+        TopicTrainingError: none of the theme's documents is still stored.
+    """
+    from .themes.store import theme_examples
+
+    members = theme_examples(theme_id, store)
+    gone = set(_missing_ids(backend, members))
+    kept = [i for i in members if i not in gone][:limit]
+    if not kept:
+        raise TopicTrainingError(f"theme {theme_id}: none of its {len(members)} documents is stored any more")
+    return add_examples(backend, key, [TopicExample(id=i, label=1) for i in kept])
+
+
 def _missing_ids(backend: Backend, ids: Sequence[str]) -> list[str]:
     """Ids that name no stored document (those with a vector are found in one read)."""
     from index.errors import DocumentNotFound
@@ -385,6 +411,6 @@ def _save(path: Path, state: dict) -> None:
 
 
 __all__ = [
-    "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file",
+    "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file", "seed_from_theme",
     "cue_ids", "cue_query", "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
 ]  # fmt: skip

@@ -33,9 +33,11 @@ from ..own_topics import (
     checkpoint_file,
     install_journey,
     remove_topic,
+    seed_from_theme,
     train_topics,
     trained_heads,
 )
+from ..themes.store import ThemeNotFound, ThemeStore
 from ._common import JsonOpt, err, fail, load_settings, out, progress_forced
 
 topics_app = typer.Typer(help="Teach voclens your own topics from examples, and label the index with them.",
@@ -50,7 +52,7 @@ def _run(fn):
     try:
         with open_configured_backend(settings) as backend:
             return fn(backend)
-    except (UnknownOwnTopic, NLPError, SearchBackendError, ValueError) as exc:
+    except (UnknownOwnTopic, ThemeNotFound, NLPError, SearchBackendError, ValueError) as exc:
         fail(exc)
 
 
@@ -60,12 +62,24 @@ def topics_add(
     name_zh: Annotated[str, typer.Option("--name-zh", help="Chinese name, shown in digests and the web app.")],
     name_en: Annotated[str, typer.Option("--name-en", help="English name.")],
     cues: Annotated[str, typer.Option("--cues", help="Comma-separated words typical of the topic (kept with it, for people).")] = "",
+    from_theme: Annotated[str | None, typer.Option("--from-theme", help="A theme's id from `voclens themes`: its most typical documents become the topic's examples.")] = None,
 ) -> None:
     """Define an own topic (or rename one: its examples and head are kept).
 
     Example: voclens topics add leaking --name-zh 漏液 --name-en Leaking --cues 漏液,漏水,leak
     """
-    topic = _run(lambda b: add_topic(b, key, name_zh, name_en, [c for c in cues.split(",") if c.strip()]))
+
+    def run(backend):
+        topic = add_topic(backend, key, name_zh, name_en, [c for c in cues.split(",") if c.strip()])
+        if from_theme is None:
+            return topic
+        store = ThemeStore(load_settings().state_url)
+        try:
+            return seed_from_theme(backend, key, from_theme, store)
+        finally:
+            store.close()
+
+    topic = _run(run)
     out.print(f"topic {topic.key} ({topic.name_zh} / {topic.name_en}): {len(topic.examples)} example(s); "
               f"next: voclens topics examples {topic.key} FILE", markup=False, highlight=False)
 

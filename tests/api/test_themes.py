@@ -207,3 +207,23 @@ def test_elasticsearch_gives_the_same_themes_as_sqlite(backend, es_node):
     finally:
         es.drop_all()
         es.close()
+
+
+def test_a_theme_becomes_an_own_topic_seeded_with_its_documents(data, tmp_path):
+    """``voclens topics add KEY --from-theme ID``: the theme's documents are the topic's examples."""
+    import shutil
+
+    for name in ("voclens.db", "voclens.db-wal"):
+        if (data / name).exists():
+            shutil.copy(data / name, tmp_path / name)
+    body = json.loads(voclens("themes", "--until", NOW.isoformat(), "--json", data_dir=tmp_path).stdout)
+    leak = max(body["themes"], key=lambda t: "漏液" in t["terms"])
+    r = voclens("topics", "add", "leaking", "--name-zh", "漏液", "--name-en", "Leaking", "--from-theme", leak["id"],
+                data_dir=tmp_path)  # fmt: skip
+    assert "12 example(s)" in r.stdout
+    with SQLiteBackend(tmp_path / "voclens.db") as b:
+        (topic,) = b.own_topics()
+    assert {e.id for e in topic.examples} == planted() and {e.label for e in topic.examples} == {1}
+    bad = voclens("topics", "add", "other", "--name-zh", "其他", "--name-en", "Other", "--from-theme", "0" * 16,
+                  data_dir=tmp_path, check=False)  # fmt: skip
+    assert bad.returncode == 1 and "0" * 16 in bad.stderr
