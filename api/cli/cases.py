@@ -161,9 +161,8 @@ def show(case_id: Annotated[int, typer.Argument()], as_json: JsonOpt = False) ->
     out.print(f"case {case.id}: {case.state}, owner {case.owner}, document {case.document_id}", markup=False,
               highlight=False)
     for e in case.history or []:
-        what = f"{e.from_state or ''} -> {e.to_state}" if e.action in ("state", "opened") else ""
-        out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {what} {e.note or ''}".rstrip(), markup=False,
-                  highlight=False)
+        what = {"state": f"{e.from_state} -> {e.to_state}", "opened": f"({e.note})"}.get(e.action, e.note or "")
+        out.print(f"  {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {what}".rstrip(), markup=False, highlight=False)
 
 
 @cases_app.command("update")
