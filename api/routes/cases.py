@@ -53,7 +53,7 @@ def case_store(request: Request) -> CaseStore:
 
 StoreDep = Annotated[CaseStore, Depends(case_store)]
 RuleId = Annotated[str, Path(min_length=1, max_length=64, description="The rule's id.")]
-CaseId = Annotated[int, Path(ge=1, description="The case's id.")]
+CaseId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The case's id.")]
 States = Annotated[list[Literal["open", "in_progress", "resolved", "closed"]], Query(description="Any of these states.")]
 
 
@@ -146,7 +146,7 @@ def case_metrics(
                       buckets=metrics_trend(cases, interval) if interval else [])
 
 
-@router.get("/cases/{case_id}", response_model=Case, dependencies=[ReadAccess], responses=problems(404))
+@router.get("/cases/{case_id:int}", response_model=Case, dependencies=[ReadAccess], responses=problems(404))
 def get_case(case_id: CaseId, store: StoreDep) -> Case:
     """One case with its history (who did what, when)."""
     try:
@@ -155,7 +155,7 @@ def get_case(case_id: CaseId, store: StoreDep) -> Case:
         raise _not_found(exc) from None
 
 
-@router.patch("/cases/{case_id}", response_model=Case, dependencies=[ReadWriteAccess], responses=problems(404, 409))
+@router.patch("/cases/{case_id:int}", response_model=Case, dependencies=[ReadWriteAccess], responses=problems(404, 409))
 def change_case(case_id: CaseId, body: CaseChange, request: Request, store: StoreDep) -> Case:
     """Move a case (open, in_progress, resolved, closed), add a note or give it to another owner."""
     try:
