@@ -32,9 +32,14 @@ PAGE = 200
 DETRACTOR_MAX = 6
 
 
-def matches(conditions: Conditions, doc: Document) -> bool:
-    """Whether ``doc`` meets the conditions (all set ones, or any one with ``match='any'``)."""
+def matches(conditions: Conditions, doc: Document, flagged: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether ``doc`` meets the conditions (all set ones, or any one with ``match='any'``).
+
+    ``flagged``: the documents that carry a churn flag (``api.churn``), for ``churn_risk``.
+    """
     checks: list[bool] = []
+    if conditions.churn_risk:
+        checks.append(doc.id in flagged)
     nps = doc.scores.get("nps")
     if conditions.detractor:
         checks.append(nps is not None and nps <= DETRACTOR_MAX)
@@ -52,7 +57,7 @@ def matches(conditions: Conditions, doc: Document) -> bool:
     return all(checks) if conditions.match == "all" else any(checks)
 
 
-def matching_documents(backend: Backend, rule: Rule, now: datetime):
+def matching_documents(backend: Backend, rule: Rule, now: datetime, flagged: frozenset[str] | set[str] = frozenset()):
     """The documents of the rule's lookback window that match its query, filters and conditions."""
     filters = rule.filters.model_copy(update={"since": now - timedelta(days=rule.lookback_days), "until": None})
     cursor = None
@@ -60,7 +65,7 @@ def matching_documents(backend: Backend, rule: Rule, now: datetime):
         result = backend.search(SearchQuery(q=rule.q, filters=filters, sort=SortOrder.newest, limit=PAGE,
                                             cursor=cursor, highlight=False))
         for hit in result.hits:
-            if matches(rule.conditions, hit.document):
+            if matches(rule.conditions, hit.document, flagged):
                 yield hit.document
         cursor = result.next_cursor
         if not cursor or not result.hits:
@@ -71,12 +76,25 @@ def open_cases(store: CaseStore, backend: Backend, *, now: datetime | None = Non
     """Open the missing case of every enabled rule's matching documents; the ids of the cases opened."""
     now = now or datetime.now(UTC)
     opened = []
-    for rule in store.rules(enabled=True):
-        for doc in matching_documents(backend, rule, now):
+    rules = store.rules(enabled=True)
+    flagged = _churn_flags(store, backend, now) if any(r.conditions.churn_risk for r in rules) else set()
+    for rule in rules:
+        for doc in matching_documents(backend, rule, now, flagged):
             case_id = store.open_case(rule, doc.id, now=now)
             if case_id is not None:
                 opened.append(case_id)
+                if rule.conditions.churn_risk and doc.id in flagged:
+                    store.queue_alert(case_id, "churn_risk", now)  # sent with the breach alerts, once
     return opened
+
+
+def _churn_flags(store: CaseStore, backend: Backend, now: datetime) -> set[str]:
+    """Scan the customers (a rule asks for churn risk) and answer the flagged documents."""
+    from ..churn import ChurnStore, scan
+
+    churn = ChurnStore(store.engine)
+    scan(churn, backend, now=now)
+    return churn.flagged_documents()
 
 
 @dataclass
@@ -94,8 +112,17 @@ class CaseRunReport:
 _WHAT = {"first_response": "first response", "resolution": "resolution"}
 
 
-def breach_message(case: Case, rule: Rule, kind: str, base_url: str | None) -> tuple[str, list[str]]:
-    """Subject and lines of a breach alert; the same words by e-mail and in the webhook."""
+def breach_message(case: Case, rule: Rule, kind: str, base_url: str | None,
+                   signals: list[dict] | None = None) -> tuple[str, list[str]]:
+    """Subject and lines of a breach (or churn risk) alert; the same words by e-mail and in the webhook."""
+    if kind == "churn_risk":
+        subject = f"[voclens] churn risk: case {case.id} ({rule.name})"
+        lines = [f"A customer's newest feedback is flagged at churn risk; case {case.id} is open for {case.owner}.",
+                 *(f"- {s['kind'].replace('_', ' ')}: {s['detail']}" for s in signals or []),
+                 f"Document: {case.document_id}"]
+        if base_url:
+            lines.append(f"{base_url.rstrip('/')}/documents/{case.document_id}")
+        return subject, lines
     due = case.due_first_response if kind == "first_response" else case.due_resolution
     subject = f"[voclens] case {case.id} missed its {_WHAT[kind]} deadline ({rule.name})"
     lines = [f"Case {case.id} of rule {rule.name!r}, owned by {case.owner}, is {case.state.replace('_', ' ')}.",
@@ -107,11 +134,19 @@ def breach_message(case: Case, rule: Rule, kind: str, base_url: str | None) -> t
     return subject, lines
 
 
-def _send(settings: Settings, rule: Rule, case: Case, kind: str) -> list[str]:
+def _signals(store: CaseStore, document_id: str) -> list[dict]:
+    from ..churn import ChurnStore
+
+    rows = [r for r in ChurnStore(store.engine).list(limit=None) if r["document_id"] == document_id]
+    return rows[0]["signals"] if rows else []
+
+
+def _send(store: CaseStore, settings: Settings, rule: Rule, case: Case, kind: str) -> list[str]:
     from ..digests.runner import smtp_config
 
     key = f"voclens-case-{case.id}-{kind}"
-    subject, lines = breach_message(case, rule, kind, settings.public_base_url)
+    signals = _signals(store, case.document_id) if kind == "churn_risk" else None
+    subject, lines = breach_message(case, rule, kind, settings.public_base_url, signals)
     channels = []
     if rule.email_to:
         message = EmailMessage()
@@ -122,7 +157,8 @@ def _send(settings: Settings, rule: Rule, case: Case, kind: str) -> list[str]:
         channels.append("email")
     if rule.webhook_url:
         secret = rule.webhook_secret or settings.webhook_signing_secret
-        body = {"type": "voclens.case_breach", "version": 1, "idempotency_key": key, "deadline": kind,
+        body = {"type": "voclens.churn_risk" if kind == "churn_risk" else "voclens.case_breach", "version": 1,
+                "idempotency_key": key, "deadline": None if kind == "churn_risk" else kind, "signals": signals,
                 "rule": {"id": rule.id, "name": rule.name}, "case": case.model_dump(mode="json", exclude={"history"}),
                 "text": "\n".join([subject, *lines])}
         send_webhook(rule.webhook_url, body, idempotency_key=key,
@@ -146,7 +182,7 @@ def alert_breaches(store: CaseStore, settings: Settings, report: CaseRunReport, 
         case = store.get_case(alert["case_id"], history=False)
         rule = store.get_rule(case.rule_id)
         try:
-            channels = _send(settings, rule, case, alert["kind"])
+            channels = _send(store, settings, rule, case, alert["kind"])
         except DeliveryFailed as exc:
             store.finish_alert(alert["id"], ok=False, error=str(exc), now=now)
             report.alerts_failed.append({"case": case.id, "deadline": alert["kind"], "error": str(exc)})

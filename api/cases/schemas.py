@@ -50,11 +50,13 @@ class Conditions(_Model):
     negative_topics: list[str] = Field(default_factory=list, max_length=50,
                                        description="Any of these topics with negative polarity; ['*'] for any topic.")
     brands: list[str] = Field(default_factory=list, max_length=100, description="Any of these brands.")
+    churn_risk: bool = Field(default=False, description="The customer's newest document, flagged at churn risk "
+                                                         "(api.churn; the rule's run scans the customers first).")
     match: Literal["all", "any"] = Field(default="all", description="All set conditions must hold, or any one.")
 
     def is_empty(self) -> bool:
         return not (self.detractor or self.nps_max is not None or self.rating_max is not None
-                    or self.negative_topics or self.brands)
+                    or self.negative_topics or self.brands or self.churn_risk)
 
 
 class RuleCreate(_Model):

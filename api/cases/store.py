@@ -258,7 +258,8 @@ class CaseStore:
             if ok:
                 row = conn.execute(select(m.alerts).where(a.id == alert_id)).mappings().one()
                 conn.execute(insert(m.events).values(case_id=row["case_id"], at=_naive(now), actor="voclens",
-                                                     action="alert", note=f"{row['kind']} deadline breached: alerted"))
+                                                     action="alert", note="churn risk: alerted" if row["kind"] == "churn_risk"
+                                                     else f"{row['kind']} deadline breached: alerted"))
 
     def alerts(self, case_id: int | None = None) -> list[dict]:
         a = m.alerts.c

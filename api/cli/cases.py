@@ -43,6 +43,7 @@ def rule_add(
     detractor: Annotated[bool, typer.Option(help="Condition: an NPS answer of 0-6.")] = False,
     rating_max: Annotated[float | None, typer.Option(help="Condition: a star rating at most this.")] = None,
     negative_topic: Annotated[list[str], typer.Option(help="Condition: this topic with negative polarity (repeat; '*' any).")] = [],  # noqa: B006
+    churn_risk: Annotated[bool, typer.Option(help="Condition: a customer's newest document flagged at churn risk (voclens churn).")] = False,
     match: Annotated[str, typer.Option(help="all: every condition holds; any: one does.")] = "all",
     first_response_h: Annotated[float, typer.Option(help="Hours to a first response.")] = 24,
     resolve_h: Annotated[float, typer.Option(help="Hours to resolution.")] = 72,
@@ -56,7 +57,7 @@ def rule_add(
     try:
         rule = RuleCreate(name=name, owner=owner, q=query, filters=query_filters(brand, [], source, channel, [], [], topic),
                           conditions={"detractor": detractor, "rating_max": rating_max,
-                                      "negative_topics": negative_topic, "match": match},
+                                      "negative_topics": negative_topic, "churn_risk": churn_risk, "match": match},
                           first_response_h=first_response_h, resolve_h=resolve_h, lookback_days=lookback_days,
                           email_to=email, webhook_url=webhook_url)
         check_rule_target(rule, settings.webhook_allowed_hosts, settings.webhook_allow_private)
@@ -224,4 +225,43 @@ def metrics(
     for label, m in rows:
         table.add_row(label, str(m.cases), str(m.open), hours(m.first_response_h_median), hours(m.resolve_h_median),
                       pct(m.first_response_within_deadline), pct(m.resolution_within_deadline), pct(m.reopen_rate))
+    out.print(table)
+
+
+churn_app = typer.Typer(help="Churn risk: customers whose feedback turns, flagged on their newest document.",
+                        no_args_is_help=True)
+
+
+@churn_app.command("scan")
+def churn_scan(as_json: JsonOpt = False) -> None:
+    """Read every customer's feedback, flag the ones at risk, clear the others. Cron example: 0 * * * * voclens churn scan"""
+    from ..churn import ChurnStore, scan
+
+    settings = load_settings()
+    store = ChurnStore(_store().engine)
+    with open_configured_backend(settings) as backend:
+        customers, changed = scan(store, backend)
+    flagged = store.list(limit=None)
+    store.engine.dispose()
+    if as_json:
+        _json({"customers": customers, "flagged": len(flagged), "newly_flagged": [r.customer_hash for r in changed]})
+        return
+    out.print(f"{customers} customers read, {len(flagged)} at risk, {len(changed)} newly flagged", highlight=False)
+
+
+@churn_app.command("list")
+def churn_list(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50, as_json: JsonOpt = False) -> None:
+    """Customers at churn risk (hashed), the newest document that carries the flag, and why."""
+    from ..churn import ChurnStore
+
+    store = ChurnStore(_store().engine)
+    rows = store.list(limit=limit)
+    store.engine.dispose()
+    if as_json:
+        _json(rows)
+        return
+    table = Table("customer", "newest document", "signals")
+    for r in rows:
+        table.add_row(r["customer_hash"], r["document_id"],
+                      "; ".join(f"{s['kind'].replace('_', ' ')} ({s['detail']})" for s in r["signals"]))
     out.print(table)

@@ -8,6 +8,7 @@ webhook secret can be set, never read back.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -164,6 +165,46 @@ def change_case(case_id: CaseId, body: CaseChange, request: Request, store: Stor
         raise _not_found(exc) from None
     except StateConflict as exc:
         raise ApiError(409, "Conflict", str(exc), field="state") from None
+
+
+class ChurnFlag(BaseModel):
+    customer_hash: str
+    document_id: str
+    signals: list[dict]
+    flagged_at: datetime
+    updated_at: datetime
+
+
+class ChurnScanOut(BaseModel):
+    customers: int
+    newly_flagged: list[ChurnFlag]
+
+
+def _churn_store(request: Request):
+    from ..churn import ChurnStore
+
+    store = getattr(request.app.state, "churn_store", None)
+    if store is None:
+        store = request.app.state.churn_store = ChurnStore(_store_of(request.app).engine)
+    return store
+
+
+@router.get("/churn", response_model=list[ChurnFlag], dependencies=[ReadAccess], tags=["churn"])
+def churn_flags(request: Request, limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> list[ChurnFlag]:
+    """Customers at churn risk (hashed), each with the newest document that carries the flag and the signals."""
+    return [ChurnFlag(**row) for row in _churn_store(request).list(limit=limit)]
+
+
+@router.post("/churn/scan", response_model=ChurnScanOut, dependencies=[ReadWriteAccess], tags=["churn"])
+def churn_scan(request: Request, backend: BackendDep) -> ChurnScanOut:
+    """Read every customer's feedback, flag the ones at risk and clear the others (reads the whole index)."""
+    from ..churn import scan
+
+    store = _churn_store(request)
+    customers, changed = scan(store, backend)
+    ids = {r.customer_hash for r in changed}
+    return ChurnScanOut(customers=customers, newly_flagged=[ChurnFlag(**row) for row in store.list(limit=None)
+                                                             if row["customer_hash"] in ids])
 
 
 def after_ingest(app) -> None:
