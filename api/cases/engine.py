@@ -187,7 +187,7 @@ def alert_breaches(store: CaseStore, settings: Settings, report: CaseRunReport, 
             store.finish_alert(alert["id"], ok=False, error=str(exc), now=now)
             report.alerts_failed.append({"case": case.id, "deadline": alert["kind"], "error": str(exc)})
             continue
-        store.finish_alert(alert["id"], ok=True, error=None, now=now)
+        store.finish_alert(alert["id"], ok=True, error=None, now=now, channels=channels)
         report.alerts_sent.append({"case": case.id, "deadline": alert["kind"], "channels": channels})
 
 

@@ -249,7 +249,8 @@ class CaseStore:
                     claimed.append(dict(row))
         return claimed
 
-    def finish_alert(self, alert_id: int, *, ok: bool, error: str | None, now: datetime) -> None:
+    def finish_alert(self, alert_id: int, *, ok: bool, error: str | None, now: datetime,
+                     channels: list[str] | None = None) -> None:
         a = m.alerts.c
         values = {"state": "sent", "sent_at": _naive(now), "last_error": None} if ok else {
             "state": "failed", "last_error": (error or "")[:2000]}
@@ -258,8 +259,10 @@ class CaseStore:
             if ok:
                 row = conn.execute(select(m.alerts).where(a.id == alert_id)).mappings().one()
                 conn.execute(insert(m.events).values(case_id=row["case_id"], at=_naive(now), actor="voclens",
-                                                     action="alert", note="churn risk: alerted" if row["kind"] == "churn_risk"
-                                                     else f"{row['kind']} deadline breached: alerted"))
+                                                     action="alert", note=("churn risk" if row["kind"] == "churn_risk" else
+                                                           f"{row['kind']} deadline breached")
+                                                     + (f": alerted by {', '.join(channels)}" if channels
+                                                        else ": the rule has no alert channel")))
 
     def alerts(self, case_id: int | None = None) -> list[dict]:
         a = m.alerts.c

@@ -25,15 +25,16 @@ _ZH = [
     r"退会员", r"取消(自动)?(续费|订阅|会员)", r"(已经|已|准备|打算)?(卸载|注销)",
 ]
 _EN = [
-    r"\bcancel(l?ing|l?ed)?\s+(my|the|our)\s+(subscription|membership|account|plan|order)s?",
+    r"\bcancel(l?ing|l?ed)?\s+(my|the|our)\s+(subscription|membership|account|plan)s?",
     r"\bunsubscrib(e|ed|ing)\b", r"\bclos(e|ing|ed)\s+my\s+account", r"\bnever\s+(buy|buying|order|ordering|shop|shopping|use|using)\b.{0,20}\bagain",
     r"\b(won'?t|will\s+not|not\s+going\s+to)\s+(buy|order|shop|use|come\s+back|be\s+back)\b", r"\blast\s+time\s+i\s+(buy|order|use|shop)",
     r"\bswitch(ing|ed)?\s+to\b", r"\bmov(e|ing)\s+to\s+(another|a\s+different|a\s+competitor)", r"\bgo(ing)?\s+(back\s+)?(to|with)\s+(another|a\s+competitor|the\s+competition)",
     r"\b(taking|take)\s+my\s+business\s+elsewhere", r"\bdone\s+with\s+(this|you|your)", r"\bfind\s+another\s+(seller|store|brand|provider)",
 ]
 CUES = re.compile("|".join(f"(?:{p})" for p in _ZH + _EN), re.IGNORECASE)
-#: A negation just before the cue turns it round ("不会换别家", "I would never switch to").
-_NEGATED = re.compile(r"(不会|不想|不用|没有|没必要|never|would\s*n[o']t|won'?t|not|no\s+need\s+to)\W{0,3}$", re.IGNORECASE)
+#: A negation just before the cue turns it round ("不会换别家", "I would never switch to", "I almost cancelled").
+_NEGATED = re.compile(r"(不会|不想|不用|没有|没必要|差点|险些|never|would\s*n[o']t|won'?t|not|no\s+need\s+to|almost|nearly)"
+                      r"\W{0,3}$", re.IGNORECASE)
 NPS_UNHAPPY, RATING_UNHAPPY = 6, 2
 
 

@@ -55,4 +55,5 @@ def test_cue_with_negative_reading_beats_the_cue_alone(labelled):
 def test_negated_cues_do_not_count():
     assert cue("质量很好，不会换别家") is None
     assert cue("Would never switch to anything else") is None
+    assert cue("Shipping was so slow I almost cancelled the order.") is None
     assert cue("换别家了") == "换别家"
