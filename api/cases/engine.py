@@ -188,7 +188,8 @@ def alert_breaches(store: CaseStore, settings: Settings, report: CaseRunReport, 
             report.alerts_failed.append({"case": case.id, "deadline": alert["kind"], "error": str(exc)})
             continue
         store.finish_alert(alert["id"], ok=True, error=None, now=now, channels=channels)
-        report.alerts_sent.append({"case": case.id, "deadline": alert["kind"], "channels": channels})
+        if channels:  # a rule without a channel records the alert in the history and sends nothing
+            report.alerts_sent.append({"case": case.id, "deadline": alert["kind"], "channels": channels})
 
 
 def run_once(store: CaseStore, backend: Backend, settings: Settings, *, now: datetime | None = None) -> CaseRunReport:
