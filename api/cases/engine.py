@@ -178,7 +178,7 @@ def alert_breaches(store: CaseStore, settings: Settings, report: CaseRunReport, 
     for case, kind in store.breached(now):
         store.queue_alert(case.id, kind, now)
         report.breaches += 1
-    for alert in store.claim_alerts():
+    for alert in store.claim_alerts(now, timedelta(seconds=settings.digest_lease_s)):
         case = store.get_case(alert["case_id"], history=False)
         rule = store.get_rule(case.rule_id)
         try:
@@ -200,8 +200,6 @@ def run_once(store: CaseStore, backend: Backend, settings: Settings, *, now: dat
     return report
 
 
-__all__ = ["CaseRunReport", "after_ingest", "alert_breaches", "breach_message", "matches", "matching_documents", "open_cases",
-           "run_once"]
 
 
 def after_ingest(settings: Settings, backend: Backend) -> CaseRunReport | None:
@@ -220,3 +218,7 @@ def after_ingest(settings: Settings, backend: Backend) -> CaseRunReport | None:
         return CaseRunReport(opened=open_cases(store, backend))
     finally:
         store.close()
+
+
+__all__ = ["CaseRunReport", "after_ingest", "alert_breaches", "breach_message", "matches", "matching_documents", "open_cases",
+           "run_once"]

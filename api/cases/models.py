@@ -87,6 +87,7 @@ alerts = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("created_at", DateTime, nullable=False),
+    Column("claimed_at", DateTime),
     Column("sent_at", DateTime),
     UniqueConstraint("case_id", "kind", name="uq_voclens_case_alert_kind"),
 )

@@ -233,20 +233,25 @@ class CaseStore:
         with self.engine.begin() as conn:
             conn.execute(stmt)
 
-    def claim_alerts(self) -> list[dict]:
-        """Take every pending or failed alert; each is claimed by exactly one runner (a conditional UPDATE)."""
-        a = m.alerts.c
-        stmt = select(m.alerts).where(a.state.in_(("pending", "failed"))).order_by(a.id)
+    def claim_alerts(self, now: datetime, lease: timedelta) -> list[dict]:
+        """Take every pending or failed alert, and one left ``sending`` past ``lease`` (its runner died).
+
+        Each is claimed by exactly one runner: a conditional UPDATE on the state
+        and attempt count it was read with.
+        """
+        a, naive = m.alerts.c, _naive(now)
+        stmt = select(m.alerts).where(or_(a.state.in_(("pending", "failed")),
+                                          and_(a.state == "sending", a.claimed_at < naive - lease))).order_by(a.id)
         with self.engine.connect() as conn:
             candidates = list(conn.execute(stmt).mappings())
         claimed = []
-        with self.engine.begin() as conn:
-            for row in candidates:
+        for row in candidates:
+            with self.engine.begin() as conn:
                 won = conn.execute(update(m.alerts).where(a.id == row["id"], a.state == row["state"],
                                                           a.attempts == row["attempts"])
-                                   .values(state="sending", attempts=a.attempts + 1)).rowcount
-                if won == 1:
-                    claimed.append(dict(row))
+                                   .values(state="sending", attempts=a.attempts + 1, claimed_at=naive)).rowcount
+            if won == 1:
+                claimed.append(dict(row))
         return claimed
 
     def finish_alert(self, alert_id: int, *, ok: bool, error: str | None, now: datetime,

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from api.cases import CaseStore
@@ -67,3 +68,26 @@ def test_two_ingests_at_once_open_each_case_once(tmp_path, state_url):
         assert len(store.cases(limit=None)) == detractors
     finally:
         store.close()
+
+
+def test_two_runs_at_once_alert_each_breach_once(tmp_path, state_url, receiver):
+    """Deadlines of a second pass by; two ``voclens cases run`` processes then race for the same alerts."""
+    from .conftest import SECRET
+
+    rows = _rows(60)
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    env = {**os.environ, "VOCLENS_DATA_DIR": str(tmp_path / "data"), "VOCLENS_STATE_DB_URL": state_url,
+           "VOCLENS_BACKEND": "sqlite", "VOCLENS_WEBHOOK_SIGNING_SECRET": SECRET, "VOCLENS_WEBHOOK_ALLOW_PRIVATE": "true"}
+    added = _cli(env, "cases", "rule-add", "detractors", "--owner", "cx", "--detractor", "--first-response-h", "0.0003",
+                 "--webhook-url", receiver.url)
+    assert added.returncode == 0, added.stderr
+    ingested = _cli(env, "ingest", str(tmp_path / "a.jsonl"), "--no-classify")
+    assert ingested.returncode == 0, ingested.stderr
+    time.sleep(1.5)  # past every first-response deadline (about a second after opening)
+    receiver.delay = 0.05  # each send takes a moment, so the two runs overlap
+    runs = [_spawn(env, "cases", "run", "--json") for _ in range(2)]
+    reports = [json.loads(p.communicate(timeout=300)[0]) for p in runs]
+    detractors = sum(r["nps"] <= 6 for r in rows)
+    assert sum(len(r["alerts_sent"]) for r in reports) == detractors
+    assert len(receiver.requests) == detractors == len(set(receiver.keys()))
+    assert all(r["signature_ok"] for r in receiver.requests)
