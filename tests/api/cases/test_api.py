@@ -108,3 +108,21 @@ def test_posted_documents_open_their_cases(client):
     assert case["document_id"] == r.json()["ids"][0]
     client.post("/documents", json=body)
     assert len(client.get("/cases").json()) == 1
+
+
+def test_the_serve_scheduler_runs_the_rules(tmp_path):
+    import time
+
+    backend = open_backend("sqlite", path=tmp_path / "voclens.db")
+    backend.upsert(corpus())
+    app = create_app(Settings(data_dir=tmp_path, model="lite", digest_scheduler=True, digest_poll_s=0.2), backend=backend)
+    try:
+        with TestClient(app) as client:
+            client.post("/cases/rules", json=RULE)
+            deadline = time.monotonic() + 20
+            while not client.get("/cases").json() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            low = [d for d in corpus() if d.rating is not None and d.rating <= 2]
+            assert {c["document_id"] for c in client.get("/cases").json()} == {d.id for d in low}
+    finally:
+        backend.close()
