@@ -77,7 +77,13 @@ def ingest(
             )
         except CrawlerError as exc:
             fail(exc)
-        cases = after_ingest(settings, backend) if summary.created or summary.updated else None
+        cases = None
+        if summary.created or summary.updated:
+            try:
+                cases = after_ingest(settings, backend)
+            except Exception as exc:  # the documents are stored; `voclens cases run` opens what this missed
+                err.print(f"warning: case rules did not run ({type(exc).__name__}: {exc}); run `voclens cases run`",
+                          markup=False, highlight=False)
     if cases and cases.opened and not as_json:
         err.print(f"cases opened: {len(cases.opened)}", highlight=False)
     if as_json:
