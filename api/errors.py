@@ -117,13 +117,16 @@ def _make_handler(status: int, title: str):
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method the requested path answers, from the schema's path templates."""
-    from starlette.routing import compile_path
+    """Every method the requested path answers, from the documented routes' own patterns.
 
+    The routes' patterns, not the schema's templates: ``/cases/{case_id:int}``
+    does not answer ``/cases/metrics``, though its template would match it.
+    """
     methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        if compile_path(template)[0].match(request.url.path):
-            methods |= {m.upper() for m in operations}
+    for route in request.app.routes:
+        if getattr(route, "include_in_schema", False) and getattr(route, "methods", None) \
+                and route.path_regex.match(request.url.path):
+            methods |= {m.upper() for m in route.methods}
     if "GET" in methods:
         methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)

@@ -29,6 +29,7 @@ from nlp.errors import NLPError
 from ..logs import configure_logging
 from . import analytics, classify, crawl, erasure, ingest, scores, search, serve, themes
 from ._common import err, load_settings
+from .cases import cases_app, churn_app
 from .digests import digests_app
 from .index import index_app
 from .keys import keys_app
@@ -55,6 +56,8 @@ app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 app.add_typer(digests_app, name="digests")
 app.add_typer(topics_app, name="topics")
+app.add_typer(cases_app, name="cases")
+app.add_typer(churn_app, name="churn")
 
 
 @app.callback()

@@ -14,6 +14,7 @@ from crawlers.errors import CrawlerError
 from crawlers.ingest import auto_workers, ingest_file
 from crawlers.normalize import RecordOptions
 
+from ..cases.engine import after_ingest
 from ..components import analyser_for, load_classifier, open_configured_backend
 from ._common import JsonOpt, count_lines, err, fail, load_settings, out, progress_forced
 
@@ -76,6 +77,15 @@ def ingest(
             )
         except CrawlerError as exc:
             fail(exc)
+        cases = None
+        if summary.created or summary.updated:
+            try:
+                cases = after_ingest(settings, backend)
+            except Exception as exc:  # the documents are stored; `voclens cases run` opens what this missed
+                err.print(f"warning: case rules did not run ({type(exc).__name__}: {exc}); run `voclens cases run`",
+                          markup=False, highlight=False)
+    if cases and cases.opened and not as_json:
+        err.print(f"cases opened: {len(cases.opened)}", highlight=False)
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
         return

@@ -25,6 +25,10 @@ log = logging.getLogger("voclens.digests")
 
 
 async def _loop(runner: Runner, poll_s: float) -> None:
+    from ..cases import CaseStore
+    from ..cases import run_once as run_cases
+
+    cases = CaseStore(runner.store.engine)
     while True:
         try:
             report = await asyncio.to_thread(runner.run_once)
@@ -32,6 +36,10 @@ async def _loop(runner: Runner, poll_s: float) -> None:
                 log.info("digest run", extra=report.as_dict())
         except Exception:  # the scheduler must outlive a bad run (state DB restart, backend outage)
             log.exception("digest run failed; retrying at the next poll")
+        try:  # case rules and deadline alerts ride the same poll (api.cases.engine)
+            await asyncio.to_thread(run_cases, cases, runner.backend, runner.settings)
+        except Exception:
+            log.exception("case run failed; retrying at the next poll")
         await asyncio.sleep(poll_s)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 
 from crawlers.enrich import enrich
 from crawlers.errors import RecordError
@@ -25,6 +25,7 @@ from ..deps import (
 )
 from ..errors import ApiError
 from ..openapi import problems
+from .cases import after_ingest as cases_after_ingest
 from ..schemas import Health, IngestRequest, IngestResponse, ItemError, SearchResponse
 
 router = APIRouter(tags=["documents"])
@@ -59,6 +60,8 @@ def similar_documents(
 @router.post("/documents", response_model=IngestResponse, dependencies=[WriteAccess], responses=problems(502, 503, 504))
 def ingest_documents(
     body: IngestRequest,
+    request: Request,
+    tasks: BackgroundTasks,
     backend: BackendDep,
     classifier: ClassifierDep,
     analyser: AnalyserDep,
@@ -86,6 +89,7 @@ def ingest_documents(
         unique = list({d.id: d for d in docs}.values())
         result = backend.upsert(enrich(unique, analyser, classifier, reclassify=reclassify))
         created, updated, refused = result.created, result.updated, set(result.erased_ids)
+        tasks.add_task(cases_after_ingest, request.app)  # case rules (api.cases) see the new documents
     ids = [d.id for d in docs if d.id not in refused]
     if errors and not docs:
         raise ApiError(422, "Invalid documents", f"all {len(errors)} documents were rejected: {errors[0].message}",

@@ -69,6 +69,10 @@ SEMANTIC_RULES = {
     "name no stored document": "example ids must name stored documents (server state)",
     "a topic keeps at most": "examples already stored count too (server state)",
     "text examples need the transformer model": "depends on the configured model (server state)",
+    "would open a case for every document": "a case rule needs a query, a filter or a condition (any one of several)",
+    "a rule's filters have no since/until": "a case rule's filters take no dates",
+    "is not an http(s) URL with a host": "URL syntax",
+    "give a state, a note or an owner": "a case change needs one of three fields",
 }
 
 

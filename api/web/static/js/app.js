@@ -4,14 +4,15 @@ import { api, clearApiKey, setApiKey } from "./api.js";
 import { parseParams } from "./filters.js";
 import { esc, errorBox } from "./format.js";
 import { lang, setLang, t } from "./i18n.js";
+import * as cases from "./views/cases.js";
 import * as digests from "./views/digests.js";
 import * as documentView from "./views/document.js";
 import * as emerging from "./views/emerging.js";
 import * as search from "./views/search.js";
 import * as trends from "./views/trends.js";
 
-const VIEWS = { search, trends, emerging, doc: documentView, digests };
-const NAV = ["search", "trends", "emerging", "digests"];
+const VIEWS = { search, trends, emerging, doc: documentView, digests, cases };
+const NAV = ["search", "trends", "emerging", "digests", "cases"];
 
 const ctx = {
   access: null,

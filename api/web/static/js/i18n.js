@@ -68,6 +68,14 @@ const en = {
   "alert.volume.help": "The number of documents the query matches in the window.",
   "alert.emerging.rule": "alert: topic spike, G² ≥ {threshold} over {window} against {baseline}",
   "alert.volume.rule": "alert: ≥ {threshold} documents in {window}",
+  "nav.cases": "Cases", "cases.title": "Cases", "cases.count": "Cases", "cases.stillopen": "open",
+  "cases.frt": "First response (median)", "cases.ttr": "Time to resolve (median)", "cases.fr_in_time": "First response in time",
+  "cases.res_in_time": "Resolved in time", "cases.reopen": "Reopen rate", "cases.h": "h", "cases.state": "State",
+  "cases.owner": "Owner", "cases.document": "Document", "cases.opened": "Opened", "cases.due_fr": "First response due",
+  "cases.due_res": "Resolution due", "cases.details": "Details", "cases.overdue": "overdue", "cases.empty": "No cases.",
+  "cases.case": "Case", "cases.note": "Note", "cases.save": "Save",
+  "state.open": "open", "state.in_progress": "in progress", "state.resolved": "resolved", "state.closed": "closed",
+  "event.opened": "opened", "event.state": "state", "event.note": "note", "event.assign": "owner", "event.alert": "deadline alert",
 };
 
 const zh = {
@@ -134,6 +142,14 @@ const zh = {
   "alert.volume.help": "窗口内查询匹配到的文档数。",
   "alert.emerging.rule": "告警：主题激增，{window} 内 G² ≥ {threshold}（对比此前 {baseline}）",
   "alert.volume.rule": "告警：{window} 内文档数 ≥ {threshold}",
+  "nav.cases": "工单", "cases.title": "工单", "cases.count": "工单数", "cases.stillopen": "未结",
+  "cases.frt": "首次响应（中位数）", "cases.ttr": "解决用时（中位数）", "cases.fr_in_time": "按时首次响应",
+  "cases.res_in_time": "按时解决", "cases.reopen": "重开率", "cases.h": "小时", "cases.state": "状态",
+  "cases.owner": "负责人", "cases.document": "反馈", "cases.opened": "创建于", "cases.due_fr": "首次响应截止",
+  "cases.due_res": "解决截止", "cases.details": "详情", "cases.overdue": "已超时", "cases.empty": "没有工单。",
+  "cases.case": "工单", "cases.note": "备注", "cases.save": "保存",
+  "state.open": "待处理", "state.in_progress": "处理中", "state.resolved": "已解决", "state.closed": "已关闭",
+  "event.opened": "创建", "event.state": "状态", "event.note": "备注", "event.assign": "负责人", "event.alert": "超时提醒",
 };
 
 const STRINGS = { en, zh };
