@@ -6,7 +6,7 @@ run alongside the writer), and a time limit on every read via SQLite's
 progress handler. See ``_sqlite_schema`` for the tables and why the FTS index
 holds analysed tokens rather than raw text; the SQL of searches, trends,
 other analytics and erasure lives in ``_sqlite_search``, ``_sqlite_trends``,
-``_sqlite_analytics`` and ``_sqlite_erasure``.
+``_sqlite_analytics`` and ``_sqlite_erasure``; the rows written for a document in ``_sqlite_rows``.
 
 Behaviour every backend shares (pinned by ``tests/index/test_contract.py``):
 
@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nlp.analyser import Analyser, get_analyser, normalize
+from nlp.analyser import Analyser, get_analyser
 
 from . import _sqlite_analytics as analytics
 from . import _sqlite_erasure as erasure
@@ -49,8 +49,9 @@ from . import _sqlite_vectors as vectors
 from ._cursor import decode_cursor
 from ._request import make_hit, parse_request, plan_search
 from ._sqlite_schema import migrate
+from ._sqlite_rows import prepare_rows
 from ._sqlite_search import cursor_check, search_page
-from ._sqlite_sql import Where, build_where, epoch_ms, max_seq
+from ._sqlite_sql import Where, build_where, max_seq
 from ._sqlite_trends import trend_counts
 from ._trend_buckets import empty_trend, trend_result
 from .base import (
@@ -85,49 +86,6 @@ log = logging.getLogger(__name__)
 
 _DOC_COLUMNS = "id, source, channel, brand, product_id, lang, sentiment, rating, created_at, author_hash, customer_hash"
 _CHUNK = 500  # ids per IN (...) lookup
-
-
-def _row(doc: Document, analyser: Analyser) -> tuple:
-    """One document's rows: (documents row, JSON, FTS columns, topics, keywords, vector or None, scores)."""
-    title_words, title_grams = analyser.index_terms(doc.title) if doc.title else ([], [])
-    body_words, body_grams = analyser.index_terms(doc.text)
-    fts = (" ".join(title_words), " ".join(body_words), " ".join(title_grams + body_grams))
-    row = (
-        doc.id,
-        doc.source,
-        doc.channel.value,
-        doc.brand,
-        doc.product_id,
-        doc.lang,
-        doc.sentiment.label.value if doc.sentiment else None,
-        doc.rating,
-        epoch_ms(doc.created_at),
-        doc.author_hash,
-        doc.customer_hash,
-    )
-    topics: dict[str, tuple] = {}
-    for t in doc.topics:
-        if t.topic not in topics or t.score > topics[t.topic][2]:
-            topics[t.topic] = (t.topic, t.polarity.value, t.score)
-    keywords = dict.fromkeys(k for k in (normalize(k).strip().lower() for k in doc.keywords) if k)
-    labels = ",".join(sorted(f"{t}:{p}" for t, p, _ in topics.values())) or None
-    scores = [(name, value, labels) for name, value in doc.all_scores().items()]
-    return row, doc.model_dump_json(), fts, list(topics.values()), list(keywords), vectors.row(doc.vector), scores
-
-
-def prepare_rows(docs: Sequence[Document], analyser: Analyser) -> list[tuple]:
-    """The rows ``upsert`` writes for ``docs``: plain tuples, cheap to send between processes.
-
-    Tokenising and serialising is most of an upsert's cost and needs no
-    database: ``voclens ingest --workers`` runs it in worker processes and
-    hands the rows to ``write_prepared`` in the one writing process (on two
-    cores 1.6-1.9x the documents per second of one process). A document
-    repeated in the batch is kept once, the last copy winning.
-    """
-    latest: dict[str, Document] = {}
-    for doc in docs:
-        latest[doc.id] = doc
-    return [_row(doc, analyser) for doc in latest.values()]
 
 
 def _with_vector(row: tuple) -> Document:
