@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from . import score_stats
 from ._trend_buckets import bucket_index
-from .scoring import CONFIDENCE, ScoreBucket, ScoreSeries, ScoreTrendQuery, ScoreTrendResult
+from .scoring import CONFIDENCE, ScoreBucket, ScoreSeries, ScoreSplit, ScoreTrendQuery, ScoreTrendResult
 
 #: key -> one ``Counts`` per bucket
 Accumulated = dict[str | None, list[score_stats.Counts]]
@@ -52,7 +52,8 @@ def trend_result(query: ScoreTrendQuery, acc: Accumulated, bounds: list[int], tz
     if query.split is None:
         keys: list[str | None] = [None]
     else:
-        totals = {k: sum(c[0] for c in v) for k, v in acc.items()}
+        wanted = set(query.topic_keys) if query.split is ScoreSplit.topic and query.topic_keys else None
+        totals = {k: sum(c[0] for c in v) for k, v in acc.items() if wanted is None or k in wanted}
         keys = sorted((k for k in totals if totals[k]), key=lambda k: (-totals[k], k))[: query.split_limit]
     series = []
     for key in keys:

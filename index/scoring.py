@@ -105,8 +105,8 @@ class _Model(BaseModel):
 class ScoreSplit(str, Enum):
     """What a score trend may be split by.
 
-    Journey stages (issue 19, own topics) are not stored yet: when they are, add ``stage`` here,
-    its column in ``_sqlite_scores._SPLIT_COLUMNS`` and its field in ``_es_scores._SPLIT_FIELDS``.
+    Journey stages and touchpoints are own topics (``voclens topics journey``): a split by stage
+    is a split by topic kept to the stage keys (``ScoreTrendQuery.topic_keys``).
     """
 
     topic = "topic"
@@ -130,6 +130,8 @@ class ScoreTrendQuery(_Model):
     tz: str = Field(default="UTC", max_length=64)
     split: ScoreSplit | None = None
     split_limit: int = Field(default=10, ge=1, le=50)
+    #: Split by topic, only these topics make series (a journey split: the stage keys); empty: every topic.
+    topic_keys: list[str] = Field(default_factory=list, max_length=100)
 
     @field_validator("metric")
     @classmethod

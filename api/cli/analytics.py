@@ -62,7 +62,7 @@ def _print_rows(rows, title: str, empty: str = "nothing matches these filters") 
 def trends(
     query: Annotated[str, typer.Argument(help="Optional query restricting the documents.")] = "",
     interval: Annotated[str, typer.Option(help="hour, day, week or month.")] = "day",
-    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source, brand, stage or touchpoint (the customer journey: voclens topics journey); scores: topic, brand, channel or source.")] = None,
+    split: Annotated[str | None, typer.Option(help="One series per topic, sentiment, source, brand, stage or touchpoint (the customer journey: voclens topics journey); scores: topic, brand, channel, source, stage or touchpoint.")] = None,
     tz: Annotated[str, typer.Option(help="IANA time zone for bucket boundaries, e.g. Asia/Shanghai.")] = "UTC",
     brand: BrandOpt = [], product: ProductOpt = [], source: SourceOpt = [], channel: ChannelOpt = [],  # noqa: B006
     lang: LangOpt = [], sentiment: SentimentOpt = [], topic: TopicOpt = [],  # noqa: B006
@@ -78,8 +78,16 @@ def trends(
     check_bounds(settings, query)
     filters = query_filters(brand, product, source, channel, lang, sentiment, topic, since, until)
     if metric is not None:
+        keys: list[str] = []
+        if split in JOURNEY_SPLITS:  # a score per journey stage: the stages are own topics
+            with open_configured_backend(settings) as backend:
+                try:
+                    keys = journey_split(backend, split)
+                except JourneyMissing as exc:
+                    fail(exc)
         try:
-            sq = ScoreTrendQuery(metric=metric, q=query, filters=filters, interval=interval, split=split, tz=tz)
+            sq = ScoreTrendQuery(metric=metric, q=query, filters=filters, interval=interval, tz=tz,
+                                 split="topic" if keys else split, topic_keys=keys, split_limit=min(len(keys), 50) or 10)
         except ValidationError as exc:
             error = exc.errors()[0]
             fail(f"--{error['loc'][0]}: " + error["msg"].removeprefix("Value error, "))

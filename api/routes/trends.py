@@ -28,7 +28,7 @@ def trends(
     q: QueryDep,
     interval: Interval = Interval.day,
     metric: Annotated[Metric | ScoreMetric, Query(description="A bucket count, or a score: nps, csat, ces, rating (answers with intervals).")] = "volume",
-    split: Annotated[TrendSplit | ScoreSplit | None, Query(description="Counts: one series per topic, sentiment, source, brand, journey stage or journey touchpoint; score metrics: per topic, brand, channel or source.")] = None,
+    split: Annotated[TrendSplit | ScoreSplit | None, Query(description="Counts: one series per topic, sentiment, source, brand, journey stage or journey touchpoint; score metrics: per topic, brand, channel, source, stage or touchpoint.")] = None,
     tz: Annotated[str, Query(max_length=64, description="IANA time zone the buckets are aligned to.")] = "UTC",
     split_limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> TrendsResponse | ScoreTrendsResponse:
@@ -60,14 +60,21 @@ def trends(
 
 
 def _score_trends(backend, filters, q, interval, metric, split, tz, split_limit) -> ScoreTrendsResponse:
-    if split is not None:
+    keys: list[str] = []
+    if split is not None and split.value in JOURNEY_SPLITS:
+        try:
+            keys = journey_split(backend, split.value)
+        except JourneyMissing as exc:
+            raise ApiError(422, "Invalid request", str(exc), field="split") from None
+        split, split_limit = ScoreSplit.topic, max(split_limit, min(len(keys), 50))
+    elif split is not None:
         if split.value not in ScoreSplit.__members__:
             raise ApiError(422, "Invalid request", f"split={split.value} is not available for score metrics; "
-                           "use topic, brand, channel or source", field="split")
+                           "use topic, brand, channel, source, stage or touchpoint", field="split")
         split = ScoreSplit(split.value)
     try:
         query = ScoreTrendQuery(metric=metric, q=q, filters=filters, interval=interval, tz=tz, split=split,
-                                split_limit=split_limit)
+                                split_limit=split_limit, topic_keys=keys)
     except ValidationError as exc:
         raise ApiError(422, "Invalid request", exc.errors()[0]["msg"].removeprefix("Value error, "), field="tz") from None
     result = backend.score_trends(query)

@@ -71,6 +71,9 @@ def test_the_journey_is_trained_applied_and_charted_by_stage(data):
     keys = {s["key"] for s in stages["series"]}
     assert keys and keys <= {"stage_discovery", "stage_consideration", "stage_purchase", "stage_fulfilment", "stage_retention"}
     assert "stage_fulfilment" in keys  # the demo's parcels: leaking bottles, slow couriers
+    # a score per stage (issue 26): the demo's star ratings and NPS answers, kept to the stage keys
+    rated = json.loads(voclens("trends", "--metric", "rating", "--split", "stage", "--json", data_dir=data).stdout)
+    assert rated["metric"] == "rating" and {s["key"] for s in rated["series"]} <= keys
     touch = json.loads(voclens("trends", "--split", "touchpoint", "--json", data_dir=data).stdout)
     assert {s["key"] for s in touch["series"]} <= {r["key"] for r in trained if r["key"].startswith("touch_")}
     # the default topics are still there

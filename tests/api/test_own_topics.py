@@ -159,6 +159,8 @@ def test_errors_name_what_is_wrong(client):
     assert client.post("/own-topics/actions/train", json={"keys": ["nosuch"]}).status_code == 404
     r = client.get("/trends", params={"split": "stage"})
     assert r.status_code == 422 and "voclens topics journey" in r.json()["detail"]
+    r = client.get("/trends", params={"split": "touchpoint", "metric": "nps"})
+    assert r.status_code == 422 and "voclens topics journey" in r.json()["detail"]
 
 
 def test_changes_need_the_write_scope_and_reads_the_read_scope(client):
@@ -186,6 +188,8 @@ def test_the_journey_installs_its_steps_and_splits_trends_by_stage(client):
     # installed but not applied: no stage labels yet, so no series, but no error either
     r = client.get("/trends", params={"split": "stage"})
     assert r.status_code == 200 and r.json()["series"] == []
+    r = client.get("/trends", params={"split": "stage", "metric": "rating"})  # a score per stage (issue 26)
+    assert r.status_code == 200 and r.json()["series"] == [] and r.json()["metric"] == "rating"
 
 
 def test_apply_resumes_after_an_interruption_and_cues_are_searched(tmp_path):

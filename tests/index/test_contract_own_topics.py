@@ -137,3 +137,21 @@ def test_own_labels_count_in_key_drivers_like_default_ones(backend):
     assert leaking and sum(int(stats.together[k, k]) for k in leaking) == 2
     backend.strip_topics(["leaking"])
     assert not [name for name in backend.driver_stats("rating").names if name.startswith("leaking:")]
+
+
+def test_a_score_split_by_topic_keeps_to_the_given_keys_as_a_journey_split_does(backend):
+    """Score trends per journey stage (issue 26): a topic split kept to the stage keys."""
+    from index.scoring import ScoreTrendQuery
+
+    docs = [d.model_copy(update={"rating": float(1 + i % 5)}) for i, d in enumerate(corpus())]
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    backend.save_own_topic(OwnTopic(key="stage_fulfilment", name_zh="履约", name_en="Fulfilment"))
+    backend.relabel_topics({ids["zh6"]: {"stage_fulfilment": 0.9}, ids["zh1"]: {"stage_fulfilment": 0.8}},
+                           ["stage_fulfilment"])  # fmt: skip
+    kept = backend.score_trends(ScoreTrendQuery(metric="rating", split="topic", topic_keys=["stage_fulfilment"]))
+    assert [s.key for s in kept.series] == ["stage_fulfilment"] and kept.series[0].responses == 2
+    assert kept.series[0].value == (docs[[d.source_id for d in docs].index("zh6")].rating
+                                    + docs[[d.source_id for d in docs].index("zh1")].rating) / 2  # fmt: skip
+    every = backend.score_trends(ScoreTrendQuery(metric="rating", split="topic", split_limit=50))
+    assert "stage_fulfilment" in {s.key for s in every.series} and len(every.series) > 1
