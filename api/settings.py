@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     elasticsearch_ca_file: Path | None = Field(default=None, description="CA bundle for a cluster whose certificate comes from its own authority.")
     elasticsearch_index_prefix: str = Field(default="voclens", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Index names start with it ('{prefix}-documents' is the alias); lets several installations share a cluster.")
     elasticsearch_replicas: int = Field(default=0, ge=0, le=5, description="Replica shards per index; 0 on a single node, 1 or more on a cluster.")
+    elasticsearch_shards: int = Field(default=1, ge=1, le=64, description="Primary shards per monthly index (the index template; months created from now on). One shard per ~20-40 GB of a month.")
+    elasticsearch_bulk_threads: int = Field(default=2, ge=1, le=16, description="Bulk write requests sent at once, each on its own connection (imports, workers).")
     elasticsearch_pit_keep_alive: str = Field(default="5m", pattern=r"^[1-9][0-9]{0,5}(ms|s|m|h|d)$", description="How long a search cursor stays usable after its last page (Elasticsearch point-in-time keep-alive: '5m', '1h'); an older cursor answers 'cursor expired, start again'.")
     model: str = Field(default="lite", description="Classifier used by ingest, classify, reclassify and the demo: 'lite' (e5-small's first 4 layers distilled from the 12-layer model; 3x faster, better on Chinese, weaker on English sentiment), 'transformer' (the 12-layer fine-tuned e5-small) or 'fast' (lexicon baseline).")
     model_dir: Path | None = Field(default=None, description="Trained transformer model folder (for 'transformer' or 'lite'); unset = the one shipped in nlp/weights.")

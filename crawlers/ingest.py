@@ -192,7 +192,7 @@ def ingest_file(
     lines = read_raw_lines(path, fmt, encoding=chosen.name) if workers > 1 else None
     chunks = _chunks(_rows_after(lines or read_records(path, fmt, encoding=chosen.name), run.start_after), batch_size)
     try:
-        with _fewer_collections():
+        with _fewer_collections(), backend.bulk_import():
             if workers <= 1:
                 run.prepare_here(chunks)
             else:

@@ -30,7 +30,7 @@ def ingest(
     classify: Annotated[bool, typer.Option("--classify/--no-classify", help="Classify with the configured model.")] = True,
     model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows analysed together (the unit of work a worker takes).")] = 500,
-    commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; --batch-size on Elasticsearch).")] = None,
+    commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; 5,000 on Elasticsearch, sent as several bulk requests at once).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes that parse, validate, analyse, classify and tokenise while this one writes (default: one per core, up to 8, for files of 20,000+ rows without the transformer model; else 1).")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
     rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
