@@ -164,6 +164,11 @@ class Settings(BaseSettings):
     crawl_near_duplicates: Literal["mark", "drop"] = Field(default="mark", description="Near-duplicate (copy-pasted) reviews: 'mark' stores them with meta.duplicate_of, 'drop' skips them.")
     # -- crawl scale-out (issue 5, scrapy-redis): workers on several machines share one crawl --
     crawl_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis shared by crawl workers (redis://host:6379/0): one request queue and seen-requests filter for every worker; unset = each crawl runs alone.")
+    # -- classification workers on a queue (issue 21): `voclens worker`, `ingest --queue`, `crawl --queue` --
+    queue_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis holding the queue of documents to classify (redis://host:6379/0); unset = crawl_redis_url.")
+    queue_stream: str = Field(default="voclens:documents", pattern=r"^[A-Za-z0-9:_.-]{1,100}$", description="Redis stream key of the queue (dead letters go to '<key>:dead').")
+    worker_batch_size: int = Field(default=256, ge=1, le=10_000, description="Documents a worker classifies and writes together.")
+    worker_claim_idle_s: float = Field(default=60.0, ge=0.1, le=86_400, description="A batch pending this long on a worker that stopped is taken over by another; keep it above the slowest batch.")
     # -- crawl health (issue 24): a crawl fails when a share passes its threshold (crawlers/health.py) --
     crawl_health_max_rejected_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of its items is rejected as invalid (1 = never); judged from crawl_health_min_items items.")
     crawl_health_max_failed_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of the pages it asked for failed after the retries or was refused by robots.txt (1 = never).")

@@ -4,7 +4,7 @@ Every command reads the one settings object (``VOCLENS_*`` env vars and
 ``voclens.toml``); options on the command line override it for that run.
 
 One module per command group (``ingest``, ``search``, ``analytics``,
-``erasure``, ``classify``, ``serve``, ``crawl``, ``keys``, ``model``,
+``erasure``, ``classify``, ``serve``, ``crawl``, ``worker``, ``keys``, ``model``,
 ``index``, ``digests``), all built on ``_common``; this module only
 assembles them, in the order ``voclens --help`` lists them. Every run
 imports every group, so what only one command needs and takes long to
@@ -27,7 +27,7 @@ from nlp.extras import missing_extra
 from nlp.errors import NLPError
 
 from ..logs import configure_logging
-from . import analytics, classify, crawl, erasure, ingest, search, serve
+from . import analytics, classify, crawl, erasure, ingest, search, serve, worker
 from ._common import err, load_settings
 from .digests import digests_app
 from .index import index_app
@@ -46,7 +46,7 @@ app = typer.Typer(
 
 _COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging, search.get,
              erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
-             crawl.crawl)
+             crawl.crawl, worker.worker)
 for _command in _COMMANDS:
     app.command()(_command)
 app.add_typer(keys_app, name="keys")
