@@ -70,6 +70,8 @@ def _print_summary(summary) -> None:
                          ("retries", summary.retries), ("robots.txt forbidden", summary.robots_forbidden),
                          ("incremental stops", summary.incremental_stops)):
         table.add_row(label, str(value))
+    if summary.queued:
+        table.add_row("queued for workers", str(summary.queued))
     for field, n in sorted(summary.invalid_by_field.items()):
         table.add_row(f"  invalid {field}", str(n))
     for kind, n in sorted(summary.errors.items()):

@@ -82,7 +82,7 @@ def test_a_crawl_with_queue_publishes_and_a_worker_classifies_and_writes(make_si
     data = tmp_path / "data"
     env = {"VOCLENS_QUEUE_REDIS_URL": redis_server.url, "VOCLENS_QUEUE_STREAM": "crawl-queue-test"}
     stats = voclens_crawl(data, "appstore", "-a", "apps=2001", "-a", f"base_url={site.url}", "--queue", env=env)
-    assert stats["new"] == 0 and stored(data) == {}  # nothing classified or written by the crawl itself
+    assert (stats["new"], stats["queued"]) == (0, 25) and stored(data) == {}  # nothing written by the crawl itself
     assert queue_depth(connect(redis_server.url), "crawl-queue-test")["depth"] == 25
     worker = subprocess.run([*crawl_command("appstore")[:3], "worker", "--exit-when-empty", "--json"], cwd=ROOT,
                             env=crawl_env(data, **env), capture_output=True, text=True, timeout=120)
