@@ -220,10 +220,20 @@ class BulkImportMixin:
         self._pause = pause
         try:
             yield
-        finally:
-            self._pause = None
-            self._unrefreshed.clear()
+        except BaseException:
+            self._end_pause(pause, quietly=True)  # the import's own error is the one to report
+            raise
+        self._end_pause(pause)
+
+    def _end_pause(self, pause: RefreshPause, quietly: bool = False) -> None:
+        self._pause = None
+        self._unrefreshed.clear()
+        try:
             self._call("restore refresh", pause.stop)
+        except Exception as exc:
+            if not quietly:
+                raise
+            log.warning("could not restore refresh after a failed import (%s); the next open restores it", exc)
 
 
 def restore_refresh_left_off(client: Elasticsearch, pattern: str) -> list[str]:

@@ -245,3 +245,14 @@ def test_a_vector_is_a_byte_dense_vector_kept_out_of_the_source(es):
     source = es.es.get(index=es.names.index_for(d.created_at), id=d.id)["_source"]
     assert "vector" not in source and "vector" not in source["doc"] and source["vector_model"] == d.vector.model
     assert es.get(d.id).vector == d.vector
+
+
+def test_an_import_that_fails_restores_refresh_and_reports_its_own_error(es):
+    es.upsert([doc("a", "物流")])
+    with pytest.raises(RuntimeError, match="the import broke"):
+        with es.bulk_import():
+            es.upsert([doc("b", "物流")])
+            raise RuntimeError("the import broke")
+    after = es.es.indices.get_settings(index=es.names.pattern, name="index.refresh_interval")
+    assert all("refresh_interval" not in v["settings"].get("index", {}) for v in after.body.values())
+    assert es.count() == 2  # what was acknowledged before the failure is there and searchable
