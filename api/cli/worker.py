@@ -48,6 +48,10 @@ def worker(
         fail(exc)
     client = connect(url)
     with open_configured_backend(settings) as backend:
+        if hasattr(backend, "refresh"):
+            # Elasticsearch: a worker needs no read-your-writes, and a refresh per batch costs more than the
+            # batch; the index's periodic refresh (1 s) makes what it wrote searchable
+            backend.refresh = False
         w = Worker(client, settings.queue_stream, backend, analyser_for(settings), classifier, name=name,
                    batch_size=batch_size or settings.worker_batch_size, claim_idle_s=settings.worker_claim_idle_s)
         for sig in (signal.SIGTERM, signal.SIGINT):

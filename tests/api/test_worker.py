@@ -133,6 +133,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(redis_se
         "hosts": [env["VOCLENS_ELASTICSEARCH_URLS"]], "index_prefix": env["VOCLENS_ELASTICSEARCH_INDEX_PREFIX"]}
     with open_backend(kind, **options) as backend:
         try:
+            # workers leave Elasticsearch's periodic refresh (1 s) to make their last batch searchable
+            _wait(lambda: backend.count() >= len(recs), 10, "the last batch to be searchable")
+            time.sleep(1.5)
             assert backend.count() == len(recs)  # nothing lost, nothing twice
             ids = {d.id for batch in backend.iter_documents(1000) for d in batch}
             assert len(ids) == len(recs)

@@ -24,6 +24,7 @@ import pytest
 
 from index._es_bulk import prepare_sources
 from index.base import SearchQuery, TopQuery, TrendQuery
+from index.document import Document
 from index.registry import open_backend
 from nlp.analyser import get_analyser
 from tests.es_node import unique_prefix
@@ -41,9 +42,10 @@ N_DOCS = int(os.environ.get("VOCLENS_TEST_CLUSTER_DOCS", "50000"))
 def _documents(n: int) -> list:
     templates = corpus()
     brands = ["Acme", "Voltra", "Nimbus", "Orchid"]
-    return [templates[i % len(templates)].model_copy(update={
-        "source_id": f"c{i}", "id": f"{i:032x}", "brand": brands[i % len(brands)],
-        "created_at": NOW - timedelta(hours=(i * 7) % (120 * 24))}) for i in range(n)]
+    return [Document.model_validate({
+        **templates[i % len(templates)].model_dump(exclude={"id"}), "source_id": f"c{i}",
+        "brand": brands[i % len(brands)], "created_at": NOW - timedelta(hours=(i * 7) % (120 * 24))})
+        for i in range(n)]
 
 
 class SearchProbe(threading.Thread):
@@ -77,7 +79,7 @@ def _figures(backend) -> dict:
         "logistics": backend.count("物流"),
         "brand": backend.count("brand:Voltra topic:logistics:negative"),
         "trend": {s.key: [b.volume for b in s.buckets] for s in trend.series},
-        "top": [(t.topic, t.polarity, t.count) for t in backend.top_topics(TopQuery(limit=20))],
+        "top": [(t.topic, t.count, t.negative) for t in backend.top_topics(TopQuery(limit=20))],
     }
 
 
