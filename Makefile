@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench bench-backends bench-crawl eval clean
+.PHONY: install demo test test-fast test-cluster bench bench-backends bench-bulk bench-workers bench-crawl eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# three Elasticsearch nodes, a node killed mid-ingest (tests/index/test_es_cluster.py; several minutes)
+test-cluster: $(STAMP)
+	scripts/es-node fetch >/dev/null
+	VOCLENS_TEST_CLUSTER=1 $(BIN)/python -m pytest -m cluster -s tests/index/test_es_cluster.py
+
+bench-bulk: $(STAMP)
+	$(BIN)/python bench/bench_bulk_ingest.py
+
+bench-workers: $(STAMP)
+	$(BIN)/python bench/bench_workers.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_embedded.py

@@ -19,7 +19,7 @@ from .components import analyser_for, load_classifier, open_configured_backend
 from .errors import install_error_handlers
 from .digests.scheduler import digests_lifespan
 from .openapi import install_openapi
-from .routes import access, cases, documents, drivers, erasure, export, own_topics, search, subscriptions, themes, topics, trends
+from .routes import access, cases, documents, drivers, erasure, export, health, own_topics, search, subscriptions, themes, topics, trends
 from .settings import Settings, get_settings
 from .throttle import LimitsMiddleware
 from .web import install_web, is_static
@@ -66,12 +66,14 @@ def create_app(
         finally:
             if owned:
                 app.state.backend.close()
+            if getattr(app.state, "queue_client", None) is not None:  # opened by /health/ready
+                app.state.queue_client.close()
 
     app = FastAPI(title="voclens", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     install_error_handlers(app)
     for module in (search, export, trends, topics, own_topics, themes, documents, erasure, subscriptions, access,
-                   drivers, cases):
+                   drivers, cases, health):
         app.include_router(module.router)
     install_openapi(app, settings)
     _offline_docs(app)

@@ -24,6 +24,7 @@ def scrapy_settings(
     overrides: dict[str, Any] | None = None,
     redis_url: str | None = None,
     redis_run: str = "default",
+    queue: bool = False,
 ) -> ScrapySettings:
     """``crawlers.settings`` with voclens ``crawl_*`` settings (health thresholds too) and command-line options applied.
 
@@ -31,6 +32,8 @@ def scrapy_settings(
         overrides: raw Scrapy settings (``--set KEY=VALUE``), applied last.
         redis_url: share the crawl with other workers through this Redis
             (default: ``crawl_redis_url``); ``redis_run`` names the shared run.
+        queue: publish documents to the classification queue (``queue_redis_url``)
+            for ``voclens worker`` instead of classifying and writing them here.
     """
     s = ScrapySettings()
     s.setmodule("crawlers.settings", priority="project")
@@ -50,6 +53,9 @@ def scrapy_settings(
         "CRAWL_HEALTH_MIN_ITEMS": settings.crawl_health_min_items,
         "CRAWL_HEALTH_MIN_PAGES": settings.crawl_health_min_pages,
     }, priority="cmdline")
+    if queue:
+        s.setdict({"CRAWL_QUEUE_URL": queue_url(settings), "CRAWL_QUEUE_STREAM": settings.queue_stream,
+                   "CRAWL_CLASSIFY": False}, priority="cmdline")
     redis_url = redis_url or settings.crawl_redis_url
     if redis_url:
         from crawlers.distributed import redis_settings
@@ -76,3 +82,15 @@ def open_components(crawler_settings: ScrapySettings):
     backend = open_configured_backend(settings)
     return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=classifier,
                            state=CrawlState(settings.data_dir / STATE_FILE), salt=settings.author_salt)
+
+
+def queue_url(settings: Settings) -> str:
+    """The Redis of the classification queue: ``queue_redis_url``, else ``crawl_redis_url``.
+
+    Raises:
+        ValueError: neither is set (the message names both settings).
+    """
+    url = settings.queue_redis_url or settings.crawl_redis_url
+    if not url:
+        raise ValueError("the queue needs Redis: set queue_redis_url (VOCLENS_QUEUE_REDIS_URL=redis://host:6379/0)")
+    return url

@@ -75,3 +75,24 @@ class Health(BaseModel):
     model: str | None = None
     documents: int | None = None
     details: dict[str, Any] | None = None
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Check(BaseModel):
+    """One dependency of the service: ``ok``, ``failing`` (with why), or ``off`` (not configured)."""
+
+    status: Literal["ok", "failing", "off"]
+    error: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class Readiness(BaseModel):
+    """``ready`` when the backend answers and the model is loaded; the queue is reported, never required."""
+
+    status: Literal["ready", "not_ready"]
+    backend: Check
+    model: Check
+    queue: Check

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     elasticsearch_ca_file: Path | None = Field(default=None, description="CA bundle for a cluster whose certificate comes from its own authority.")
     elasticsearch_index_prefix: str = Field(default="voclens", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Index names start with it ('{prefix}-documents' is the alias); lets several installations share a cluster.")
     elasticsearch_replicas: int = Field(default=0, ge=0, le=5, description="Replica shards per index; 0 on a single node, 1 or more on a cluster.")
+    elasticsearch_shards: int = Field(default=1, ge=1, le=64, description="Primary shards per monthly index (the index template; months created from now on). One shard per ~20-40 GB of a month.")
+    elasticsearch_bulk_threads: int = Field(default=2, ge=1, le=16, description="Bulk write requests sent at once, each on its own connection (imports, workers).")
     elasticsearch_pit_keep_alive: str = Field(default="5m", pattern=r"^[1-9][0-9]{0,5}(ms|s|m|h|d)$", description="How long a search cursor stays usable after its last page (Elasticsearch point-in-time keep-alive: '5m', '1h'); an older cursor answers 'cursor expired, start again'.")
     model: str = Field(default="lite", description="Classifier used by ingest, classify, reclassify and the demo: 'lite' (e5-small's first 4 layers distilled from the 12-layer model; 3x faster, better on Chinese, weaker on English sentiment), 'transformer' (the 12-layer fine-tuned e5-small) or 'fast' (lexicon baseline).")
     model_dir: Path | None = Field(default=None, description="Trained transformer model folder (for 'transformer' or 'lite'); unset = the one shipped in nlp/weights.")
@@ -162,6 +164,11 @@ class Settings(BaseSettings):
     crawl_near_duplicates: Literal["mark", "drop"] = Field(default="mark", description="Near-duplicate (copy-pasted) reviews: 'mark' stores them with meta.duplicate_of, 'drop' skips them.")
     # -- crawl scale-out (issue 5, scrapy-redis): workers on several machines share one crawl --
     crawl_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis shared by crawl workers (redis://host:6379/0): one request queue and seen-requests filter for every worker; unset = each crawl runs alone.")
+    # -- classification workers on a queue (issue 21): `voclens worker`, `ingest --queue`, `crawl --queue` --
+    queue_redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://", description="Redis holding the queue of documents to classify (redis://host:6379/0); unset = crawl_redis_url.")
+    queue_stream: str = Field(default="voclens:documents", pattern=r"^[A-Za-z0-9:_.-]{1,100}$", description="Redis stream key of the queue (dead letters go to '<key>:dead').")
+    worker_batch_size: int = Field(default=256, ge=1, le=10_000, description="Documents a worker classifies and writes together.")
+    worker_claim_idle_s: float = Field(default=60.0, ge=0.1, le=86_400, description="A batch pending this long on a worker that stopped is taken over by another; keep it above the slowest batch.")
     # -- crawl health (issue 24): a crawl fails when a share passes its threshold (crawlers/health.py) --
     crawl_health_max_rejected_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of its items is rejected as invalid (1 = never); judged from crawl_health_min_items items.")
     crawl_health_max_failed_share: float = Field(default=0.5, ge=0, le=1, description="A crawl fails when more than this share of the pages it asked for failed after the retries or was refused by robots.txt (1 = never).")

@@ -192,7 +192,7 @@ def ingest_file(
     lines = read_raw_lines(path, fmt, encoding=chosen.name) if workers > 1 else None
     chunks = _chunks(_rows_after(lines or read_records(path, fmt, encoding=chosen.name), run.start_after), batch_size)
     try:
-        with _fewer_collections():
+        with _fewer_collections(), backend.bulk_import():
             if workers <= 1:
                 run.prepare_here(chunks)
             else:
@@ -405,3 +405,54 @@ def _rows_after(rows: Iterator[Row | BadRow | RawLine], line: int) -> Iterator[R
     for item in rows:
         if item.line > line:
             yield item
+
+
+def publish_file(path: Path, publish: Callable[[list[Document]], object], options: RecordOptions, *,
+                 fmt: str | None = None, encoding: str | None = None, rejected_path: Path | None = None,
+                 batch_size: int = 500, progress: Callable[[int], None] | None = None) -> IngestSummary:  # fmt: skip
+    """``voclens ingest --queue``: validate, mask and hash each row, and publish the documents unclassified.
+
+    Workers (``crawlers.queue.Worker``) classify and write them. Rejected rows go
+    to the side file exactly as in ``ingest_file``. There is no checkpoint: an
+    interrupted publish run again publishes every row again, which the
+    idempotent writes absorb. ``created`` counts documents published.
+
+    Raises:
+        ImportFileError: the file is missing, its format unknown, or ``encoding`` is no codec.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    chosen = detect_encoding(path, encoding)
+    summary = IngestSummary(path=str(path), encoding=str(chosen))
+    rejected_path = Path(rejected_path) if rejected_path else path.with_name(path.name + ".rejected.jsonl")
+    summary.rejected_file = str(rejected_path)
+    with open(rejected_path, "w", encoding="utf-8") as rejected_fh:
+        for items in _chunks(read_records(path, fmt, encoding=chosen.name), batch_size):
+            docs: dict[str, Document] = {}
+            for item in items:
+                reason, fields, raw = None, [], None
+                if isinstance(item, BadRow):
+                    reason, raw = mask_pii(item.reason), redact_record(item.raw, options)
+                else:
+                    try:
+                        doc = record_to_document(item.record, options)
+                        docs[doc.id] = doc
+                    except RecordError as exc:
+                        reason, fields = str(exc), [f for f, _ in exc.problems]
+                        raw = redact_record(item.record, options)
+                if reason is not None:
+                    summary.rejected += 1
+                    if len(summary.rejections) < 10_000:
+                        summary.rejections.append(Rejection(item.line, reason, fields))
+                    rejected_fh.write(json.dumps({"line": item.line, "reason": reason, "fields": fields, "raw": raw},
+                                                 ensure_ascii=False) + "\n")
+            publish(list(docs.values()))
+            summary.created += len(docs)
+            summary.rows += len(items)
+            if progress:
+                progress(len(items))
+    if summary.rejected == 0:
+        rejected_path.unlink()
+        summary.rejected_file = None
+    return summary

@@ -128,6 +128,17 @@ class IndexPipeline(_Pipeline):
         super().__init__(crawler)
         self.batch_size = crawler.settings.getint("CRAWL_BATCH_SIZE", 100)
         self.buffer: list[CrawledDocument] = []
+        #: ``CRAWL_QUEUE_URL`` set (``voclens crawl --queue``): publish for ``voclens worker`` instead of writing
+        self.queue_url = crawler.settings.get("CRAWL_QUEUE_URL")
+        self.publisher = None
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        if self.queue_url:
+            from .queue import Publisher, connect
+
+            self.publisher = Publisher(connect(self.queue_url),
+                                       self.crawler.settings.get("CRAWL_QUEUE_STREAM", "voclens:documents"))
 
     def process_item(self, item: CrawledDocument):
         self.buffer.append(item)
@@ -144,6 +155,9 @@ class IndexPipeline(_Pipeline):
         batch, self.buffer = self.buffer, []
         comp = self.comp
         docs = [c.document for c in batch]
+        if self.publisher is not None:
+            self._publish(batch, docs)
+            return
         try:
             enriched = enrich(docs, comp.analyser, comp.classifier)
             result = comp.backend.upsert(enriched)
@@ -159,3 +173,15 @@ class IndexPipeline(_Pipeline):
         comp.state.add_fingerprints((c.document.id, c.fingerprint) for c in batch if c.fingerprint is not None)
         log.info("batch written", extra={"documents": len(batch), "new": result.created,
                                          "updated": result.updated, "erased": result.erased})
+
+    def _publish(self, batch: list[CrawledDocument], docs: list) -> None:
+        """Queue the batch unclassified (``voclens worker`` classifies and writes it); counted as ``voclens/queued``."""
+        try:
+            self.publisher.publish(docs)
+        except Exception as exc:  # Redis down: counted like a failed write, watermarks stay
+            self.comp.write_failures += 1
+            self.stats.inc_value(f"voclens/write_errors/{type(exc).__name__}", len(batch))
+            log.error("batch publish failed", extra={"documents": len(batch), "error": str(exc)})
+            return
+        self.stats.inc_value("voclens/queued", len(docs))
+        self.comp.state.add_fingerprints((c.document.id, c.fingerprint) for c in batch if c.fingerprint is not None)

@@ -28,6 +28,8 @@ class CrawlSummary:
     updated: int = 0
     #: items refused because the document or its author was erased (a takedown; not an error)
     erased: int = 0
+    #: documents published to the classification queue (``voclens crawl --queue``) instead of written
+    queued: int = 0
     duplicates_exact: int = 0
     duplicates_near: int = 0
     invalid: int = 0
@@ -54,6 +56,7 @@ def summarise(spider: str, stats: dict[str, Any]) -> CrawlSummary:
     s.new = int(stats.get("voclens/new", 0))
     s.updated = int(stats.get("voclens/updated", 0))
     s.erased = int(stats.get("voclens/erased", 0))
+    s.queued = int(stats.get("voclens/queued", 0))
     s.duplicates_exact = int(stats.get("voclens/duplicates/exact", 0))
     s.duplicates_near = int(stats.get("voclens/duplicates/near", 0))
     s.retries = int(stats.get("retry/count", 0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -366,6 +367,13 @@ class Backend(ABC):
     def write_prepared(self, rows: Sequence) -> UpsertResult:
         """Write rows made by ``row_preparer``; only backends that define one support it."""
         raise NotImplementedError(f"the {self.name} backend has no prepared-row writes")
+
+    def bulk_import(self) -> AbstractContextManager[None]:
+        """A context for a large import (``voclens ingest``): the backend may defer making writes
+        searchable until it ends (Elasticsearch turns refresh off); writes stay idempotent and
+        acknowledged ones durable. Default: nothing changes.
+        """
+        return nullcontext()
 
     @abstractmethod
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:

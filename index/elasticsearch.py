@@ -6,9 +6,12 @@ query DSL, ``_es_analytics`` for the aggregations and ``_es_erasure`` for
 tombstones and the erasure log. Behaviour shared with the SQLite backend is pinned by
 ``tests/index/test_contract.py``; where Elasticsearch needs a decision of its own:
 
-* Writes refresh the shards they touched before returning (``refresh``), so
-  a search right after an upsert sees it, as with SQLite. Bulk ingest of
-  large volumes may turn that off.
+* Writes refresh the indices they touched before returning (``refresh``), so
+  a search right after an upsert sees it, as with SQLite. Inside
+  ``bulk_import`` (``voclens ingest``) refresh is off until the import ends
+  (see ``_es_bulk``).
+* Bulk requests go out on several connections at once (``bulk_threads``)
+  through ``elasticsearch.helpers.streaming_bulk``.
 * Upserts look up where each id lives first: a document whose ``created_at``
   moved to another month is deleted from its old index in the same bulk
   request, so an id is never stored twice.
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
@@ -45,11 +48,12 @@ from nlp.analyser import Analyser, get_analyser
 
 from . import _es_analytics as analytics
 from . import _es_scores as es_scores
+from ._es_bulk import BulkImportMixin, RefreshPause, SourceRow, prepare_sources, restore_refresh_left_off, send_bulk
 from ._cursor import VERSION, encode_cursor
 from ._es_query import build_query, decode_cursor, pack_pit, translate
 from ._es_erasure import READ as _READ
 from ._es_erasure import ErasureMixin
-from ._es_schema import READ_DOCUMENT, SCHEMA_VERSION, Names, document_from_hit, template_body, to_source
+from ._es_schema import READ_DOCUMENT, SCHEMA_VERSION, Names, document_from_hit, template_body
 from ._es_topics import OwnTopicMixin
 from ._es_vectors import VectorMixin, by_similarity
 from ._request import make_hit, plan_search
@@ -85,7 +89,7 @@ def _score(hit: dict, relevance: bool, similarity: bool) -> float | None:
     return round(hit["_score"] - 1.0, 6) if similarity else hit.get("_score")
 
 
-class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
+class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
     """Documents, search and analytics on an Elasticsearch 8 cluster.
 
     Args:
@@ -99,8 +103,11 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
         analyser: tokeniser for indexing and queries; the shared one by default.
         timeout_ms: time limit of every read request.
         replicas: replica shards per index (0 on a single node).
+        shards: primary shards per monthly index (new months; the template holds both).
         refresh: make writes searchable before ``upsert`` returns.
         bulk_retries: attempts for bulk items rejected with 429 or 5xx.
+        bulk_threads: bulk requests in flight at once (each on its own connection).
+        bulk_chunk_docs: documents per bulk request (also at most 8 MiB).
         pit_keep_alive: how long a search cursor stays usable after its last page
             (an Elasticsearch time unit: ``"5m"``, ``"1h"``); each page extends it.
         client: an existing client (tests); the other connection arguments are then ignored.
@@ -129,8 +136,11 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
         analyser: Analyser | None = None,
         timeout_ms: int = 5000,
         replicas: int = 0,
+        shards: int = 1,
         refresh: bool = True,
         bulk_retries: int = 5,
+        bulk_threads: int = 2,
+        bulk_chunk_docs: int = 1000,
         pit_keep_alive: str = "5m",
         client: Elasticsearch | None = None,
         **_ignored,
@@ -139,8 +149,13 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
         self.timeout_ms = timeout_ms
         self.names = Names(index_prefix)
         self.replicas = replicas
+        self.shards = shards
         self.refresh = refresh
         self.bulk_retries = bulk_retries
+        self.bulk_threads = bulk_threads
+        self.bulk_chunk_docs = bulk_chunk_docs
+        self._pause: RefreshPause | None = None  # inside bulk_import
+        self._unrefreshed: dict[str, str] = {}  # id -> index, written inside bulk_import since the last refresh
         self.pit_keep_alive = pit_keep_alive
         self._closed = False
         self._lock = threading.Lock()
@@ -174,6 +189,7 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
         if not self.server_version.startswith("8."):
             raise BackendUnavailable(f"Elasticsearch {self.server_version} is not supported; voclens needs 8.x")
         self.ensure_template()
+        self._call("refresh check", restore_refresh_left_off, self.es, self.names.all_versions)
 
     @staticmethod
     def options_from(settings) -> dict:
@@ -187,6 +203,8 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
             "verify_certs": settings.elasticsearch_verify_certs,
             "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
             "replicas": settings.elasticsearch_replicas,
+            "shards": settings.elasticsearch_shards,
+            "bulk_threads": settings.elasticsearch_bulk_threads,
             "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
         }
 
@@ -220,12 +238,24 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
             raise translate(exc, what) from exc
 
     def ensure_template(self) -> bool:
-        """Install the index template of the current schema if missing; True when installed now."""
+        """Install the index template of the current schema if missing or if its shards or replicas
+        differ from this backend's; True when installed now.
+
+        A changed shard count applies to months created from now on (an index's
+        shards are fixed); a changed replica count also to the existing indices.
+        """
         es = self.es
+        body = template_body(self.names, shards=self.shards, replicas=self.replicas)
+        want = {k: str(body["template"]["settings"][k]) for k in ("number_of_shards", "number_of_replicas")}
         if self._call("template lookup", es.indices.exists_index_template, name=self.names.template):
-            return False
-        self._call("template install", es.indices.put_index_template, name=self.names.template,
-                   **template_body(self.names, replicas=self.replicas))
+            found = self._call("template lookup", es.indices.get_index_template, name=self.names.template)
+            have = found["index_templates"][0]["index_template"].get("template", {}).get("settings", {}).get("index", {})
+            if {k: str(have.get(k)) for k in want} == want:
+                return False
+            if have.get("number_of_replicas") is not None and str(have["number_of_replicas"]) != want["number_of_replicas"]:
+                self._call("replicas", es.indices.put_settings, index=self.names.pattern, allow_no_indices=True,
+                           settings={"index": {"number_of_replicas": self.replicas}})
+        self._call("template install", es.indices.put_index_template, name=self.names.template, **body)
         return True
 
     def indices(self) -> list[str]:
@@ -246,7 +276,7 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
 
     # -- writes ----------------------------------------------------------------------
     def _locate(self, ids: list[str]) -> dict[str, list[str]]:
-        """id -> indices holding it (usually one)."""
+        """id -> indices holding it (usually one): what searches see, and what ``bulk_import`` wrote since."""
         where: dict[str, list[str]] = defaultdict(list)
         for i in range(0, len(ids), 5000):
             chunk = ids[i : i + 5000]
@@ -254,7 +284,17 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
                                 source=False, track_total_hits=False)
             for hit in resp["hits"]["hits"]:
                 where[hit["_id"]].append(hit["_index"])
-        return where
+        if self._unrefreshed:
+            for doc_id in ids:
+                index = self._unrefreshed.get(doc_id)
+                if index is not None and index not in where[doc_id]:
+                    where[doc_id].append(index)
+        return {k: v for k, v in where.items() if v}
+
+    #: see ``Backend.row_preparer``: workers of ``voclens ingest`` analyse and serialise, this process sends
+    row_preparer = staticmethod(prepare_sources)
+    #: rows per write of ``voclens ingest``: enough for several bulk requests in flight at once
+    bulk_commit_rows = 5000
 
     def upsert(self, docs: Sequence[Document]) -> UpsertResult:
         """Insert or replace documents by id, in bulk; see the module docstring.
@@ -268,102 +308,96 @@ class ElasticsearchBackend(VectorMixin, ErasureMixin, OwnTopicMixin, Backend):
             BulkWriteError: documents still rejected after the retries (id -> reason).
             BackendUnavailable: the cluster cannot be reached.
         """
-        latest: dict[str, Document] = {}
-        for doc in docs:
-            latest[doc.id] = doc
+        return self.write_prepared(prepare_sources(docs, self.analyser))
+
+    def write_prepared(self, rows: Sequence[SourceRow]) -> UpsertResult:
+        """Write rows made by ``prepare_sources`` (``upsert`` without the analysis); same guarantees."""
+        latest: dict[str, SourceRow] = {}
+        for row in rows:
+            latest[row.id] = row
         if not latest:
             return UpsertResult()
-        erased_ids = self._refused(latest)
+        erased_ids = self._refused_rows(latest)
         for doc_id in erased_ids:
             del latest[doc_id]
         if not latest:
             return UpsertResult(erased=len(erased_ids), erased_ids=erased_ids)
         ids = list(latest)
-        for index in {self.names.index_for(d.created_at) for d in latest.values()} - self._known_indices:
-            self._ensure_index(index)
+        targets = {doc_id: self.names.index_for(row.created_at) for doc_id, row in latest.items()}
+        self._ensure_indices(set(targets.values()) - self._known_indices)
         existing = self._locate(ids)
-        actions: list[tuple[dict, dict | None]] = []
-        for doc_id, doc in latest.items():
-            target = self.names.index_for(doc.created_at)
+        actions: list[tuple[dict, object]] = []
+        for doc_id, row in latest.items():
+            target = targets[doc_id]
             for old in existing.get(doc_id, []):
                 if old != target:
                     actions.append(({"delete": {"_index": old, "_id": doc_id}}, None))
-            actions.append(({"index": {"_index": target, "_id": doc_id}}, to_source(doc, self.analyser)))
+            actions.append(({"index": {"_index": target, "_id": doc_id}}, row.source))
         self._bulk(actions)
-        late = self._refused(latest)
+        if self._pause is not None:
+            self._remember_unrefreshed(targets)
+        late = self._refused_rows(latest)
         if late:
-            self._bulk([({"delete": {"_index": self.names.index_for(latest[i].created_at), "_id": i}}, None)
-                        for i in late], refresh=True)
+            self._bulk([({"delete": {"_index": targets[i], "_id": i}}, None) for i in late], refresh=True)
             erased_ids += late
             ids = [i for i in ids if i not in set(late)]
         created = sum(1 for i in ids if i not in existing)
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)
 
-    def _ensure_index(self, index: str) -> None:
-        """Create a month's index and only then add it to the alias.
+    def _refused_rows(self, rows: dict[str, SourceRow]) -> list[str]:
+        """Ids of ``rows`` that are erased, or whose author is."""
+        refused = self.erased(list(rows), [r.author_hash for r in rows.values() if r.author_hash])
+        return [i for i, r in rows.items() if i in refused or r.author_hash in refused] if refused else []
 
-        Letting bulk auto-create it would put it behind the alias (through the
-        template) before its shard is ready, and searches in that moment fail
-        with 503.
+    def _ensure_indices(self, indices: set[str]) -> None:
+        """Create months' indices (at once: each waits about a second for its shard) and only then
+        add them to the alias, in one request.
+
+        Letting bulk auto-create them would put them behind the alias (through the
+        template) before their shards are ready, and searches in that moment fail
+        with 503. Inside ``bulk_import`` they are created with refresh off.
         """
-        try:
-            self.es.indices.create(index=index, wait_for_active_shards="1")
-        except ApiError as exc:
-            if "resource_already_exists" not in str(exc):
+        if not indices:
+            return
+        pause = self._pause
+        extra = {"settings": {"index": {"refresh_interval": "-1"}}} if pause is not None else {}
+
+        def create(index: str) -> None:
+            try:
+                self.es.indices.create(index=index, wait_for_active_shards="1", **extra)
+            except ApiError as exc:
+                if "resource_already_exists" not in str(exc):
+                    raise translate(exc, "create index") from exc
+            except TransportError as exc:
                 raise translate(exc, "create index") from exc
-        except TransportError as exc:
-            raise translate(exc, "create index") from exc
-        self._call("add index to alias", self.es.indices.put_alias, index=index, name=self.names.alias)
-        self._known_indices.add(index)
 
-    def _bulk(self, actions: list[tuple[dict, dict | None]], *, refresh: bool | None = None) -> None:
-        """Send actions in chunks; retry items rejected with 429/5xx, raise for the rest.
+        with ThreadPoolExecutor(min(len(indices), 8)) as pool:
+            list(pool.map(create, sorted(indices)))
+        if pause is not None:
+            for index in indices:
+                pause.add(index)
+        self._call("add indices to alias", self.es.indices.update_aliases,
+                   actions=[{"add": {"index": i, "alias": self.names.alias}} for i in sorted(indices)])
+        self._known_indices.update(indices)
 
-        ``refresh`` overrides the backend's setting (erasures always refresh). A
-        ``delete`` of nothing and a ``create`` of an id that exists are no failures.
+    def _bulk(self, actions: list[tuple[dict, object]], *, refresh: bool | None = None) -> None:
+        """Send actions (``_es_bulk.send_bulk``) and refresh what they touched; raise for what still failed.
+
+        ``refresh`` overrides the backend's setting (erasures always refresh);
+        inside ``bulk_import`` documents are not refreshed. A ``delete`` of
+        nothing and a ``create`` of an id that exists are no failures.
         """
-        refresh = self.refresh if refresh is None else refresh
-        pending = actions
-        failures: dict[str, str] = {}
-        for attempt in range(self.bulk_retries + 1):
-            retry: list[tuple[dict, dict | None]] = []
-            for start in range(0, len(pending), 1000):
-                chunk = pending[start : start + 1000]
-                operations: list[dict] = []
-                for head, source in chunk:
-                    operations.append(head)
-                    if source is not None:
-                        operations.append(source)
-                # Bulk writes are idempotent (stable ids): a slow node gets a longer
-                # time limit than a search, and a timed-out request is simply sent again.
-                client = self.es.options(request_timeout=max(self.timeout_ms / 1000, 60), retry_on_timeout=True)
-                resp = self._call("bulk write", client.bulk, operations=operations,
-                                  refresh=refresh, timeout=f"{max(self.timeout_ms, 30_000)}ms")
-                if not resp.get("errors"):
-                    continue
-                for (head, source), item in zip(chunk, resp["items"], strict=True):
-                    op, result = next(iter(item.items()))
-                    status = result.get("status", 0)
-                    if status < 300 or (op == "delete" and status == 404) or (op == "create" and status == 409):
-                        continue
-                    reason = result.get("error", {})
-                    reason = f"{reason.get('type', status)}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
-                    if status == 429 or status >= 500:
-                        retry.append((head, source))
-                    failures[result.get("_id", "?")] = reason
-            for head, _ in retry:
-                failures.pop(next(iter(head.values()))["_id"], None)
-            if not retry:
-                break
-            if attempt == self.bulk_retries:
-                for head, _ in retry:
-                    failures[next(iter(head.values()))["_id"]] = "rejected (429/5xx) after retries"
-                break
-            delay = min(0.5 * 2**attempt, 8.0)
-            log.warning("Elasticsearch rejected %d bulk item(s); retrying in %.1fs", len(retry), delay)
-            time.sleep(delay)
-            pending = retry
+        refresh = (self.refresh and self._pause is None) if refresh is None else refresh
+        # Bulk writes are idempotent (stable ids): a slow node gets a longer
+        # time limit than a search, and a timed-out request is simply sent again.
+        client = self.es.options(request_timeout=max(self.timeout_ms / 1000, 60), retry_on_timeout=True)
+        failures = self._call("bulk write", send_bulk, client, actions, threads=self.bulk_threads,
+                              chunk_docs=self.bulk_chunk_docs, retries=self.bulk_retries,
+                              timeout=f"{max(self.timeout_ms, 30_000)}ms")
+        if refresh:
+            touched = sorted({next(iter(head.values()))["_index"] for head, _ in actions})
+            self._call("refresh", self.es.indices.refresh, index=",".join(touched), ignore_unavailable=True)
         if failures:
             raise BulkWriteError(failures)
 

@@ -4,7 +4,7 @@ Every command reads the one settings object (``VOCLENS_*`` env vars and
 ``voclens.toml``); options on the command line override it for that run.
 
 One module per command group (``ingest``, ``search``, ``analytics``,
-``erasure``, ``classify``, ``serve``, ``crawl``, ``keys``, ``model``,
+``erasure``, ``classify``, ``serve``, ``crawl``, ``worker``, ``keys``, ``model``,
 ``index``, ``digests``, ``themes``, ``topics``), all built on ``_common``; this module only
 assembles them, in the order ``voclens --help`` lists them. Every run
 imports every group, so what only one command needs and takes long to
@@ -27,7 +27,7 @@ from nlp.extras import missing_extra
 from nlp.errors import NLPError
 
 from ..logs import configure_logging
-from . import analytics, classify, crawl, erasure, ingest, scores, search, serve, themes
+from . import analytics, classify, crawl, erasure, ingest, scores, search, serve, themes, worker
 from ._common import err, load_settings
 from .cases import cases_app, churn_app
 from .digests import digests_app
@@ -47,8 +47,8 @@ app = typer.Typer(
 )
 
 _COMMANDS = (ingest.ingest, search.search, search.similar, analytics.trends, analytics.top, analytics.emerging,
-             scores.drivers, themes.themes, search.get, erasure.erase, erasure.erasures, classify.classify, classify.reclassify, serve.serve, serve.demo,
-             crawl.crawl)
+             scores.drivers, themes.themes, search.get, erasure.erase, erasure.erasures, classify.classify,
+             classify.reclassify, serve.serve, serve.demo, crawl.crawl, worker.worker)
 for _command in _COMMANDS:
     app.command()(_command)
 app.add_typer(keys_app, name="keys")

@@ -70,6 +70,8 @@ def _print_summary(summary) -> None:
                          ("retries", summary.retries), ("robots.txt forbidden", summary.robots_forbidden),
                          ("incremental stops", summary.incremental_stops)):
         table.add_row(label, str(value))
+    if summary.queued:
+        table.add_row("queued for workers", str(summary.queued))
     for field, n in sorted(summary.invalid_by_field.items()):
         table.add_row(f"  invalid {field}", str(n))
     for kind, n in sorted(summary.errors.items()):
@@ -99,6 +101,7 @@ def crawl(
     as_json: Annotated[bool, typer.Option("--json", help="Print the crawl stats as JSON.")] = False,
     redis_url: Annotated[str | None, typer.Option(help="Share this crawl with other workers through Redis (redis://host:6379/0); run the same command on every machine. Default: VOCLENS_CRAWL_REDIS_URL.")] = None,
     redis_run: Annotated[str | None, typer.Option(help="Name of the shared run (default: derived from the spider and its arguments, so identical commands join one run).")] = None,
+    queue: Annotated[bool, typer.Option("--queue", help="Publish crawled documents to the classification queue (queue_redis_url) for `voclens worker` instead of classifying and writing them here.")] = False,
     alert: Annotated[bool | None, typer.Option("--alert/--no-alert", help="Alert crawl_alert_email_to / crawl_alert_webhook_url when the crawl fails (default: only when run without a terminal, as from cron).")] = None,
 ) -> None:
     """Crawl a source into the index: reviews and posts are normalised, de-duplicated, classified and written.
@@ -125,7 +128,15 @@ def crawl(
     overrides = _pairs(setting, "--set")
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise typer.BadParameter(f"{redis_url!r}: use redis://host:port/db", param_hint="--redis-url")
-    require_own_salt(settings, "crawl", _shared_hosts(settings, redis_url))
+    hosts = _shared_hosts(settings, redis_url)
+    if queue:
+        from ..crawl import queue_url
+
+        try:
+            hosts += _shared_hosts(settings, queue_url(settings))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--queue") from None
+    require_own_salt(settings, "crawl", hosts)
 
     if alert and not channels(settings):
         raise typer.BadParameter("set crawl_alert_email_to or crawl_alert_webhook_url to alert", param_hint="--alert")
@@ -133,7 +144,7 @@ def crawl(
 
     summary = run_crawl(spiders[spider], args, settings, classify=classify, model=model, jobdir=jobdir,
                         overrides=overrides, progress=not as_json, redis_url=redis_url,
-                        redis_run=redis_run or run_key(spider, args))
+                        redis_run=redis_run or run_key(spider, args), queue=queue)
     sent = alert_if_failed(settings, summary, spider, args, alert)
     if as_json:
         out.print_json(json.dumps({**summary.as_dict(), "alert": sent and sent.as_dict()}, ensure_ascii=False))
@@ -150,7 +161,7 @@ def crawl(
 
 def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = True, model: str | None = None,
               jobdir: Path | None = None, overrides: dict | None = None, progress: bool = True,
-              redis_url: str | None = None, redis_run: str = "default"):
+              redis_url: str | None = None, redis_run: str = "default", queue: bool = False):
     """Run one spider to the end in this process (Twisted's reactor runs once per process)."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -162,7 +173,7 @@ def run_crawl(spidercls, args: dict[str, str], settings, *, classify: bool = Tru
     level = logging.getLogger().level
     process = CrawlerProcess(scrapy_settings(settings, classify=classify, model=model, jobdir=jobdir,
                                              overrides=overrides, redis_url=redis_url,
-                                             redis_run=redis_run), install_root_handler=False)
+                                             redis_run=redis_run, queue=queue), install_root_handler=False)
     # Scrapy resets the root level and pins its own loggers at DEBUG; voclens logging decides (-v for debug).
     logging.getLogger().setLevel(level)
     logging.getLogger("scrapy").setLevel(level)

@@ -91,15 +91,16 @@ def copy_documents(source, target, *, batch_size: int = 500, checkpoint: Path | 
         except ValueError:
             after_id = None
     copied = 0
-    for batch in source.iter_documents(batch_size=batch_size, after_id=after_id):
-        target.upsert(batch)
-        copied += len(batch)
-        if checkpoint is not None:
-            tmp = checkpoint.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"after_id": batch[-1].id}), encoding="utf-8")
-            os.replace(tmp, checkpoint)
-        if progress is not None:
-            progress(len(batch))
+    with target.bulk_import():  # Elasticsearch: refresh off until the copy ends
+        for batch in source.iter_documents(batch_size=batch_size, after_id=after_id):
+            target.upsert(batch)
+            copied += len(batch)
+            if checkpoint is not None:
+                tmp = checkpoint.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"after_id": batch[-1].id}), encoding="utf-8")
+                os.replace(tmp, checkpoint)
+            if progress is not None:
+                progress(len(batch))
     source.copy_tombstones_to(target)
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated
 
 import typer
@@ -16,7 +17,7 @@ from crawlers.normalize import RecordOptions
 
 from ..cases.engine import after_ingest
 from ..components import analyser_for, load_classifier, open_configured_backend
-from ._common import JsonOpt, count_lines, err, fail, load_settings, out, progress_forced
+from ._common import JsonOpt, count_lines, err, fail, load_settings, out, progress_forced, require_own_salt
 
 
 def ingest(
@@ -31,11 +32,12 @@ def ingest(
     classify: Annotated[bool, typer.Option("--classify/--no-classify", help="Classify with the configured model.")] = True,
     model: Annotated[str | None, typer.Option(help="Model to classify with (default: settings).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10000, help="Rows analysed together (the unit of work a worker takes).")] = 500,
-    commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; --batch-size on Elasticsearch).")] = None,
+    commit_every: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction; the resume checkpoint moves after each (default: 10,000 on SQLite, where larger is faster; 5,000 on Elasticsearch, sent as several bulk requests at once).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="Processes that parse, validate, analyse, classify and tokenise while this one writes (default: one per core, up to 8, for files of 20,000+ rows without the transformer model; else 1).")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted import of the same file.")] = True,
     rejected: Annotated[Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.jsonl).")] = None,
     encoding: Annotated[str | None, typer.Option(help="The file's character encoding, e.g. gbk, big5, utf-16 (default: detected: byte-order mark, else UTF-8, else GB18030/Big5/UTF-16 by charset-normalizer).")] = None,
+    queue: Annotated[bool, typer.Option("--queue", help="Validate and mask here, then publish the documents to the classification queue (queue_redis_url) for `voclens worker` to classify and write.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a CSV or JSONL export: validate, mask, classify and index every row.
@@ -57,11 +59,16 @@ def ingest(
         pairs[field.strip()] = column.strip()
     options = RecordOptions(source=source, channel=channel, tz=tz, rating_scale=rating_scale, extra=extra,
                             salt=settings.author_salt, mapping=pairs)
+    total = count_lines(file) if file.is_file() else None
+    if queue:
+        summary = _publish(file, settings, options, fmt=fmt, encoding=encoding, rejected=rejected,
+                           batch_size=batch_size, total=total, quiet=as_json)
+        _report(file, summary, as_json, verb="queued")
+        return
     try:
         classifier = load_classifier(settings, model) if classify else None
     except Exception as exc:
         fail(exc)
-    total = count_lines(file) if file.is_file() else None
     workers = workers or auto_workers(total, classifier)
     with open_configured_backend(settings) as backend, Progress(
         TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -86,10 +93,38 @@ def ingest(
                           markup=False, highlight=False)
     if cases and cases.opened and not as_json:
         err.print(f"cases opened: {len(cases.opened)}", highlight=False)
+    _report(file, summary, as_json)
+
+
+def _publish(file: Path, settings, options: RecordOptions, *, fmt, encoding, rejected, batch_size: int,
+             total: int | None, quiet: bool):  # fmt: skip
+    """``--queue``: validate and mask, publish for ``voclens worker``."""
+    from crawlers.ingest import publish_file
+    from crawlers.queue import Publisher, connect
+
+    from ..crawl import queue_url
+
+    try:
+        url = queue_url(settings)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--queue") from None
+    require_own_salt(settings, "ingest --queue", [urlsplit(url).hostname or ""] if not url.startswith("unix://") else [])
+    publisher = Publisher(connect(url), settings.queue_stream)
+    with Progress(TextColumn("queue"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  disable=quiet or not sys.stderr.isatty() and not progress_forced()) as bar:
+        task = bar.add_task("rows", total=total)
+        try:
+            return publish_file(file, publisher.publish, options, fmt=fmt, encoding=encoding, rejected_path=rejected,
+                                batch_size=batch_size, progress=lambda n: bar.advance(task, n))
+        except CrawlerError as exc:
+            fail(exc)
+
+
+def _report(file: Path, summary, as_json: bool, verb: str = "imported") -> None:
     if as_json:
         out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
         return
-    out.print(f"{file}: {summary.rows} rows read, {summary.created} imported, {summary.updated} updated, "
+    out.print(f"{file}: {summary.rows} rows read, {summary.created} {verb}, {summary.updated} updated, "
               f"{summary.rejected} rejected" + (f", {summary.erased} refused as erased" if summary.erased else "")
               + (f" (resumed after line {summary.resumed_from})" if summary.resumed_from else ""), markup=False)
     out.print(f"encoding: {summary.encoding}", markup=False, highlight=False)

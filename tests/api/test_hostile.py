@@ -147,7 +147,8 @@ def test_hostile_read_input_never_answers_5xx(seeded, path, name, vid, raw):
 WRITE_ONLY_ALLOWED = {("POST", "/documents"), ("DELETE", "/documents/{doc_id}"), ("DELETE", "/authors/{author_hash}"),
                       ("POST", "/subscriptions"), ("DELETE", "/subscriptions/{sub_id}"), ("GET", "/erasures"),
                       ("DELETE", "/own-topics/{key}"),
-                      ("GET", "/health"), ("GET", "/access")}  # /access: the key's own name and scopes
+                      ("GET", "/health"), ("GET", "/access"),  # /access: the key's own name and scopes
+                      ("GET", "/health/live"), ("GET", "/health/ready")}  # statuses only without the read scope
 
 
 def _answers_stored_data(method: str, path: str) -> bool:

@@ -72,3 +72,21 @@ def test_a_missing_redis_server_fails_in_ci_and_skips_locally(monkeypatch, tmp_p
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
         start_redis(tmp_path)
+
+
+def test_a_crawl_with_queue_publishes_and_a_worker_classifies_and_writes(make_site, redis_server, tmp_path: Path):
+    from crawlers.queue import connect, queue_depth
+    from tests.crawlers.conftest import voclens_crawl
+
+    site = make_site({"appstore": {"us:2001": appstore_app("2001", "us", 25)}})
+    data = tmp_path / "data"
+    env = {"VOCLENS_QUEUE_REDIS_URL": redis_server.url, "VOCLENS_QUEUE_STREAM": "crawl-queue-test"}
+    stats = voclens_crawl(data, "appstore", "-a", "apps=2001", "-a", f"base_url={site.url}", "--queue", env=env)
+    assert (stats["new"], stats["queued"]) == (0, 25) and stored(data) == {}  # nothing written by the crawl itself
+    assert queue_depth(connect(redis_server.url), "crawl-queue-test")["depth"] == 25
+    worker = subprocess.run([*crawl_command("appstore")[:3], "worker", "--exit-when-empty", "--json"], cwd=ROOT,
+                            env=crawl_env(data, **env), capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert json.loads(worker.stdout)["written"] == 25
+    docs = stored(data)
+    assert len(docs) == 25 and all(d.model_version and d.sentiment for d in docs.values())

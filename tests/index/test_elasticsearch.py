@@ -57,32 +57,103 @@ def test_rejected_documents_are_reported_per_id(es):
     assert es.count() == 2  # the good one of the failed batch was written
 
 
-def test_bulk_items_rejected_with_429_are_retried(es, monkeypatch):
+def _flaky_bulk(monkeypatch, reject):
+    """Make the client's bulk call answer ``reject(call number, body)`` on top of the real answer."""
+    from elastic_transport import ObjectApiResponse
+    from elasticsearch import Elasticsearch
+
     calls = []
-    real_options = es.es.options
+    real = Elasticsearch.bulk
 
-    def options(**kw):
-        client = real_options(**kw)
-        real = client.bulk
+    def flaky(self, **kw):
+        calls.append(len(kw["operations"]))
+        resp = real(self, **kw)
+        body = dict(resp.body)
+        if reject(len(calls), body):
+            body["errors"] = True
+        return ObjectApiResponse(body=body, meta=resp.meta)
 
-        def flaky(**kw):
-            calls.append(len(kw["operations"]))
-            resp = real(**kw)
-            if len(calls) == 1:  # pretend the first item was rejected by a full write queue
-                body = dict(resp.body)
-                item = body["items"][0]["index"]
-                body["items"][0] = {"index": {**item, "status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}}
-                body["errors"] = True
-                return body
-            return resp
+    monkeypatch.setattr(Elasticsearch, "bulk", flaky)
+    monkeypatch.setattr("elasticsearch.helpers.actions.time.sleep", lambda s: None)
+    return calls
 
-        client.bulk = flaky
-        return client
 
-    monkeypatch.setattr(es.es, "options", options)
-    monkeypatch.setattr("index.elasticsearch.time.sleep", lambda s: None)
+def _refuse_first(status):
+    def reject(call, body):
+        if call == 1:  # pretend the first item was refused by a full write queue (429) or a lost shard (503)
+            item = body["items"][0]["index"]
+            body["items"][0] = {"index": {**item, "status": status, "error": {"type": "rejected", "reason": "busy"}}}
+            return True
+        return False
+    return reject
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_bulk_items_rejected_with_429_or_5xx_are_retried(es, monkeypatch, status):
+    calls = _flaky_bulk(monkeypatch, _refuse_first(status))
     es.upsert(corpus()[:3])
     assert calls == [6, 2] and es.count() == 3
+
+
+def test_items_still_refused_after_the_retries_are_reported_by_id(es, monkeypatch):
+    def reject(call, body):
+        item = body["items"][0]["index"]
+        body["items"][0] = {"index": {**item, "status": 429, "error": {"type": "es_rejected_execution_exception",
+                                                                       "reason": "queue full"}}}
+        return True
+
+    es.bulk_retries = 2
+    calls = _flaky_bulk(monkeypatch, reject)
+    docs = corpus()[:3]
+    with pytest.raises(BulkWriteError) as exc:
+        es.upsert(docs)
+    assert calls == [6, 2, 2] and list(exc.value.errors) == [docs[0].id]
+    assert "429 after the retries" in exc.value.errors[docs[0].id]
+
+
+def test_many_requests_in_parallel_write_every_document_once(es):
+    es.bulk_threads, es.bulk_chunk_docs = 4, 7
+    docs = [doc(f"p{i}", f"物流 第{i}条", created_at=NOW - timedelta(days=i % 90)) for i in range(300)]
+    result = es.upsert(docs)
+    assert (result.created, result.updated) == (300, 0) and es.count() == 300
+    assert es.upsert(docs).updated == 300 and es.count() == 300
+
+
+def test_bulk_import_pauses_refresh_and_restores_it(es):
+    es.upsert([doc("before", "物流", created_at=NOW)])
+    with es.bulk_import():
+        es.upsert([doc("during", "物流", created_at=NOW - timedelta(days=60))])
+        intervals = es.es.indices.get_settings(index=es.names.pattern, name="index.refresh_interval")
+        assert {v["settings"]["index"]["refresh_interval"] for v in intervals.body.values()} == {"-1"}
+        assert len(intervals.body) == 2  # the month created inside is paused too
+        # moved to another month inside the import, before any refresh: still stored once
+        es.upsert([doc("during", "物流", created_at=NOW)])
+    after = es.es.indices.get_settings(index=es.names.pattern, name="index.refresh_interval")
+    assert all("refresh_interval" not in v["settings"].get("index", {}) for v in after.body.values())
+    assert es.count() == 2 and es.count("物流") == 2
+
+
+def test_refresh_left_off_by_a_dead_import_is_restored_on_the_next_open(es, es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    es.upsert([doc("x", "物流")])
+    es.es.indices.put_settings(index=es.names.pattern, settings={"index": {"refresh_interval": "-1"}})
+    again = ElasticsearchBackend([es_node.url], index_prefix=es.names.prefix)
+    again.close()
+    after = es.es.indices.get_settings(index=es.names.pattern, name="index.refresh_interval")
+    assert all("refresh_interval" not in v["settings"].get("index", {}) for v in after.body.values())
+
+
+def test_template_takes_shards_and_replicas_from_the_backend(es, es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    again = ElasticsearchBackend([es_node.url], index_prefix=es.names.prefix, shards=2, replicas=0)
+    try:
+        again.upsert([doc("s", "物流")])
+        settings = again.es.indices.get_settings(index=again.names.pattern)
+        assert {v["settings"]["index"]["number_of_shards"] for v in settings.body.values()} == {"2"}
+    finally:
+        again.close()
 
 
 def test_unreachable_cluster_is_a_clear_error():
@@ -103,16 +174,16 @@ def test_closed_backend_refuses_work(es_node):
 
 def test_erasing_an_author_reaches_indices_of_an_older_schema(es, monkeypatch):
     """Before ``voclens index migrate``, documents in v1 indices have no author_hash field to query."""
-    from index import _es_schema, elasticsearch
+    from index import _es_bulk, _es_schema
     from index._es_schema import Names
     from index.base import ErasureKind
 
     mine = [d.model_copy(update={"author_hash": "a_old"}) for d in corpus()[:3]]
     old_mappings = _es_schema.mappings()
     del old_mappings["properties"]["author_hash"]
-    real_to_source = elasticsearch.to_source
+    real_to_source = _es_schema.to_source
     monkeypatch.setattr(_es_schema, "mappings", lambda: old_mappings)
-    monkeypatch.setattr(elasticsearch, "to_source", lambda d, a: {k: v for k, v in real_to_source(d, a).items() if k != "author_hash"})
+    monkeypatch.setattr(_es_bulk, "to_source", lambda d, a: {k: v for k, v in real_to_source(d, a).items() if k != "author_hash"})
     current = es.names
     es.names = Names(current.prefix, version=1)
     es.ensure_template()
@@ -197,3 +268,14 @@ def test_a_vector_is_a_byte_dense_vector_kept_out_of_the_source(es):
     source = es.es.get(index=es.names.index_for(d.created_at), id=d.id)["_source"]
     assert "vector" not in source and "vector" not in source["doc"] and source["vector_model"] == d.vector.model
     assert es.get(d.id).vector == d.vector
+
+
+def test_an_import_that_fails_restores_refresh_and_reports_its_own_error(es):
+    es.upsert([doc("a", "物流")])
+    with pytest.raises(RuntimeError, match="the import broke"):
+        with es.bulk_import():
+            es.upsert([doc("b", "物流")])
+            raise RuntimeError("the import broke")
+    after = es.es.indices.get_settings(index=es.names.pattern, name="index.refresh_interval")
+    assert all("refresh_interval" not in v["settings"].get("index", {}) for v in after.body.values())
+    assert es.count() == 2  # what was acknowledged before the failure is there and searchable
