@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from ..digests.store import open_engine
+from ..digests.store import create_tables, open_engine
 from . import models as m
 from .schemas import STATES, TRANSITIONS, Case, CaseChange, Event, Rule, RuleCreate
 
@@ -55,17 +55,9 @@ class CaseStore:
     """
 
     def __init__(self, target: str | Engine):
-        from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
         self._owned = isinstance(target, str)
         self.engine = open_engine(target) if isinstance(target, str) else target
-        for attempt in range(3):  # two processes may create the tables at once: "already exists" is done
-            try:
-                m.metadata.create_all(self.engine)
-                break
-            except (OperationalError, ProgrammingError, IntegrityError) as exc:
-                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
-                    raise
+        create_tables(self.engine, m.metadata)
 
     def close(self) -> None:
         if self._owned:

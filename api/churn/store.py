@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, delete, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
-from ..digests.store import open_engine
+from ..digests.store import create_tables, open_engine
 from .signals import CustomerRisk
 
 metadata = MetaData()
@@ -40,13 +40,7 @@ class ChurnStore:
     def __init__(self, target: str | Engine):
         self._owned = isinstance(target, str)
         self.engine = open_engine(target) if isinstance(target, str) else target
-        for attempt in range(3):  # two processes may create the table at once: "already exists" is done
-            try:
-                metadata.create_all(self.engine)
-                break
-            except (OperationalError, ProgrammingError, IntegrityError) as exc:
-                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
-                    raise
+        create_tables(self.engine, metadata)
 
     def close(self) -> None:
         if self._owned:

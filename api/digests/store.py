@@ -49,6 +49,21 @@ def open_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def create_tables(engine: Engine, metadata) -> None:
+    """``metadata``'s tables in the state database, made once however many processes start at once.
+
+    Another process (a second API worker, a cron run) may create the same tables at the same
+    moment: "already exists" then means the work is done, so look again instead of failing.
+    """
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
+                raise
+
+
 class DigestStore:
     """Subscriptions, deliveries and delivery attempts; safe to share between threads.
 
@@ -59,18 +74,7 @@ class DigestStore:
     def __init__(self, url: str):
         self.url = url
         self.engine = open_engine(url)
-        self._create_tables()
-
-    def _create_tables(self) -> None:
-        # Another process (a second API worker, a cron run) may create the same tables at the same
-        # moment: "already exists" then means the work is done, so look again instead of failing.
-        for attempt in range(3):
-            try:
-                m.metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError) as exc:
-                if "already exists" not in str(exc) and "duplicate" not in str(exc).lower() or attempt == 2:
-                    raise
+        create_tables(self.engine, m.metadata)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -39,12 +39,7 @@ def trends(
         raise ApiError(422, "Invalid request", f"split={split.value} is only available for score metrics "
                        "(nps, csat, ces, rating); counts split by topic, sentiment, source, brand, stage or touchpoint",
                        field="split")  # fmt: skip
-    keys: list[str] = []
-    if split is not None and split.value in JOURNEY_SPLITS:
-        try:
-            keys = journey_split(backend, split.value)
-        except JourneyMissing as exc:
-            raise ApiError(422, "Invalid request", str(exc), field="split") from None
+    keys = _journey_keys(backend, split)
     try:
         query = TrendQuery(q=q, filters=filters, interval=interval, tz=tz,
                            split=Split.topic if keys else (Split(split.value) if split is not None else None),
@@ -59,13 +54,19 @@ def trends(
     return TrendsResponse(**result.model_dump(), metric=metric, values=values)
 
 
+def _journey_keys(backend, split) -> list[str]:
+    """The journey's stage or touchpoint keys for ``split=stage|touchpoint`` (a topic split kept to them), else none."""
+    if split is None or split.value not in JOURNEY_SPLITS:
+        return []
+    try:
+        return journey_split(backend, split.value)
+    except JourneyMissing as exc:
+        raise ApiError(422, "Invalid request", str(exc), field="split") from None
+
+
 def _score_trends(backend, filters, q, interval, metric, split, tz, split_limit) -> ScoreTrendsResponse:
-    keys: list[str] = []
-    if split is not None and split.value in JOURNEY_SPLITS:
-        try:
-            keys = journey_split(backend, split.value)
-        except JourneyMissing as exc:
-            raise ApiError(422, "Invalid request", str(exc), field="split") from None
+    keys = _journey_keys(backend, split)
+    if keys:
         split, split_limit = ScoreSplit.topic, max(split_limit, min(len(keys), 50))
     elif split is not None:
         if split.value not in ScoreSplit.__members__:
