@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
+from index.document import clamp_utc
+
 from ..digests.store import create_tables, open_engine
 from . import models as m
 from .schemas import STATES, TRANSITIONS, Case, CaseChange, Event, Rule, RuleCreate
@@ -32,7 +34,8 @@ class StateConflict(ValueError):
 
 
 def _naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+    # clamp_utc: a bound at either end of the calendar ("0001-01-01T00:00+14:00") stays a datetime in UTC
+    return clamp_utc(value).replace(tzinfo=None) if value is not None else None
 
 
 def _aware(value: datetime | None) -> datetime | None:

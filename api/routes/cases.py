@@ -1,7 +1,7 @@
 """Cases (the closed loop): rules that open them, the cases themselves, their changes and metrics.
 
 Reads need the ``read`` scope; changes need ``write`` (and ``read`` too
-where the answer shows what is stored, as for subscriptions). A rule's
+where the answer shows what is stored: creating a rule, running the rules, changing a case). A rule's
 webhook secret can be set, never read back.
 """
 
@@ -62,7 +62,7 @@ def _not_found(exc: CaseNotFound) -> ApiError:
     return ApiError(404, "Not found", str(exc))
 
 
-@router.post("/cases/rules", response_model=RulePublic, status_code=201, dependencies=[WriteAccess],
+@router.post("/cases/rules", response_model=RulePublic, status_code=201, dependencies=[ReadWriteAccess],
              responses=problems(422))
 def create_rule(body: RuleCreate, store: StoreDep, settings: SettingsDep) -> RulePublic:
     """Save a rule: a query, filters and conditions that open a case (once) for every matching document."""
@@ -104,7 +104,7 @@ class RunOut(BaseModel):
     alerts_failed: list[dict]
 
 
-@router.post("/cases/run", response_model=RunOut, dependencies=[WriteAccess])
+@router.post("/cases/run", response_model=RunOut, dependencies=[ReadWriteAccess])
 def run_rules(store: StoreDep, backend: BackendDep, settings: SettingsDep) -> RunOut:
     """Run every enabled rule now and alert breached deadlines (what the schedule does)."""
     return RunOut(**run_once(store, backend, settings).as_dict())

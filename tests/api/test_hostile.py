@@ -146,7 +146,7 @@ def test_hostile_read_input_never_answers_5xx(seeded, path, name, vid, raw):
 #: Operations a write-only key may complete: they answer with no stored data.
 WRITE_ONLY_ALLOWED = {("POST", "/documents"), ("DELETE", "/documents/{doc_id}"), ("DELETE", "/authors/{author_hash}"),
                       ("POST", "/subscriptions"), ("DELETE", "/subscriptions/{sub_id}"), ("GET", "/erasures"),
-                      ("DELETE", "/own-topics/{key}"),
+                      ("DELETE", "/own-topics/{key}"), ("DELETE", "/cases/rules/{rule_id}"),
                       ("GET", "/health"), ("GET", "/access"),  # /access: the key's own name and scopes
                       ("GET", "/health/live"), ("GET", "/health/ready")}  # statuses only without the read scope
 
@@ -161,7 +161,7 @@ def fresh(tmp_path):
     with TestClient(app, raise_server_exceptions=False) as c:
         doc_id = c.post("/documents", json={"documents": [DOC]}, headers={"X-API-Key": RW_KEY}).json()["ids"][0]
         sub_id = c.post("/subscriptions", json=SUB, headers={"X-API-Key": RW_KEY}).json()["id"]
-        yield c, {"doc_id": doc_id, "sub_id": sub_id, "author_hash": "0" * 64}
+        yield c, {"doc_id": doc_id, "sub_id": sub_id, "author_hash": "0" * 64, "case_id": "1", "rule_id": "r1"}
 
 
 def _body_for(method: str, path: str, ids: dict):
