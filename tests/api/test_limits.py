@@ -97,12 +97,13 @@ def test_body_and_url_sizes(tight):
     assert long_url.status_code == 414 and "max_url_bytes" in long_url.json()["detail"]
 
 
-def test_405_lists_every_method_of_the_resource():
+def test_405_lists_every_method_of_the_resource(tmp_path):
     from api.app import create_app
     from api.settings import Settings
     from fastapi.testclient import TestClient
 
-    with TestClient(create_app(Settings(data_dir="/nonexistent-unused"))) as client:
+    # a data folder of its own: starting the app creates the index there
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data"))) as client:
         r = client.put("/subscriptions/abc")
     assert r.status_code == 405 and set(r.headers["allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
 
