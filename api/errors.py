@@ -123,13 +123,23 @@ def _allowed_methods(request: Request) -> list[str]:
     does not answer ``/cases/metrics``, though its template would match it.
     """
     methods: set[str] = set()
-    for route in request.app.routes:
+    for route in _flat_routes(request.app.routes):
         if getattr(route, "include_in_schema", False) and getattr(route, "methods", None) \
                 and route.path_regex.match(request.url.path):
             methods |= {m.upper() for m in route.methods}
     if "GET" in methods:
         methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
+
+
+def _flat_routes(routes):
+    """The routes themselves: FastAPI 0.16x keeps an included router as one entry (``original_router``)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
 
 
 def _reason(status: int) -> str:
