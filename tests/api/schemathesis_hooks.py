@@ -73,6 +73,8 @@ SEMANTIC_RULES = {
     "a rule's filters have no since/until": "a case rule's filters take no dates",
     "is not an http(s) URL with a host": "URL syntax",
     "give a state, a note or an owner": "a case change needs one of three fields",
+    "is only available for score metrics": "split=channel needs a score metric (two parameters together)",
+    "is not available for score metrics": "split=sentiment needs a count metric (two parameters together)",
 }
 
 
