@@ -154,11 +154,24 @@ class SQLiteBackend(Backend):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = _Conn(self.path, busy_ms=self._busy_ms)
-            self._writer.conn.execute("PRAGMA journal_mode = WAL")
+            self._wal()
             self._writer.conn.execute("PRAGMA synchronous = NORMAL")
             self.schema_version = migrate(self._writer.conn)
         except (sqlite3.Error, OSError) as exc:
             raise BackendUnavailable(f"cannot open SQLite database {str(self.path)!r}: {exc}") from exc
+
+    def _wal(self) -> None:
+        """WAL mode, waiting for another process that is creating or migrating the same new file: switching
+        the journal mode answers "database is locked" at once, without SQLite's busy wait."""
+        deadline = time.monotonic() + self._busy_ms / 1000
+        while True:
+            try:
+                self._writer.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @classmethod
     def from_settings(cls, settings, analyser: Analyser | None = None) -> SQLiteBackend:
