@@ -121,7 +121,7 @@ def send_bulk(client: Elasticsearch, actions: Sequence[tuple[dict, object]], *, 
         chunks.append(current)
     options = dict(retries=retries, backoff=backoff, refresh=refresh, timeout=timeout)
     failures: dict[str, str] = {}
-    if threads <= 1 or len(chunks) == 1:
+    if threads <= 1 or len(chunks) <= 1:  # nothing to send, or one request
         for chunk in chunks:
             failures.update(_send_one(client, chunk, **options))
         return failures

@@ -395,7 +395,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         failures = self._call("bulk write", send_bulk, client, actions, threads=self.bulk_threads,
                               chunk_docs=self.bulk_chunk_docs, retries=self.bulk_retries,
                               timeout=f"{max(self.timeout_ms, 30_000)}ms")
-        if refresh:
+        if refresh and actions:
             touched = sorted({next(iter(head.values()))["_index"] for head, _ in actions})
             self._call("refresh", self.es.indices.refresh, index=",".join(touched), ignore_unavailable=True)
         if failures:
