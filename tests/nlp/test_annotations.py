@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from nlp.annotations import sources
+from nlp.annotations import sampling, sources
 from nlp.annotations.evaluation import score_annotated
-from nlp.annotations.sampling import draw_plan, split_for
+from nlp.annotations.sampling import ROUNDS, TargetedRound, draw_plan, split_for
 from nlp.annotations.store import (
     LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, parse_line,
     read_annotations, read_plan, write_annotations,
@@ -108,6 +108,39 @@ def test_splits_come_from_the_pointer_alone():
     for n in range(3000):
         counts[split_for("x", f"f#{n}")] += 1
     assert 0.26 < counts["test"] / 3000 < 0.34 and 0.12 < counts["tune"] / 3000 < 0.18
+
+
+def test_a_targeted_round_takes_only_rows_naming_its_topics_and_puts_them_in_train(tmp_path, monkeypatch):
+    folder = tmp_path / "waimai_10k"
+    folder.mkdir()
+    rows = ["很快，好吃，味道足", "送餐太慢了，等了两个小时", "饭是凉的，米饭很硬", "配送员态度很好，送餐很快",
+            "味道一般", "外卖送到已经是一个小时以后了，物流太慢"]  # fmt: skip
+    (folder / "waimai_10k.csv").write_text("label,review\n" + "".join(f"0,{t}\n" for t in rows), encoding="utf-8")
+    monkeypatch.setattr(sampling, "READERS", {"waimai": sources.waimai})
+    target = TargetedRound({"food_delivery": 5}, frozenset({"logistics"}))
+    plain = draw_plan(tmp_path, rounds=({"food_delivery": 2},))
+    plan = draw_plan(tmp_path, rounds=({"food_delivery": 2}, target))
+    assert plan[:2] == plain  # earlier rounds never change
+    texts = {r.key: r.text for r in sources.waimai(tmp_path)}
+    late = plan[2:]
+    wanted = {k for k, t in texts.items() if target.wants(t)} - {p.key for p in plain}
+    assert late and {p.key for p in late} == wanted  # every remaining row naming delivery, no other
+    assert all(p.split == "train" for p in late)
+    assert not target.wants("味道一般")
+
+
+@real_data
+def test_the_committed_targeted_rounds_hold_only_train_items_that_name_their_topics():
+    plan = read_plan(PLAN_PATH)
+    texts = {}
+    for domain_rows in (sources.online_shopping, sources.waimai, sources.tshirt_television, sources.amazon_alexa):
+        texts.update({(r.set, r.key): r.text for r in domain_rows(DEFAULT_DATA_DIR)})
+    start = sum(sum(r.values()) for r in ROUNDS if not isinstance(r, TargetedRound))
+    for r in ROUNDS:
+        if isinstance(r, TargetedRound):
+            items = plan[start : start + sum(r.quotas.values())]
+            assert items and all(p["split"] == "train" for p in items)
+            assert all(r.wants(texts[(p["set"], p["key"])]) for p in items if (p["set"], p["key"]) in texts)
 
 
 def _classification(sentiment, topics=()):
