@@ -294,6 +294,13 @@ class AmazonSpider(VoclensSpider):
 
         They are the most helpful reviews, not the newest, so only ``since`` bounds them: a watermark says
         nothing about them, and stable ids make a review read again an update, not a duplicate.
+
+        @site /dp/B0TEST0001
+        @cb_kwargs {"asin": "B0TEST0001"}
+        @returns items 10 10
+        @returns requests 0 0
+        @scrapes source source_id text created_at rating scope title
+        @fills source source_id text created_at rating author title url
         """
         parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, asin, response.url,
                                                  self.args.brand, response_time(response.headers))
