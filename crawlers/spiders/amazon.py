@@ -18,13 +18,30 @@ one with stars only is kept as a rating (``meta.rating_only``), both by
 ``crawlers.normalize.record_to_document``. "Next page"
 is followed only while it leads to another review page: a link that leaves
 the review list (a sign-in page, as on 2024 pages) ends the paging as
-finished, not failed.
+finished, not failed; when the first review page already asks to sign in
+(Amazon's rule for visitors who are not signed in since late 2024), the
+spider reads the product page instead.
 
 The product page (``/dp/<ASIN>``) shows the first reviews in the same
 markup inside ``#cm-cr-dp-review-list`` (badges and format strips marked
-``-linkless``); ``parse_reviews`` reads it too, which is how the amazon.de
-captures (2019 product pages) are read: no saved ``/product-reviews/`` page of
-amazon.de, .co.uk or .co.jp was found in public repositories.
+``-linkless``), and since about 2022 "top reviews from other countries" in
+``#cm-cr-global-review-list`` (each with its own country, "Reviewed in the
+United Kingdom on 10 November 2024"), which is the only list when the
+product has no review on that site; ``parse_reviews`` reads all of them,
+which is how the amazon.de (2019), amazon.ae (2025) and amazon.co.uk (2026)
+captures are read (no saved ``/product-reviews/`` page of amazon.de, .co.uk
+or .co.jp, nor any page of .co.jp, was found in public repositories). A
+product page of a product nobody rated (its reviews section without "N
+global ratings") has nothing to read, which is not a page error.
+
+In 2026 the product page moved the title to an ``h5`` marked
+``data-hook=reviewTitle`` and the body to ``data-hook=reviewText`` (rich-text
+paragraphs, hidden screen-reader hints, a "Read more" card footer); both
+hooks are read beside the older ones. Before, every such review became a
+star rating without words, silently. Amazon lists no review without words,
+so a page whose every review lacks both title and text is now a page error
+(``unexpected-html``): a changed layout fails the crawl (health checks)
+instead of filling the index with bare ratings.
 """
 
 from __future__ import annotations
@@ -53,11 +70,12 @@ _DATE_RE = re.compile(r"\d{4}年\s*\d{1,2}月\s*\d{1,2}日|\d{1,2}(?:er)?\.? (?:
 #: The country in the date sentence: "Reviewed in the United Kingdom on", "Rezension aus Deutschland vom",
 #: "2022年9月22日に日本でレビュー済み".
 _COUNTRY_RE = re.compile(r"Reviewed in (?:the )?(.+?) on |Rezension aus (.+?) vom |日に(.+?)でレビュー済み")
-#: Review lists: the review pages' and the product page's "top reviews" (the one readable without signing in).
-REVIEW_LISTS = "#cm_cr-review_list, #cm-cr-dp-review-list"
+#: Review lists: the review pages', the product page's "top reviews" (the one readable without signing in) and its
+#: "top reviews from other countries", which a product page may show alone.
+REVIEW_LISTS = "#cm_cr-review_list, #cm-cr-dp-review-list, #cm-cr-global-review-list"
 _ONE_RE = re.compile(r"^\s*(one|una|un|eine|une|uno)\b", re.I)
 #: Languages of each Amazon site's pages, by the host's last label.
-SITE_LANGUAGES = {"uk": ("en",), "com": ("en", "es"), "ca": ("en", "fr"), "au": ("en",), "in": ("en",), "de": ("de", "en"),
+SITE_LANGUAGES = {"uk": ("en",), "ae": ("en", "ar"), "com": ("en", "es"), "ca": ("en", "fr"), "au": ("en",), "in": ("en",), "de": ("de", "en"),
                   "fr": ("fr", "en"), "it": ("it", "en"), "es": ("es", "en"), "jp": ("ja", "en"), "mx": ("es", "en"),
                   "br": ("pt", "en"), "nl": ("nl", "en")}
 
@@ -115,6 +133,15 @@ def is_sign_in(sel: Selector, url: str) -> bool:
     return "/ap/signin" in urlsplit(url).path or bool(sel.css("form[name=signIn], form[action*='/ap/signin']"))
 
 
+def is_unrated_product(sel: Selector) -> bool:
+    """True for a product page whose reviews section holds no rating at all (no "N global ratings"): nothing to read.
+
+    Told apart from a changed layout by the section itself (``#reviewsMedley``), which rated products fill with
+    ``data-hook=total-review-count``; a page without that section is still a page error.
+    """
+    return bool(sel.css("#reviewsMedley")) and not sel.css("#reviewsMedley [data-hook=total-review-count]")
+
+
 def is_review_page(url: str) -> bool:
     """True for an Amazon review-list URL; "next" links elsewhere (sign-in) leave the review list."""
     return "/product-reviews/" in urlsplit(url).path
@@ -137,12 +164,18 @@ def parse_reviews(html: str, asin: str, url: str, brand: str | None = None,
         # later review pages answer with a sign-in form (2024): the end of what can be read, not a failure
         return ReviewsPage(items=[], next_url=None, left_list=True)
     if not sel.css(REVIEW_LISTS):
-        raise PageError("unexpected-html", "no review list (#cm_cr-review_list or #cm-cr-dp-review-list) on the page")
+        if is_unrated_product(sel):
+            return ReviewsPage(items=[], next_url=None)
+        raise PageError("unexpected-html", "no review list (#cm_cr-review_list, #cm-cr-dp-review-list or "
+                                           "#cm-cr-global-review-list) on the page")
     languages = languages_for(url)
     product_name = (sel.css("[data-hook=product-link]::text").get()
                     or " ".join(" ".join(sel.css("#productTitle::text").getall()).split()) or None)
     items = [_review_item(review, asin, url, brand, product_name, languages, now)
              for review in sel.css("[data-hook=review]") if review.attrib.get("id")]
+    if items and not any(item.text or item.title for item in items):
+        # Amazon lists no review without words: a list of star ratings alone is markup the spider no longer reads
+        raise PageError("unexpected-html", f"{len(items)} reviews and not one title or text: the review markup changed")
     next_href = sel.css("li.a-last:not(.a-disabled) a::attr(href)").get()
     next_url = urljoin(url, next_href) if next_href else None
     return ReviewsPage(items=items, next_url=next_url if next_url and is_review_page(next_url) else None,
@@ -153,6 +186,21 @@ def _text(nodes: list[str]) -> str:
     return " ".join(t.strip() for t in nodes if t.strip())
 
 
+def _outside(*names: str) -> str:
+    """XPath test: the node sits inside an element with one of the classes ``names``."""
+    return "".join(f"[not(ancestor::*[contains(concat(' ', @class, ' '), ' {name} ')])]" for name in names)
+
+
+#: Title and body under their hook of each layout: ``review-title``/``review-body`` until 2025, ``reviewTitle`` (an
+#: ``h5``) and ``reviewText`` (a card deck of rich-text paragraphs) on 2026 product pages.
+_TITLE = (".//*[@data-hook='review-title' or @data-hook='reviewTitle']//text()[not(ancestor::i)]"
+          + _outside("a-icon-alt"))
+#: Left out of a body: the "Read more" prompt of a long one ("Lesen Sie weiter"; an expander header until 2025, the
+#: card footer in 2026) and hidden screen-reader hints ("Brief content visible, double tap to read full content.").
+_BODY = (".//*[@data-hook='review-body' or @data-hook='reviewText']//text()"
+         + _outside("a-expander-header", "a-cardui-footer", "a-hidden"))
+
+
 def _review_item(review: Selector, asin: str, url: str, brand: str | None, product_name: str | None,
                  languages: tuple[str, ...], now: datetime | None) -> FeedbackItem:
     review_id = review.attrib["id"]
@@ -160,12 +208,9 @@ def _review_item(review: Selector, asin: str, url: str, brand: str | None, produ
                             "[data-hook=cmps-review-star-rating] .a-icon-alt::text").get() or ""
     rating = stars(stars_text)
     date_text = " ".join(review.css("[data-hook=review-date]::text").getall())
-    # the "Read more" / "Lesen Sie weiter" prompt of a long body is no part of it
-    body = _text(review.xpath(".//*[@data-hook='review-body']//text()"
-                              "[not(ancestor::*[contains(concat(' ', @class, ' '), ' a-expander-header ')])]").getall())
+    body = _text(review.xpath(_BODY).getall())
     # newer layouts put the star icon (and its "5.0 out of 5 stars") inside the title link
-    title = _text(review.xpath(".//*[@data-hook='review-title']//text()[not(ancestor::i)]"
-                               "[not(ancestor::*[contains(concat(' ', @class, ' '), ' a-icon-alt ')])]").getall()) or None
+    title = _text(review.xpath(_TITLE).getall()) or None
     # product pages mark these "-linkless" (no link to the badge's explanation)
     meta: dict = {"verified_purchase": bool(review.css("[data-hook=avp-badge], [data-hook=avp-badge-linkless]"))}
     votes = helpful_votes(" ".join(review.css("[data-hook=helpful-vote-statement]::text").getall()))
@@ -231,9 +276,33 @@ class AmazonSpider(VoclensSpider):
                                                  self.args.brand, response_time(response.headers))
         if parsed is None:
             return
+        if parsed.left_list and page == 1:
+            # since late 2024 the first review page too answers a visitor who is not signed in with the sign-in form
+            self.crawler.stats.inc_value("voclens/amazon/product_page_fallback")
+            yield self.page(f"{self.args.base_url.rstrip('/')}/dp/{asin}", self.parse_product_page, f"amazon:{asin}",
+                            cb_kwargs={"asin": asin})
+            return
         if parsed.left_list:
             self.crawler.stats.inc_value("voclens/amazon/next_left_reviews")
         items, more = self.gate(f"amazon:{asin}", parsed.items)
         yield from items
         if more and parsed.next_url and page < self.args.max_pages:
             yield self.reviews_request(asin, parsed.next_url, page + 1)
+
+    def parse_product_page(self, response: Response, asin: str):
+        """The product page's review lists, read when the review pages ask to sign in (up to 8 + 5 reviews).
+
+        They are the most helpful reviews, not the newest, so only ``since`` bounds them: a watermark says
+        nothing about them, and stable ids make a review read again an update, not a duplicate.
+
+        @site /dp/B0TEST0001
+        @cb_kwargs {"asin": "B0TEST0001"}
+        @returns items 10 10
+        @returns requests 0 0
+        @scrapes source source_id text created_at rating scope title
+        @fills source source_id text created_at rating author title url
+        """
+        parsed = yield from self.parsed_or_retry(response, parse_reviews, response.text, asin, response.url,
+                                                 self.args.brand, response_time(response.headers))
+        if parsed is not None:
+            yield from self.within_since(parsed.items)

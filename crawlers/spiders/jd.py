@@ -10,17 +10,24 @@ writes it days or weeks after the first review, often with a changed
 verdict ("用了一个月开始漏水"), so a brand team reads it as separate feedback
 with its own date, not as more words of the first one. JD nests it as
 ``afterUserComment: {"created": "YYYY-MM-DD HH:MM:SS", "hAfterUserComment":
-{"content": ...}}`` (the shape documented from live answers; no verbatim
-capture holding one has been found yet); its id is the first review's id plus
+{"content": ...}}``; its id is the first review's id plus
 ``:after`` (JD allows one follow-up per review), stable across crawls. It
 carries no stars of its own; ``meta.follow_up_of`` names the first review,
 which gets ``meta.follow_up_id``. A follow-up without a date cannot be an
 item and stays on the first review as ``meta.follow_up`` (its text), as the
-flat ``afterUserComment.content`` of older answers does.
+flat ``afterUserComment.content`` of older answers does. A real answer of
+2017 (``tests/crawlers/site/captures/jd/4183290-2017-08.json``) holds one.
+
+JD writes the text fields of its answers as HTML-escaped text (``MAC过滤&hellip;``,
+``让&ldquo;智能&rdquo;家居``; the ``showOrderComment`` copy is even escaped
+twice), so every text the spider reads (comment, follow-up, nickname,
+product name, variant) is unescaped once; tags are not stripped, as those
+fields hold none.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -36,6 +43,11 @@ from .base import SpiderArgs, VoclensSpider, split_list
 
 JD_BASE_URL = "https://club.jd.com"
 _JSONP_RE = re.compile(r"^\s*[\w$.]+\s*\((.*)\)\s*;?\s*$", re.S)
+
+
+def _text(value: Any) -> Any:
+    """A text field as written (``&hellip;`` -> ``…``); anything else unchanged, for validation to judge."""
+    return html.unescape(value) if isinstance(value, str) else value
 
 
 @dataclass
@@ -76,7 +88,7 @@ def parse_comments(body: str, product_id: str, url: str | None = None, brand: st
     for c in comments:
         if not isinstance(c, dict) or c.get("id") in (None, ""):
             continue
-        variant = {k: c[j] for k, j in (("color", "productColor"), ("size", "productSize")) if c.get(j)}
+        variant = {k: _text(c[j]) for k, j in (("color", "productColor"), ("size", "productSize")) if c.get(j)}
         meta: dict[str, Any] = {}
         if variant:
             meta["variant"] = variant
@@ -84,9 +96,9 @@ def parse_comments(body: str, product_id: str, url: str | None = None, brand: st
             if isinstance(c.get(key), int):
                 meta[name] = c[key]
         comment = FeedbackItem(
-            source="jd", source_id=str(c["id"]), text=c.get("content"), created_at=c.get("creationTime"),
+            source="jd", source_id=str(c["id"]), text=_text(c.get("content")), created_at=c.get("creationTime"),
             scope=f"jd:{product_id}", channel="review", url=url, brand=brand, product_id=product_id,
-            product_name=c.get("referenceName"), author=c.get("nickname"), rating=c.get("score"),
+            product_name=_text(c.get("referenceName")), author=_text(c.get("nickname")), rating=c.get("score"),
             meta=meta, tz="Asia/Shanghai", rating_scale=5.0,
         )
         items.append(comment)
@@ -106,7 +118,7 @@ def _follow_up(c: dict[str, Any], comment: FeedbackItem) -> FeedbackItem | None:
     if not isinstance(after, dict):
         return None
     nested = after.get("hAfterUserComment")
-    text = (nested.get("content") if isinstance(nested, dict) else None) or after.get("content")
+    text = _text((nested.get("content") if isinstance(nested, dict) else None) or after.get("content"))
     if not isinstance(text, str) or not text.strip():
         return None
     created = after.get("created")

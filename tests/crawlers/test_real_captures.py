@@ -35,6 +35,7 @@ APPSTORE_CN = "appstore/cn-497799835-2021-01.json"
 JD_2016 = "jd/1548519301-2016-02.json"
 JD_2017 = "jd/1993070-2017-06.jsonp"
 JD_2017_SCLUB = "jd/2667959-2017-11.jsonp"
+JD_2017_FOLLOW_UP = "jd/4183290-2017-08.json"
 SCHEMA_PAGES = {  # capture -> the page's URL
     "schemaorg/littlespicejar-crab-cake-bites-2023.html": "https://littlespicejar.com/crab-cake-bites/",
     "schemaorg/motherthyme-cinnamon-roll-oatmeal-2023.html": "https://www.motherthyme.com/2014/01/cinnamon-roll-oatmeal.html",
@@ -278,6 +279,40 @@ def test_jd_late_2017_sclub_jsonp_crawled(make_site, tmp_path: Path):
     assert doc.created_at == datetime(2017, 10, 1, 9, 54, 31, tzinfo=UTC) and doc.rating == 5.0
     assert doc.author_hash == hash_author("jd", "帅***飞", SALT)
 
+
+
+def test_jd_2017_follow_up_review_and_html_entities():
+    page = parse_comments(body(JD_2017_FOLLOW_UP).decode(), "4183290", "https://item.jd.com/4183290.html")
+    first, after = page.items
+    # read off the capture: id, creationTime, score 3, nickname; the follow-up's afterUserComment.created
+    assert (first.source_id, first.created_at, first.rating, first.author) == ("10697564830", "2017-08-13 23:38:52", 3, "-游梦-")
+    assert (after.source_id, after.created_at, after.rating, after.author) == (
+        "10697564830:after", "2017-08-14 18:30:29", None, "-游梦-")
+    # JD writes its text with HTML entities: "MAC过滤&hellip;&hellip;&hellip;否则", "让&ldquo;智能&rdquo;家居"
+    assert first.text.startswith("智能？呵，毛线啊，连接难，说明书有像没有一样") and "&" not in first.text
+    assert "不能设置MAC过滤………否则无法连接" in first.text and first.text.endswith("让“智能”家居真的变智能")
+    assert after.text.startswith("产品本身很好，直连模式反应很迅速") and after.text.endswith("希望更加人性化   变成真正的智能产品")
+    assert first.product_name.startswith("控客 1080P高清智能云台摄像头 360远程全景监控防盗看护管家")
+    assert first.meta == {"variant": {"color": "WI-FI定时插座"}, "helpful_votes": 0, "replies": 2,
+                          "follow_up_id": "10697564830:after"}
+    assert after.meta == {"follow_up_of": "10697564830", "after_days": 2, "variant": {"color": "WI-FI定时插座"}}
+    assert page.max_page == 1
+
+
+def test_jd_2017_follow_up_capture_crawled(make_site, tmp_path: Path):
+    query = urlencode({"productId": "4183290", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
+    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
+                                   served(JD_2017_FOLLOW_UP, "application/json;charset=utf-8")}})
+    data = tmp_path / "data"
+    stats = voclens_crawl(data, "jd", "-a", "products=4183290", "-a", f"base_url={site.url}",
+                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["new"] == 2 and stats["invalid"] == 0                     # the review and its follow-up
+    docs = stored(data)
+    first, after = docs["10697564830"], docs["10697564830:after"]
+    assert first.created_at == datetime(2017, 8, 13, 15, 38, 52, tzinfo=UTC) and first.rating == 3.0
+    assert after.created_at == datetime(2017, 8, 14, 10, 30, 29, tzinfo=UTC) and after.rating is None
+    assert "………" in first.text and "&hellip;" not in first.text and after.text.startswith("产品本身很好")
+    assert first.author_hash == after.author_hash == hash_author("jd", "-游梦-", SALT)
 
 # -- feeds -----------------------------------------------------------------------------------
 def test_feeds_2020_rss_wordpress_and_atom():

@@ -4,8 +4,11 @@ As in ``test_real_captures.py``: every expected value was read off the
 saved page by hand (ids, reviewer, star text, date sentence, helpful-vote
 statement), not copied from the spider's output; the origin record beside
 each page says where it was found and when it was served. No saved review
-page of amazon.co.uk or amazon.co.jp was found in public repositories, so
-their phrasing is tested on the sentences alone (the parametrised tests).
+page (``/product-reviews/``) of amazon.co.uk, nor any page of amazon.co.jp,
+was found in public repositories: the United Kingdom is read on a 2026
+amazon.co.uk product page and on the "other countries" lists of amazon.ae
+product pages (2025); Japanese phrasing is tested on the sentences alone
+(the parametrised tests).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.errors import PageError
 from crawlers.spiders.amazon import parse_reviews as parse_amazon
 from nlp.privacy import hash_author
 from tests.crawlers.conftest import stored, voclens_crawl
@@ -25,6 +29,10 @@ AMAZON_COM_2024 = "amazon/com-B0BBPNPZTC-2024-07.html"
 AMAZON_COM_2020 = "amazon/com-B07L8MMCZV-2020-11.html"
 AMAZON_DE_ECHO = "amazon/de-dp-B07C76F3P2-2019-01.html"
 AMAZON_DE_HOOK = "amazon/de-dp-B01DQDZVCO-2019-01.html"
+AMAZON_UK_2026 = "amazon/uk-dp-B0157FD9MS-2026-09.html"
+AMAZON_AE_JUICER = "amazon/ae-dp-B00LAYVPOU-2025-02.html"
+AMAZON_AE_ABROAD_ONLY = "amazon/ae-dp-B00008XVAE-2025-02.html"
+AMAZON_AE_UNRATED = "amazon/ae-dp-B0D37RC231-2025-01.html"
 SALT = "capture-test-salt"
 
 
@@ -155,6 +163,111 @@ def test_amazon_germany_2019_second_page_one_person_found_it_helpful():
     assert (last.author, last.title) == ("Die drei Könige aus dem Fankenland", "Stabil, etwas hakelig.")
     assert {i.product_name for i in page.items} == {"WINOMO Kleiderhaken Klappbar Wand-Kleiderständer"}
     assert "variant" not in last.meta and last.meta["verified_purchase"] is True
+
+
+def test_amazon_uk_2026_product_page_title_and_body_hooks():
+    page = parse_amazon(body(AMAZON_UK_2026).decode(), "B0157FD9MS", "https://www.amazon.co.uk/dp/B0157FD9MS")
+    # read off the page: id, a-profile-name, "N out of 5 stars", date sentence, helpful-vote statement
+    assert [(i.source_id, i.author, i.rating, i.created_at, i.meta["helpful_votes"]) for i in page.items] == [
+        ("RU77ORJODNV3R", "Sarah K.", 5.0, "2025-06-04", 5), ("R3RJH3ZPF0T7SF", "AVID1", 5.0, "2026-05-08", 1),
+        ("R3IYXJ54YZGC5L", "p.s", 4.0, "2026-06-28", 2)]
+    first, second, third = page.items
+    # h5[data-hook=reviewTitle] and div[data-hook=reviewText]: without the hidden hints and "Read more"
+    assert [i.title for i in page.items] == [
+        "Just what I needed", "Pleased with my purchase, thank you!", "Really good quality at a bargain price."]
+    assert first.text.startswith("I didn't have enough plates for when family came around")
+    assert first.text.endswith("Very easy to use, good size for any meal.") and second.text == "Good basic dinner plates!"
+    assert third.text.startswith("These are really nice plates, the porcelain is not thick or heavy,")
+    assert "I'd like to know?) I do strongle recommend these" in third.text             # two paragraphs
+    assert third.text.endswith("cannot be stored easily ..... I need replacements.")
+    assert not any("double tap" in i.text or "Read more" in i.text or "Read less" in i.text for i in page.items)
+    assert first.meta == {"verified_purchase": True, "helpful_votes": 5, "country": "United Kingdom",
+                          "variant": "Size Name: 10.5 Inch"}
+    assert first.url == "https://www.amazon.co.uk/gp/customer-reviews/RU77ORJODNV3R"
+    assert first.product_name == "Amazon Basics 6-Piece White Dinner Plate Set" and page.next_url is None
+
+
+def test_amazon_review_markup_without_words_fails_loudly():
+    html = body(AMAZON_UK_2026).decode()
+    # the same page with title and body under hooks the spider does not know: star ratings alone are no reading
+    renamed = html.replace('data-hook="reviewTitle"', 'data-hook="reviewHeadline"').replace(
+        'data-hook="reviewText"', 'data-hook="reviewProse"')
+    with pytest.raises(PageError) as raised:
+        parse_amazon(renamed, "B0157FD9MS", "https://www.amazon.co.uk/dp/B0157FD9MS")
+    assert raised.value.kind == "unexpected-html" and "3 reviews and not one title or text" in str(raised.value)
+
+
+def test_amazon_uae_2025_product_page_with_reviews_from_other_countries():
+    page = parse_amazon(body(AMAZON_AE_JUICER).decode(), "B00LAYVPOU", "https://www.amazon.ae/dp/B00LAYVPOU")
+    # 7 in "top reviews", 5 in "top reviews from other countries"; countries and days as the sentences write them
+    assert [(i.source_id, i.author, i.rating, i.created_at, i.meta["country"]) for i in page.items] == [
+        ("R219FECEY032JS", "Tarek", 5.0, "2024-09-29", "United Arab Emirates"),
+        ("R1MQ2UZE4TTG8T", "Lilith", 5.0, "2024-06-14", "United Arab Emirates"),
+        ("R2RKSE0JU8PZZ7", "Amazon Customer", 4.0, "2024-04-09", "United Arab Emirates"),
+        ("R656U32F79N0F", "fatima", 3.0, "2022-03-11", "United Arab Emirates"),               # "fatima " on the page
+        ("R3GTK6ZJTV88J8", "Kibou Wissame", 1.0, "2023-10-10", "United Arab Emirates"),
+        ("RW55FVUS14RL7", "Malaz", 5.0, "2021-12-02", "United Arab Emirates"),
+        ("R8QDB603DP61S", "Eldar", 5.0, "2023-12-15", "United Arab Emirates"),
+        ("R3HG9G5TGOLQCA", "Tatiana S.", 1.0, "2025-01-25", "Spain"),
+        ("RQFBS9TCH5N0R", "P.L.", 5.0, "2024-11-10", "United Kingdom"),
+        ("R3O6WWQURL2AKE", "Marcia Mackey", 5.0, "2019-10-28", "United Kingdom"),
+        ("R155R9QH3ODGNO", "Ron Holbrow", 1.0, "2022-05-06", "Australia"),
+        ("RHNYRVNW84BGU", "Luca", 5.0, "2025-01-11", "United Kingdom")]
+    by_id = {i.source_id: i for i in page.items}
+    uk = by_id["RQFBS9TCH5N0R"]
+    assert uk.title == "Great little juicer" and uk.meta["variant"] == "Color: Black"
+    assert uk.text.startswith("Very nice compact juicer. It's easy to assemble")             # &#39; read as '
+    assert uk.text.endswith("Exactly what I needed and better than I expected for the price.")   # no "Read more"
+    assert by_id["R3O6WWQURL2AKE"].title == "I'm an experienced buyer / user of juicers and THIS IS A BRILLIANT PRODUCT."
+    spain = by_id["R3HG9G5TGOLQCA"]
+    assert (spain.title, spain.text[:25]) == ("El enchufe no es de la UE", "El enchufe de que país es")
+    assert [by_id[r].meta.get("helpful_votes") for r in ("R656U32F79N0F", "R3GTK6ZJTV88J8", "RW55FVUS14RL7")] == [4, 1, 2]
+    assert by_id["RW55FVUS14RL7"].meta["verified_purchase"] is False
+    assert {i.product_name for i in page.items} == {
+        "Philips Viva Collection Compact Juicer, 1.5 Litre, 500 Watt, Quick Clean Technology, Drip Stop, "
+        "Dishwasher Safe Parts, See-through Pulp Container, Direct Serve, Black (HR1832/01)"}
+
+
+def test_amazon_uae_2025_page_whose_only_list_is_other_countries():
+    page = parse_amazon(body(AMAZON_AE_ABROAD_ONLY).decode(), "B00008XVAE", "https://www.amazon.ae/dp/B00008XVAE")
+    assert [(i.source_id, i.author, i.created_at, i.meta["country"]) for i in page.items] == [
+        ("R2W8THJ2DEFF30", "Bradley William Bosscher", "2022-06-15", "United States"),
+        ("R22A52EBN8H4ZC", "Thilo Schneider", "2024-10-24", "Germany"),
+        ("R2OLIMPZ1AED1X", "Paolo Bellini", "2024-02-16", "Italy"),
+        ("RDMX3UBI9BE7I", "hajny", "2018-03-07", "United Kingdom"),             # "Reviewed in the United Kingdom on 7 March 2018"
+        ("R15DWN2DM1V2GD", "Marakova Jana", "2023-09-11", "Germany")]
+    assert {i.rating for i in page.items} == {5.0} and all(i.meta["verified_purchase"] for i in page.items)
+    uk = page.items[3]
+    assert (uk.title, uk.text) == ("Great product.", "Fantastic quality as you would expect from WMF. "
+                                                     "Worth paying some extra money for it. Highly recommend.")
+    assert page.items[1].text.startswith("Ein kleines, aber feines Küchenutensil.")
+    assert {i.product_name for i in page.items} == {"WMF Gourmet Strainer 8 cm"}
+
+
+def test_amazon_unrated_product_page_is_empty_not_an_error():
+    page = parse_amazon(body(AMAZON_AE_UNRATED).decode(), "B0D37RC231", "https://www.amazon.ae/dp/B0D37RC231")
+    assert (page.items, page.next_url, page.left_list) == ([], None, False)
+    # a rated product's page whose lists are gone (renamed here) is a changed layout: still a page error
+    rated = body(AMAZON_AE_JUICER).decode().replace('id="cm-cr-dp-review-list"', 'id="cm-cr-dp-reviews"').replace(
+        'id="cm-cr-global-review-list"', 'id="cm-cr-global-reviews"')
+    with pytest.raises(PageError, match="no review list"):
+        parse_amazon(rated, "B00LAYVPOU", "https://www.amazon.ae/dp/B00LAYVPOU")
+
+
+def test_amazon_crawl_reads_the_product_page_when_reviews_ask_to_sign_in(make_site, tmp_path: Path):
+    asin = "B0157FD9MS"
+    site = make_site({
+        "captures": {f"/product-reviews/{asin}/?sortBy=recent&pageNumber=1": {"redirect": "/ap/signin?openid.mode=x"},
+                     f"/dp/{asin}": served(AMAZON_UK_2026, "text/html;charset=UTF-8")},
+        "pages": {"/ap/signin": {"body": SIGN_IN_HTML}}})
+    data, args = tmp_path / "data", ["-a", f"asins={asin}", "-a", f"base_url={site.url}"]
+    stats = voclens_crawl(data, "amazon", *args, env={"VOCLENS_AUTHOR_SALT": SALT})
+    assert stats["finish_reason"] == "finished" and stats["new"] == 3 and stats["invalid"] == 0
+    assert not stats.get("errors")
+    doc = stored(data)["R3IYXJ54YZGC5L"]
+    assert doc.title == "Really good quality at a bargain price." and doc.rating == 4.0
+    assert doc.text.startswith("These are really nice plates") and doc.author_hash == hash_author("amazon", "p.s", SALT)
+    assert f"/dp/{asin}" in site.requests()
 
 
 @pytest.mark.parametrize(("sentence", "languages", "day", "country"), [

@@ -112,9 +112,9 @@ def test_bad_arguments_stop_before_any_request(make_site, tmp_path: Path):
 def _with_follow_ups(product: dict) -> dict:
     """Follow-ups (追评) in the shape JD answers with: ``afterUserComment.created`` and ``.hAfterUserComment.content``.
 
-    The shape is the one documented from live sclub.jd.com answers (a comment with id 10681890470, its
-    follow-up written 2019-03-12 19:07:41; search-index file id 33718252676); no verbatim answer holding a
-    follow-up has been found, so the fixture site writes them into generated comments.
+    The shape is the one of a real 2017 answer (``captures/jd/4183290-2017-08.json``, tested in
+    ``test_real_captures.py``); the fixture site writes follow-ups into generated comments for what that
+    capture does not show: the older flat shape without a date, an empty follow-up, a crawl that re-reads one.
     """
     first, second, third = product["comments"][:3]
     first.update(afterDays=6, afterUserComment={

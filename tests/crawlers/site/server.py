@@ -106,7 +106,8 @@ def amazon_html(asin: str, product: dict, page: int, size: int) -> str:
     return "".join(parts)
 
 
-#: Amazon's sign-in form, where review pages past the first redirect since 2024 (its shape, not a capture).
+#: Amazon's sign-in form, where review pages redirect visitors not signed in (later pages since 2024, the first too
+#: since late 2024; its shape, not a capture).
 SIGN_IN_HTML = ("<html><head><title>Amazon Sign-In</title></head><body><form name='signIn' method='post' "
                 "action='https://www.amazon.com/ap/signin'><input type='email' name='email'></form></body></html>")
 
@@ -163,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.jd(data, q)
             if url.path.startswith("/product-reviews/"):
                 return self.amazon(data, url.path.split("/")[2], q)
+            if url.path.startswith("/dp/"):  # a product page: its first reviews, in the review page's markup
+                return self.amazon(data, url.path.split("/")[2], {})
             if url.path in data.get("pages", {}):
                 return self.static(data["pages"][url.path], url.path)
         except (KeyError, ValueError):
