@@ -19,6 +19,7 @@ import numpy as np
 
 from ..labels import DEFAULT_TOPICS
 from ..model_layout import TrainedModel
+from .token_logistic import fit_token_logistic
 
 log = logging.getLogger(__name__)
 
@@ -81,31 +82,12 @@ def _token_targets(items, starts) -> tuple[list[tuple[int, int]], np.ndarray]:
 
 
 def fit_evidence_head(hidden, starts, items, epochs: int = 30, lr: float = 3e-3, seed: int = 13):
-    """Logistic regression per topic on token states; returns weight (T, H) and bias (T,)."""
-    import torch
+    """Logistic regression per topic on token states; returns weight (T, H) and bias (T,).
 
+    Quotes are short: their tokens are weighed up (to at most 20 times)."""
     rows, y = _token_targets(items, starts)
-    x = torch.from_numpy(np.stack([hidden[n][i] for n, i in rows]).astype(np.float32))
-    y_t = torch.from_numpy(y)
-    known = y_t >= 0
-    pos = (y_t == 1).float().sum(0)
-    neg = (y_t == 0).float().sum(0)
-    pos_weight = (neg / pos.clamp(min=1)).clamp(max=20.0)  # quotes are short: weigh their tokens up
-    torch.manual_seed(seed)
-    layer = torch.nn.Linear(x.shape[1], len(DEFAULT_TOPICS))
-    opt = torch.optim.Adam(layer.parameters(), lr=lr, weight_decay=1e-4)
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        for idx in np.array_split(rng.permutation(len(x)), max(1, len(x) // 2048)):
-            idx = torch.from_numpy(idx)
-            logits = layer(x[idx])
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, y_t[idx].clamp(min=0), pos_weight=pos_weight, reduction="none")
-            loss = (loss * known[idx]).sum() / known[idx].sum().clamp(min=1)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    x = np.stack([hidden[n][i] for n, i in rows])
+    return fit_token_logistic(x, y, epochs=epochs, lr=lr, seed=seed, max_pos_weight=20.0, chunk=2048)
 
 
 def overlap_share(items, starts, scores_for) -> float:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..labels import DEFAULT_TOPICS
 from ..model_layout import TrainedModel
+from .token_logistic import fit_token_logistic
 from ..presence import combine, token_presence
 from .evidence_head import token_states
 from .heads import annotation_examples, choose_thresholds
@@ -54,27 +55,9 @@ def fit_presence_head(hidden, starts, items, epochs: int = 8, lr: float = 3e-3, 
     Quote tokens are rare next to the tokens of texts without a topic: they are weighed up
     (to at most 50 times) so the head does not learn to say "absent" everywhere.
     """
-    import torch
-
     rows, y = presence_targets(items, starts)
-    x = torch.from_numpy(np.stack([hidden[n][i] for n, i in rows]).astype(np.float32))
-    y_t = torch.from_numpy(y)
-    known = (y_t >= 0).float()
-    pos_weight = ((y_t == 0).float().sum(0) / (y_t == 1).float().sum(0).clamp(min=1)).clamp(max=50.0)
-    torch.manual_seed(seed)
-    layer = torch.nn.Linear(x.shape[1], len(DEFAULT_TOPICS))
-    opt = torch.optim.Adam(layer.parameters(), lr=lr, weight_decay=1e-4)
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        for idx in np.array_split(rng.permutation(len(x)), max(1, len(x) // 4096)):
-            idx = torch.from_numpy(idx)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                layer(x[idx]), y_t[idx].clamp(min=0), pos_weight=pos_weight, reduction="none")
-            loss = (loss * known[idx]).sum() / known[idx].sum().clamp(min=1)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    x = np.stack([hidden[n][i] for n, i in rows])
+    return fit_token_logistic(x, y, epochs=epochs, lr=lr, seed=seed, max_pos_weight=50.0, chunk=4096)
 
 
 def two_fold_pair_f1(topic_probs: np.ndarray, items, min_precision: float) -> dict[str, float]:
