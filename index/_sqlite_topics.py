@@ -13,9 +13,11 @@ import json
 import sqlite3
 from collections.abc import Collection, Mapping
 
+from nlp.labels import TopicLabel
+
 from ._sqlite_rollup import add as rollup_add
 from ._sqlite_rollup import subtract_topics
-from .own_topics import OwnTopic
+from .own_topics import OwnTopic, wanted_labels
 
 _CHUNK = 500  # ids per IN (...) lookup
 
@@ -47,10 +49,10 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
+def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float | TopicLabel]], keys: Collection[str]) -> int:
     """Give each document in ``scores`` exactly the labels of ``keys`` it names; returns documents changed.
 
-    Polarity: the document's own sentiment (neutral without one).
+    Polarity and evidence: a ``TopicLabel``'s, else the document's own sentiment (neutral without one) and none.
     """
     keys = sorted(set(keys))
     ids = list(scores)
@@ -72,14 +74,13 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
             f"AND topic IN ({_placeholders(len(keys))})", [*chunk, *keys]
         ):
             current.setdefault(seq, {})[topic] = (polarity, round(score, 4))
-    removed, added, changed = [], [], {}
+    removed, added, changed, evidence = [], [], {}, {}
     for doc_id, (seq, sentiment, created, rating) in docs.items():
-        polarity = sentiment or "neutral"
-        want = {k: (polarity, round(float(s), 4)) for k, s in scores[doc_id].items() if k in keys}
+        want, spans = wanted_labels(scores[doc_id], keys, sentiment)
         have = current.get(seq, {})
         if want == have:
             continue
-        changed[seq] = want
+        changed[seq], evidence[seq] = want, spans
         removed += [(seq, t, p, created, rating) for t, (p, _) in have.items()]
         added += [(seq, t, p, s, created, rating) for t, (p, s) in want.items()]
     if not changed:
@@ -89,7 +90,7 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
     conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", added)
     subtract_topics(conn, [(t, p, c, r) for _, t, p, c, r in removed])
     rollup_add(conn, [], [(t, p, c, r) for _, t, p, _, c, r in added])
-    _rewrite_json(conn, changed, set(keys))
+    _rewrite_json(conn, changed, evidence, set(keys))
     # key drivers group scored responses by their labels (``doc_scores.labels``): keep them the document's
     conn.executemany("""UPDATE doc_scores SET labels = (SELECT group_concat(pair, ',') FROM (
                             SELECT topic || ':' || polarity AS pair FROM doc_topics t
@@ -98,7 +99,8 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
     return len(changed)
 
 
-def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]], keys: set[str]) -> None:
+def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]],
+                  evidence: dict[int, dict[str, list[int] | None]], keys: set[str]) -> None:
     """The stored documents' topic lists: labels of ``keys`` replaced, the others kept in order."""
     seqs = list(changed)
     rows = []
@@ -109,7 +111,8 @@ def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[s
     for seq, raw in rows:
         doc = json.loads(raw)
         topics = [t for t in doc.get("topics", []) if t["topic"] not in keys]
-        topics += [{"topic": k, "polarity": p, "score": round(s, 4), "evidence": None} for k, (p, s) in changed[seq].items()]
+        topics += [{"topic": k, "polarity": p, "score": round(s, 4), "evidence": evidence[seq].get(k)}
+                   for k, (p, s) in changed[seq].items()]
         doc["topics"] = topics
         updates.append((json.dumps(doc, ensure_ascii=False, separators=(",", ":")), seq))
     conn.executemany("UPDATE document_json SET doc = ? WHERE seq = ?", updates)
