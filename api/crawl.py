@@ -80,7 +80,9 @@ def open_components(crawler_settings: ScrapySettings):
     if crawler_settings.getbool("CRAWL_CLASSIFY", True):
         classifier = load_classifier(settings, crawler_settings.get("CRAWL_MODEL") or None)
     backend = open_configured_backend(settings)
-    return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=classifier,
+    from .own_topics import with_own_topics
+
+    return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=with_own_topics(classifier, backend),
                            state=CrawlState(settings.data_dir / STATE_FILE), salt=settings.author_salt)
 
 

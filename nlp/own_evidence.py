@@ -79,7 +79,7 @@ def locate(classifier: Classifier, stack: HeadStack, cues: Mapping[str, Sequence
     if todo:
         part_texts = [texts[i][spans[i][k][0] : spans[i][k][1]] for i, k in todo]
         results, vectors = classifier.classify_with_vectors(part_texts)
-        flags = _cue_flags(stack, cues, part_texts)
+        flags = cue_flags(stack, cues, part_texts)
         part_scores = stack.scores(vectors, flags) if vectors is not None else None
         for n, pair in enumerate(todo):
             polarity[pair] = results[n].sentiment.label
@@ -104,11 +104,11 @@ def _known(sentiments: Sequence[Polarity | None] | None, i: int) -> Polarity:
     return (sentiments[i] if sentiments is not None else None) or Polarity.neutral
 
 
-def _cue_flags(stack: HeadStack, cues: Mapping[str, Sequence[str]], texts: Sequence[str]) -> np.ndarray | None:
+def cue_flags(stack: HeadStack, cues: Mapping[str, Sequence[str]], texts: Sequence[str]) -> np.ndarray | None:
     """(N, T) whether each text holds one of each head's cue words (None when no head weighs cues)."""
     if not any(cues.get(k) for k in stack.keys):
         return None
     return np.array([[bool(cues.get(k)) and has_cue(t, cues[k]) for k in stack.keys] for t in texts], dtype=np.float32)
 
 
-__all__ = ["CONTRAST", "locate", "parts"]
+__all__ = ["CONTRAST", "cue_flags", "locate", "parts"]
