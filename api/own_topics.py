@@ -34,7 +34,7 @@ import numpy as np
 
 from index.base import Backend
 from index.own_topics import OwnTopic, Taxonomy
-from index.vectors import DIMS
+from index.vectors import DIMS, DocumentVector
 from nlp.classifier import Classifier
 from nlp.journey import STAGES, TOUCHPOINTS, journey_examples
 from nlp.own_classifier import Heads, OwnTopicsClassifier
@@ -370,7 +370,17 @@ def with_own_topics(classifier: Classifier | None, backend: Backend) -> Classifi
     """
     if classifier is None or classifier.vector_model is None or isinstance(classifier, OwnTopicsClassifier):
         return classifier
-    return OwnTopicsClassifier(classifier, lambda: write_heads(backend))
+    return OwnTopicsClassifier(classifier, lambda: write_heads(backend), stored=_as_stored)
+
+
+def _as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Float vectors as the index keeps them (int8 and a scale, ``index.vectors``) and gives them back."""
+    out = np.zeros_like(vectors, dtype=np.float32)
+    for i, row in enumerate(vectors):
+        stored = DocumentVector.from_array("-", row)
+        if stored is not None:
+            out[i] = stored.array()
+    return out
 
 
 def _cue_sets(backend: Backend, model: str, keys: Sequence[str]) -> dict[str, set[str]]:

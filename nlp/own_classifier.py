@@ -39,12 +39,16 @@ class OwnTopicsClassifier(Classifier):
     Args:
         base: the model; its vectors are what the heads read (``vector_model`` must match a head's).
         heads: reads the trained heads now (``api.own_topics.write_heads`` reads them from the backend).
+        stored: the vectors as the index will keep them (quantised): the heads score those, so a
+            document gets at its write the score ``voclens topics apply`` would give it later.
     """
 
-    def __init__(self, base: Classifier, heads: Callable[[], Heads]):
+    def __init__(self, base: Classifier, heads: Callable[[], Heads],
+                 stored: Callable[[np.ndarray], np.ndarray] | None = None):  # fmt: skip
         self.base = base
         self.name = base.name
         self._read_heads = heads
+        self._stored = stored
         self._pid = os.getpid()
         self._last: Heads = heads()  # read here too, so a forked process has them
 
@@ -82,7 +86,8 @@ class OwnTopicsClassifier(Classifier):
         heads = self.heads()
         if not heads:
             return results, vectors
-        return own_labelled(self.base, heads, texts, results, vectors), vectors
+        scored = self._stored(vectors) if self._stored is not None else vectors
+        return own_labelled(self.base, heads, texts, results, scored), vectors
 
 
 def own_labelled(classifier: Classifier, heads: Heads, texts: Sequence[str], results: Sequence[Classification],
