@@ -98,7 +98,8 @@ def _update(hit: dict, scores: Mapping, keys: set[str]) -> dict | None:
     want, spans = wanted_labels(scores, keys, source.get("sentiment"))
     nested = source.get("topics") or []
     have = {t["topic"]: (t["polarity"], round(float(t["score"]), 4)) for t in nested if t["topic"] in keys}
-    if want == have:
+    have_spans = {t["topic"]: t.get("evidence") for t in source.get("doc", {}).get("topics", []) if t["topic"] in keys}
+    if want == have and (have_spans == spans or not any(spans.values())):
         return None
     created, rating = source.get("created_at"), source.get("rating")
     topics = [t for t in nested if t["topic"] not in keys]

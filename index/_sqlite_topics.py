@@ -75,10 +75,13 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float | 
         ):
             current.setdefault(seq, {})[topic] = (polarity, round(score, 4))
     removed, added, changed, evidence = [], [], {}, {}
+    wanted = {doc_id: wanted_labels(scores[doc_id], keys, sentiment) for doc_id, (_, sentiment, _, _) in docs.items()}
+    same_spans = _same_evidence(conn, {docs[i][0]: spans for i, (want, spans) in wanted.items()
+                                       if want == current.get(docs[i][0], {}) and any(spans.values())}, set(keys))
     for doc_id, (seq, sentiment, created, rating) in docs.items():
-        want, spans = wanted_labels(scores[doc_id], keys, sentiment)
+        want, spans = wanted[doc_id]
         have = current.get(seq, {})
-        if want == have:
+        if want == have and (seq in same_spans or not any(spans.values())):
             continue
         changed[seq], evidence[seq] = want, spans
         removed += [(seq, t, p, created, rating) for t, (p, _) in have.items()]
@@ -97,6 +100,18 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float | 
                             WHERE t.seq = doc_scores.seq ORDER BY topic))
                         WHERE seq = ?""", [(seq,) for seq in changed])  # fmt: skip
     return len(changed)
+
+
+def _same_evidence(conn: sqlite3.Connection, spans: dict[int, dict[str, list[int] | None]], keys: set[str]) -> set[int]:
+    """Of the documents in ``spans`` (seq -> key -> evidence), those whose stored labels of ``keys`` have that evidence."""
+    seqs, same = list(spans), set()
+    for i in range(0, len(seqs), _CHUNK):
+        chunk = seqs[i : i + _CHUNK]
+        for seq, raw in conn.execute(f"SELECT seq, doc FROM document_json WHERE seq IN ({_placeholders(len(chunk))})", chunk):
+            stored = {t["topic"]: t.get("evidence") for t in json.loads(raw).get("topics", []) if t["topic"] in keys}
+            if stored == spans[seq]:
+                same.add(seq)
+    return same
 
 
 def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]],

@@ -109,6 +109,14 @@ def test_a_label_with_evidence_keeps_its_own_polarity_and_span(backend):
     top = {t.topic: (t.count, t.negative) for t in backend.top_topics(TopQuery(limit=20))}
     assert top["strap"] == (1, 1)
     assert _ids(backend, "topic:strap:negative") == {"zh6"}
+    # a label given as a bare score (no encoder) and then located: the same polarity and score, now with evidence
+    assert backend.relabel_topics({ids["zh1"]: {"strap": 0.5}}, ["strap"]) == 1
+    assert backend.get(ids["zh1"]).topics[-1].evidence is None
+    polarity = backend.get(ids["zh1"]).topics[-1].polarity
+    found = TopicLabel(topic="strap", polarity=polarity, score=0.5, evidence=(1, 3))
+    assert backend.relabel_topics({ids["zh1"]: {"strap": found}}, ["strap"]) == 1
+    assert backend.get(ids["zh1"]).topics[-1].evidence == (1, 3)
+    assert backend.relabel_topics({ids["zh1"]: {"strap": found}}, ["strap"]) == 0
 
 
 def test_own_labels_count_in_trends_top_and_emerging_like_default_ones(backend):
