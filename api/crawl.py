@@ -82,7 +82,8 @@ def open_components(crawler_settings: ScrapySettings):
     backend = open_configured_backend(settings)
     from .own_topics import with_own_topics
 
-    return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=with_own_topics(classifier, backend),
+    classifier = with_own_topics(classifier, backend)  # own topics' labels at the write
+    return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=classifier,
                            state=CrawlState(settings.data_dir / STATE_FILE), salt=settings.author_salt)
 
 

@@ -100,7 +100,8 @@ def own_labelled(classifier: Classifier, heads: Heads, texts: Sequence[str], res
     out = []
     for result, found in zip(results, located, strict=True):
         kept = [t for t in result.topics if t.topic not in heads]
-        out.append(result.model_copy(update={"topics": kept + list(found.values())}) if found or len(kept) < len(result.topics) else result)
+        changed = found or len(kept) < len(result.topics)
+        out.append(result.model_copy(update={"topics": kept + list(found.values())}) if changed else result)
     return out
 
 

@@ -78,7 +78,8 @@ def ingest(
         task = bar.add_task("rows", total=total)
         try:
             summary = ingest_file(
-                file, backend, analyser_for(settings), with_own_topics(classifier, backend), options, fmt=fmt, batch_size=batch_size,
+                file, backend, analyser_for(settings), with_own_topics(classifier, backend), options,
+                fmt=fmt, batch_size=batch_size,
                 state_dir=settings.data_dir, rejected_path=rejected, resume=resume,
                 progress=lambda n: bar.advance(task, n), workers=workers,
                 commit_every=commit_every or backend.bulk_commit_rows, encoding=encoding,

@@ -53,7 +53,8 @@ def worker(
             # Elasticsearch: a worker needs no read-your-writes, and a refresh per batch costs more than the
             # batch; the index's periodic refresh (1 s) makes what it wrote searchable
             backend.refresh = False
-        w = Worker(client, settings.queue_stream, backend, analyser_for(settings), with_own_topics(classifier, backend), name=name,
+        classifier = with_own_topics(classifier, backend)  # own topics' labels at the write (api.own_topics)
+        w = Worker(client, settings.queue_stream, backend, analyser_for(settings), classifier, name=name,
                    batch_size=batch_size or settings.worker_batch_size, claim_idle_s=settings.worker_claim_idle_s)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: w.stop())
