@@ -178,3 +178,31 @@ def test_a_running_worker_follows_a_topic_retrained_or_removed_meanwhile(kind, r
         if drop is not None:
             drop()
         backend.close()
+
+
+@pytest.mark.model
+def test_post_documents_labels_with_trained_own_topics(tmp_path, lite):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ApiKey, Settings, hash_api_key
+
+    backend = open_backend("sqlite", path=tmp_path / "v.db")
+    add_topic(backend, "strap", "表带", "Strap", cues=["strap", "表带", "band"])
+    add_examples(backend, "strap", [TopicExample.model_validate(x) for x in _examples(STRAP, OTHER)])
+    assert train_topics(backend, lite)[0].head is not None
+    key = "vl_own_write"
+    app = create_app(Settings(data_dir=tmp_path, api_keys=[ApiKey(name="w", hash=hash_api_key(key), scopes=("read", "write"))]),
+                     backend=backend, classifier=lite)
+    with TestClient(app, headers={"X-API-Key": key}) as client:
+        records = [{"source": "own-write", "source_id": k, "text": t, "created_at": "2026-11-20T08:00:00Z"}
+                   for k, t in MIXED.items()]
+        r = client.post("/documents", json={"documents": records})
+        assert r.status_code == 200, r.text
+        got = {}
+        for doc_id in r.json()["ids"]:
+            d = client.get(f"/documents/{doc_id}").json()
+            got.update({d["source_id"]: (t["polarity"], d["text"][slice(*t["evidence"])])
+                        for t in d["topics"] if t["topic"] == "strap"})
+        assert got == {"m1": ("negative", "but the strap broke after a week"), "m2": ("negative", "但是表带断了")}
+    backend.close()
