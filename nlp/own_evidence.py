@@ -28,8 +28,9 @@ from .evidence import clauses
 from .labels import Polarity, TopicLabel
 from .own_topics import HeadStack, has_cue
 
-#: Words that turn a review ("X, but Y"): a part starts at each. English ones as whole words.
-CONTRAST = re.compile(r"\b(?:but|however|although|though|yet|except|whereas)\b|但是|但|可是|不过|然而|却",
+#: Words that turn a review ("X, but Y"): a part starts at each. English ones as whole words; 但 and 却
+#: not inside 不但 ("not only"), 冷却 ("cooling"), 退却, 忘却.
+CONTRAST = re.compile(r"\b(?:but|however|although|though|yet|except|whereas)\b|但是|(?<!不)但|可是|不过|然而|(?<![冷退忘])却",
                       re.IGNORECASE)  # fmt: skip
 #: Parts shorter than this (after trimming) are joined to the part before: "但" alone says nothing.
 MIN_PART = 2

@@ -25,6 +25,8 @@ def test_parts_are_clauses_cut_again_before_a_contrast_word():
     assert _cut("The strap broke. However, delivery was fast") == ["The strap broke", "However", "delivery was fast"]
     # "but" inside a word is no contrast; a text of one clause is one part; no words, no part
     assert _cut("butter arrived in a rebuttal box") == ["butter arrived in a rebuttal box"]
+    assert _cut("不但便宜而且冷却很快") == ["不但便宜而且冷却很快"]
+    assert _cut("价格便宜质量却很差") == ["价格便宜质量", "却很差"]
     assert _cut("表带很结实") == ["表带很结实"]
     assert parts("") == [] and parts(" ，。 ") == []
 
