@@ -1,9 +1,10 @@
-"""Documents get their own topics' labels when they are written (issue 19): ingest, the queue worker.
+"""Documents get their own topics' labels when they are written (issue 19): ingest, the queue worker, the API.
 
 With the shipped lite model: a "strap" topic is taught from texts (with cue words), trained,
-and never applied; documents then written by ``voclens ingest`` and by the worker on a real
-Redis carry the label, located in the part of the text about the strap with that part's
-polarity. A worker that keeps running follows a topic retrained or removed meanwhile.
+and never applied; documents then written by ``voclens ingest``, by ``voclens worker`` on a
+real Redis and by ``POST /documents`` carry the label, located in the part of the text about
+the strap with that part's polarity. A worker that keeps running follows a topic retrained or
+removed meanwhile (on SQLite and Elasticsearch).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from api.own_topics import add_examples, add_topic, remove_topic, train_topics, with_own_topics
+from api.own_topics import add_examples, add_topic, apply_topics, remove_topic, train_topics, with_own_topics
 from crawlers.queue import Publisher, Worker, connect
 from index.document import Document
 from index.registry import open_backend
@@ -61,57 +62,71 @@ def _records(texts: dict[str, str], day: int = 20) -> str:
                    for k, t in texts.items())
 
 
-def _strap_labels(env: dict) -> dict[str, tuple[str, str, str]]:
+def _strap_labels(backend) -> dict[str, tuple[str, str, str]]:
     """source_id -> (document sentiment, the strap label's polarity, its evidence text) of every labelled document."""
-    hits = json.loads(_cli("search", "topic:strap", "--limit", "100", "--json", env=env).stdout)["hits"]
     out = {}
-    for h in hits:
-        d = h["document"]
-        label = next(t for t in d["topics"] if t["topic"] == "strap")
-        text = f"{d['title']}\n{d['text']}" if d.get("title") else d["text"]
-        out[d["source_id"]] = (d["sentiment"]["label"], label["polarity"], text[slice(*label["evidence"])])
+    for batch in backend.iter_documents():
+        for d in batch:
+            label = next((t for t in d.topics if t.topic == "strap"), None)
+            if label is not None:
+                text = f"{d.title}\n{d.text}" if d.title else d.text
+                out[d.source_id] = (d.sentiment.label.value, label.polarity.value, text[slice(*label.evidence)])
     return out
 
 
+def _teach(backend, classifier) -> None:
+    """The strap topic, taught from texts with its cue words and trained; never applied."""
+    add_topic(backend, "strap", "表带", "Strap", cues=["strap", "表带", "band"])
+    add_examples(backend, "strap", [TopicExample.model_validate(x) for x in _examples(STRAP, OTHER)])
+    assert train_topics(backend, classifier)[0].head is not None
+
+
+def _data_backend(data: Path):
+    """The SQLite file the CLI uses with ``VOCLENS_DATA_DIR=data`` (``Settings.sqlite_path``)."""
+    from api.settings import Settings
+
+    data.mkdir(parents=True, exist_ok=True)
+    return open_backend("sqlite", path=Settings(data_dir=data).sqlite_path)
+
+
+EXPECTED = {"m1": ("positive", "negative", "but the strap broke after a week"), "m2": ("positive", "negative", "但是表带断了")}
+
+
 @pytest.mark.model
-def test_ingest_labels_documents_with_trained_own_topics_and_stops_once_removed(tmp_path):
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # subprocesses that each load the model: minutes on a loaded two-core machine
+def test_ingest_labels_documents_with_trained_own_topics_and_stops_once_removed(tmp_path, lite):
     env = _env(tmp_path / "data")
-    _cli("topics", "add", "strap", "--name-zh", "表带", "--name-en", "Strap", "--cues", "strap,表带,band", env=env)
-    examples = tmp_path / "strap.jsonl"
-    examples.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in _examples(STRAP, OTHER)), encoding="utf-8")
-    _cli("topics", "examples", "strap", str(examples), env=env)
-    _cli("topics", "train", env=env)
+    with _data_backend(tmp_path / "data") as backend:
+        _teach(backend, lite)
     feed = tmp_path / "reviews.jsonl"
     feed.write_text(_records(MIXED), encoding="utf-8")
     _cli("ingest", str(feed), env=env)  # no `topics apply`: the write itself labels
-    got = _strap_labels(env)
-    assert got == {"m1": ("positive", "negative", "but the strap broke after a week"),
-                   "m2": ("positive", "negative", "但是表带断了")}
-    # apply over what ingest wrote finds the same labels: nothing to change
-    assert json.loads(_cli("topics", "apply", "--json", env=env).stdout)["changed"] == 0
-    _cli("topics", "remove", "strap", env=env)
+    with _data_backend(tmp_path / "data") as backend:
+        assert _strap_labels(backend) == EXPECTED
+        # apply over what ingest wrote finds the same labels: nothing to change
+        assert apply_topics(backend, classifier=lite).changed == 0
+        remove_topic(backend, "strap")
     feed.write_text(_records({"m4": "Love it, but the strap broke"}, day=21), encoding="utf-8")
     _cli("ingest", str(feed), env=env)
-    stored = json.loads(_cli("search", "strap", "--json", env=env).stdout)["hits"]
-    assert {h["document"]["source_id"] for h in stored} >= {"m4"}
-    assert all(t["topic"] != "strap" for h in stored for t in h["document"]["topics"])
+    with _data_backend(tmp_path / "data") as backend:
+        assert backend.count() == 4 and _strap_labels(backend) == {}
 
 
 @pytest.mark.model
-def test_the_worker_cli_labels_what_it_writes(redis_server, tmp_path):
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # subprocesses that each load the model: minutes on a loaded two-core machine
+def test_the_worker_cli_labels_what_it_writes(redis_server, tmp_path, lite):
     stream = f"own-{unique_prefix()}"
     env = _env(tmp_path / "data", VOCLENS_QUEUE_REDIS_URL=redis_server.url, VOCLENS_QUEUE_STREAM=stream)
-    _cli("topics", "add", "strap", "--name-zh", "表带", "--name-en", "Strap", "--cues", "strap,表带,band", env=env)
-    examples = tmp_path / "strap.jsonl"
-    examples.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in _examples(STRAP, OTHER)), encoding="utf-8")
-    _cli("topics", "examples", "strap", str(examples), env=env)
-    _cli("topics", "train", env=env)
+    with _data_backend(tmp_path / "data") as backend:
+        _teach(backend, lite)
     feed = tmp_path / "reviews.jsonl"
     feed.write_text(_records(MIXED), encoding="utf-8")
     _cli("ingest", str(feed), "--queue", env=env)
     _cli("worker", "--exit-when-empty", "--json", env=env)
-    assert _strap_labels(env) == {"m1": ("positive", "negative", "but the strap broke after a week"),
-                                  "m2": ("positive", "negative", "但是表带断了")}
+    with _data_backend(tmp_path / "data") as backend:
+        assert _strap_labels(backend) == EXPECTED
 
 
 @pytest.fixture(scope="module")
