@@ -80,6 +80,9 @@ def open_components(crawler_settings: ScrapySettings):
     if crawler_settings.getbool("CRAWL_CLASSIFY", True):
         classifier = load_classifier(settings, crawler_settings.get("CRAWL_MODEL") or None)
     backend = open_configured_backend(settings)
+    from .own_topics import with_own_topics
+
+    classifier = with_own_topics(classifier, backend)  # own topics' labels at the write
     return CrawlComponents(backend=backend, analyser=analyser_for(settings), classifier=classifier,
                            state=CrawlState(settings.data_dir / STATE_FILE), salt=settings.author_salt)
 

@@ -13,7 +13,11 @@ storage in the backend (``Backend.own_topics``, ``relabel_topics``).
   heads at once and relabels only documents whose own labels change
   (``Backend.relabel_topics``). A checkpoint file in the data folder records
   the last id done, so an interrupted run continues there; default topics are
-  never touched.
+  never touched. Given the encoder, each label gets the polarity of the part
+  of the text that shows the topic, and that part as evidence (``nlp.own_evidence``).
+* **Writing**: ``with_own_topics`` wraps the model that classifies documents
+  for a write (ingest, crawls, the worker, ``POST /documents``), so they get
+  their own labels then, not at the next apply (``nlp.own_classifier``).
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ import numpy as np
 
 from index.base import Backend
 from index.own_topics import OwnTopic, Taxonomy
-from index.vectors import DIMS
+from index.vectors import DIMS, DocumentVector
 from nlp.classifier import Classifier
 from nlp.journey import STAGES, TOUCHPOINTS, journey_examples
+from nlp.own_classifier import Heads, OwnTopicsClassifier
+from nlp.own_evidence import locate
 from nlp.own_topics import (
     MAX_EXAMPLES,
     HeadStack,
@@ -160,9 +166,18 @@ def _missing_ids(backend: Backend, ids: Sequence[str]) -> list[str]:
 
 
 def remove_topic(backend: Backend, key: str) -> int:
-    """Take ``key``'s labels off every document, then forget it; returns documents changed."""
-    get_topic(backend, key)
+    """Take ``key``'s labels off every document, then forget it; returns documents changed.
+
+    Its head goes first, so writers (``with_own_topics``, which read the heads for every batch)
+    stop giving the label; the labels are then stripped twice, the second time for a batch
+    whose write was in flight during the first, and only then is the definition deleted (a
+    strip searches by the key, which must still be known).
+    """
+    topic = get_topic(backend, key)
+    if topic.head is not None:
+        backend.save_own_topic(topic.model_copy(update={"head": None, "updated_at": datetime.now(UTC)}))
     changed = backend.strip_topics([key])
+    changed += backend.strip_topics([key])
     backend.delete_own_topic(key)
     return changed
 
@@ -343,6 +358,31 @@ def trained_heads(backend: Backend) -> dict[str, dict[str, TopicHead]]:
     return out
 
 
+def write_heads(backend: Backend) -> Heads:
+    """The trained own topics as ``nlp.own_classifier`` reads them: key -> (head, cue words); one read."""
+    return {t.key: (t.head, tuple(t.cues)) for t in backend.own_topics() if t.head is not None}
+
+
+def with_own_topics(classifier: Classifier | None, backend: Backend) -> Classifier | None:
+    """``classifier``, giving the documents it classifies for a write into ``backend`` their own topics' labels too.
+
+    Only a model with vectors can (the heads read them); others are returned as they are.
+    """
+    if classifier is None or classifier.vector_model is None or isinstance(classifier, OwnTopicsClassifier):
+        return classifier
+    return OwnTopicsClassifier(classifier, lambda: write_heads(backend), stored=_as_stored)
+
+
+def _as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Float vectors as the index keeps them (int8 and a scale, ``index.vectors``) and gives them back."""
+    out = np.zeros_like(vectors, dtype=np.float32)
+    for i, row in enumerate(vectors):
+        stored = DocumentVector.from_array("-", row)
+        if stored is not None:
+            out[i] = stored.array()
+    return out
+
+
 def _cue_sets(backend: Backend, model: str, keys: Sequence[str]) -> dict[str, set[str]]:
     """For each head that weighs cue words, the ids of the documents holding one (one search each)."""
     cues = {t.key: t.cues for t in backend.own_topics() if t.key in keys and t.cues and t.head and t.head.cue_weight}
@@ -356,8 +396,13 @@ def checkpoint_file(data_dir: Path, heads: dict[str, dict[str, TopicHead]]) -> P
 
 
 def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size: int = 5000,
-                 progress: Callable[[int], None] | None = None) -> ApplyReport:  # fmt: skip
-    """Label every document with a vector from the trained heads; see the module docstring."""
+                 progress: Callable[[int], None] | None = None, classifier: Classifier | None = None) -> ApplyReport:  # fmt: skip
+    """Label every document with a vector from the trained heads; see the module docstring.
+
+    ``classifier``: the encoder of the heads' vectors, to find each label's evidence and its
+    polarity (an encoder pass over the parts of the labelled documents only); without it (or
+    for heads of another encoder) a label takes the document's sentiment and has no evidence.
+    """
     import time
 
     started = time.perf_counter()
@@ -374,10 +419,13 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
         after = state["after"] if state and state["model"] == model else None
         stack = HeadStack.of(heads[model])
         cue_sets = _cue_sets(backend, model, stack.keys)
+        locator = classifier if classifier is not None and classifier.vector_model == model else None
+        cue_words = {t.key: t.cues for t in backend.own_topics() if t.key in cue_sets}
         for batch in backend.iter_vectors(model=model, batch_size=batch_size, after_id=after):
             cues = np.array([[i in cue_sets.get(k, ()) for k in stack.keys] for i in batch.ids]) if cue_sets else None
             labels = stack.labels(batch.floats(), cues)
-            report.changed += backend.relabel_topics(dict(zip(batch.ids, labels)), stack.keys)
+            values = _located(backend, locator, stack, cue_words, batch.ids, labels) if locator else labels
+            report.changed += backend.relabel_topics(dict(zip(batch.ids, values)), stack.keys)
             report.seen += len(batch)
             for found in labels:
                 for key in found:
@@ -391,6 +439,20 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
         checkpoint.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _located(backend: Backend, classifier: Classifier, stack: HeadStack, cues: dict[str, list[str]],
+             ids: Sequence[str], labels: list[dict[str, float]]) -> list:  # fmt: skip
+    """``labels`` with each found label located in its document's text (``nlp.own_evidence.locate``)."""
+    hit = [n for n, found in enumerate(labels) if found]
+    if not hit:
+        return labels
+    texts = backend.texts([ids[n] for n in hit])
+    located = locate(classifier, stack, cues, [texts.get(ids[n], "") for n in hit], [labels[n] for n in hit])
+    out: list = list(labels)
+    for n, found in zip(hit, located, strict=True):
+        out[n] = found
+    return out
 
 
 def _resume(checkpoint: Path | None) -> dict | None:
@@ -413,4 +475,5 @@ def _save(path: Path, state: dict) -> None:
 __all__ = [
     "JOURNEY_SPLITS", "ApplyReport", "InvalidOwnTopic", "JourneyMissing", "TrainReport", "UnknownOwnTopic", "journey_split", "add_examples", "add_topic", "apply_topics", "checkpoint_file", "seed_from_theme",
     "cue_ids", "cue_query", "get_topic", "install_journey", "remove_topic", "train_topics", "trained_heads",
+    "with_own_topics", "write_heads",
 ]  # fmt: skip

@@ -19,7 +19,7 @@ from elasticsearch import ApiError
 from ._es_erasure import READ as _READ
 from ._es_query import translate
 from ._es_schema import vector_from_hit, vector_source
-from .own_topics import OwnTopic
+from .own_topics import OwnTopic, wanted_labels
 
 #: The definitions' index: one document per topic, the ``OwnTopic`` JSON kept whole and not indexed.
 OWN_TOPICS_MAPPINGS = {"dynamic": "strict", "properties": {"key": {"type": "keyword"},
@@ -92,20 +92,20 @@ class OwnTopicMixin:
         return changed
 
 
-def _update(hit: dict, scores: Mapping[str, float], keys: set[str]) -> dict | None:
+def _update(hit: dict, scores: Mapping, keys: set[str]) -> dict | None:
     """The partial document giving ``hit`` the labels ``scores`` among ``keys``; None when it has them already."""
     source = hit["_source"]
-    polarity = source.get("sentiment") or "neutral"
-    want = {k: (polarity, round(float(s), 4)) for k, s in scores.items() if k in keys}
+    want, spans = wanted_labels(scores, keys, source.get("sentiment"))
     nested = source.get("topics") or []
     have = {t["topic"]: (t["polarity"], round(float(t["score"]), 4)) for t in nested if t["topic"] in keys}
-    if want == have:
+    have_spans = {t["topic"]: t.get("evidence") for t in source.get("doc", {}).get("topics", []) if t["topic"] in keys}
+    if want == have and (have_spans == spans or not any(spans.values())):
         return None
     created, rating = source.get("created_at"), source.get("rating")
     topics = [t for t in nested if t["topic"] not in keys]
     topics += [{"topic": k, "polarity": p, "score": s, "created_at": created, "rating": rating} for k, (p, s) in want.items()]
     stored = [t for t in source.get("doc", {}).get("topics", []) if t["topic"] not in keys]
-    stored += [{"topic": k, "polarity": p, "score": s, "evidence": None} for k, (p, s) in want.items()]
+    stored += [{"topic": k, "polarity": p, "score": s, "evidence": spans[k]} for k, (p, s) in want.items()]
     return {"topics": topics, "doc": {"topics": stored}, **vector_source(vector_from_hit(hit))}
 
 

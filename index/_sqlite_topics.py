@@ -13,9 +13,11 @@ import json
 import sqlite3
 from collections.abc import Collection, Mapping
 
+from nlp.labels import TopicLabel
+
 from ._sqlite_rollup import add as rollup_add
 from ._sqlite_rollup import subtract_topics
-from .own_topics import OwnTopic
+from .own_topics import OwnTopic, wanted_labels
 
 _CHUNK = 500  # ids per IN (...) lookup
 
@@ -47,10 +49,10 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
+def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float | TopicLabel]], keys: Collection[str]) -> int:
     """Give each document in ``scores`` exactly the labels of ``keys`` it names; returns documents changed.
 
-    Polarity: the document's own sentiment (neutral without one).
+    Polarity and evidence: a ``TopicLabel``'s, else the document's own sentiment (neutral without one) and none.
     """
     keys = sorted(set(keys))
     ids = list(scores)
@@ -72,14 +74,16 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
             f"AND topic IN ({_placeholders(len(keys))})", [*chunk, *keys]
         ):
             current.setdefault(seq, {})[topic] = (polarity, round(score, 4))
-    removed, added, changed = [], [], {}
+    removed, added, changed, evidence = [], [], {}, {}
+    wanted = {doc_id: wanted_labels(scores[doc_id], keys, sentiment) for doc_id, (_, sentiment, _, _) in docs.items()}
+    same_spans = _same_evidence(conn, {docs[i][0]: spans for i, (want, spans) in wanted.items()
+                                       if want == current.get(docs[i][0], {}) and any(spans.values())}, set(keys))
     for doc_id, (seq, sentiment, created, rating) in docs.items():
-        polarity = sentiment or "neutral"
-        want = {k: (polarity, round(float(s), 4)) for k, s in scores[doc_id].items() if k in keys}
+        want, spans = wanted[doc_id]
         have = current.get(seq, {})
-        if want == have:
+        if want == have and (seq in same_spans or not any(spans.values())):
             continue
-        changed[seq] = want
+        changed[seq], evidence[seq] = want, spans
         removed += [(seq, t, p, created, rating) for t, (p, _) in have.items()]
         added += [(seq, t, p, s, created, rating) for t, (p, s) in want.items()]
     if not changed:
@@ -89,7 +93,7 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
     conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", added)
     subtract_topics(conn, [(t, p, c, r) for _, t, p, c, r in removed])
     rollup_add(conn, [], [(t, p, c, r) for _, t, p, _, c, r in added])
-    _rewrite_json(conn, changed, set(keys))
+    _rewrite_json(conn, changed, evidence, set(keys))
     # key drivers group scored responses by their labels (``doc_scores.labels``): keep them the document's
     conn.executemany("""UPDATE doc_scores SET labels = (SELECT group_concat(pair, ',') FROM (
                             SELECT topic || ':' || polarity AS pair FROM doc_topics t
@@ -98,7 +102,20 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float]],
     return len(changed)
 
 
-def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]], keys: set[str]) -> None:
+def _same_evidence(conn: sqlite3.Connection, spans: dict[int, dict[str, list[int] | None]], keys: set[str]) -> set[int]:
+    """Of the documents in ``spans`` (seq -> key -> evidence), those whose stored labels of ``keys`` have that evidence."""
+    seqs, same = list(spans), set()
+    for i in range(0, len(seqs), _CHUNK):
+        chunk = seqs[i : i + _CHUNK]
+        for seq, raw in conn.execute(f"SELECT seq, doc FROM document_json WHERE seq IN ({_placeholders(len(chunk))})", chunk):
+            stored = {t["topic"]: t.get("evidence") for t in json.loads(raw).get("topics", []) if t["topic"] in keys}
+            if stored == spans[seq]:
+                same.add(seq)
+    return same
+
+
+def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[str, float]]],
+                  evidence: dict[int, dict[str, list[int] | None]], keys: set[str]) -> None:
     """The stored documents' topic lists: labels of ``keys`` replaced, the others kept in order."""
     seqs = list(changed)
     rows = []
@@ -109,7 +126,8 @@ def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[s
     for seq, raw in rows:
         doc = json.loads(raw)
         topics = [t for t in doc.get("topics", []) if t["topic"] not in keys]
-        topics += [{"topic": k, "polarity": p, "score": round(s, 4), "evidence": None} for k, (p, s) in changed[seq].items()]
+        topics += [{"topic": k, "polarity": p, "score": round(s, 4), "evidence": evidence[seq].get(k)}
+                   for k, (p, s) in changed[seq].items()]
         doc["topics"] = topics
         updates.append((json.dumps(doc, ensure_ascii=False, separators=(",", ":")), seq))
     conn.executemany("UPDATE document_json SET doc = ? WHERE seq = ?", updates)

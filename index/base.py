@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nlp.analyser import Analyser
-from nlp.labels import Polarity
+from nlp.labels import Polarity, TopicLabel
 
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
@@ -513,12 +513,14 @@ class Backend(ABC):
         """Forget the definition of ``key`` (True if there was one); labels go with ``strip_topics``."""
 
     @abstractmethod
-    def relabel_topics(self, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
+    def relabel_topics(self, scores: Mapping[str, Mapping[str, float | TopicLabel]], keys: Collection[str]) -> int:
         """Give each document named in ``scores`` exactly the labels among ``keys`` it lists (``{key: score}``).
 
         Labels of other topics (the default ones) are never touched; an id
-        that is not stored is skipped. The polarity of a new label is the
-        document's own sentiment (neutral when it has none): no encoder pass.
+        that is not stored is skipped. A ``TopicLabel`` value brings its own
+        polarity and evidence (the part of the text that shows the topic,
+        ``nlp.own_evidence``); a bare score takes the document's own sentiment
+        (neutral when it has none) and no evidence.
         A document whose labels are already these is not written, so
         applying again changes nothing.
 

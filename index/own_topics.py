@@ -12,13 +12,13 @@ emerging topics and digests treat an own topic like a default one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from nlp.labels import DEFAULT_TOPICS
+from nlp.labels import DEFAULT_TOPICS, TopicLabel
 from nlp.own_topics import KEY_PATTERN, MAX_EXAMPLES, TopicExample, TopicHead
 
 from .document import as_utc
@@ -104,4 +104,26 @@ class KnownTopics:
         yield from sorted(self.own())
 
 
-__all__ = ["KnownTopics", "OwnTopic", "Taxonomy"]
+def wanted_labels(scores: Mapping[str, float | TopicLabel], keys: Collection[str], sentiment: str | None,
+                  ) -> tuple[dict[str, tuple[str, float]], dict[str, list[int] | None]]:  # fmt: skip
+    """What ``relabel_topics`` gives one document: ``{key: (polarity, score)}`` and ``{key: evidence}``.
+
+    A ``TopicLabel`` brings the polarity of the part of the text that shows the topic and that
+    part's offsets (``nlp.own_evidence``); a bare score takes the document's sentiment
+    (``sentiment``; neutral without one) and no evidence, for callers without an encoder.
+    """
+    want: dict[str, tuple[str, float]] = {}
+    spans: dict[str, list[int] | None] = {}
+    for key, value in scores.items():
+        if key not in keys:
+            continue
+        if isinstance(value, TopicLabel):
+            want[key] = (value.polarity.value, round(float(value.score), 4))
+            spans[key] = list(value.evidence) if value.evidence else None
+        else:
+            want[key] = (sentiment or "neutral", round(float(value), 4))
+            spans[key] = None
+    return want, spans
+
+
+__all__ = ["KnownTopics", "OwnTopic", "Taxonomy", "wanted_labels"]

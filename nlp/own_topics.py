@@ -51,7 +51,8 @@ class TopicExample(BaseModel):
     """One labelled example: a ``text`` or the ``id`` of a stored document, 1 for the topic, 0 against it.
 
     ``polarity`` is kept as given (an analyst's note on the example); the
-    polarity of an applied label comes from the document (see ``docs/topics.md``).
+    polarity of an applied label comes from the part of the text that shows the topic
+    (``nlp.own_evidence``, ``docs/topics.md``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

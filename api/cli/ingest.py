@@ -17,6 +17,7 @@ from crawlers.normalize import RecordOptions
 
 from ..cases.engine import after_ingest
 from ..components import analyser_for, load_classifier, open_configured_backend
+from ..own_topics import with_own_topics
 from ._common import JsonOpt, count_lines, err, fail, load_settings, out, progress_forced, require_own_salt
 
 
@@ -77,7 +78,8 @@ def ingest(
         task = bar.add_task("rows", total=total)
         try:
             summary = ingest_file(
-                file, backend, analyser_for(settings), classifier, options, fmt=fmt, batch_size=batch_size,
+                file, backend, analyser_for(settings), with_own_topics(classifier, backend), options,
+                fmt=fmt, batch_size=batch_size,
                 state_dir=settings.data_dir, rejected_path=rejected, resume=resume,
                 progress=lambda n: bar.advance(task, n), workers=workers,
                 commit_every=commit_every or backend.bulk_commit_rows, encoding=encoding,

@@ -141,13 +141,18 @@ def topics_apply(
     batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Vectors scored and written together; progress is saved after each batch.")] = 5000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Label every document with a stored vector from the trained heads (no encoder pass; resumable).
+    """Label every document with a stored vector from the trained heads (resumable).
 
     Labels of own topics are replaced, default topics never touched; run again
     after training and only documents whose labels change are written.
     Stopped half-way, it continues where it stopped when run again.
     """
     settings = load_settings()
+    try:  # the encoder locates each label's evidence and polarity; without it labels take the document's
+        classifier = load_classifier(settings)
+    except Exception as exc:
+        err.print(f"warning: no model ({exc}); labels take their document's sentiment", markup=False, highlight=False)
+        classifier = None
 
     def run(backend):
         heads = trained_heads(backend)
@@ -157,7 +162,7 @@ def topics_apply(
                       disable=as_json or not sys.stderr.isatty() and not progress_forced()) as bar:
             task = bar.add_task("documents", total=backend.health().get("vectors"))
             return apply_topics(backend, checkpoint=checkpoint_file(settings.data_dir, heads), batch_size=batch_size,
-                                progress=lambda n: bar.advance(task, n))
+                                progress=lambda n: bar.advance(task, n), classifier=classifier)
 
     report = _run(run)
     if as_json:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import typer
 
 from ..components import analyser_for, load_classifier, open_configured_backend
+from ..own_topics import with_own_topics
 from ._common import JsonOpt, err, fail, load_settings, out, require_own_salt
 
 
@@ -52,6 +53,7 @@ def worker(
             # Elasticsearch: a worker needs no read-your-writes, and a refresh per batch costs more than the
             # batch; the index's periodic refresh (1 s) makes what it wrote searchable
             backend.refresh = False
+        classifier = with_own_topics(classifier, backend)  # own topics' labels at the write (api.own_topics)
         w = Worker(client, settings.queue_stream, backend, analyser_for(settings), classifier, name=name,
                    batch_size=batch_size or settings.worker_batch_size, claim_idle_s=settings.worker_claim_idle_s)
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -24,6 +24,7 @@ from ..deps import (
     has_scope,
 )
 from ..errors import ApiError
+from ..own_topics import with_own_topics
 from ..openapi import problems
 from .cases import after_ingest as cases_after_ingest
 from ..schemas import Health, IngestRequest, IngestResponse, ItemError, SearchResponse
@@ -87,7 +88,7 @@ def ingest_documents(
     refused: set[str] = set()
     if docs:
         unique = list({d.id: d for d in docs}.values())
-        result = backend.upsert(enrich(unique, analyser, classifier, reclassify=reclassify))
+        result = backend.upsert(enrich(unique, analyser, with_own_topics(classifier, backend), reclassify=reclassify))
         created, updated, refused = result.created, result.updated, set(result.erased_ids)
         tasks.add_task(cases_after_ingest, request.app)  # case rules (api.cases) see the new documents
     ids = [d.id for d in docs if d.id not in refused]

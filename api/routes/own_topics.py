@@ -158,10 +158,11 @@ def train(body: TrainRequest, backend: BackendDep, classifier: ClassifierDep) ->
 
 
 @router.post("/own-topics/actions/apply", response_model=ApplyResult, dependencies=[ReadWriteAccess])
-def apply(backend: BackendDep, settings: SettingsDep) -> ApplyResult:
-    """Label every document with a stored vector from the trained heads (no encoder pass); own labels are replaced."""
+def apply(backend: BackendDep, settings: SettingsDep, classifier: ClassifierDep) -> ApplyResult:
+    """Label every document with a stored vector from the trained heads; own labels are replaced."""
     heads = trained_heads(backend)
-    report = apply_topics(backend, checkpoint=checkpoint_file(settings.data_dir, heads) if heads else None)
+    report = apply_topics(backend, checkpoint=checkpoint_file(settings.data_dir, heads) if heads else None,
+                          classifier=classifier)
     return ApplyResult(topics=report.topics, seen=report.seen, changed=report.changed, labelled=report.labelled,
                        seconds=round(report.seconds, 3))
 

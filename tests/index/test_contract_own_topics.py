@@ -13,6 +13,7 @@ import pytest
 from index.base import EmergingQuery, Filters, Interval, SearchQuery, TopicFilter, TopQuery, TrendQuery
 from index.errors import InvalidQuery
 from index.own_topics import OwnTopic, Taxonomy
+from nlp.labels import Polarity, TopicLabel
 from nlp.own_topics import TopicExample
 
 from .corpus import NOW, corpus, with_vectors
@@ -83,6 +84,39 @@ def test_relabel_adds_replaces_and_never_touches_default_topics(backend):
     # a key outside ``keys`` is neither written nor removed
     assert backend.relabel_topics({ids["zh1"]: {"logistics": 0.1}}, ["leaking"]) == 1
     assert [t.topic for t in backend.get(ids["zh1"]).topics] == ["logistics", "speed"]
+
+
+def test_a_label_with_evidence_keeps_its_own_polarity_and_span(backend):
+    """An own label located in the text (``nlp.own_evidence``) carries the polarity of that part, not the document's."""
+    docs = with_vectors(corpus())
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    backend.save_own_topic(OwnTopic(key="strap", name_zh="表带", name_en="Strap"))
+    zh6 = backend.get(ids["zh6"])
+    assert zh6.sentiment.label.value == "negative"
+    label = TopicLabel(topic="strap", polarity=Polarity.positive, score=0.83, evidence=(0, 2))
+    assert backend.relabel_topics({ids["zh6"]: {"strap": label}}, ["strap"]) == 1
+    stored = backend.get(ids["zh6"]).topics[-1]
+    assert (stored.topic, stored.polarity, stored.score, stored.evidence) == ("strap", Polarity.positive, 0.83, (0, 2))
+    assert _ids(backend, "topic:strap:positive") == {"zh6"} and _ids(backend, "topic:strap:negative") == set()
+    top = {t.topic: (t.count, t.negative) for t in backend.top_topics(TopQuery(limit=20))}
+    assert top["strap"] == (1, 0)
+    # the same label again writes nothing; another polarity moves the counts with it
+    assert backend.relabel_topics({ids["zh6"]: {"strap": label}}, ["strap"]) == 0
+    turned = label.model_copy(update={"polarity": Polarity.negative, "evidence": (3, 5)})
+    assert backend.relabel_topics({ids["zh6"]: {"strap": turned}}, ["strap"]) == 1
+    assert backend.get(ids["zh6"]).topics[-1].evidence == (3, 5)
+    top = {t.topic: (t.count, t.negative) for t in backend.top_topics(TopQuery(limit=20))}
+    assert top["strap"] == (1, 1)
+    assert _ids(backend, "topic:strap:negative") == {"zh6"}
+    # a label given as a bare score (no encoder) and then located: the same polarity and score, now with evidence
+    assert backend.relabel_topics({ids["zh1"]: {"strap": 0.5}}, ["strap"]) == 1
+    assert backend.get(ids["zh1"]).topics[-1].evidence is None
+    polarity = backend.get(ids["zh1"]).topics[-1].polarity
+    found = TopicLabel(topic="strap", polarity=polarity, score=0.5, evidence=(1, 3))
+    assert backend.relabel_topics({ids["zh1"]: {"strap": found}}, ["strap"]) == 1
+    assert backend.get(ids["zh1"]).topics[-1].evidence == (1, 3)
+    assert backend.relabel_topics({ids["zh1"]: {"strap": found}}, ["strap"]) == 0
 
 
 def test_own_labels_count_in_trends_top_and_emerging_like_default_ones(backend):
