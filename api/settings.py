@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     api_keys: list[ApiKey] = Field(default_factory=list, description="Hashed API keys; when any is set every data endpoint requires one.")
     host: str = Field(default="127.0.0.1", description="Address `voclens serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `voclens serve` listens on.")
+    export_link_ttl_s: int = Field(default=60, ge=1, le=3600, description="How long a signed export link (POST /search/export/links) stays usable; each link downloads once.")
     max_page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE, description="Largest `limit` accepted by /search.")
     max_query_chars: int = Field(default=500, ge=10, le=MAX_QUERY_CHARS, description="Longest `q` accepted.")
     max_batch_size: int = Field(default=1000, ge=1, le=10000, description="Most documents in one POST /documents.")
