@@ -11,8 +11,9 @@ export URL with a ``token`` that stands for the key, for that one use only:
   or removed parameter makes it invalid; it opens ``GET /search/export`` and
   nothing else (the purpose is part of what is signed);
 * **short-lived**: it carries its expiry (``export_link_ttl_s``, 60 s by default);
-* **single use**: the first download spends it (each API process remembers the
-  tokens spent through it until they expire);
+* **single use**: the first download spends it; spent tokens are kept until they
+  expire in the Redis of ``rate_limit_storage_url`` when it is one (so several API
+  processes share them, as they share the rate limits), else in the process;
 * **no key in the URL**: what is signed includes the stored *hash* of the key
   that asked, so a link dies with its key (removed from ``api_keys``) and
   server logs and browser history hold only a token worth one download.
@@ -35,6 +36,8 @@ import threading
 import time
 from collections.abc import Iterable
 from urllib.parse import urlencode
+
+import redis
 
 from nlp.privacy import is_default_salt
 
@@ -108,7 +111,7 @@ def check_token(secret: bytes, token: str, params: Iterable[tuple[str, str]], ke
 
 
 class SpentTokens:
-    """The nonces of links already used, each kept until its link expires (one download per link)."""
+    """The nonces of links already used in this process, each kept until its link expires (one download per link)."""
 
     def __init__(self) -> None:
         self._spent: dict[str, int] = {}
@@ -125,5 +128,35 @@ class SpentTokens:
             self._spent[nonce] = expires
             return True
 
+    def close(self) -> None:
+        pass
 
-__all__ = ["OPEN", "TOKEN_PARAM", "ExportLinkError", "SpentTokens", "canonical", "check_token", "make_token", "signing_key"]
+
+class RedisSpentTokens:
+    """The nonces of links already used, in Redis, shared by every API process that uses it.
+
+    ``SET key NX EX``: of two processes spending one token at once, one wins.
+    """
+
+    PREFIX = "voclens:export-link:"
+
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url)  # connects on the first download with a token
+
+    def spend(self, nonce: str, expires: int, now: float | None = None) -> bool:
+        """Mark ``nonce`` used; False when it already was. Raises redis.RedisError when Redis cannot answer."""
+        ttl = max(1, int(expires - (now if now is not None else time.time())) + 1)
+        return bool(self.client.set(self.PREFIX + nonce, 1, nx=True, ex=ttl))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def spent_tokens(storage_url: str) -> SpentTokens | RedisSpentTokens:
+    """Where spent tokens are kept: the rate limits' Redis (``redis://``, ``rediss://``), else this process."""
+    url = storage_url.removeprefix("async+")
+    return RedisSpentTokens(url) if url.startswith(("redis://", "rediss://")) else SpentTokens()
+
+
+__all__ = ["OPEN", "TOKEN_PARAM", "ExportLinkError", "RedisSpentTokens", "SpentTokens", "canonical", "check_token",
+           "make_token", "signing_key", "spent_tokens"]

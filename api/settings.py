@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(default=5000, ge=100, description="Time limit of one backend query.")
     rate_limit: str | None = Field(default="240/minute", description="Requests allowed per API key (per client address when no keys are set or none is sent), in the `limits` notation: '240/minute', '20/second;1000/hour'; unset = no limit. Past it: 429 with Retry-After.")
     auth_failure_limit: str | None = Field(default="10/minute", description="Failed API key attempts allowed per client address (unset = no limit); past it every request from there that presents a key gets 429 with Retry-After, before the key is checked.")
-    rate_limit_storage_url: str = Field(default="memory://", description="Where the rate-limit counters live: 'memory://' (per API process) or 'redis://host:6379/0' (shared by several processes).")
+    rate_limit_storage_url: str = Field(default="memory://", description="Where the rate-limit counters (and spent export links) live: 'memory://' (per API process) or 'redis://host:6379/0' (shared by several processes).")
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, le=1024**3, description="Largest request body accepted (413 beyond).")
     max_url_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024, description="Longest URL (path and query string) accepted (414 beyond).")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level of `voclens serve` (CLI commands log warnings unless -v).")

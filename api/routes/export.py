@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
+import redis
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -15,7 +16,7 @@ from index.base import SortOrder
 from ..deps import BackendDep, FiltersDep, QueryDep, ReadAccess, SettingsDep, _presented_key, presented_read_key
 from ..errors import ApiError
 from ..export import COLUMNS, export_csv, export_query, search_pages
-from ..export_links import OPEN, TOKEN_PARAM, ExportLinkError, SpentTokens, check_token, make_token, signing_key
+from ..export_links import OPEN, TOKEN_PARAM, ExportLinkError, check_token, make_token, signing_key
 from ..openapi import problems
 
 router = APIRouter(tags=["search"])
@@ -29,13 +30,6 @@ _CSV_RESPONSE = {
     },
     **problems(400, 503, 504),
 }
-
-
-def _spent(request: Request) -> SpentTokens:
-    state = request.app.state
-    if getattr(state, "spent_export_tokens", None) is None:
-        state.spent_export_tokens = SpentTokens()
-    return state.spent_export_tokens
 
 
 def export_access(
@@ -53,7 +47,12 @@ def export_access(
         nonce, expires = check_token(signing_key(settings), token, request.query_params.multi_items(), settings.api_keys)
     except ExportLinkError as error:
         raise ApiError(401, "Unauthorized", str(error), headers={"WWW-Authenticate": "Bearer"}) from None
-    if not _spent(request).spend(nonce, expires):
+    try:
+        fresh = request.app.state.spent_export_tokens.spend(nonce, expires)  # opened by the lifespan (api.app)
+    except redis.RedisError as error:
+        raise ApiError(503, "Service Unavailable", f"the store of spent export links (rate_limit_storage_url) "
+                       f"did not answer: {error}") from None
+    if not fresh:
         raise ApiError(401, "Unauthorized", "the export link was already used (one download per link); "
                        "ask for a new link (POST /search/export/links)", headers={"WWW-Authenticate": "Bearer"})
 

@@ -157,3 +157,26 @@ def test_a_malformed_token_says_so():
     assert check_token(b"s" * 32, token, [("brand", "Voltra"), ("token", token)], KEYS, now=1059)[1] == 1060
     with pytest.raises(ExportLinkError, match="expired"):
         check_token(b"s" * 32, token, [("brand", "Voltra")], KEYS, now=1060)
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_a_link_is_spent_for_every_process_that_shares_the_rate_limit_redis(db, tmp_path, request, storage):
+    """Two API processes (apps) on one index: in memory each knows only its own spent links; in Redis they share them."""
+    url = "memory://"
+    if storage == "redis":
+        import redis
+
+        url = request.getfixturevalue("redis_server").url.rsplit("/", 1)[0] + "/4"  # a database of its own
+        redis.Redis.from_url(url).flushdb()
+    with app_client(db, tmp_path, rate_limit_storage_url=url) as a, app_client(db, tmp_path, rate_limit_storage_url=url) as b:
+        made = link(a, brand="Qinghe")
+        assert len(rows(b.get(made["url"]))) == 7  # made by one process, downloaded through the other
+        again = a.get(made["url"])
+    if storage == "memory":
+        assert again.status_code == 200  # the limit of a process-local store (docs/api.md#export-links)
+        return
+    assert again.status_code == 401 and "already used" in again.json()["detail"]
+    check = redis.Redis.from_url(url)
+    [key] = check.keys("voclens:export-link:*")
+    assert 0 < check.ttl(key) <= 61
+    assert [c["db"] for c in check.client_list()].count("4") == 1  # only this check: both apps closed theirs
