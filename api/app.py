@@ -17,6 +17,7 @@ from nlp.classifier import Classifier
 
 from .components import analyser_for, load_classifier, open_configured_backend
 from .errors import install_error_handlers
+from .export_links import spent_tokens
 from .digests.scheduler import digests_lifespan
 from .openapi import install_openapi
 from .routes import access, cases, documents, drivers, erasure, export, health, own_topics, search, subscriptions, themes, topics, trends
@@ -59,6 +60,7 @@ def create_app(
         app.state.analyser = analyser_for(settings)
         app.state.classifier = classifier or load_classifier(settings)
         app.state.backend = backend or open_configured_backend(settings)
+        app.state.spent_export_tokens = spent_tokens(settings.rate_limit_storage_url)  # export links: one download each
         log.info("voclens API ready", extra={"backend": app.state.backend.name, "model": app.state.classifier.version})
         try:
             async with digests_lifespan(app, settings, lambda: app.state.backend):
@@ -66,6 +68,7 @@ def create_app(
         finally:
             if owned:
                 app.state.backend.close()
+            app.state.spent_export_tokens.close()
             if getattr(app.state, "queue_client", None) is not None:  # opened by /health/ready
                 app.state.queue_client.close()
 

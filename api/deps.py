@@ -14,7 +14,7 @@ from nlp.classifier import Classifier
 
 from .bounds import FILTER_PARAMS, IsoDateTime, build_filters, check_query
 from .errors import ApiError
-from .settings import Scope, Settings
+from .settings import ApiKey, Scope, Settings
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -58,6 +58,14 @@ def has_scope(request: Request, scope: Scope) -> bool:
     if not key:
         return False
     return any(k.matches(key) and scope in k.scopes for k in settings.api_keys)
+
+
+def presented_read_key(request: Request) -> ApiKey | None:
+    """The configured key the request carries that may read (None without keys, or without such a key)."""
+    key = _presented_key(request)
+    if not key:
+        return None
+    return next((k for k in request.app.state.settings.api_keys if k.matches(key) and "read" in k.scopes), None)
 
 
 def key_name(request: Request) -> str:

@@ -46,7 +46,7 @@ FIRST_RENDER_TARGET_MS = 1000
 INTERACTION_TARGET_MS = 200
 #: Files a first visit loads besides the API answers (index.html names them; the modules import each other).
 STATIC = ["/", "/static/app.css", "/static/favicon.svg", "/static/vendor/echarts.min.js",
-          *(f"/static/js/{m}.js" for m in ("app", "api", "export", "filters", "format", "i18n")),
+          *(f"/static/js/{m}.js" for m in ("app", "api", "export", "filters", "format", "i18n", "topics")),
           *(f"/static/js/views/{v}.js" for v in ("search", "trends", "emerging", "document", "digests"))]
 
 
@@ -69,19 +69,22 @@ def views(tz: str, doc_id: str, sub_id: str, cursor: str) -> dict[str, list[tupl
                 for t in ("logistics", "quality", "packaging", "price", "customer_service")]
     examples += [("GET", "/search", {"q": f'"{k}"', "since": iso(END - timedelta(days=2)), "until": iso(END), "sort": "newest", "limit": 3})
                  for k in ("物流", "质量", "refund", "包装", "客服")]
+    shell = [("GET", "/access", {}), ("GET", "/own-topics", {})]  # the key check, the own topics' names
     return {
-        # first renders: the shell's access check plus what the view asks for
-        "first render: search": [("GET", "/access", {}), ("GET", "/search", {"sort": "newest", **page})],
-        "first render: trends": [("GET", "/access", {}), ("GET", "/trends", {"interval": "week", "metric": "volume", "split": "topic",
-                                                                             "tz": tz, "split_limit": 12}), *brand_split],
-        "first render: emerging": [("GET", "/access", {}), *emerging, *examples],
-        "first render: document": [("GET", "/access", {}), ("GET", f"/documents/{doc_id}", {})],
-        "first render: digests": [("GET", "/access", {}), ("GET", "/subscriptions", {})],
+        # first renders: the shell's requests plus what the view asks for
+        "first render: search": [*shell, ("GET", "/search", {"sort": "newest", **page})],
+        "first render: trends": [*shell, ("GET", "/trends", {"interval": "week", "metric": "volume", "split": "topic",
+                                                             "tz": tz, "split_limit": 12}), *brand_split],
+        "first render: emerging": [*shell, *emerging, *examples],
+        "first render: document": [*shell, ("GET", f"/documents/{doc_id}", {})],
+        "first render: digests": [*shell, ("GET", "/subscriptions", {})],
         # interactions
         "search: query 物流, relevance": [("GET", "/search", {"q": "物流", "sort": "relevance", **page})],
         "search: two filters (brand, sentiment)": [("GET", "/search", {"brand": "Voltra", "sentiment": "negative", "sort": "newest", **page})],
         "search: query + topic:negative + last week": [("GET", "/search", {"q": "质量", "topic": "quality:negative", **week, "sort": "relevance", **page})],
         "search: more results (cursor)": [("GET", "/search", {"sort": "newest", "cursor": cursor, **page})],
+        # with keys, Export CSV first asks for a signed link (parameters in the query string, checked by a 1-row search)
+        "search: export link (keyed)": [("POST", "/search/export/links?brand=Voltra&sentiment=negative&sort=newest", {})],
         "search: brand suggestions (focus)": [("GET", "/trends", {"split": "brand", "interval": "month", "split_limit": 50,
                                                                   "since": iso(tomorrow - timedelta(days=90))})],
         "trends: split by brand, per day": [("GET", "/trends", {"interval": "day", "metric": "volume", "split": "brand", "tz": tz, "split_limit": 12})],

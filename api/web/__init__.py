@@ -27,8 +27,6 @@ from ..settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 #: URL prefix of the app's files; the JSON API never uses it.
 STATIC_PATH = "/static"
-#: The service worker that adds the API key to the streamed CSV export (``static/js/export-sw.js``).
-EXPORT_WORKER = "export-sw.js"
 #: The page runs only its own scripts and shows customer text: nothing else may run or load.
 #: Inline styles are allowed for ECharts and the digest preview (an e-mail's HTML in a sandboxed frame).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -42,9 +40,6 @@ class _RevalidatedFiles(StaticFiles):
     def file_response(self, full_path, *args, **kwargs):
         response = super().file_response(full_path, *args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
-        if Path(full_path).name == EXPORT_WORKER:
-            # The export worker serves downloads of /search/export, outside /static/: allowed by this header only.
-            response.headers["Service-Worker-Allowed"] = "/"
         return response
 
 

@@ -40,7 +40,8 @@ class Server:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start in 60 s")
+        self.stop()  # not left running (and loading the machine) after the test gave up on it
+        raise RuntimeError(f"server did not start in 60 s: {Path(self.log.name).read_text()[-2000:]}")
 
     def stop(self) -> None:
         self.proc.terminate()

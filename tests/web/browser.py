@@ -37,8 +37,12 @@ def executables() -> tuple[str, str]:
     return browser, driver
 
 
-def start(download_dir: Path, lang: str = "en-US"):
-    """A headless Chromium with its console log kept, downloads going to ``download_dir``."""
+def start(download_dir: Path, lang: str = "en-US", extra_args: tuple[str, ...] = ()):
+    """A headless Chromium with its console log kept, downloads going to ``download_dir``.
+
+    ``extra_args`` go to Chromium as they are (``--host-resolver-rules=...`` gives the test server
+    another host name, which Chromium treats as a plain-http origin, not a secure context).
+    """
     browser, driver = executables()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -46,7 +50,7 @@ def start(download_dir: Path, lang: str = "en-US"):
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1360,1000",
-                "--disable-gpu", f"--lang={lang}", "--no-first-run", "--disable-extensions"):
+                "--disable-gpu", f"--lang={lang}", "--no-first-run", "--disable-extensions", *extra_args):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": lang,
                                               "download.default_directory": str(download_dir),

@@ -73,3 +73,44 @@ def test_access_prompt_is_photographed(chrome, keyed_server, tmp_path):
     keyed.open("#search", wait=False)
     keyed.until(lambda: keyed.find_all("#key-form"))
     save(chrome, folder / "web-access.png", 420)
+
+
+def test_cases_view_is_photographed(chrome, demo_data, tmp_path_factory, tmp_path):
+    """The Cases view with cases a rule opened, one in progress and one resolved, and one case's history open.
+
+    On a server of its own: the cases and their changes must not reach the other tests' server.
+    """
+    import httpx
+
+    from tests.web.conftest import Page, _server
+
+    folder = Path(os.environ.get("VOCLENS_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    srv = _server(demo_data, tmp_path_factory, "web-cases-shot", {})
+    try:
+        with httpx.Client(base_url=srv.url, timeout=60) as api:
+            rule = api.post("/cases/rules", json={
+                "name": "Detractors", "owner": "cx-team", "conditions": {"detractor": True}, "lookback_days": 3650,
+                "first_response_h": 24, "resolve_h": 72}).json()
+            assert "id" in rule, rule
+            api.post("/cases/run")
+            cases = api.get("/cases", params={"limit": 500}).json()
+            assert len(cases) >= 3, "the demo corpus has detractors"
+            shown = cases[0]["id"]
+            changes = [(shown, {"state": "in_progress", "owner": "li.wei", "note": "called the customer back; replacement sent",
+                                "actor": "li.wei"}),
+                       (cases[1]["id"], {"state": "in_progress", "note": "asked the courier for the tracking record",
+                                         "actor": "zhang.min"}),
+                       (cases[2]["id"], {"state": "resolved", "note": "refund issued", "actor": "zhang.min"})]
+            for case_id, change in changes:
+                assert api.patch(f"/cases/{case_id}", json=change).status_code == 200
+        page = Page(chrome, srv.url)
+        page.open("#cases")
+        page.find(f'#cases tr[data-id="{shown}"] button[data-act=open]').click()
+        page.until(lambda: "called the customer back" in page.text("#case-detail .history"))
+        page.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+        save(page.driver, folder / "web-cases.png", 1400)
+        assert (folder / "web-cases.png").stat().st_size > 20_000
+        assert not page.errors()
+    finally:
+        srv.stop()

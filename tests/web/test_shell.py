@@ -64,14 +64,6 @@ def test_everything_is_served_from_the_package_and_nothing_from_elsewhere(client
         assert not re.search(r"(src|href)=\"(https?:)?//|@import|cdn\.", text), path
 
 
-def test_the_export_worker_may_serve_the_export_path(client):
-    """The worker lives under /static/ but handles downloads of /search/export: the header allows that scope."""
-    r = client.get("/static/js/export-sw.js")
-    assert r.status_code == 200 and "javascript" in r.headers["content-type"]
-    assert r.headers["service-worker-allowed"] == "/"
-    assert "service-worker-allowed" not in client.get("/static/js/export.js").headers
-
-
 def test_static_files_use_no_rate_budget(client):
     for _ in range(12):
         assert client.get("/static/app.css").status_code == 200

@@ -4,6 +4,7 @@ import { api, clearApiKey, setApiKey } from "./api.js";
 import { parseParams } from "./filters.js";
 import { esc, errorBox } from "./format.js";
 import { lang, setLang, t } from "./i18n.js";
+import { loadOwnTopics } from "./topics.js";
 import * as cases from "./views/cases.js";
 import * as digests from "./views/digests.js";
 import * as documentView from "./views/document.js";
@@ -107,6 +108,8 @@ async function render() {
     keyForm(main);
     return;
   }
+  await loadOwnTopics();  // their names in menus, chips and charts (read again every 30 s at most)
+  if (token !== rendering) return;
   const root = document.createElement("div");
   root.className = `view view-${current.name}`;
   root.dataset.hash = location.hash;

@@ -3,7 +3,8 @@
 // and the same parameters work over curl.
 import { api } from "./api.js";
 import { esc, isoWithOffset, localDay, localDayStart } from "./format.js";
-import { t, topicName } from "./i18n.js";
+import { t } from "./i18n.js";
+import { taxonomy, topicKeys, topicName } from "./topics.js";
 
 const config = JSON.parse(document.getElementById("voclens-config").textContent);
 
@@ -43,11 +44,13 @@ function chosenText(names) {
   return names.length <= 2 ? names.join(", ") : `${names[0]} +${names.length - 1}`;
 }
 
-/** A menu of checkboxes for one list filter: several values mean any of them, as in the API. */
+/** A menu of checkboxes for one list filter: several values mean any of them, as in the API.
+ * An option's third element names its group: a heading opens each new group (the own topics). */
 function multi(name, label, options, values) {
   const chosen = new Set(values);
-  const items = options.map(([v, text]) =>
-    `<label><input type="checkbox" name="${name}" value="${esc(v)}"${chosen.has(v) ? " checked" : ""}> ${esc(text)}</label>`).join("");
+  const items = options.map(([v, text, group = ""], i) =>
+    `${group && group !== (options[i - 1]?.[2] ?? "") ? `<div class="menu-group" data-group="${esc(group)}">${esc(t(`topics.${group}`))}</div>` : ""}` +
+    `<label${group ? ` class="own" data-group="${esc(group)}"` : ""}><input type="checkbox" name="${name}" value="${esc(v)}"${chosen.has(v) ? " checked" : ""}> ${esc(text)}</label>`).join("");
   const names = options.filter(([v]) => chosen.has(v)).map(([, text]) => text);
   return `<details class="multi" data-name="${name}"><summary>${esc(label)}${esc(t("colon"))}<span class="chosen">${esc(chosenText(names))}</span></summary>
     <div class="menu">${items}</div></details>`;
@@ -83,7 +86,7 @@ export function filterBar(params) {
     ${multi("channel", t("f.channel"), config.channels.map((c) => [c, t(`channel.${c}`)]), list(params.channel))}
     ${multi("lang", t("f.lang"), config.langs.map((l) => [l, t(`lang.${l}`)]), list(params.lang))}
     ${multi("sentiment", t("f.sentiment"), config.polarities.map((p) => [p, t(`polarity.${p}`)]), list(params.sentiment))}
-    ${multi("topic", t("f.topic"), config.topics.map((k) => [k, topicName(k)]), topics.keys)}
+    ${multi("topic", t("f.topic"), topicKeys().map((k) => [k, topicName(k), taxonomy(k)]), topics.keys)}
     ${select("topic_polarity", t("f.polarity"), config.polarities.map((p) => [p, t(`polarity.${p}`)]), topics.polarity)}
     <label>${esc(t("f.since"))} <input type="date" name="since" value="${esc(localDay(params.since))}"></label>
     <label>${esc(t("f.until"))} <input type="date" name="until" value="${esc(localDay(params.until))}"></label>

@@ -1,5 +1,6 @@
 // Small pure helpers that turn API values into HTML: escaping, times, chips, stars.
-import { lang, t, topicName } from "./i18n.js";
+import { lang, t } from "./i18n.js";
+import { isOwn, topicName } from "./topics.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -34,12 +35,16 @@ export const percent = (share, digits = 1) =>
   share === null || share === undefined ? "–" : `${(share * 100).toFixed(digits)}%`;
 
 /** A chip for a sentiment or a topic, coloured by polarity. */
-export function chip(label, polarity, title = "") {
-  return `<span class="chip ${esc(polarity)}" title="${esc(title || t(`polarity.${polarity}`))}">${esc(label)}</span>`;
+export function chip(label, polarity, title = "", extra = "") {
+  return `<span class="chip ${esc(polarity)}${extra && ` ${esc(extra)}`}" title="${esc(title || t(`polarity.${polarity}`))}">${esc(label)}</span>`;
 }
 
-export const topicChip = (topic) =>
-  chip(topicName(topic.topic), topic.polarity, `${t(`polarity.${topic.polarity}`)} · ${number(topic.score, 2)}`);
+/** A topic's chip; an own topic's is marked (outlined, and named so in its title). */
+export function topicChip(topic) {
+  const own = isOwn(topic.topic);
+  const title = `${own ? `${t("topics.mark")} · ` : ""}${t(`polarity.${topic.polarity}`)} · ${number(topic.score, 2)}`;
+  return chip(topicName(topic.topic), topic.polarity, title, own ? "own" : "");
+}
 
 export function stars(rating) {
   if (rating === null || rating === undefined) return "";

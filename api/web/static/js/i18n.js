@@ -2,7 +2,6 @@
 // (navigator.language) until the viewer switches; the choice is kept in localStorage.
 
 const STORE = "voclens.lang";
-const config = JSON.parse(document.getElementById("voclens-config").textContent);
 
 const en = {
   "nav.search": "Search", "nav.trends": "Trends", "nav.emerging": "Emerging", "nav.digests": "Digests",
@@ -15,6 +14,7 @@ const en = {
   "f.go": "Search", "f.brand": "Brand", "f.source": "Source", "f.channel": "Channel", "f.lang": "Language",
   "f.sentiment": "Sentiment", "f.topic": "Topic", "f.polarity": "Topic polarity", "f.since": "From", "f.until": "Before",
   "f.clear": "Clear", "f.list": "comma-separated", "colon": ": ",
+  "topics.own": "Own topics", "topics.stage": "Journey stages", "topics.touchpoint": "Journey touchpoints", "topics.mark": "own topic",
   "syntax.title": "Query syntax", "syntax.both": "both terms", "syntax.phrase": "exact phrase", "syntax.not": "exclude",
   "syntax.or": "either term", "syntax.fields": "field filters", "syntax.labels": "labels, topic with its polarity",
   "syntax.ranges": "ranges (ISO dates)",
@@ -89,6 +89,7 @@ const zh = {
   "f.go": "搜索", "f.brand": "品牌", "f.source": "来源", "f.channel": "渠道", "f.lang": "语言",
   "f.sentiment": "情感", "f.topic": "主题", "f.polarity": "主题极性", "f.since": "起始日期", "f.until": "截止日期（不含）",
   "f.clear": "清除", "f.list": "用逗号分隔", "colon": "：",
+  "topics.own": "自定义主题", "topics.stage": "旅程阶段", "topics.touchpoint": "旅程触点", "topics.mark": "自定义主题",
   "syntax.title": "查询语法", "syntax.both": "同时包含", "syntax.phrase": "精确短语", "syntax.not": "排除",
   "syntax.or": "任一词", "syntax.fields": "字段筛选", "syntax.labels": "标签；主题可带极性",
   "syntax.ranges": "范围（ISO 日期）",
@@ -171,7 +172,3 @@ export function t(key, vars = {}) {
   const text = STRINGS[lang()][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
-
-/** A topic's display name: Chinese names from the taxonomy, English from the key. */
-export const topicName = (key) =>
-  lang() === "zh" ? config.topic_names_zh[key] ?? key : String(key).replaceAll("_", " ");

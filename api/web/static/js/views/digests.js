@@ -5,7 +5,8 @@
 // spike or a volume threshold, alone or beside the digest) and a webhook's own signing secret.
 import { api, apiUrl, ApiError, request } from "../api.js";
 import { errorBox, esc, viewerZone, when } from "../format.js";
-import { t, topicName } from "../i18n.js";
+import { t } from "../i18n.js";
+import { topicKeys, topicName } from "../topics.js";
 
 const config = JSON.parse(document.getElementById("voclens-config").textContent);
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -30,7 +31,7 @@ function formHtml() {
   ${field("owner", "d.owner", `<input name="owner" required maxlength="200">`)}
   ${field("q", "d.q", `<input name="q" maxlength="${config.max_query_chars}">`)}
   ${field("filters.brand", "d.brand", `<input name="brand" title="${esc(t("f.list"))}">`)}
-  ${field("filters.topics", "d.topic", `<select name="topic"><option value="">${esc(t("any"))}</option>${opts(config.topics, topicName)}</select>
+  ${field("filters.topics", "d.topic", `<select name="topic"><option value="">${esc(t("any"))}</option>${opts(topicKeys(), topicName)}</select>
      <select name="polarity" aria-label="${esc(t("f.polarity"))}"><option value="">${esc(t("any"))}</option>${opts(config.polarities, (p) => t(`polarity.${p}`), "negative")}</select>`)}
   ${field("digest", "d.digest", `<span class="check"><input type="checkbox" name="digest" checked> ${esc(t("d.digest.on"))}</span>`)}
   ${field("frequency", "d.frequency", `<select name="frequency">${opts(["daily", "weekly", "cron"], (f) => t(`freq.${f}`), "weekly")}</select>`)}

@@ -2,7 +2,8 @@
 // with its polarity and score, the model version and the source metadata.
 import { api, apiUrl } from "../api.js";
 import { chip, esc, number, stars, when } from "../format.js";
-import { t, topicName } from "../i18n.js";
+import { t } from "../i18n.js";
+import { topicName } from "../topics.js";
 
 /** The text with the evidence spans of its topics marked (spans may nest or overlap: merged). */
 export function markedText(text, topics) {

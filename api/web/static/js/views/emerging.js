@@ -4,7 +4,8 @@
 import { api, apiUrl } from "../api.js";
 import { bindFilterBar, filterBar, pickFilters } from "../filters.js";
 import { errorBox, esc, number, snippet, when } from "../format.js";
-import { t, topicName } from "../i18n.js";
+import { t } from "../i18n.js";
+import { topicName } from "../topics.js";
 
 const WINDOWS = ["1d", "2d", "3d", "7d"];
 const BASELINES = ["14d", "28d", "56d"];

@@ -4,7 +4,8 @@
 import { api, apiUrl } from "../api.js";
 import { bindFilterBar, filterBar, pickFilters } from "../filters.js";
 import { esc, isoWithOffset, number, percent, viewerZone } from "../format.js";
-import { lang, t, topicName } from "../i18n.js";
+import { lang, t } from "../i18n.js";
+import { topicName } from "../topics.js";
 
 const INTERVALS = ["day", "week", "month"];
 const METRICS = ["volume", "negative_share", "avg_rating"];
