@@ -39,7 +39,7 @@ class TrainedModel:
     the three files keep one format: a saved folder loads back byte for byte.
 
     Example:
-        >>> model = TrainedModel.from_pretrained("nlp/weights/e5s-lite-6")  # doctest: +SKIP
+        >>> model = TrainedModel.from_pretrained("nlp/weights/e5s-lite-7")  # doctest: +SKIP
         >>> model.config["topic_thresholds_by_lang"]["zh"]["price"] = 0.6  # doctest: +SKIP
         >>> model.save_pretrained("/tmp/e5s-lite-6-price")  # doctest: +SKIP
     """

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 #: The trained part that ships in the repository.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-1"
 #: The 4-layer model trained on the annotation set (``--model lite``, the default); e5s-lite-1 before it.
-LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-6"
+LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-7"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")
