@@ -123,20 +123,26 @@ def pick_examples(docs: list[Document], k: int = EXAMPLES_PER_TOPIC) -> list[Doc
     Copy-pasted complaints and templated tickets are common; quoting the same
     text three times tells a reader nothing. Candidates come newest first;
     a first pass takes at most one per (source, product), a second fills up.
+    Whether a candidate repeats an earlier one depends only on the candidates
+    before it, so the first pass stops once it holds ``k``: comparing all 60
+    candidates of each of a digest's five topics pair by pair was a quarter
+    of its preview (60-80 ms on the bench index).
     """
     unique: list[tuple[Document, set[str]]] = []
-    for doc in docs:
-        grams = _bigrams(doc.text)
-        if all(len(grams & g) / len(grams | g) < NEAR_DUPLICATE for _, g in unique):
-            unique.append((doc, grams))
     chosen: list[Document] = []
     seen_groups: set[tuple] = set()
-    for doc, _ in unique:
+    for doc in docs:
+        if len(chosen) >= k:
+            break
+        grams = _bigrams(doc.text)
+        if any(len(grams & g) / len(grams | g) >= NEAR_DUPLICATE for _, g in unique):
+            continue
+        unique.append((doc, grams))
         group = (doc.source, doc.product_id)
-        if group not in seen_groups and len(chosen) < k:
+        if group not in seen_groups:
             chosen.append(doc)
             seen_groups.add(group)
-    for doc, _ in unique:
+    for doc, _ in unique:  # fewer (source, product) groups than k: every candidate was read
         if len(chosen) >= k:
             break
         if doc not in chosen:
