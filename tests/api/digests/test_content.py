@@ -109,6 +109,28 @@ def test_examples_stop_reading_candidates_once_chosen_and_choose_the_same(seed):
         assert [d.id for d in pick_examples(docs, k=k)] == [d.id for d in _pick_reading_every_candidate(docs, k)]
 
 
+@pytest.mark.parametrize("saved_topic", [False, True])
+def test_examples_read_in_two_steps_are_those_read_at_once(backend, sqlite_store, monkeypatch, saved_topic):
+    """The newest candidates are read first; when they hold too few distinct complaints the rest follow."""
+    from api.digests import content
+
+    same = "The parcel arrived two weeks late and the box was crushed"
+    backend.upsert([doc(f"copy{i}", same + "!" * (i % 2), sentiment="negative", topics={"logistics": "negative"},
+                        created_at=NOW - timedelta(hours=30 + i)) for i in range(20)]  # newest: copies of one text
+                   + [doc(f"own{i}", f"第{i}个包裹丢了，客服不回复，物流信息停了{i}天", source=["jd", "tmall"][i % 2],
+                          sentiment="negative", topics={"logistics": "negative"}, created_at=NOW - timedelta(hours=60 + i))
+                      for i in range(6)])
+    filters = {"brand": ["Acme"], **({"topics": [{"topic": "logistics", "polarity": "negative"}]} if saved_topic else {})}
+    sub = make_sub(sqlite_store, filters=filters)
+    answers = []
+    for first in (1, 12, content.CANDIDATES):
+        monkeypatch.setattr(content, "FIRST_READ", first)
+        answers.append({t.topic: t.examples for t in build_digest(backend, sub, _period(sub)).top_topics})
+    assert answers[0] == answers[1] == answers[2]
+    texts = [e.text for e in answers[0]["logistics"]]
+    assert len(texts) == 3 and sum(t.startswith(same) for t in texts) == 1
+
+
 @pytest.fixture(params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
 def any_backend(request, tmp_path):
     """The corpus on each search backend: digests use only the Backend interface."""
