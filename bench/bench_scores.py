@@ -1,12 +1,15 @@
 """Score trends and key drivers: latency on 100k scored documents, and the drivers of low ratings on real reviews.
 
-    python bench/bench_scores.py [--docs 100000] [--repeat 9] [--data /work/shared/data] [--no-latency] [--no-datasets]
+    python bench/bench_scores.py [--docs 100000] [--repeat 9] [--db FILE] [--data /work/shared/data] [--no-latency] [--no-datasets]
 
 **Latency** (SQLite, target < 200 ms): a file of ``--docs`` survey answers and reviews over a
 year (NPS on 60%, a star rating on the rest, CSAT on a third; brands, channels, sources and
 0-3 topics each, drawn so that complaints go with lower scores). Reported: the median of
 ``--repeat`` runs of NPS per week, NPS per week split by topic and by brand, CSAT per month,
-and the drivers of NPS and of ratings.
+and the drivers of NPS and of ratings. ``--db FILE`` keeps the scored file and reuses it on the
+next run (a file written by an older voclens is migrated on opening, so the same documents can
+be timed before and after a change: build the file with the old code, copy it, open the copy
+with the new).
 
 **Drivers of low ratings** on ``womens_clothing_reviews_en`` and ``amazon_alexa_reviews_en``
 (read from ``--data``, never copied): every review with its text (Alexa's de-duplicated by
@@ -78,15 +81,18 @@ def _median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def latency(n: int, repeat: int) -> None:
+def latency(n: int, repeat: int, db: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        backend = open_backend("sqlite", path=Path(tmp) / "scores.db")
         t = time.perf_counter()
-        docs = scored_documents(n)
-        for i in range(0, n, 10_000):
-            backend.upsert(docs[i : i + 10_000])
-        print(f"{n:,} documents written in {time.perf_counter() - t:.1f} s "
-              f"({sum('nps' in d.scores for d in docs):,} with NPS, {sum(d.rating is not None for d in docs):,} rated)")
+        backend = open_backend("sqlite", path=db or Path(tmp) / "scores.db")
+        if backend.count():
+            print(f"{backend.count():,} documents in {db} (opened and migrated in {time.perf_counter() - t:.1f} s)")
+        else:
+            docs = scored_documents(n)
+            for i in range(0, n, 10_000):
+                backend.upsert(docs[i : i + 10_000])
+            print(f"{n:,} documents written in {time.perf_counter() - t:.1f} s "
+                  f"({sum('nps' in d.scores for d in docs):,} with NPS, {sum(d.rating is not None for d in docs):,} rated)")
         cases = {
             "NPS per week": lambda: backend.score_trends(ScoreTrendQuery(metric="nps", interval="week")),
             "NPS per week, split by topic": lambda: backend.score_trends(ScoreTrendQuery(metric="nps", interval="week", split="topic")),
@@ -157,13 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--db", type=Path, help="Keep the scored index in this SQLite file and reuse it when it exists.")
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     ap.add_argument("--model", default="lite", help="classifier for the real reviews (default: the shipped lite model)")
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--no-datasets", action="store_true")
     args = ap.parse_args(argv)
     if not args.no_latency:
-        latency(args.docs, args.repeat)
+        latency(args.docs, args.repeat, args.db)
     if not args.no_datasets:
         drivers_of("womens_clothing_reviews_en", womens_clothing(args.data), args.model)
         drivers_of("amazon_alexa_reviews_en", alexa(args.data), args.model)

@@ -13,8 +13,9 @@ Tables:
   the whole document is kept as JSON in ``document_json`` (a separate table,
   so scans and joins over ``documents`` read small rows).
 * ``doc_topics`` / ``doc_keywords``: one row per (document, topic) and
-  (document, keyword), for filters and analytics, with ``created_at`` (and
-  for topics ``rating``) copied so date-only analytics need no join.
+  (document, keyword), for filters and analytics, with ``created_at`` (for
+  topics also ``rating``, for keywords ``sentiment``) copied so date-only
+  analytics need no join.
 * ``doc_fts``: FTS5 over the *analysed* text. Columns ``title`` and ``body``
   hold the analyser's tokens in reading order (jieba words, stemmed English)
   so phrases match adjacent words; ``grams`` holds the extra sub-words jieba's
@@ -36,6 +37,9 @@ Tables:
 * ``doc_scores``: one row per (document, score name): survey scores and the
   star rating as ``rating``, with ``created_at`` copied, for score trends and
   key drivers (``_sqlite_scores``).
+* ``score_topics``: one row per (document, score name, topic), the score's
+  value and ``created_at`` copied, kept by triggers on ``doc_scores`` and
+  ``doc_topics``: score trends split by topic (``_sqlite_scores``).
 * ``own_topics``: one row per own topic (key, the ``OwnTopic`` as JSON);
   their labels are ordinary ``doc_topics`` rows.
 """
@@ -44,9 +48,11 @@ from __future__ import annotations
 
 import sqlite3
 
+from ._sqlite_analytics import KEYWORD_SENTIMENT_MIGRATION
 from ._sqlite_rollup import KEYED_MIGRATION
 from ._sqlite_rollup import MIGRATION as ROLLUP_MIGRATION
 from ._sqlite_rollup_memory import GENERATION_MIGRATION
+from ._sqlite_scores import SCORE_TOPICS_MIGRATION
 from ._sqlite_topics import MIGRATION as OWN_TOPICS_MIGRATION
 from .errors import BackendUnavailable
 
@@ -162,6 +168,12 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 8: own topics (``index.own_topics``): each definition, its examples and trained head as JSON
     OWN_TOPICS_MIGRATION,
+    # 9: the document's sentiment on its keyword rows (back-filled), so keywords of one polarity (the digest's
+    # emerging complaints) are counted from one index without looking up each row's document
+    KEYWORD_SENTIMENT_MIGRATION,
+    # 10: each score copied once per topic of its document (back-filled, kept by triggers), so a score
+    # trend split by topic reads one index instead of joining scores to topics (see _sqlite_scores)
+    SCORE_TOPICS_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -314,7 +314,7 @@ class SQLiteBackend(Backend):
                 json_rows.append((seq, raw))
                 fts_rows.append((seq, *fts))
                 topic_rows.extend((seq, *t, created, row[7]) for t in topics)
-                keyword_rows.extend((seq, k, created) for k in keywords)
+                keyword_rows.extend((seq, k, created, row[6]) for k in keywords)
                 score_rows.extend((seq, name, value, created, labels) for name, value, labels in scores)
                 if vector is not None:
                     vector_rows.append((seq, *vector))
@@ -334,7 +334,7 @@ class SQLiteBackend(Backend):
             conn.executemany("INSERT OR REPLACE INTO document_json (seq, doc) VALUES (?, ?)", json_rows)
             conn.executemany("INSERT INTO doc_fts (rowid, title, body, grams) VALUES (?, ?, ?, ?)", fts_rows)
             conn.executemany("INSERT INTO doc_topics (seq, topic, polarity, score, created_at, rating) VALUES (?, ?, ?, ?, ?, ?)", topic_rows)
-            conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at) VALUES (?, ?, ?)", keyword_rows)
+            conn.executemany("INSERT INTO doc_keywords (seq, keyword, created_at, sentiment) VALUES (?, ?, ?, ?)", keyword_rows)
             conn.executemany("INSERT INTO doc_scores (seq, name, value, created_at, labels) VALUES (?, ?, ?, ?, ?)", score_rows)
             vectors.write(conn, existing.values(), vector_rows)  # a document written without one loses its old one
             rollup.add(conn, ((r[6], r[7], r[8], r[3], r[1]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))

@@ -35,8 +35,9 @@ from .schemas import Subscription
 #: Top complaint topics shown, and complaints quoted under each.
 TOP_TOPICS = 5
 EXAMPLES_PER_TOPIC = 3
-#: Complaints read per topic to choose the examples from.
+#: Complaints read per topic to choose the examples from, the newest this many first.
 CANDIDATES = 60
+FIRST_READ = 12
 #: Two complaints whose character-bigram sets overlap this much say the same thing.
 NEAR_DUPLICATE = 0.6
 
@@ -123,20 +124,26 @@ def pick_examples(docs: list[Document], k: int = EXAMPLES_PER_TOPIC) -> list[Doc
     Copy-pasted complaints and templated tickets are common; quoting the same
     text three times tells a reader nothing. Candidates come newest first;
     a first pass takes at most one per (source, product), a second fills up.
+    Whether a candidate repeats an earlier one depends only on the candidates
+    before it, so the first pass stops once it holds ``k``: comparing all 60
+    candidates of each of a digest's five topics pair by pair was a quarter
+    of its preview (60-80 ms on the bench index).
     """
     unique: list[tuple[Document, set[str]]] = []
-    for doc in docs:
-        grams = _bigrams(doc.text)
-        if all(len(grams & g) / len(grams | g) < NEAR_DUPLICATE for _, g in unique):
-            unique.append((doc, grams))
     chosen: list[Document] = []
     seen_groups: set[tuple] = set()
-    for doc, _ in unique:
+    for doc in docs:
+        if len(chosen) >= k:
+            break
+        grams = _bigrams(doc.text)
+        if any(len(grams & g) / len(grams | g) >= NEAR_DUPLICATE for _, g in unique):
+            continue
+        unique.append((doc, grams))
         group = (doc.source, doc.product_id)
-        if group not in seen_groups and len(chosen) < k:
+        if group not in seen_groups:
             chosen.append(doc)
             seen_groups.add(group)
-    for doc, _ in unique:
+    for doc, _ in unique:  # fewer (source, product) groups than k: every candidate was read
         if len(chosen) >= k:
             break
         if doc not in chosen:
@@ -159,9 +166,17 @@ def _examples(backend: Backend, sub: Subscription, topic: str, start: datetime, 
     narrow = not filters.topics
     if narrow:
         filters = filters.model_copy(update={"topics": [TopicFilter(topic=topic, polarity=Polarity.negative)]})
-    hits = backend.search(SearchQuery(q=sub.q, filters=filters, sort=SortOrder.newest, limit=CANDIDATES if narrow else 200,
-                                      highlight=False)).hits
-    docs = [h.document for h in hits if topic in h.document.topic_keys("negative")]
+    # The newest few usually hold the examples (pick_examples stops where they are found):
+    # read those first, and the rest of the candidates only when they fall short.
+    limit, read, cursor, docs = CANDIDATES if narrow else 200, 0, None, []
+    while True:
+        page = backend.search(SearchQuery(q=sub.q, filters=filters, sort=SortOrder.newest, cursor=cursor,
+                                          limit=min(FIRST_READ if cursor is None else limit, limit - read), highlight=False))
+        docs += [h.document for h in page.hits if topic in h.document.topic_keys("negative")]
+        read += len(page.hits)
+        if len(pick_examples(docs)) >= EXAMPLES_PER_TOPIC or not page.next_cursor or read >= limit:
+            break
+        cursor = page.next_cursor
     return [Example(id=d.id, text=d.text[:280] + ("…" if len(d.text) > 280 else ""), url=doc_link(d, public_base_url),
                     source=d.source, brand=d.brand, product_id=d.product_id, created_at=d.created_at, rating=d.rating)
             for d in pick_examples(docs)]

@@ -78,6 +78,59 @@ def test_examples_skip_near_duplicates_and_spread_over_sources():
     assert picked == ["a", "e", "d"]
 
 
+def _pick_reading_every_candidate(docs, k):
+    """The choice spelled out: every near-duplicate found first, then one per (source, product), then fill up."""
+    from api.digests.content import NEAR_DUPLICATE, _bigrams
+
+    unique = []
+    for d in docs:
+        grams = _bigrams(d.text)
+        if all(len(grams & g) / len(grams | g) < NEAR_DUPLICATE for _, g in unique):
+            unique.append((d, grams))
+    chosen, groups = [], set()
+    for d, _ in unique:
+        if (d.source, d.product_id) not in groups and len(chosen) < k:
+            chosen.append(d)
+            groups.add((d.source, d.product_id))
+    chosen += [d for d, _ in unique if d not in chosen][: max(k - len(chosen), 0)]
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_examples_stop_reading_candidates_once_chosen_and_choose_the_same(seed):
+    import random
+
+    rng = random.Random(seed)
+    stems = ["The parcel arrived two weeks late", "快递员态度很差，包裹被扔在门口", "Refund refused twice", "质量一般"]
+    docs = [doc(f"c{i}", rng.choice(stems) + rng.choice(["", "!", " again", "，太差了", f" order {rng.randint(1, 3)}"]),
+                source=rng.choice(["amazon", "jd"]), product_id=rng.choice([None, "P1", "P2"]))
+            for i in range(rng.randint(0, 30))]
+    for k in (0, 1, 3, 5):
+        assert [d.id for d in pick_examples(docs, k=k)] == [d.id for d in _pick_reading_every_candidate(docs, k)]
+
+
+@pytest.mark.parametrize("saved_topic", [False, True])
+def test_examples_read_in_two_steps_are_those_read_at_once(backend, sqlite_store, monkeypatch, saved_topic):
+    """The newest candidates are read first; when they hold too few distinct complaints the rest follow."""
+    from api.digests import content
+
+    same = "The parcel arrived two weeks late and the box was crushed"
+    backend.upsert([doc(f"copy{i}", same + "!" * (i % 2), sentiment="negative", topics={"logistics": "negative"},
+                        created_at=NOW - timedelta(hours=30 + i)) for i in range(20)]  # newest: copies of one text
+                   + [doc(f"own{i}", f"第{i}个包裹丢了，客服不回复，物流信息停了{i}天", source=["jd", "tmall"][i % 2],
+                          sentiment="negative", topics={"logistics": "negative"}, created_at=NOW - timedelta(hours=60 + i))
+                      for i in range(6)])
+    filters = {"brand": ["Acme"], **({"topics": [{"topic": "logistics", "polarity": "negative"}]} if saved_topic else {})}
+    sub = make_sub(sqlite_store, filters=filters)
+    answers = []
+    for first in (1, 12, content.CANDIDATES):
+        monkeypatch.setattr(content, "FIRST_READ", first)
+        answers.append({t.topic: t.examples for t in build_digest(backend, sub, _period(sub)).top_topics})
+    assert answers[0] == answers[1] == answers[2]
+    texts = [e.text for e in answers[0]["logistics"]]
+    assert len(texts) == 3 and sum(t.startswith(same) for t in texts) == 1
+
+
 @pytest.fixture(params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
 def any_backend(request, tmp_path):
     """The corpus on each search backend: digests use only the Backend interface."""
