@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from index.document import Document
 from index.vectors import DocumentVector
@@ -102,7 +103,7 @@ class IntentModel:
 
     def probabilities(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         z = self.features(vectors, texts) @ np.asarray(self.coef, dtype=np.float64) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return expit(z)
 
     def probability(self, vector: DocumentVector, text: str) -> float:
         """The probability that ``text`` (whose stored vector is ``vector``) states an intent to leave.
