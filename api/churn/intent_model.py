@@ -73,6 +73,10 @@ class IntentModel:
     trained_on: dict = field(default_factory=dict)
     evaluation: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if not self.encoder or not self.coef or not 0 < self.threshold < 1:
+            raise ValueError("an intent head needs an encoder, weights and a threshold between 0 and 1")
+
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> IntentModel:
         """The head saved at ``path``.
@@ -97,6 +101,9 @@ class IntentModel:
     def features(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         """The head's inputs: the float vectors, then the cue (1 where ``intent.cue`` finds one) if it uses it."""
         x = np.asarray(vectors, dtype=np.float32)
+        if x.shape[1] + self.uses_cue != len(self.coef):
+            raise IntentModelError(f"the intent head has {len(self.coef)} weights, these vectors {x.shape[1]} numbers"
+                                   f"{' and the cue' if self.uses_cue else ''}")
         if self.uses_cue:
             x = np.hstack([x, np.array([[1.0 if cue(t) else 0.0] for t in texts], dtype=np.float32)])
         return x

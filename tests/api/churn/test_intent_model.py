@@ -108,6 +108,11 @@ def test_without_a_head_file_the_reader_warns_and_uses_the_cue_rule(tmp_path, ca
     (tmp_path / "bad.json").write_text('{"encoder": "x"}')
     with pytest.raises(IntentModelError, match="not an intent head"):
         IntentModel.load(tmp_path / "bad.json")
+    (tmp_path / "empty.json").write_text('{"encoder": "x", "coef": [], "intercept": 0}')
+    with pytest.raises(IntentModelError, match="needs an encoder, weights and a threshold"):
+        IntentModel.load(tmp_path / "empty.json")
+    with pytest.raises(IntentModelError, match="385 weights, these vectors 10 numbers and the cue"):
+        IntentModel.load().probabilities(np.ones((1, 10)), ["x"])
     with caplog.at_level(logging.WARNING, logger="voclens.churn"):
         reader = IntentReader.shipped(tmp_path / "none.json")
     assert reader.head is None and "cue rule alone" in caplog.text
