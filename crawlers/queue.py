@@ -140,12 +140,28 @@ class Worker:
         claim_idle_s: messages pending this long on another consumer are taken
             over (that consumer is presumed dead). Keep it above the slowest batch.
         block_ms: how long one read waits for new messages.
+        after_writes: called once the writes are searchable, to act on what
+            was written (``voclens worker`` runs the case rules): when the
+            queue goes idle, at most every ``after_writes_every_s`` while it
+            keeps busy, and when the worker stops. Its errors are logged and
+            the worker goes on (the documents are stored; a later call or a
+            scheduled run catches up).
+        after_writes_every_s: least time between two calls while busy.
     """
+
+    #: A call at time T is taken to see what was written before T - SETTLE_S: an index that makes
+    #: writes searchable on a timer (Elasticsearch's 1 s refresh, off for workers) needs that long.
+    SETTLE_S = 2.0
 
     def __init__(self, client: redis.Redis, stream: str, backend: Backend, analyser: Analyser,
                  classifier: Classifier | None, *, name: str | None = None, batch_size: int = 256,
-                 claim_idle_s: float = 60.0, block_ms: int = 2000):  # fmt: skip
+                 claim_idle_s: float = 60.0, block_ms: int = 2000, after_writes: Callable[[], None] | None = None,
+                 after_writes_every_s: float = 10.0):  # fmt: skip
         self.client, self.stream, self.backend = client, stream, backend
+        self.after_writes, self.after_writes_every_s = after_writes, after_writes_every_s
+        self._last_write: float | None = None
+        self._covered_until = float("-inf")  # writes before this moment were seen by an after_writes call
+        self._last_call = float("-inf")
         self.analyser, self.classifier = analyser, classifier
         self.name = name or default_consumer_name()
         self.batch_size, self.claim_idle_ms, self.block_ms = batch_size, int(claim_idle_s * 1000), block_ms
@@ -165,7 +181,10 @@ class Worker:
             if batch:
                 idle_since = None
                 self._handle(batch)
-            elif exit_when_empty:
+                self._call_after_writes(idle=False)
+            else:
+                self._call_after_writes(idle=True)
+            if not batch and exit_when_empty:
                 depth = queue_depth(self.client, self.stream)
                 if depth["depth"] == 0 and depth["pending"] == 0:
                     idle_since = idle_since or time.monotonic()
@@ -173,7 +192,25 @@ class Worker:
                         break
             if self._stop:
                 break
+        self._call_after_writes(idle=True)
         return self.stats
+
+    def _call_after_writes(self, *, idle: bool) -> None:
+        """Call ``after_writes`` if something was written since the last call saw the index (see its arg)."""
+        if self.after_writes is None or self._last_write is None or self._last_write < self._covered_until:
+            return
+        now = time.monotonic()
+        if not idle and now - self._last_call < self.after_writes_every_s:
+            return
+        if idle and now - self._last_write < self.SETTLE_S:
+            time.sleep(self.SETTLE_S - (now - self._last_write))  # idle or stopping: nothing else to do meanwhile
+            now = time.monotonic()
+        # busy: the batch just written may not be searchable yet; it stays due, and the call when idle sees it
+        self._last_call, self._covered_until = now, now - self.SETTLE_S
+        try:
+            self.after_writes()
+        except Exception:  # noqa: BLE001 - the batch is written and acknowledged; the next call catches up
+            log.exception("acting on the written documents failed; the next call or a scheduled run catches up")
 
     def _batches(self) -> Iterator[list[tuple[bytes, dict]]]:
         """Own pending messages first (after a restart), then others' stale ones, then new ones."""
@@ -230,6 +267,8 @@ class Worker:
         self._acknowledge([m for ids in message_of.values() for m in ids] + [d[0] for d in dead] + gone, dead)
         self.stats.written += len(docs) - len(refused)
         self.stats.batches += 1
+        if len(docs) > len(refused):
+            self._last_write = time.monotonic()
 
     def _acknowledge(self, msg_ids: list[bytes], dead: list[tuple[bytes, dict, str]]) -> None:
         pipe = self.client.pipeline(transaction=True)

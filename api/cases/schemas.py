@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from index.base import MAX_QUERY_CHARS, Filters
 
-from ..digests.schemas import _EMAIL_RE, address_refusal, host_allowed
+from ..targets import clean_emails, clean_webhook_url, webhook_refusal
 
 State = Literal["open", "in_progress", "resolved", "closed"]
 STATES: tuple[str, ...] = ("open", "in_progress", "resolved", "closed")
@@ -84,21 +83,12 @@ class RuleCreate(_Model):
     @field_validator("email_to")
     @classmethod
     def _emails(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in value]
-        for address in cleaned:
-            if not _EMAIL_RE.match(address):
-                raise ValueError(f"{address!r} is not an e-mail address")
-        return cleaned
+        return clean_emails(value)
 
     @field_validator("webhook_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"webhook_url {value!r} is not an http(s) URL with a host")
-        return value.strip()
+        return clean_webhook_url(value)
 
     @model_validator(mode="after")
     def _something_to_match(self) -> RuleCreate:
@@ -182,15 +172,9 @@ class CaseChange(_Model):
 
 def check_rule_target(rule: RuleCreate, allowed_hosts: list[str], allow_private: bool = False) -> None:
     """Raise :class:`InvalidRule` for a webhook host outside the allow-list or written as a private address."""
-    if not rule.webhook_url:
-        return
-    host = urlsplit(rule.webhook_url).hostname or ""
-    if not host_allowed(host, allowed_hosts):
-        raise InvalidRule(f"webhook host {host!r} is not in webhook_allowed_hosts", field="webhook_url")
-    if not allow_private:
-        why = address_refusal("127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host)
-        if why:
-            raise InvalidRule(f"webhook host {host!r}: {why}", field="webhook_url")
+    why = webhook_refusal(rule.webhook_url, allowed_hosts, allow_private) if rule.webhook_url else None
+    if why:
+        raise InvalidRule(why, field="webhook_url")
 
 
 __all__ = ["STATES", "TRANSITIONS", "Case", "CaseChange", "Conditions", "Event", "InvalidRule", "Rule",

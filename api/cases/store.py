@@ -16,9 +16,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from index.document import clamp_utc
-
-from ..digests.store import create_tables, open_engine
+from ..state_store import StateStore, aware_utc, naive_utc
 from . import models as m
 from .schemas import STATES, TRANSITIONS, Case, CaseChange, Event, Rule, RuleCreate
 
@@ -33,15 +31,6 @@ class StateConflict(ValueError):
     """The change is not allowed from the case's state (or the state moved meanwhile)."""
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    # clamp_utc: a bound at either end of the calendar ("0001-01-01T00:00+14:00") stays a datetime in UTC
-    return clamp_utc(value).replace(tzinfo=None) if value is not None else None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
-
-
 def _insert(engine: Engine, table):
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -50,25 +39,18 @@ def _insert(engine: Engine, table):
     return dialect_insert(table)
 
 
-class CaseStore:
+class CaseStore(StateStore):
     """Rules, cases, events and alerts; safe to share between threads.
 
     Args:
         target: a SQLAlchemy URL, or the state database's engine already open (the API's).
     """
 
-    def __init__(self, target: str | Engine):
-        self._owned = isinstance(target, str)
-        self.engine = open_engine(target) if isinstance(target, str) else target
-        create_tables(self.engine, m.metadata)
-
-    def close(self) -> None:
-        if self._owned:
-            self.engine.dispose()
+    metadata = m.metadata
 
     # -- rules ------------------------------------------------------------------------------------
     def create_rule(self, rule: RuleCreate, *, now: datetime | None = None) -> Rule:
-        now = _naive(now or datetime.now(UTC))
+        now = naive_utc(now or datetime.now(UTC))
         row = self._rule_row(rule)
         row.update(id=uuid.uuid4().hex[:16], created_at=now, updated_at=now)
         with self.engine.begin() as conn:
@@ -77,7 +59,7 @@ class CaseStore:
 
     def replace_rule(self, rule_id: str, rule: RuleCreate, *, now: datetime | None = None) -> Rule:
         row = self._rule_row(rule)
-        row["updated_at"] = _naive(now or datetime.now(UTC))
+        row["updated_at"] = naive_utc(now or datetime.now(UTC))
         with self.engine.begin() as conn:
             if conn.execute(update(m.rules).where(m.rules.c.id == rule_id).values(**row)).rowcount != 1:
                 raise CaseNotFound("case rule", rule_id)
@@ -112,7 +94,7 @@ class CaseStore:
     # -- cases ------------------------------------------------------------------------------------
     def open_case(self, rule: Rule, document_id: str, *, now: datetime | None = None) -> int | None:
         """Open the rule's case for the document unless one exists; the new case's id, or None."""
-        now = _naive(now or datetime.now(UTC))
+        now = naive_utc(now or datetime.now(UTC))
         values = dict(rule_id=rule.id, document_id=document_id, owner=rule.owner, state="open", opened_at=now,
                       due_first_response=now + timedelta(hours=rule.first_response_h),
                       due_resolution=now + timedelta(hours=rule.resolve_h), reopen_count=0, updated_at=now)
@@ -135,7 +117,7 @@ class CaseStore:
             events = None
             if history:
                 e = m.events.c
-                events = [Event(**{**r, "at": _aware(r["at"])}) for r in conn.execute(
+                events = [Event(**{**r, "at": aware_utc(r["at"])}) for r in conn.execute(
                     select(e.at, e.actor, e.action, e.from_state, e.to_state, e.note)
                     .where(e.case_id == case_id).order_by(e.id)).mappings()]
         return self._case(row, events)
@@ -154,9 +136,9 @@ class CaseStore:
         if state:
             stmt = stmt.where(c.state.in_(state))
         if since is not None:
-            stmt = stmt.where(c.opened_at >= _naive(since))
+            stmt = stmt.where(c.opened_at >= naive_utc(since))
         if until is not None:
-            stmt = stmt.where(c.opened_at < _naive(until))
+            stmt = stmt.where(c.opened_at < naive_utc(until))
         with self.engine.connect() as conn:
             return [self._case(r) for r in conn.execute(stmt).mappings()]
 
@@ -167,7 +149,7 @@ class CaseStore:
             CaseNotFound: no such case.
             StateConflict: the state may not follow the current one, or another change moved it meanwhile.
         """
-        now = _naive(now or datetime.now(UTC))
+        now = naive_utc(now or datetime.now(UTC))
         c = m.cases.c
         with self.engine.begin() as conn:
             row = conn.execute(select(m.cases).where(c.id == case_id)).mappings().first()
@@ -210,7 +192,7 @@ class CaseStore:
     # -- breaches and their alerts ----------------------------------------------------------------
     def breached(self, now: datetime) -> list[tuple[Case, str]]:
         """Cases past a deadline that have no alert row for it yet: (case, "first_response" | "resolution")."""
-        naive, c, a = _naive(now), m.cases.c, m.alerts.c
+        naive, c, a = naive_utc(now), m.cases.c, m.alerts.c
         out: list[tuple[Case, str]] = []
         kinds = (("first_response", and_(c.first_response_at.is_(None), c.due_first_response < naive)),
                  ("resolution", and_(c.resolved_at.is_(None), c.closed_at.is_(None), c.due_resolution < naive)))
@@ -223,7 +205,7 @@ class CaseStore:
 
     def queue_alert(self, case_id: int, kind: str, now: datetime) -> None:
         stmt = _insert(self.engine, m.alerts).values(case_id=case_id, kind=kind, state="pending", attempts=0,
-                                                     created_at=_naive(now)).on_conflict_do_nothing(
+                                                     created_at=naive_utc(now)).on_conflict_do_nothing(
             index_elements=["case_id", "kind"])
         with self.engine.begin() as conn:
             conn.execute(stmt)
@@ -234,7 +216,7 @@ class CaseStore:
         Each is claimed by exactly one runner: a conditional UPDATE on the state
         and attempt count it was read with.
         """
-        a, naive = m.alerts.c, _naive(now)
+        a, naive = m.alerts.c, naive_utc(now)
         stmt = select(m.alerts).where(or_(a.state.in_(("pending", "failed")),
                                           and_(a.state == "sending", a.claimed_at < naive - lease))).order_by(a.id)
         with self.engine.connect() as conn:
@@ -252,13 +234,13 @@ class CaseStore:
     def finish_alert(self, alert_id: int, *, ok: bool, error: str | None, now: datetime,
                      channels: list[str] | None = None) -> None:
         a = m.alerts.c
-        values = {"state": "sent", "sent_at": _naive(now), "last_error": None} if ok else {
+        values = {"state": "sent", "sent_at": naive_utc(now), "last_error": None} if ok else {
             "state": "failed", "last_error": (error or "")[:2000]}
         with self.engine.begin() as conn:
             conn.execute(update(m.alerts).where(a.id == alert_id).values(**values))
             if ok:
                 row = conn.execute(select(m.alerts).where(a.id == alert_id)).mappings().one()
-                conn.execute(insert(m.events).values(case_id=row["case_id"], at=_naive(now), actor="voclens",
+                conn.execute(insert(m.events).values(case_id=row["case_id"], at=naive_utc(now), actor="voclens",
                                                      action="alert", note=("churn risk" if row["kind"] == "churn_risk" else
                                                            f"{row['kind']} deadline breached")
                                                      + (f": alerted by {', '.join(channels)}" if channels
@@ -282,7 +264,7 @@ class CaseStore:
     @staticmethod
     def _rule(row) -> Rule:
         data = dict(row)
-        data["created_at"], data["updated_at"] = _aware(data["created_at"]), _aware(data["updated_at"])
+        data["created_at"], data["updated_at"] = aware_utc(data["created_at"]), aware_utc(data["updated_at"])
         return Rule.model_validate(data)
 
     @staticmethod
@@ -290,7 +272,7 @@ class CaseStore:
         data = dict(row)
         for key in ("opened_at", "due_first_response", "due_resolution", "first_response_at", "resolved_at",
                     "closed_at", "updated_at"):
-            data[key] = _aware(data[key])
+            data[key] = aware_utc(data[key])
         return Case.model_validate({**data, "history": history})
 
 

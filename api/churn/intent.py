@@ -1,7 +1,10 @@
 """Stated intent to leave or switch ("再也不买", "换别家了", "cancel my subscription", "switching to").
 
-What was chosen, and why: a cue **and** a negative reading of the same
-document. A cue alone is a word list, and word lists fire on the opposite
+Two uses: the cue is an input of the trained head (``intent_model``: a
+logistic regression over the document's stored vector, which decides where
+a document has a vector of the head's encoder), and ``intent_to_leave`` is
+the rule for documents without one: a cue **and** a negative reading of the
+same document. A cue alone is a word list, and word lists fire on the opposite
 meaning ("I switched to this brand and love it", "不会换别家"); so a cue
 counts only when the document's overall sentiment (the classifier's, set at
 ingest) is negative, or its own score says unhappy (NPS 0-6, rating 2 or

@@ -13,20 +13,28 @@ from datetime import UTC, datetime, timedelta
 
 from index.base import Backend
 
+from .intent_model import IntentReader
 from .signals import CustomerRisk, customer_risk
 from .store import ChurnStore
 
 
 def customer_risks(backend: Backend, *, now: datetime | None = None, history: timedelta = timedelta(days=365),
-                   window: timedelta = timedelta(days=90), complaints: int = 3) -> list[CustomerRisk]:
-    """The signals of every customer with documents in the last ``history``."""
+                   window: timedelta = timedelta(days=90), complaints: int = 3,
+                   intent: IntentReader | None = None) -> list[CustomerRisk]:
+    """The signals of every customer with documents in the last ``history``.
+
+    ``intent``: how a stated intent to leave is read; None loads the shipped
+    head (``IntentReader.shipped``), which reads each document's stored vector.
+    """
     since = (now or datetime.now(UTC)) - history
     by_customer = defaultdict(list)
     for batch in backend.iter_documents():
         for doc in batch:
             if doc.customer_hash and doc.created_at >= since:
                 by_customer[doc.customer_hash].append(doc)
-    return [customer_risk(c, docs, window=window, complaints=complaints) for c, docs in sorted(by_customer.items())]
+    intent = intent or IntentReader.shipped()
+    return [customer_risk(c, docs, window=window, complaints=complaints, intent=intent)
+            for c, docs in sorted(by_customer.items())]
 
 
 def scan(store: ChurnStore, backend: Backend, *, now: datetime | None = None, **kw) -> tuple[int, list[CustomerRisk]]:

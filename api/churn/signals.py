@@ -8,14 +8,17 @@ one link up across sources). Three signals, each with the documents behind it:
 * **repeated complaints**: at least ``complaints`` unhappy documents
   (negative, or NPS 0-6, or 2 stars or less) in the ``window`` before
   their newest document;
-* **intent to leave**: a document in that window that says so
-  (``intent.intent_to_leave``: a cue in an unhappy document).
+* **intent to leave**: a document in that window that says so, as read
+  by ``intent`` (the scan passes ``intent_model.IntentReader``: the trained
+  head on the document's stored vector; without one, ``intent.intent_to_leave``:
+  a cue in an unhappy document).
 
 Any one puts the customer at risk; the flag goes on their newest document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
@@ -44,8 +47,8 @@ class CustomerRisk(BaseModel):
 
 
 def customer_risk(customer_hash: str, docs: list[Document], *, window: timedelta = timedelta(days=90),
-                  complaints: int = 3) -> CustomerRisk:
-    """The signals of one customer's documents (any order)."""
+                  complaints: int = 3, intent: Callable[[Document], str | None] = intent_to_leave) -> CustomerRisk:
+    """The signals of one customer's documents (any order); ``intent`` reads a stated intent to leave."""
     docs = sorted(docs, key=lambda d: (d.created_at, d.id))
     newest = docs[-1]
     recent = [d for d in docs if d.created_at >= newest.created_at - window]
@@ -61,7 +64,7 @@ def customer_risk(customer_hash: str, docs: list[Document], *, window: timedelta
         signals.append(Signal(kind="repeated_complaints", documents=[d.id for d in unhappy_docs],
                               detail=f"{len(unhappy_docs)} in {window.days} days"))
     for d in recent:
-        found = intent_to_leave(d)
+        found = intent(d)
         if found:
             signals.append(Signal(kind="intent_to_leave", documents=[d.id], detail=found))
             break

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, delete, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..digests.store import create_tables, open_engine
+from ..state_store import StateStore, naive_utc
 from .signals import CustomerRisk
 
 metadata = MetaData()
@@ -30,25 +29,14 @@ flags = Table(
 )
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-class ChurnStore:
+class ChurnStore(StateStore):
     """The flags; ``target`` is a SQLAlchemy URL or the state database's engine already open."""
 
-    def __init__(self, target: str | Engine):
-        self._owned = isinstance(target, str)
-        self.engine = open_engine(target) if isinstance(target, str) else target
-        create_tables(self.engine, metadata)
-
-    def close(self) -> None:
-        if self._owned:
-            self.engine.dispose()
+    metadata = metadata
 
     def save(self, risks: list[CustomerRisk], *, now: datetime | None = None) -> list[CustomerRisk]:
         """Flag the customers at risk, clear the others; the risks newly flagged (or moved to a newer document)."""
-        now = _naive(now or datetime.now(UTC))
+        now = naive_utc(now or datetime.now(UTC))
         changed = []
         with self.engine.begin() as conn:
             stored = {r["customer_hash"]: r["document_id"] for r in conn.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -265,3 +266,38 @@ def churn_list(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50, as_j
         table.add_row(r["customer_hash"], r["document_id"],
                       "; ".join(f"{s['kind'].replace('_', ' ')} ({s['detail']})" for s in r["signals"]))
     out.print(table)
+
+
+@churn_app.command("train-intent")
+def churn_train_intent(
+    model: Annotated[str | None, typer.Option(help="The classifier whose vectors the index holds (default: settings' model, lite).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the labelled pointers lead (default ../shared/data).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Where the head is written (default: the shipped api/churn/intent_weights.json).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the intent-to-leave head on the default model's vectors and write it with its held-out figures.
+
+    Run it again after a new default model: the head reads vectors of the encoder it was trained on
+    and refuses others (documents are then read by the cue rule, with a warning).
+    """
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+
+    from ..churn.intent_model import WEIGHTS_PATH, IntentModelError
+    from ..churn.intent_training import format_report, train
+    from ..components import load_classifier
+
+    settings = load_settings()
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if not data_dir.is_dir():
+        raise _bad(ValueError(f"labelled data folder {data_dir} is missing: the labels are pointers into "
+                              "../shared/data (or pass --data-dir)"))
+    try:
+        head = train(load_classifier(settings, model), data_dir)
+    except IntentModelError as exc:
+        raise _bad(exc) from None
+    head.save(output or WEIGHTS_PATH)
+    if as_json:
+        _json({"written": str(output or WEIGHTS_PATH), "encoder": head.encoder, "evaluation": head.evaluation})
+        return
+    out.print(format_report(head), markup=False, highlight=False)
+    out.print(f"written to {output or WEIGHTS_PATH}", markup=False, highlight=False)

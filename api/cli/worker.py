@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -12,6 +13,11 @@ import typer
 from ..components import analyser_for, load_classifier, open_configured_backend
 from ..own_topics import with_own_topics
 from ._common import JsonOpt, err, fail, load_settings, out, require_own_salt
+
+log = logging.getLogger("voclens.cases")
+#: Least seconds between two runs of the case rules while the queue stays busy (each run searches every
+#: rule's lookback window); when it goes idle they run at once.
+CASES_EVERY_S = 10.0
 
 
 def worker(
@@ -29,6 +35,10 @@ def worker(
     worker after worker_claim_idle_s, or finished by itself when restarted
     with the same --name) and stores nothing twice. Stop with Ctrl-C or
     SIGTERM: the batch in hand is finished first.
+
+    Case rules (voclens cases) run on what the worker wrote, as after
+    voclens ingest: when the queue goes idle, and every 10 seconds while it
+    stays busy. Where no state database or no rule exists nothing happens.
     """
     from crawlers.queue import Worker, connect, queue_depth
 
@@ -48,6 +58,7 @@ def worker(
     except Exception as exc:
         fail(exc)
     client = connect(url)
+    opened: list[int] = []
     with open_configured_backend(settings) as backend:
         if hasattr(backend, "refresh"):
             # Elasticsearch: a worker needs no read-your-writes, and a refresh per batch costs more than the
@@ -55,7 +66,8 @@ def worker(
             backend.refresh = False
         classifier = with_own_topics(classifier, backend)  # own topics' labels at the write (api.own_topics)
         w = Worker(client, settings.queue_stream, backend, analyser_for(settings), classifier, name=name,
-                   batch_size=batch_size or settings.worker_batch_size, claim_idle_s=settings.worker_claim_idle_s)
+                   batch_size=batch_size or settings.worker_batch_size, claim_idle_s=settings.worker_claim_idle_s,
+                   after_writes=lambda: _open_cases(settings, backend, opened), after_writes_every_s=CASES_EVERY_S)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: w.stop())
         if not as_json:
@@ -63,9 +75,21 @@ def worker(
                       markup=False, highlight=False)
         stats = w.run(exit_when_empty=exit_when_empty, idle_exit_s=1.0)
     report = {"worker": w.name, "written": stats.written, "batches": stats.batches, "claimed": stats.claimed,
-              "dead_letters": stats.dead_letters, "erased": stats.erased, **queue_depth(client, settings.queue_stream)}
+              "dead_letters": stats.dead_letters, "erased": stats.erased, "cases_opened": len(opened),
+              **queue_depth(client, settings.queue_stream)}
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
     else:
         out.print(f"worker {w.name}: {stats.written} written in {stats.batches} batches, {stats.claimed} taken over, "
-                  f"{stats.dead_letters} dead letters; queue depth {report['depth']}", markup=False, highlight=False)
+                  f"{stats.dead_letters} dead letters{f', {len(opened)} cases opened' if opened else ''}; "
+                  f"queue depth {report['depth']}", markup=False, highlight=False)
+
+
+def _open_cases(settings, backend, opened: list[int]) -> None:
+    """The case rules on what the worker wrote (api.cases.after_ingest: nothing without a state database or a rule)."""
+    from ..cases.engine import after_ingest
+
+    report = after_ingest(settings, backend)
+    if report and report.opened:
+        opened.extend(report.opened)
+        log.info("opened %d case(s)", len(report.opened))

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import DeliveryFailed
-from .schemas import address_refusal, host_allowed
+from ..targets import address_refusal, host_allowed
 
 SIGNATURE_HEADER = "X-Voclens-Signature"
 TIMESTAMP_HEADER = "X-Voclens-Timestamp"

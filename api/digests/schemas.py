@@ -8,17 +8,15 @@ allow-list depends on settings and is checked by :func:`check_target`.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from index.base import MAX_QUERY_CHARS, Filters
 
+from ..targets import address_refusal, clean_emails, clean_webhook_url, host_allowed, webhook_refusal
 from ..windows import DURATION_PATTERN, parse_duration
 from .cron import CronError, validate
 from .errors import InvalidSubscription
@@ -29,11 +27,6 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DeliveryChannel = Literal["email", "webhook"]
 WebhookFormat = Literal["json", "slack", "feishu", "dingtalk", "wecom"]
 DeliveryState = Literal["pending", "sending", "sent", "failed"]
-
-# Deliberately simple: one @, a dot in the domain, no spaces. Full RFC 5322 parsing accepts
-# addresses no mail server will deliver to; this catches the typos users actually make.
-_EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+$")
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -101,23 +94,12 @@ class _SubscriptionFields(_Model):
     @field_validator("email_to")
     @classmethod
     def _emails(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in value]
-        for address in cleaned:
-            if not _EMAIL_RE.match(address):
-                raise ValueError(f"{address!r} is not an e-mail address")
-        return cleaned
+        return clean_emails(value)
 
     @field_validator("webhook_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value.strip())
-        if parts.scheme.lower() not in ("http", "https"):
-            raise ValueError(f"webhook URLs must be http or https, not {parts.scheme or 'a bare path'!r}")
-        if not parts.hostname:
-            raise ValueError("the webhook URL has no host")
-        return value.strip()
+        return clean_webhook_url(value)
 
     @field_validator("filters")
     @classmethod
@@ -241,40 +223,6 @@ class DeliveryPublic(BaseModel):
     sent_at: datetime | None = None
 
 
-def host_allowed(host: str, allowed: list[str]) -> bool:
-    """``allowed`` empty = any host; ``*.example.com`` matches subdomains (not example.com itself)."""
-    if not allowed:
-        return True
-    host = host.lower().rstrip(".")
-    for pattern in allowed:
-        pattern = pattern.lower().rstrip(".")
-        if pattern.startswith("*.") and host.endswith(pattern[1:]):
-            return True
-        if host == pattern:
-            return True
-    return False
-
-
-def address_refusal(address: str) -> str | None:
-    """Why a webhook must not go to ``address`` (an IP), or None for a public one.
-
-    Loopback, link-local (the cloud metadata service at 169.254.169.254), private,
-    shared and reserved ranges reach this machine or its network, not a
-    receiver on the internet: refused unless ``webhook_allow_private`` is set.
-    """
-    try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_global and not ip.is_multicast:
-        return None
-    kind = ("loopback" if ip.is_loopback else "link-local" if ip.is_link_local else
-            "private" if ip.is_private else "non-public")
-    return f"{address} is a {kind} address (set webhook_allow_private to allow it)"
-
-
 def check_target(sub: _SubscriptionFields, allowed_hosts: list[str], allow_private: bool = False) -> None:
     """Raise :class:`InvalidSubscription` when the webhook host is not allowed.
 
@@ -283,17 +231,9 @@ def check_target(sub: _SubscriptionFields, allowed_hosts: list[str], allow_priva
     before every send (``delivery.send_webhook``), where the answer counts.
     """
     if sub.channel == "webhook" and sub.webhook_url:
-        host = urlsplit(sub.webhook_url).hostname or ""
-        if not host_allowed(host, allowed_hosts):
-            raise InvalidSubscription(
-                f"webhook host {host!r} is not in webhook_allowed_hosts ({', '.join(allowed_hosts)})",
-                field="webhook_url",
-            )
-        if not allow_private:
-            literal = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
-            why = address_refusal(literal)
-            if why:
-                raise InvalidSubscription(f"webhook host {host!r}: {why}", field="webhook_url")
+        why = webhook_refusal(sub.webhook_url, allowed_hosts, allow_private)
+        if why:
+            raise InvalidSubscription(why, field="webhook_url")
 
 
 __all__ = [

@@ -18,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, delete, insert, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..digests.store import create_tables, open_engine
+from ..state_store import StateStore, naive_utc
 
 if TYPE_CHECKING:
     from .discover import Theme, ThemesResult
@@ -52,25 +51,14 @@ class ThemeNotFound(LookupError):
         self.theme_id = theme_id
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-class ThemeStore:
+class ThemeStore(StateStore):
     """The stored themes; safe to share between threads.
 
     Args:
         target: a SQLAlchemy URL, or the engine of the state database already open (the API's).
     """
 
-    def __init__(self, target: str | Engine):
-        self._owned = isinstance(target, str)
-        self.engine = open_engine(target) if isinstance(target, str) else target
-        create_tables(self.engine, metadata)
-
-    def close(self) -> None:
-        if self._owned:
-            self.engine.dispose()
+    metadata = metadata
 
     def save(self, result: ThemesResult, *, now: datetime | None = None) -> None:
         """Store every theme of ``result`` (replacing a stored one of the same id) and drop expired ones."""
@@ -79,7 +67,7 @@ class ThemeStore:
         for attempt in range(2):  # another request saving the same theme at once may insert it between our two steps
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(delete(themes).where(themes.c.computed_at < _naive(now - RETENTION)))
+                    conn.execute(delete(themes).where(themes.c.computed_at < naive_utc(now - RETENTION)))
                     if rows:
                         conn.execute(delete(themes).where(themes.c.id.in_([r["id"] for r in rows])))
                         conn.execute(insert(themes), rows)
@@ -90,8 +78,8 @@ class ThemeStore:
 
     @staticmethod
     def _row(theme: Theme, result: ThemesResult, now: datetime) -> dict:
-        return {"id": theme.id, "computed_at": _naive(now), "window_since": _naive(result.current.since),
-                "window_until": _naive(result.current.until), "terms": theme.terms, "size": theme.size,
+        return {"id": theme.id, "computed_at": naive_utc(now), "window_since": naive_utc(result.current.since),
+                "window_until": naive_utc(result.current.until), "terms": theme.terms, "size": theme.size,
                 "members": theme.members}
 
     def get(self, theme_id: str) -> dict:

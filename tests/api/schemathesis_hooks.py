@@ -71,7 +71,6 @@ SEMANTIC_RULES = {
     "text examples need the transformer model": "depends on the configured model (server state)",
     "would open a case for every document": "a case rule needs a query, a filter or a condition (any one of several)",
     "a rule's filters have no since/until": "a case rule's filters take no dates",
-    "is not an http(s) URL with a host": "URL syntax",
     "give a state, a note or an owner": "a case change needs one of three fields",
     "is only available for score metrics": "split=channel needs a score metric (two parameters together)",
     "is not available for score metrics": "split=sentiment needs a count metric (two parameters together)",
