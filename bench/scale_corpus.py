@@ -11,7 +11,7 @@ Why it looks the way it does:
 * **Topic mixes** differ by brand: each brand draws its texts from the pool's
   topic groups with weights of its own (the group's share times a seeded
   log-normal factor), as one brand's complaints lean to logistics and
-  another's to quality.
+  another's to quality; 60% of the texts are Chinese, 40% English.
 * **Time spread**: a year ending ``END``, volume growing from 0.6x to 1.4x,
   weekends 15% busier, evening peaks, shopping festivals (6.18, 11.11, 12.12)
   several times a normal day, and a planted emerging complaint (the demo's
@@ -38,7 +38,7 @@ from bench.corpus import BRANDS, DATA_DIR, _en_texts, _zh_texts
 END = datetime(2026, 11, 20, tzinfo=UTC)
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "api" / "demo" / "corpus.jsonl"
 #: Bump when the generator changes what it writes (the cached file is then rebuilt).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 ZH_SOURCES = [("jd", "review", 4), ("tmall", "review", 3), ("weibo", "social", 2), ("xiaohongshu", "social", 2)]
 EN_SOURCES = [("amazon", "review", 4), ("reddit", "social", 2), ("appstore", "review", 1), ("zendesk", "ticket", 2),
@@ -100,36 +100,38 @@ def day_counts(n: int, days: int = 365, end: datetime = END) -> list[tuple[date,
 class _Sampler:
     """Draws a labelled pool item for a brand from the brand's own topic mix."""
 
-    def __init__(self, pool: list[dict], rng: random.Random):
-        self.rng = rng
-        groups: dict[str, list[dict]] = {}
+    def __init__(self, pool: list[dict], rng: random.Random, zh_share: float):
+        self.rng, self.zh_share = rng, zh_share
+        groups: dict[tuple[str, str], list[dict]] = {}
         for item in pool:
             if item.get("brand"):
                 continue  # demo texts name their brand: used for that brand only
             key = item["topics"][0]["topic"] if item["topics"] else ""
-            groups.setdefault(key, []).append(item)
-        self.groups = sorted(groups.items())
+            groups.setdefault((item["lang"], key), []).append(item)
+        self.groups = {lang: [items for (lg, _), items in sorted(groups.items()) if lg == lang] for lang in ("zh", "en")}
         self.spike = [x for x in pool if x.get("product_id") == "QH-TN200" and ("漏" in x["text"] or "leak" in x["text"].lower())]
         self.demo: dict[str, list[dict]] = {}
         for item in pool:
             if item.get("brand") and item not in self.spike:  # the leak is new: only in the last days
                 self.demo.setdefault(item["brand"], []).append(item)
-        self.mix: dict[str, list[float]] = {}
+        # per brand and language: cumulative weights over the topic groups
+        self.mix: dict[tuple[str, str], list[float]] = {}
         for brand in BRANDS:
-            weights = [len(items) * math.exp(rng.gauss(0, 0.6)) for _, items in self.groups]
-            acc, cum = 0.0, []
-            for w in weights:
-                acc += w
-                cum.append(acc)
-            self.mix[brand] = cum
+            for lang, lang_groups in self.groups.items():
+                acc, cum = 0.0, []
+                for items in lang_groups:
+                    acc += len(items) * math.exp(rng.gauss(0, 0.6))
+                    cum.append(acc)
+                self.mix[brand, lang] = cum
 
     def draw(self, brand: str) -> dict:
         rng = self.rng
         if brand in self.demo and rng.random() < 0.05:
             return rng.choice(self.demo[brand])
-        cum = self.mix[brand]
+        lang = "zh" if rng.random() < self.zh_share else "en"
+        cum = self.mix[brand, lang]
         k = min(_bisect(cum, rng.random() * cum[-1]), len(cum) - 1)
-        return rng.choice(self.groups[k][1])
+        return rng.choice(self.groups[lang][k])
 
 
 def _bisect(cum: list[float], x: float) -> int:
@@ -152,10 +154,14 @@ def _rating(rng: random.Random, sentiment: str) -> int:
     return rng.choice({"negative": (1, 1, 2, 2, 3), "neutral": (2, 3, 3, 4), "positive": (4, 5, 5, 5)}.get(sentiment, (3,)))
 
 
-def generate(n: int, pool: list[dict], seed: int = 21, days: int = 365, end: datetime = END) -> Iterator[dict]:
-    """``n`` labelled import records, day by day in time order (see the module docstring)."""
+def generate(n: int, pool: list[dict], seed: int = 21, days: int = 365, end: datetime = END,
+             zh_share: float = 0.6) -> Iterator[dict]:  # fmt: skip
+    """``n`` labelled import records, day by day in time order (see the module docstring).
+
+    ``zh_share`` of the texts are Chinese (the English pool is smaller, so its texts repeat more).
+    """
     rng = random.Random(seed)
-    sampler = _Sampler(pool, rng)
+    sampler = _Sampler(pool, rng, zh_share)
     brand_weights = [1 / (k + 1) ** 0.8 for k in range(len(BRANDS))]
     products = {b: sorted({x["product_id"] for x in items}) for b, items in sampler.demo.items()}
     spike_from = (end - timedelta(days=SPIKE_DAYS)).date()
@@ -195,7 +201,7 @@ def write_corpus(path: Path, n: int, pool_size: int = 60_000, seed: int = 21,
     if path.is_file() and meta.is_file() and meta.read_text().strip() == stamp:
         _log(f"{path} already holds these {n:,} records; reusing it")
         return path
-    pool = label_pool(path.parent / f"pool-{pool_size}-v{GENERATOR_VERSION}.jsonl", pool_size)
+    pool = label_pool(path.parent / f"pool-{pool_size}.jsonl", pool_size)
     part = path.with_name(path.name + ".part")
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     with open(part, "w", encoding="utf-8") as fh:
