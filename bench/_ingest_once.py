@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--prefix")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--fast-import", action="store_true", help="ElasticsearchBackend(fast_import=True).")
     ap.add_argument("--drop", action="store_true", help="Delete the indices afterwards.")
     args = ap.parse_args()
     sys.path.insert(0, str(args.tree.resolve()))
@@ -50,6 +51,8 @@ def main() -> None:
         options = {"path": args.db}
     else:
         options = {"hosts": [args.url], "index_prefix": args.prefix, "timeout_ms": 30_000, "bulk_threads": args.threads}
+        if args.fast_import:
+            options["fast_import"] = True
     analyser = Analyser()
     analyser.tokenize("warm up the dictionary")
     analyser.keywords("预热 关键词")

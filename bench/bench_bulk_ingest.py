@@ -1,7 +1,7 @@
 """Bulk ingest, SQLite and Elasticsearch in the same run: `voclens ingest` of pre-classified documents.
 
     python bench/bench_bulk_ingest.py [--docs 100000] [--workers 2] [--threads 2] [--es-url URL] \
-        [--baseline REV --rounds N]
+        [--baseline REV] [--fast-import] [--rounds N]
 
 Both backends import the same JSONL file of labelled records (texts from
 shared/data, synthetic metadata, labels from the fast model computed once
@@ -56,9 +56,11 @@ ONCE = Path(__file__).resolve().parent / "_ingest_once.py"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(tree: Path, kind: str, src: Path, tmp: Path, url: str | None, workers: int, threads: int) -> dict:
+def run_once(tree: Path, kind: str, src: Path, tmp: Path, url: str | None, workers: int, threads: int,
+             extra: tuple[str, ...] = ()) -> dict:  # fmt: skip
     """One import in a fresh process from ``tree`` (``_ingest_once.py``): seconds, count and CPU by process."""
-    cmd = [sys.executable, str(ONCE), "--tree", str(tree), "--kind", kind, "--src", str(src), "--workers", str(workers)]
+    cmd = [sys.executable, str(ONCE), "--tree", str(tree), "--kind", kind, "--src", str(src), "--workers", str(workers),
+           *extra]
     if kind == "sqlite":
         db = tmp / f"bench-{uuid.uuid4().hex[:8]}.db"
         cmd += ["--db", str(db)]
@@ -89,6 +91,8 @@ def main() -> None:
     ap.add_argument("--es-url", default=None, help="An existing Elasticsearch 8 node (default: start one).")
     ap.add_argument("--baseline", metavar="REV", help="Also run the Elasticsearch import of this git revision, "
                     "alternating with the current code (old, new, new, old, ...).")
+    ap.add_argument("--fast-import", action="store_true", help="Also import with fast_import on "
+                    "(translog fsync and replicas off during the import).")
     ap.add_argument("--rounds", type=int, default=1, help="Measurements of each variant.")
     args = ap.parse_args()
 
@@ -115,15 +119,17 @@ def main() -> None:
             warm = tmp / "warm.jsonl"
             write_jsonl(warm, recs[:10_000])
             run_once(ROOT, "elasticsearch", warm, tmp, url, args.workers, 2)
-            variants = [(name, tree, threads) for threads in args.threads for name, tree in trees.items()]
+            variants = [(name, tree, threads, ()) for threads in args.threads for name, tree in trees.items()]
+            if args.fast_import:
+                variants += [("current, fast_import", ROOT, threads, ("--fast-import",)) for threads in args.threads]
             for r in range(args.rounds):
                 print(f"round {r + 1}: ingesting into sqlite...", file=sys.stderr)
                 rows.append(("sqlite (current)", run_once(ROOT, "sqlite", src, tmp, None, args.workers, 0)))
                 # old, new in odd rounds and new, old in even ones: neither always runs second
-                for name, tree, threads in variants if r % 2 == 0 else variants[::-1]:
+                for name, tree, threads, extra in variants if r % 2 == 0 else variants[::-1]:
                     print(f"round {r + 1}: elasticsearch, {name}, {threads} connections...", file=sys.stderr)
                     rows.append((f"elasticsearch {name}, {threads} conn.",
-                                 run_once(tree, "elasticsearch", src, tmp, url, args.workers, threads)))
+                                 run_once(tree, "elasticsearch", src, tmp, url, args.workers, threads, extra)))
         finally:
             if node is not None:
                 script.stop(node)
@@ -133,10 +139,10 @@ def main() -> None:
           f"Elasticsearch heap {os.environ.get('ES_HEAP', '512m')}")
     print("documents/second counts the documents written; CPU seconds: the writing process, its analysis "
           "workers, the Elasticsearch node (whole node)")
-    print(f"{'run':44} {'seconds':>8} {'docs/s':>8} {'counted':>9} {'cpu writer':>10} {'workers':>8} {'node':>6}")
+    print(f"{'run':52} {'seconds':>8} {'docs/s':>8} {'counted':>9} {'cpu writer':>10} {'workers':>8} {'node':>6}")
     for name, res in rows:
         count, secs = res["count"], res["seconds"]
-        print(f"{name:44} {secs:8.1f} {count / secs:8.0f} {count:9,} {res['cpu_writer']:10.1f} "
+        print(f"{name:52} {secs:8.1f} {count / secs:8.0f} {count:9,} {res['cpu_writer']:10.1f} "
               f"{res['cpu_workers']:8.1f} {res['cpu_node']:6.1f}")
         assert count == len(recs) - res["rejected"], (name, count)
     by_name: dict[str, list[float]] = {}
