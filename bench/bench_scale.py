@@ -149,7 +149,8 @@ def index_bytes(kind: str, backend, options: dict) -> int:
     return stats.body["_all"]["primaries"]["store"]["size_in_bytes"]
 
 
-def run_backend(kind: str, options: dict, src: Path, n: int, work: Path, workers: int, repeat: int) -> dict:
+def run_backend(kind: str, options: dict, src: Path, n: int, work: Path, workers: int, repeat: int,
+                ingest_now: bool = True) -> dict:  # fmt: skip
     analyser = Analyser()
     analyser.tokenize("warm up the dictionary")
     done_file = work / f"done-{kind}-{n}.json"
@@ -157,6 +158,9 @@ def run_backend(kind: str, options: dict, src: Path, n: int, work: Path, workers
         if done_file.is_file():
             ingest = json.loads(done_file.read_text())
             log(f"{kind}: import of {n:,} already done ({ingest['docs_per_s']:,.0f} docs/s); measuring queries")
+        elif not ingest_now:  # an import stopped part-way: measure the documents it wrote
+            ingest = {"partial": True, "count": backend.count()}
+            log(f"{kind}: measuring the {ingest['count']:,} documents written so far (import not finished)")
         else:
             (work / f"state-{kind}").mkdir(exist_ok=True)
             log(f"{kind}: importing {src.name} (resumes from its checkpoint if a previous run was stopped)")
@@ -179,7 +183,7 @@ def run_backend(kind: str, options: dict, src: Path, n: int, work: Path, workers
         log(f"{kind}: measuring queries ({repeat} runs each after one warm-up)")
         load0 = os.getloadavg()[0]
         figures = measure(backend, repeat)
-    return {"backend": kind, "docs": n, "version": version, "ingest": ingest, "queries": figures,
+    return {"backend": kind, "docs": ingest["count"], "version": version, "ingest": ingest, "queries": figures,
             "load": [load0, os.getloadavg()[0]], "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
@@ -197,6 +201,10 @@ def _cells(q: dict, backend: str) -> str:
 def report(results: list[dict]) -> None:
     for r in results:
         i = r["ingest"]
+        if i.get("partial"):
+            print(f"{r['backend']}: {i['count']:,} documents (import stopped part-way); index {i['bytes'] / 2**20:,.0f} MiB; "
+                  f"queries at load {r['load'][0]:.1f} -> {r['load'][1]:.1f}; {r['finished']}")
+            continue
         print(f"{r['backend']} {r.get('version') or ''}: {r['docs']:,} documents; ingest {i['docs_per_s']:,.0f} docs/s "
               f"({i['rows_this_run']:,} rows in {i['seconds']:.0f} s, load {i['load_before']:.1f} -> {i['load_after']:.1f}); "
               f"index {i['bytes'] / 2**20:,.0f} MiB; queries at load {r['load'][0]:.1f} -> {r['load'][1]:.1f}; {r['finished']}")
@@ -221,6 +229,7 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=60_000, help="Distinct texts labelled once and drawn from.")
     ap.add_argument("--es-url", default=None, help="An existing Elasticsearch 8 node (default: start one in the work dir).")
     ap.add_argument("--keep-node", action="store_true", help="Leave the node started here running afterwards.")
+    ap.add_argument("--no-ingest", action="store_true", help="Measure what an unfinished import wrote so far.")
     ap.add_argument("--report", action="store_true", help="Only print the saved results of --backends.")
     args = ap.parse_args()
 
@@ -245,7 +254,7 @@ def main() -> None:
                 node = work / "es-node"
                 args.es_url = script.start(node)
             options = {"hosts": [args.es_url], "index_prefix": f"scale{args.docs}", "timeout_ms": TIME_LIMIT_MS}
-        result = run_backend(kind, options, src, args.docs, work, args.workers, args.repeat)
+        result = run_backend(kind, options, src, args.docs, work, args.workers, args.repeat, not args.no_ingest)
         (work / f"results-{kind}-{args.docs}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
         results.append(result)
     if node is not None and not args.keep_node:
