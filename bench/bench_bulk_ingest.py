@@ -66,7 +66,10 @@ def run_once(tree: Path, kind: str, src: Path, tmp: Path, url: str | None, worke
         cmd += ["--db", str(db)]
     else:
         cmd += ["--url", url, "--prefix", f"bench{uuid.uuid4().hex[:8]}", "--threads", str(threads), "--drop"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:  # say why, and go on with the other runs
+        print(f"import failed ({' '.join(cmd[3:])}):\n{out.stderr[-3000:]}", file=sys.stderr)
+        return {"failed": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if kind == "sqlite":
         for f in tmp.glob(db.name + "*"):
@@ -141,12 +144,17 @@ def main() -> None:
           "workers, the Elasticsearch node (whole node)")
     print(f"{'run':52} {'seconds':>8} {'docs/s':>8} {'counted':>9} {'cpu writer':>10} {'workers':>8} {'node':>6}")
     for name, res in rows:
+        if "failed" in res:
+            print(f"{name:52} failed: {res['failed']}")
+            continue
         count, secs = res["count"], res["seconds"]
         print(f"{name:52} {secs:8.1f} {count / secs:8.0f} {count:9,} {res['cpu_writer']:10.1f} "
               f"{res['cpu_workers']:8.1f} {res['cpu_node']:6.1f}")
         assert count == len(recs) - res["rejected"], (name, count)
     by_name: dict[str, list[float]] = {}
     for name, res in rows:
+        if "failed" in res:
+            continue
         by_name.setdefault(name, []).append(res["count"] / res["seconds"])
     if args.rounds > 1:
         print("medians: " + "; ".join(f"{n} {statistics.median(v):,.0f} docs/s" for n, v in by_name.items()))
