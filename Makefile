@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast test-cluster bench bench-backends bench-bulk bench-workers bench-crawl eval clean
+.PHONY: install demo test test-fast test-cluster bench bench-backends bench-bulk bench-scale bench-workers bench-crawl eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test-cluster: $(STAMP)
 
 bench-bulk: $(STAMP)
 	$(BIN)/python bench/bench_bulk_ingest.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_scale.py
 
 bench-workers: $(STAMP)
 	$(BIN)/python bench/bench_workers.py

@@ -6,12 +6,10 @@ query DSL, ``_es_analytics`` for the aggregations and ``_es_erasure`` for
 tombstones and the erasure log. Behaviour shared with the SQLite backend is pinned by
 ``tests/index/test_contract.py``; where Elasticsearch needs a decision of its own:
 
-* Writes refresh the indices they touched before returning (``refresh``), so
-  a search right after an upsert sees it, as with SQLite. Inside
-  ``bulk_import`` (``voclens ingest``) refresh is off until the import ends
-  (see ``_es_bulk``).
-* Bulk requests go out on several connections at once (``bulk_threads``)
-  through ``elasticsearch.helpers.streaming_bulk``.
+* Writes refresh the indices they touched before returning (``refresh``), so a search right after an
+  upsert sees it, as with SQLite. Inside ``bulk_import`` (``voclens ingest``) refresh is off until the
+  import ends (see ``_es_bulk``).
+* Bulk requests go out on several connections at once (``bulk_threads``) through ``streaming_bulk``.
 * Upserts look up where each id lives first: a document whose ``created_at``
   moved to another month is deleted from its old index in the same bulk
   request, so an id is never stored twice.
@@ -28,8 +26,7 @@ tombstones and the erasure log. Behaviour shared with the SQLite backend is pinn
 * Trend buckets come from ``date_histogram`` in the query's time zone; the
   bucket list (gaps filled, ranges, limits) is computed by the same code as
   SQLite's so both answer with the same buckets.
-* Emerging topics and keywords count in Elasticsearch and rank with
-  ``index.stats`` (signed G²), the statistic SQLite uses: same ranking.
+* Emerging topics and keywords count in Elasticsearch and rank with ``index.stats`` (signed G²), as SQLite.
 """
 
 from __future__ import annotations
@@ -108,6 +105,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         bulk_retries: attempts for bulk items rejected with 429 or 5xx.
         bulk_threads: bulk requests in flight at once (each on its own connection).
         bulk_chunk_docs: documents per bulk request (also at most 8 MiB).
+        fast_import: inside ``bulk_import`` also no fsync per request and no replicas (``RefreshPause``).
         pit_keep_alive: how long a search cursor stays usable after its last page
             (an Elasticsearch time unit: ``"5m"``, ``"1h"``); each page extends it.
         client: an existing client (tests); the other connection arguments are then ignored.
@@ -141,6 +139,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         bulk_retries: int = 5,
         bulk_threads: int = 2,
         bulk_chunk_docs: int = 1000,
+        fast_import: bool = False,
         pit_keep_alive: str = "5m",
         client: Elasticsearch | None = None,
         **_ignored,
@@ -154,6 +153,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         self.bulk_retries = bulk_retries
         self.bulk_threads = bulk_threads
         self.bulk_chunk_docs = bulk_chunk_docs
+        self.fast_import = fast_import  # see RefreshPause: no fsync per request, no replicas, during bulk_import
         self._pause: RefreshPause | None = None  # inside bulk_import
         self._unrefreshed: dict[str, str] = {}  # id -> index, written inside bulk_import since the last refresh
         self.pit_keep_alive = pit_keep_alive
@@ -189,7 +189,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         if not self.server_version.startswith("8."):
             raise BackendUnavailable(f"Elasticsearch {self.server_version} is not supported; voclens needs 8.x")
         self.ensure_template()
-        self._call("refresh check", restore_refresh_left_off, self.es, self.names.all_versions)
+        self._call("refresh check", restore_refresh_left_off, self.es, self.names.all_versions, self.replicas)
 
     @staticmethod
     def options_from(settings) -> dict:
@@ -202,9 +202,9 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
             "basic_auth": (settings.elasticsearch_username, password) if settings.elasticsearch_username else None,
             "verify_certs": settings.elasticsearch_verify_certs,
             "ca_certs": str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None,
-            "replicas": settings.elasticsearch_replicas,
-            "shards": settings.elasticsearch_shards,
+            "replicas": settings.elasticsearch_replicas, "shards": settings.elasticsearch_shards,
             "bulk_threads": settings.elasticsearch_bulk_threads,
+            "fast_import": settings.elasticsearch_fast_import,
             "pit_keep_alive": settings.elasticsearch_pit_keep_alive,
         }
 
@@ -361,7 +361,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         if not indices:
             return
         pause = self._pause
-        extra = {"settings": {"index": {"refresh_interval": "-1"}}} if pause is not None else {}
+        extra = {"settings": pause.created_settings()} if pause is not None else {}
 
         def create(index: str) -> None:
             try:

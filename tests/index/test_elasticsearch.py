@@ -144,6 +144,49 @@ def test_refresh_left_off_by_a_dead_import_is_restored_on_the_next_open(es, es_n
     assert all("refresh_interval" not in v["settings"].get("index", {}) for v in after.body.values())
 
 
+def _import_settings(es) -> dict[str, tuple]:
+    body = es.es.indices.get_settings(index=es.names.pattern, flat_settings=True).body
+    return {i: tuple(v["settings"].get(f"index.{k}") for k in ("refresh_interval", "translog.durability",
+                                                                 "number_of_replicas")) for i, v in body.items()}
+
+
+def test_fast_import_skips_fsync_and_replicas_while_it_writes_and_restores_them(es_node):
+    from index.elasticsearch import ElasticsearchBackend
+
+    es = ElasticsearchBackend([es_node.url], index_prefix=unique_prefix(), fast_import=True)
+    try:
+        es.upsert([doc("before", "物流", created_at=NOW)])
+        es.es.indices.put_settings(index=es.names.pattern, settings={"index": {"refresh_interval": "2s"}})
+        with es.bulk_import():
+            es.upsert([doc("during", "物流", created_at=NOW - timedelta(days=60))])
+            during = _import_settings(es)
+            assert len(during) == 2 and set(during.values()) == {("-1", "async", "0")}  # the new month too
+        after = _import_settings(es)
+        # the value set by hand comes back; the rest return to the defaults
+        assert sorted(after.values(), key=str) == [("2s", None, "0"), (None, None, "0")]
+        assert es.count("物流") == 2
+    finally:
+        es.drop_all()
+        es.close()
+
+
+def test_a_fast_import_that_died_is_undone_on_the_next_open(es, es_node):
+    from index._es_bulk import restore_refresh_left_off
+    from index.elasticsearch import ElasticsearchBackend
+
+    es.upsert([doc("x", "物流")])
+    es.es.indices.put_settings(index=es.names.pattern, settings={"index": {
+        "refresh_interval": "-1", "translog.durability": "async", "number_of_replicas": 0}})
+    ElasticsearchBackend([es_node.url], index_prefix=es.names.prefix).close()
+    assert set(_import_settings(es).values()) == {(None, None, "0")}
+    # on a cluster the replicas come back to the template's number
+    es.es.indices.put_settings(index=es.names.pattern, settings={"index": {"refresh_interval": "-1", "number_of_replicas": 0}})
+    assert restore_refresh_left_off(es.es, es.names.pattern, replicas=1) == es.indices()
+    assert set(_import_settings(es).values()) == {(None, None, "1")}
+    es.es.indices.put_settings(index=es.names.pattern, settings={"index": {"number_of_replicas": 0}})
+    assert es.count("物流") == 1
+
+
 def test_template_takes_shards_and_replicas_from_the_backend(es, es_node):
     from index.elasticsearch import ElasticsearchBackend
 
