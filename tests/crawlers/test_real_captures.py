@@ -170,13 +170,21 @@ def test_jd_2016_comment_page():
     assert page.items[-1].meta["variant"] == {"color": "太空蓝"} and page.max_page == 1
 
 
-def test_jd_crawl_stores_every_comment_of_the_capture(make_site, tmp_path: Path):
-    query = urlencode({"productId": "1548519301", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
-    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
-                                   served(JD_2016, "application/json;charset=utf-8")}})
+def _crawl_jd_capture(make_site, tmp_path: Path, product: str, capture, empty_next_page: bool = False):
+    """A real crawl of one product whose first comment page is ``capture``; returns its stats and data folder."""
+    query = urlencode({"productId": product, "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
+    catalog = {"captures": {f"/comment/productPageComments.action?{query}": capture}}
+    if empty_next_page:
+        catalog["jd"] = {product: {"comments": []}}
+    site = make_site(catalog)
     data = tmp_path / "data"
-    stats = voclens_crawl(data, "jd", "-a", "products=1548519301", "-a", f"base_url={site.url}",
+    stats = voclens_crawl(data, "jd", "-a", f"products={product}", "-a", f"base_url={site.url}",
                           env={"VOCLENS_AUTHOR_SALT": SALT})
+    return stats, data
+
+
+def test_jd_crawl_stores_every_comment_of_the_capture(make_site, tmp_path: Path):
+    stats, data = _crawl_jd_capture(make_site, tmp_path, "1548519301", served(JD_2016, "application/json;charset=utf-8"))
     assert stats["new"] == 8 and stats["invalid"] == 0
     doc = stored(data)["1302004675"]
     assert doc.text == "非常满意，很适合孩子用。" and doc.created_at == datetime(2016, 1, 27, 10, 28, 2, tzinfo=UTC)
@@ -245,13 +253,8 @@ def test_schemaorg_crawl_keeps_every_review_of_the_captures(make_site, tmp_path:
 
 
 def test_jd_2017_jsonp_in_gbk_crawled(make_site, tmp_path: Path):
-    query = urlencode({"productId": "1993070", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
-    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
-                                   served(JD_2017, "text/html;charset=GBK")},
-                      "jd": {"1993070": {"comments": []}}})                     # page 1: no more comments
-    data = tmp_path / "data"
-    stats = voclens_crawl(data, "jd", "-a", "products=1993070", "-a", f"base_url={site.url}",
-                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    stats, data = _crawl_jd_capture(make_site, tmp_path, "1993070", served(JD_2017, "text/html;charset=GBK"),
+                                    empty_next_page=True)  # page 1: no more comments
     assert stats["new"] == 1 and stats["invalid"] == 0
     doc = stored(data)["10494415492"]
     assert doc.text.startswith("必须好评，安装配送都是一流服务，太专业了买空调必须格力") and doc.text.endswith("点个赞，谁都不喝。")
@@ -267,13 +270,8 @@ def test_jd_late_2017_sclub_jsonp_crawled(make_site, tmp_path: Path):
     assert comment.text == "检查完了，本人是在广州使用，服务态度没得说，非常好，每个科室医生检查详细，还有送早餐，以后每年检查都会去爱康国宾。"
     assert comment.product_name == "爱康国宾（ikang）体检卡 深爱老公老婆体检套餐 全国门店通用"
     assert comment.meta == {"variant": {"color": "深爱老公老婆"}, "helpful_votes": 1, "replies": 0}
-    query = urlencode({"productId": "2667959", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
-    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
-                                   served(JD_2017_SCLUB, "text/html;charset=UTF-8")},
-                      "jd": {"2667959": {"comments": []}}})                     # page 1 (of maxPage 66): empty
-    data = tmp_path / "data"
-    stats = voclens_crawl(data, "jd", "-a", "products=2667959", "-a", f"base_url={site.url}",
-                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    stats, data = _crawl_jd_capture(make_site, tmp_path, "2667959", served(JD_2017_SCLUB, "text/html;charset=UTF-8"),
+                                    empty_next_page=True)  # page 1 (of maxPage 66): empty
     assert stats["new"] == 1 and stats["invalid"] == 0
     doc = stored(data)["10827600829"]
     assert doc.created_at == datetime(2017, 10, 1, 9, 54, 31, tzinfo=UTC) and doc.rating == 5.0
@@ -300,12 +298,7 @@ def test_jd_2017_follow_up_review_and_html_entities():
 
 
 def test_jd_2017_follow_up_capture_crawled(make_site, tmp_path: Path):
-    query = urlencode({"productId": "4183290", "score": 0, "sortType": 6, "page": 0, "pageSize": 10})
-    site = make_site({"captures": {f"/comment/productPageComments.action?{query}":
-                                   served(JD_2017_FOLLOW_UP, "application/json;charset=utf-8")}})
-    data = tmp_path / "data"
-    stats = voclens_crawl(data, "jd", "-a", "products=4183290", "-a", f"base_url={site.url}",
-                          env={"VOCLENS_AUTHOR_SALT": SALT})
+    stats, data = _crawl_jd_capture(make_site, tmp_path, "4183290", served(JD_2017_FOLLOW_UP, "application/json;charset=utf-8"))
     assert stats["new"] == 2 and stats["invalid"] == 0                     # the review and its follow-up
     docs = stored(data)
     first, after = docs["10697564830"], docs["10697564830:after"]
