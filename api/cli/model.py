@@ -270,6 +270,33 @@ def add_evidence_cmd(
               f"topic-head shares {report['tune_overlap_topic_head_shares']}", highlight=False)  # fmt: skip
 
 
+@model_app.command("add-cue-thresholds")
+def add_cue_thresholds_cmd(
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-8).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+    min_precision: Annotated[float, typer.Option(min=0, max=1, help="Pair precision every threshold must reach on tune.")] = 0.70,
+) -> None:
+    """Give each topic a second threshold for texts whose words name it (the lexicon's cue rules).
+
+    Both thresholds are chosen per language on the annotation set's tune part; they are written
+    only when they beat one threshold per topic with thresholds chosen on one half of the tune
+    part and scored on the other (config.json's cue_thresholds_check holds both figures).
+    """
+    from nlp.training.cue_thresholds import add_cue_thresholds
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if not Path(data_dir).is_dir():
+        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+    try:
+        report = add_cue_thresholds(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir), min_precision)
+    except Exception as exc:
+        fail(exc)
+    out.print(f"two-fold pair F1 on the tune part: one threshold {report['tune_two_fold_pair_f1_single']}, "
+              f"cue-conditioned {report['tune_two_fold_pair_f1_cued']}: "
+              + ("kept" if report["kept"] else "not kept (one threshold per topic stays)"), highlight=False)  # fmt: skip
+
+
 @model_app.command("tune-cues")
 def tune_cues_cmd(
     runtime: Annotated[str, typer.Option(help="Transformer runtime that computes the probabilities.")] = "torch",
