@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 #: The trained part that ships in the repository.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-1"
 #: The 4-layer model trained on the annotation set (``--model lite``, the default); e5s-lite-1 before it.
-LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-7"
+LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-8"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")
@@ -90,6 +90,11 @@ class TransformerClassifier(Classifier):
         #: language -> per-topic thresholds, chosen on the annotation set's tune part (head retraining)
         self.lang_thresholds = {lang: np.array([float(v.get(t, default)) for t in self._topics])
                                 for lang, v in (self.config.get("topic_thresholds_by_lang") or {}).items()}  # fmt: skip
+        #: language -> per-topic thresholds for texts where the topic's cue rule fires
+        #: (``nlp.training.cue_thresholds``); the thresholds above hold where it is silent
+        self.cued_thresholds = {lang: np.array([float(v.get(t, self.lang_thresholds.get(lang, self.thresholds)[i]))
+                                                for i, t in enumerate(self._topics)])
+                                for lang, v in (self.config.get("cued_thresholds_by_lang") or {}).items()}  # fmt: skip
         #: language -> (present, absent) threshold shifts from the cue rules (``voclens model tune-cues``)
         self.cue_shift = {lang: (float(v.get("present", 0.0)), float(v.get("absent", 0.0)))
                           for lang, v in (self.config.get("cue_shift") or {}).items() if isinstance(v, dict)}  # fmt: skip
@@ -176,9 +181,7 @@ class TransformerClassifier(Classifier):
             k = int(np.argmax(s))
             topics = []
             lang = detect_lang(text or "")
-            shift = self.cue_shift.get(lang)
-            base = self.lang_thresholds.get(lang, self.thresholds)
-            thresholds = shifted_thresholds(base, self._topics, cue_topics(text), shift) if shift else base
+            thresholds = self._thresholds_for(text, lang)
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
@@ -191,6 +194,18 @@ class TransformerClassifier(Classifier):
                 topics=topics, model_version=self.version,
             ))  # fmt: skip
         return out, pooled
+
+
+    def _thresholds_for(self, text: str, lang: str) -> np.ndarray:
+        """The text's presence thresholds: its language's, moved where the cue rules speak."""
+        base = self.lang_thresholds.get(lang, self.thresholds)
+        cued, shift = self.cued_thresholds.get(lang), self.cue_shift.get(lang)
+        if cued is None and not shift:
+            return base
+        cues = cue_topics(text)
+        if cued is not None:
+            base = np.where([t in cues for t in self._topics], cued, base)
+        return shifted_thresholds(base, self._topics, cues, shift) if shift else base
 
 
 def cue_topics(text: str) -> set[str]:
