@@ -220,6 +220,11 @@ def draw_plan(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> list[
     proportion to its quota. A domain's stratified order is drawn once, so round 2 continues
     where round 1 stopped and the first round's items never change (the order of a domain's first
     N rows does not depend on how many are drawn)."""
+    return [item for r in draw_rounds(data_dir, rounds, seed) for item in r]
+
+
+def draw_rounds(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> list[list[PlanItem]]:
+    """The plan cut by round (a round draws fewer than its quotas where a domain runs out)."""
     by_domain: dict[str, list[SourceRow]] = defaultdict(list)
     wanted = {d for r in rounds for d in _quotas(r)}
     for reader in READERS.values():
@@ -231,7 +236,7 @@ def draw_plan(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> list[
         rng = random.Random(f"{seed}:{domain}")
         rows = by_domain.get(domain, [])
         order[domain] = _stratified(rows, len(rows), rng)
-    plan: list[PlanItem] = []
+    plan: list[list[PlanItem]] = []
     taken = defaultdict(int)
     for r in rounds:
         quotas = _quotas(r)
@@ -243,7 +248,7 @@ def draw_plan(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> list[
                 item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split)
                 ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
         ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
-        plan += [item for _, _, item in ranked]
+        plan.append([item for _, _, item in ranked])
     return plan
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from nlp.annotations import sampling, sources
 from nlp.annotations.evaluation import score_annotated
-from nlp.annotations.sampling import ROUNDS, TargetedRound, draw_plan, split_for
+from nlp.annotations.sampling import ROUNDS, TargetedRound, draw_plan, draw_rounds, split_for
 from nlp.annotations.store import (
     LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, parse_line,
     read_annotations, read_plan, write_annotations,
@@ -135,14 +135,12 @@ def test_the_committed_targeted_rounds_hold_only_train_items_that_name_their_top
     texts = {}
     for domain_rows in (sources.online_shopping, sources.waimai, sources.tshirt_television, sources.amazon_alexa):
         texts.update({(r.set, r.key): r.text for r in domain_rows(DEFAULT_DATA_DIR)})
-    start = 0
-    for r in ROUNDS:
-        size = sum((r.quotas if isinstance(r, TargetedRound) else r).values())
+    drawn = draw_rounds(DEFAULT_DATA_DIR)
+    assert [p.to_json() for r in drawn for p in r] == plan
+    for r, items in zip(ROUNDS, drawn, strict=True):
         if isinstance(r, TargetedRound):
-            items = plan[start : start + size]
-            assert items and all(p["split"] == "train" for p in items)
-            assert all(r.wants(texts[(p["set"], p["key"])]) for p in items if (p["set"], p["key"]) in texts)
-        start += size
+            assert items and all(p.split == "train" for p in items)
+            assert all(r.wants(texts[(p.set, p.key)]) for p in items if (p.set, p.key) in texts)
 
 
 def _classification(sentiment, topics=()):
