@@ -108,6 +108,18 @@ class TargetedRound:
         return any(EXTRA_CUES[t].search(text) for t in self.topics if t in EXTRA_CUES)
 
 
+@dataclass(frozen=True, slots=True)
+class TrainRound:
+    """A random round (stratified like the first ones) whose items all go to **train**.
+
+    For rounds drawn after an encoder in use was trained: that training read rows of the source
+    sets, and only the annotated tune and test texts that existed then were kept out of it. A new
+    text in tune or test could have been trained on (with its set's own label), so a later random
+    round feeds training only and the parts every model is judged on stay as they were."""
+
+    quotas: dict[str, int]
+
+
 #: Cues the lexicon lacks for the topics targeted rounds look for (sampling only, never labels).
 EXTRA_CUES: dict[str, re.Pattern] = {
     "not_as_described": re.compile(
@@ -146,14 +158,14 @@ QUOTAS_ROUND_8 = TargetedRound(
     },  # fmt: skip
     topics=frozenset({"size_fit", "usability", "not_as_described"}),
 )
-#: The ninth round, random again (session 10): more product reviews in both languages for all three
-#: parts (a larger tune part makes choices between models less noisy), and English banking
-#: questions and tweets, the domains the model does worst on.
-QUOTAS_ROUND_9 = {
+#: The ninth round, random again (session 10) but train only (see :class:`TrainRound`): more
+#: product reviews in both languages, and English banking questions and tweets, the domains the
+#: model does worst on. The TV pool was nearly spent by round 8 (367 English items, not 600).
+QUOTAS_ROUND_9 = TrainRound({
     "clothing": 150, "tablets": 100, "computers": 100, "phones": 80, "fruit": 100, "shampoo": 100,
     "hotels": 100, "food_delivery": 100, "weibo": 70,
     "televisions": 300, "banking_support": 150, "tweets": 150,
-}  # fmt: skip
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9)  # fmt: skip
 
@@ -244,7 +256,7 @@ def draw_rounds(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> lis
         for domain in sorted(quotas):
             picked, taken[domain] = _take(order[domain], taken[domain], quotas[domain], r)
             for i, row in enumerate(picked):
-                split = "train" if isinstance(r, TargetedRound) else split_for(row.set, row.key)
+                split = "train" if isinstance(r, TargetedRound | TrainRound) else split_for(row.set, row.key)
                 item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split)
                 ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
         ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
@@ -252,8 +264,8 @@ def draw_rounds(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> lis
     return plan
 
 
-def _quotas(r: dict[str, int] | TargetedRound) -> dict[str, int]:
-    return r.quotas if isinstance(r, TargetedRound) else r
+def _quotas(r: dict[str, int] | TargetedRound | TrainRound) -> dict[str, int]:
+    return r.quotas if isinstance(r, TargetedRound | TrainRound) else r
 
 
 def _take(order: list[SourceRow], start: int, n: int, r: dict[str, int] | TargetedRound) -> tuple[list[SourceRow], int]:
