@@ -39,6 +39,7 @@ import numpy as np
 from ._script import fold
 from .analyser import detect_lang
 from .batching import TextEncoder, length_batches
+from .calibration import biased
 from .classifier import Classifier
 from .errors import ModelError
 from .evidence import evidence_span
@@ -95,6 +96,9 @@ class TransformerClassifier(Classifier):
         self.cued_thresholds = {lang: np.array([float(v.get(t, self.lang_thresholds.get(lang, self.thresholds)[i]))
                                                 for i, t in enumerate(self._topics)])
                                 for lang, v in (self.config.get("cued_thresholds_by_lang") or {}).items()}  # fmt: skip
+        #: language -> offsets on the sentiment log-probabilities (``nlp.training.sentiment_bias``)
+        self.sentiment_bias = {lang: tuple(float(v[c]) for c in SENTIMENT_LABELS)
+                               for lang, v in (self.config.get("sentiment_bias_by_lang") or {}).items()}  # fmt: skip
         #: language -> (present, absent) threshold shifts from the cue rules (``voclens model tune-cues``)
         self.cue_shift = {lang: (float(v.get("present", 0.0)), float(v.get("absent", 0.0)))
                           for lang, v in (self.config.get("cue_shift") or {}).items() if isinstance(v, dict)}  # fmt: skip
@@ -178,9 +182,11 @@ class TransformerClassifier(Classifier):
         sent, top, starts, evidence, pooled = self._infer(texts)
         out = []
         for n, (text, s, t) in enumerate(zip(texts, sent, top)):
-            k = int(np.argmax(s))
             topics = []
             lang = detect_lang(text or "")
+            if lang in self.sentiment_bias:
+                s = biased(s[None], self.sentiment_bias[lang])[0]
+            k = int(np.argmax(s))
             thresholds = self._thresholds_for(text, lang)
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:

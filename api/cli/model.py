@@ -297,6 +297,32 @@ def add_cue_thresholds_cmd(
               + ("kept" if report["kept"] else "not kept (one threshold per topic stays)"), highlight=False)  # fmt: skip
 
 
+@model_app.command("add-sentiment-bias")
+def add_sentiment_bias_cmd(
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-8).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+) -> None:
+    """Move the borders between negative, neutral and positive per language, on the tune part.
+
+    Offsets on the sentiment head's log-probabilities are chosen for the best macro-F1 on the
+    annotation set's tune part; they are written only when they beat no offsets with offsets
+    chosen on one half of it and scored on the other (config.json's sentiment_bias_check).
+    """
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+    from nlp.training.sentiment_bias import add_sentiment_bias
+
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if not Path(data_dir).is_dir():
+        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+    try:
+        report = add_sentiment_bias(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir))
+    except Exception as exc:
+        fail(exc)
+    out.print(f"two-fold sentiment macro-F1 on the tune part: plain {report['tune_two_fold_macro_f1_plain']}, "
+              f"with offsets {report['tune_two_fold_macro_f1_biased']}: "
+              + ("kept" if report["kept"] else "not kept"), highlight=False)  # fmt: skip
+
+
 @model_app.command("tune-cues")
 def tune_cues_cmd(
     runtime: Annotated[str, typer.Option(help="Transformer runtime that computes the probabilities.")] = "torch",

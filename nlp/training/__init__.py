@@ -25,6 +25,7 @@ _EXPORTS = {
     "HeadTrainingArguments": "heads", "train_heads": "heads", "retune_thresholds": "heads",
     "leave_one_domain_out": "heads",
     "add_evidence_head": "evidence_head", "add_cue_thresholds": "cue_thresholds",
+    "add_sentiment_bias": "sentiment_bias",
     "CORPORA": "corpora", "load_corpus": "corpora", "load_all": "corpora",
     "DEFAULT_DATA_DIR": "evaluation",
 }  # fmt: skip
