@@ -235,10 +235,13 @@ def _lodo(settings, data_dir: Path) -> dict:
 
 def _format_lodo(report: dict) -> str:
     lines = [f"leave-one-domain-out ({report['protocol']}; test part)", "",
-             f"{'domain':<30}{'n':>5}  {'pairs out':>9}  {'pairs in':>8}  {'sent out':>8}  {'sent in':>7}"]  # fmt: skip
+             f"{'domain':<30}{'n':>5}  {'pairs out':>9}  {'pairs in':>8}  {'sent out':>8}  {'sent in':>7}"
+             f"  {'binary out':>10}  {'binary in':>9}"]  # fmt: skip
     for r in report["domains"]:
+        binary = "  ".join(f"{'-' if r.get(k) is None else format(r[k], '.3f'):>{w}}"
+                           for k, w in (("binary_accuracy_left_out", 10), ("binary_accuracy_in_domain", 9)))  # fmt: skip
         lines.append(f"{r['domain']:<30}{r['n']:>5}  {r['pair_f1_left_out']:>9.3f}  {r['pair_f1_in_domain']:>8.3f}  "
-                     f"{r['sentiment_macro_f1_left_out']:>8.3f}  {r['sentiment_macro_f1_in_domain']:>7.3f}")  # fmt: skip
+                     f"{r['sentiment_macro_f1_left_out']:>8.3f}  {r['sentiment_macro_f1_in_domain']:>7.3f}  {binary}")  # fmt: skip
     for lang in ("zh", "en"):
         if m := report.get(f"{lang}_macro"):
             lines.append(f"{lang + ' macro':<35}  {m['pair_f1_left_out']:>9.3f}  {m['pair_f1_in_domain']:>8.3f}  "

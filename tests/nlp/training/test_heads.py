@@ -42,3 +42,16 @@ def test_evidence_targets_mark_tokens_inside_the_quote_for_present_topics_only()
     assert rows == [(0, 1), (0, 2), (0, 3), (0, 4)]  # text tokens of the item with a topic
     assert list(y[:, Q]) == [0.0, 0.0, 1.0, 1.0]
     assert (np.delete(y, Q, axis=1) == -1).all()  # other topics: unknown, not "outside"
+
+
+def test_binary_accuracy_leaves_neutral_items_out():
+    from types import SimpleNamespace
+
+    from nlp.labels import Polarity
+    from nlp.training.heads import binary_accuracy
+
+    items = [SimpleNamespace(annotation=SimpleNamespace(sentiment=p))
+             for p in (Polarity.negative, Polarity.positive, Polarity.neutral, Polarity.positive)]  # fmt: skip
+    probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.1, 0.7], [0.1, 0.1, 0.8], [0.6, 0.1, 0.3]])
+    assert binary_accuracy(probs, items) == round(2 / 3, 4)  # the neutral one is not counted
+    assert binary_accuracy(probs[2:3], items[2:3]) is None
