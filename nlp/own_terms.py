@@ -22,6 +22,7 @@ whatever the index's settings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -30,6 +31,7 @@ from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
 from .analyser import get_analyser
 
 _STOP = EN_STOPWORDS | ZH_STOPWORDS
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def term_sets(texts: Iterable[str]) -> list[frozenset[str]]:
@@ -38,8 +40,9 @@ def term_sets(texts: Iterable[str]) -> list[frozenset[str]]:
     out = []
     for text in texts:
         tokens = analyser.analyse(text or "", search_mode=False, stem=True)[0]
-        terms = {t for t in tokens if t not in _STOP and not t.isdigit()}
-        terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a.isascii() and b.isascii())
+        terms = {t for t in set(tokens).difference(_STOP) if not t.isdigit()}
+        if _LATIN.search(text or ""):  # most Chinese texts have no English pair to look for
+            terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a.isascii() and b.isascii())
         out.append(frozenset(terms))
     return out
 
