@@ -53,9 +53,12 @@ class TermCounts:
     def __init__(self, sets: Sequence[frozenset[str]]):
         from sklearn.feature_extraction.text import CountVectorizer
 
-        self._vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
-        self.matrix = self._vectorizer.fit_transform(sets).tocsr() if sets else None
-        self.vocabulary: np.ndarray = self._vectorizer.get_feature_names_out() if sets else np.array([], dtype=object)
+        self.matrix = None
+        self.vocabulary: np.ndarray = np.array([], dtype=object)
+        if any(sets):  # texts without a single term (numbers, stop words) leave the head to the vector
+            vectorizer = CountVectorizer(analyzer=_identity, binary=True, dtype=np.float32)
+            self.matrix = vectorizer.fit_transform(sets).tocsr()
+            self.vocabulary = vectorizer.get_feature_names_out()
 
     def mine(self, rows: np.ndarray, y: np.ndarray, k: int, min_count: int) -> np.ndarray:
         """Columns of the ``k`` terms that best set apart ``y == 1`` among ``rows`` (see the module docstring)."""

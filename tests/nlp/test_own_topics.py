@@ -194,3 +194,9 @@ def test_term_sets_use_the_shared_analyser_without_stop_words():
     zh, en = term_sets(["尺码偏小了，建议拍大一码", "The shoes RUN small, 2 sizes"])
     assert {"尺码", "偏小"} <= zh and "了" not in zh
     assert {"shoe", "run", "small", "run small", "size"} <= en and "the" not in en and "2" not in en
+
+
+def test_texts_without_a_term_leave_the_head_to_the_vector():
+    examples, _, others = clusters(seed=4, positives=20, others=300)
+    head = train_head("enc", examples, examples[:0], others, texts=["42", "的"] * 10 + ["!!"] * 300)
+    assert head.terms == {} and head.recall > 0.8
