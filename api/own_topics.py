@@ -292,25 +292,30 @@ def train_topics(backend: Backend, classifier: Classifier | None, keys: Sequence
         text_vectors = dict(zip(texts, pooled))
     exclude = {e.id for t in topics for e in t.examples if e.id}
     bg = _background(backend, model, exclude, background, seed=0)
+    # the heads weigh the examples' and the background's words too (nlp.own_terms): one read of their texts
+    words = backend.texts([*id_vectors, *bg[0]])
     reports = []
     for topic in topics:
-        reports.append(_train_one(backend, topic, model, id_vectors, text_vectors, bg, args))
+        reports.append(_train_one(backend, topic, model, id_vectors, text_vectors, bg, args, words))
     return reports
 
 
 def _train_one(backend: Backend, topic: OwnTopic, model: str, id_vectors: dict, text_vectors: dict,
-               bg: tuple[list[str], np.ndarray], args: TrainingArgs | None) -> TrainReport:  # fmt: skip
+               bg: tuple[list[str], np.ndarray], args: TrainingArgs | None, words: dict[str, str]) -> TrainReport:  # fmt: skip
     matching = cue_ids(backend, model, topic.cues) if topic.cues else set()
     vecs: dict[int, list] = {1: [], 0: []}
     flags: dict[int, list[bool]] = {1: [], 0: []}
+    texts: dict[int, list[str]] = {1: [], 0: []}
     missing = 0
     for e in topic.examples:
         if e.text is not None:
             vecs[e.label].append(text_vectors[e.text])
             flags[e.label].append(has_cue(e.text, topic.cues))
+            texts[e.label].append(e.text)
         elif e.id in id_vectors and id_vectors[e.id].model == model:
             vecs[e.label].append(id_vectors[e.id].array())
             flags[e.label].append(e.id in matching)
+            texts[e.label].append(words.get(e.id, ""))
         else:
             missing += 1
     bg_ids, bg_x = bg
@@ -321,7 +326,8 @@ def _train_one(backend: Backend, topic: OwnTopic, model: str, id_vectors: dict, 
     pos, neg = (np.array(vecs[k], dtype=np.float32).reshape(-1, dims) for k in (1, 0))
     cues = np.array(flags[1] + flags[0] + [i in matching for i in bg_ids], dtype=bool) if topic.cues else None
     try:
-        head = train_head(model, pos, neg, bg_x, args, cues=cues)
+        head = train_head(model, pos, neg, bg_x, args, cues=cues,
+                          texts=texts[1] + texts[0] + [words.get(i, "") for i in bg_ids])
     except TopicTrainingError as exc:
         hint = f" ({missing} example id(s) have no vector of {model}: voclens reclassify gives them one)" if missing else ""
         if not len(bg_x) and not matching:
@@ -423,7 +429,8 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
         cue_words = {t.key: t.cues for t in backend.own_topics() if t.key in cue_sets}
         for batch in backend.iter_vectors(model=model, batch_size=batch_size, after_id=after):
             cues = np.array([[i in cue_sets.get(k, ()) for k in stack.keys] for i in batch.ids]) if cue_sets else None
-            labels = stack.labels(batch.floats(), cues)
+            texts = backend.texts(batch.ids) if stack.reads_words else {}  # heads that weigh terms read the words
+            labels = stack.labels(batch.floats(), cues, [texts.get(i, "") for i in batch.ids] if stack.reads_words else None)
             values = _located(backend, locator, stack, cue_words, batch.ids, labels) if locator else labels
             report.changed += backend.relabel_topics(dict(zip(batch.ids, values)), stack.keys)
             report.seen += len(batch)

@@ -10,14 +10,26 @@ How it is measured, so that nothing it scores was seen while teaching:
 
 * The annotation set's ``train`` items are the index the analyst teaches in:
   their vectors (the shipped lite encoder's pooled vectors, as ``voclens
-  reclassify`` stores them) are the background a head contrasts with, their
-  labels unused, except that for each topic 30 items carrying it are drawn
-  (seeded) as the analyst's examples (``label`` 1; no counter-examples).
+  reclassify`` stores them) and texts are the background a head contrasts with,
+  their labels unused, except that for each topic the examples are drawn (seeded)
+  from them. No cue words. Two protocols, both reported:
+
+  - **30 examples of the topic** (``label`` 1), no counter-examples;
+  - **20 examples + 10 counter-examples**: 30 labelled items of which 10 are
+    ``train`` items without the topic, drawn at random (what an analyst who
+    labels documents yes or no gives besides the yeses).
+
 * Only the ``test`` items are scored: the head's verdict against the gold
-  label "this text has the topic" (any polarity), F1 per topic.
-* Training time is ``train_head`` (fit plus 5-fold cross-validation) per topic.
-* Apply speed: a SQLite index of ``--apply-docs`` documents with vectors,
-  labelled by ``index_apply`` (read vectors, score 12 heads, write labels), documents per second.
+  label "this text has the topic" (any polarity), F1 per topic. The head's
+  features and settings (``nlp.own_topics.TrainingArgs``: terms mined from the
+  examples' words, how many, the vector's scale, C) were chosen with
+  ``--score-on tune`` (the annotation set's ``tune`` items), never on ``test``.
+* "Ceiling": the same head taught from every ``train`` item with their labels.
+* Training time is ``train_head`` (mining terms, fit, 5-fold cross-validation) per topic: wall
+  clock and, since a shared machine lends the CPU to other jobs too, the CPU time it took.
+* Apply speed: a SQLite index of ``--apply-docs`` documents with vectors and the
+  annotation texts, labelled by ``apply_topics`` (read vectors and texts, score 12
+  heads, write labels), documents per second.
 
 Encoding the annotation set takes minutes on two cores; ``--cache`` keeps the vectors (an .npz).
 """
@@ -40,66 +52,83 @@ from nlp.labels import DEFAULT_TOPICS  # noqa: E402
 from nlp.own_topics import HeadStack, TrainingArgs, train_head  # noqa: E402
 
 
-def encoded(data: Path, cache: Path) -> tuple[str, dict[str, np.ndarray], dict[str, list[set[str]]]]:
-    """Per split (train, test): the lite model's vectors and each item's gold topics; cached in ``cache``."""
+SPLITS = ("train", "tune", "test")
+
+
+def encoded(data: Path, cache: Path) -> tuple[str, dict[str, np.ndarray], dict[str, list[set[str]]], dict[str, list[str]]]:
+    """Per split: the lite model's vectors, each item's gold topics and its text; cached in ``cache``."""
     if cache.exists():
         z = np.load(cache, allow_pickle=False)
-        topics = {s: [set(t.split(",")) - {""} for t in z[f"{s}_topics"]] for s in ("train", "test")}
-        return str(z["model"]), {s: z[f"{s}_x"] for s in ("train", "test")}, topics
+        if all(f"{s}_text" in z for s in SPLITS):
+            topics = {s: [set(t.split(",")) - {""} for t in z[f"{s}_topics"]] for s in SPLITS}
+            return str(z["model"]), {s: z[f"{s}_x"] for s in SPLITS}, topics, {s: [str(t) for t in z[f"{s}_text"]] for s in SPLITS}
     from nlp.models import get_classifier
 
     lite = get_classifier("lite")
-    xs, topics = {}, {}
-    for split in ("train", "test"):
+    xs, topics, texts = {}, {}, {}
+    for split in SPLITS:
         items = load_gold(data, split=split)
         started = time.perf_counter()
         _, pooled = lite.classify_with_vectors([i.text for i in items])
         print(f"encoded {len(items)} {split} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         xs[split] = pooled.astype(np.float32)
         topics[split] = [{t.topic for t in i.annotation.topics} for i in items]
+        texts[split] = [i.text for i in items]
     np.savez(cache, model=lite.vector_model, **{f"{s}_x": xs[s] for s in xs},
-             **{f"{s}_topics": np.array([",".join(sorted(t)) for t in topics[s]]) for s in topics})
-    return lite.vector_model, xs, topics
+             **{f"{s}_topics": np.array([",".join(sorted(t)) for t in topics[s]]) for s in topics},
+             **{f"{s}_text": np.array(texts[s]) for s in texts})
+    return lite.vector_model, xs, topics, texts
 
 
-def teach(model: str, xs: dict, topics: dict, examples: int, background: int, seed: int,
-          args: TrainingArgs) -> list[dict]:  # fmt: skip
-    """Per default topic: taught from ``examples`` train items, scored on every test item."""
+def _f1(pred: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+    tp = int((pred & gold).sum())
+    p, r = tp / max(int(pred.sum()), 1), tp / max(int(gold.sum()), 1)
+    return (2 * p * r / (p + r) if p + r else 0.0), p, r
+
+
+def teach(model: str, xs: dict, topics: dict, texts: dict, examples: int, counter: int, background: int, seed: int,
+          args: TrainingArgs, score_on: str = "test") -> list[dict]:  # fmt: skip
+    """Per default topic: taught from ``examples`` train items of it (``counter`` of them counter-examples), scored on ``score_on``.
+
+    Counter-examples are train items without the topic, drawn at random: what an analyst who
+    labels documents yes or no gives besides the yeses.
+    """
     rng = np.random.default_rng(seed)
-    train_x, test_x = xs["train"], xs["test"]
+    train_x = xs["train"]
     rows = []
     for topic in DEFAULT_TOPICS:
         has = np.array([topic in t for t in topics["train"]])
-        chosen = rng.choice(np.flatnonzero(has), size=min(examples, int(has.sum())), replace=False)
-        rest = np.setdiff1d(np.arange(len(train_x)), chosen)
+        chosen = rng.choice(np.flatnonzero(has), size=min(examples - counter, int(has.sum())), replace=False)
+        against = rng.choice(np.flatnonzero(~has), size=counter, replace=False) if counter else np.zeros(0, int)
+        rest = np.setdiff1d(np.arange(len(train_x)), np.concatenate([chosen, against]))
         bg = rng.choice(rest, size=min(background, len(rest)), replace=False)
-        head = train_head(model, train_x[chosen], train_x[:0], train_x[bg], args)
-        pred = HeadStack.of({topic: head}).scores(test_x)[:, 0] >= head.threshold
-        gold = np.array([topic in t for t in topics["test"]])
-        tp = int((pred & gold).sum())
-        p, r = tp / max(int(pred.sum()), 1), tp / max(int(gold.sum()), 1)
-        rows.append({"topic": topic, "f1": 2 * p * r / (p + r) if p + r else 0.0, "precision": p, "recall": r,
-                     "test_positives": int(gold.sum()), "seconds": head.seconds, "cv_f1": head.f1,
-                     "threshold": head.threshold})
+        words = [texts["train"][i] for i in (*chosen, *against, *bg)] if args.terms else None
+        cpu = time.process_time()
+        head = train_head(model, train_x[chosen], train_x[against], train_x[bg], args, texts=words)
+        cpu = time.process_time() - cpu  # on a shared machine the wall clock also counts other jobs' turns
+        pred = HeadStack.of({topic: head}).scores(xs[score_on], texts=texts[score_on])[:, 0] >= head.threshold
+        gold = np.array([topic in t for t in topics[score_on]])
+        f1, p, r = _f1(pred, gold)
+        rows.append({"topic": topic, "f1": f1, "precision": p, "recall": r, "test_positives": int(gold.sum()),
+                     "seconds": head.seconds, "cpu_seconds": cpu, "cv_f1": head.f1, "threshold": head.threshold, "terms": list(head.terms)[:8]})
     return rows
 
 
-def ceiling(model: str, xs: dict, topics: dict, args: TrainingArgs) -> dict[str, float]:
-    """Test F1 of a head taught from every train item (labels of all of them): what the vectors allow at best."""
+def ceiling(model: str, xs: dict, topics: dict, texts: dict, args: TrainingArgs, score_on: str = "test") -> dict[str, float]:
+    """Test F1 of a head taught from every train item (labels of all of them): what the features allow at best."""
     out = {}
     for topic in DEFAULT_TOPICS:
         has = np.array([topic in t for t in topics["train"]])
-        head = train_head(model, xs["train"][has], xs["train"][~has], xs["train"][:0], args)
-        pred = HeadStack.of({topic: head}).scores(xs["test"])[:, 0] >= head.threshold
-        gold = np.array([topic in t for t in topics["test"]])
-        tp = int((pred & gold).sum())
-        p, r = tp / max(int(pred.sum()), 1), tp / max(int(gold.sum()), 1)
-        out[topic] = 2 * p * r / (p + r) if p + r else 0.0
+        order = [*np.flatnonzero(has), *np.flatnonzero(~has)]
+        words = [texts["train"][i] for i in order] if args.terms else None
+        head = train_head(model, xs["train"][has], xs["train"][~has], xs["train"][:0], args, texts=words)
+        pred = HeadStack.of({topic: head}).scores(xs[score_on], texts=texts[score_on])[:, 0] >= head.threshold
+        out[topic] = _f1(pred, np.array([topic in t for t in topics[score_on]]))[0]
     return out
 
 
-def apply_speed(model: str, xs: dict, topics: dict, docs: int, args: TrainingArgs) -> dict:
-    """Documents per second of ``apply_topics`` over a SQLite index of ``docs`` documents with vectors."""
+def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args: TrainingArgs) -> dict:
+    """Documents per second of ``apply_topics`` over a SQLite index of ``docs`` documents with vectors and real texts."""
     from datetime import UTC, datetime, timedelta
 
     from api.own_topics import apply_topics
@@ -110,6 +139,7 @@ def apply_speed(model: str, xs: dict, topics: dict, docs: int, args: TrainingArg
     from nlp.labels import Sentiment
 
     pool = np.concatenate([xs["train"], xs["test"]])
+    words = texts["train"] + texts["test"]
     rng = np.random.default_rng(11)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp, SQLiteBackend(Path(tmp) / "bench.db") as backend:
@@ -117,18 +147,44 @@ def apply_speed(model: str, xs: dict, topics: dict, docs: int, args: TrainingArg
             batch = []
             for i in range(lo, min(lo + 5000, docs)):
                 v = pool[i % len(pool)] + 0.05 * rng.standard_normal(pool.shape[1]).astype(np.float32)
-                batch.append(Document(source="bench", source_id=str(i), text=f"评论 {i}", created_at=start + timedelta(minutes=i),
+                batch.append(Document(source="bench", source_id=str(i), text=f"{words[i % len(pool)]} ({i})",
+                                      created_at=start + timedelta(minutes=i),
                                       sentiment=Sentiment(label=("negative", "neutral", "positive")[i % 3], score=0.9),
                                       vector=DocumentVector.from_array(model, v)))
             backend.upsert(batch)
         for topic in DEFAULT_TOPICS:
             has = np.array([topic in t for t in topics["train"]])
-            head = train_head(model, xs["train"][has][:30], xs["train"][:0], xs["train"][~has][:2000], args)
+            pos, bg = np.flatnonzero(has)[:30], np.flatnonzero(~has)[:2000]
+            head = train_head(model, xs["train"][pos], xs["train"][:0], xs["train"][bg], args,
+                              texts=[texts["train"][i] for i in (*pos, *bg)])
             backend.save_own_topic(OwnTopic(key=f"own_{topic}", name_zh=topic, name_en=topic, head=head))
         first = apply_topics(backend)
         again = apply_topics(backend)
     return {"docs": docs, "first_docs_per_s": first.seen / first.seconds, "first_changed": first.changed,
             "again_docs_per_s": again.seen / again.seconds, "again_changed": again.changed}
+
+
+#: The protocols reported: (name, examples, of which counter-examples).
+PROTOCOLS = (("30 examples of the topic", 0), ("20 examples + 10 counter-examples", 10))
+
+
+def report(name: str, runs: list[list[dict]], top: dict[str, float]) -> None:
+    print(f"-- {name}")
+    print(f"{'topic':18s} {'F1':>5s} {'P':>5s} {'R':>5s} {'test+':>6s} {'train s':>8s} {'cpu s':>6s} {'ceiling F1':>11s}  "
+          "terms (first draw)")
+    reached, f1s = 0, []
+    for i, topic in enumerate(DEFAULT_TOPICS):
+        f1 = float(np.mean([r[i]["f1"] for r in runs]))
+        f1s.append(f1)
+        reached += f1 >= 0.75
+        print(f"{topic:18s} {f1:5.2f} {np.mean([r[i]['precision'] for r in runs]):5.2f} "
+              f"{np.mean([r[i]['recall'] for r in runs]):5.2f} {runs[0][i]['test_positives']:6d} "
+              f"{max(r[i]['seconds'] for r in runs):8.2f} {max(r[i]['cpu_seconds'] for r in runs):6.2f} "
+              f"{top.get(topic, float('nan')):11.2f}  "
+              f"{', '.join(runs[0][i]['terms'])}")
+    print(f"mean F1 {np.mean(f1s):.3f}; topics with F1 >= 0.75: {reached} of {len(DEFAULT_TOPICS)} (target: 8); "
+          f"slowest training: {max(r['seconds'] for run in runs for r in run):.2f} s "
+          f"({max(r['cpu_seconds'] for run in runs for r in run):.2f} s of CPU) (target: < 5 s)")
 
 
 def main() -> None:
@@ -138,34 +194,30 @@ def main() -> None:
     parser.add_argument("--background", type=int, default=2000)
     parser.add_argument("--seeds", type=int, default=3, help="Draws of the examples; F1 is their mean.")
     parser.add_argument("--apply-docs", type=int, default=20_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "voclens-bench-topics.npz")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "voclens-bench-topics-v2.npz")
+    parser.add_argument("--score-on", choices=("test", "tune"), default="test",
+                        help="Items scored: test (the figures), or tune (where features and settings are chosen).")
+    parser.add_argument("--vectors-only", action="store_true", help="Heads without terms, as before they existed.")
     parser.add_argument("--no-ceiling", action="store_true")
     args = parser.parse_args()
-    targs = TrainingArgs()
-    import sklearn.linear_model  # noqa: F401  (imported once up front: not part of any head's training time)
+    targs = TrainingArgs(terms=0) if args.vectors_only else TrainingArgs()
+    import sklearn.feature_selection  # noqa: F401  (imported once up front: not part of any head's training time)
+    import sklearn.linear_model  # noqa: F401
     import sklearn.model_selection  # noqa: F401
 
-    model, xs, topics = encoded(args.data, args.cache)
-    runs = [teach(model, xs, topics, args.examples, args.background, seed, targs) for seed in range(args.seeds)]
-    top = ceiling(model, xs, topics, targs) if not args.no_ceiling else {}
-    print(f"own topics taught from {args.examples} examples (+{args.background} background documents), "
-          f"scored on {len(xs['test'])} held-back test items; mean of {args.seeds} draws; encoder {model}")
-    print(f"{'topic':18s} {'F1':>5s} {'P':>5s} {'R':>5s} {'test+':>6s} {'train s':>8s} {'ceiling F1':>11s}")
-    reached, f1s = 0, []
-    for i, topic in enumerate(DEFAULT_TOPICS):
-        f1 = float(np.mean([r[i]["f1"] for r in runs]))
-        f1s.append(f1)
-        reached += f1 >= 0.75
-        print(f"{topic:18s} {f1:5.2f} {np.mean([r[i]['precision'] for r in runs]):5.2f} "
-              f"{np.mean([r[i]['recall'] for r in runs]):5.2f} {runs[0][i]['test_positives']:6d} "
-              f"{max(r[i]['seconds'] for r in runs):8.2f} {top.get(topic, float('nan')):11.2f}")
-    ceiling_reached = sum(v >= 0.75 for v in top.values())
-    print(f"mean F1 {np.mean(f1s):.2f}; ceiling (taught from every train item): mean F1 "
-          f"{np.mean(list(top.values())) if top else float('nan'):.2f}, {ceiling_reached} of 12 reach 0.75")
-    print(f"topics with F1 >= 0.75: {reached} of {len(DEFAULT_TOPICS)} (target: 8); slowest training: "
-          f"{max(r['seconds'] for run in runs for r in run):.2f} s (target: < 5 s)")
+    model, xs, topics, texts = encoded(args.data, args.cache)
+    top = ceiling(model, xs, topics, texts, targs, args.score_on) if not args.no_ceiling else {}
+    print(f"own topics ({'vectors only' if args.vectors_only else 'vectors and terms'}), "
+          f"+{args.background} background documents, scored on {len(xs[args.score_on])} held-back {args.score_on} "
+          f"items; mean of {args.seeds} draws; encoder {model}; ceiling: taught from every train item")
+    for name, counter in PROTOCOLS:
+        runs = [teach(model, xs, topics, texts, args.examples, counter, args.background, seed, targs, args.score_on)
+                for seed in range(args.seeds)]
+        report(name.replace("30", str(args.examples)) if not counter else name, runs, top)
+    if top:
+        print(f"ceiling: mean F1 {np.mean(list(top.values())):.3f}, {sum(v >= 0.75 for v in top.values())} of 12 reach 0.75")
     if args.apply_docs:
-        speed = apply_speed(model, xs, topics, args.apply_docs, targs)
+        speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs)
         print(f"apply, 12 heads over {speed['docs']} SQLite documents: {speed['first_docs_per_s']:.0f} docs/s "
               f"({speed['first_changed']} labelled); again: {speed['again_docs_per_s']:.0f} docs/s "
               f"({speed['again_changed']} changed) (target: >= 5,000 docs/s)")

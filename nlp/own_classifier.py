@@ -95,7 +95,7 @@ def own_labelled(classifier: Classifier, heads: Heads, texts: Sequence[str], res
     """``results`` with the own topics' labels of ``heads`` replacing any they had (vectors: the texts' own)."""
     stack = HeadStack.of({k: h for k, (h, _) in heads.items()})
     cues = {k: list(c) for k, (h, c) in heads.items() if c and h.cue_weight}
-    labels = stack.labels(vectors, cue_flags(stack, cues, texts))
+    labels = stack.labels(vectors, cue_flags(stack, cues, texts), texts)
     located = locate(classifier, stack, cues, texts, labels, [r.sentiment.label for r in results])
     out = []
     for result, found in zip(results, located, strict=True):

@@ -8,7 +8,7 @@ says *whether* the text is about the topic, not where. So, for a text an own hea
 1. the text is cut into **parts**: the clauses of ``nlp.evidence.clauses``, each further cut
    before a contrast word ("but", "however", "但是", "不过"...), where a review turns;
 2. each part is encoded (one pass for all parts of a batch) and scored by the head, with the
-   cue feature set from the part's own words; the best-scoring part is the **evidence**;
+   cue feature and the terms (``nlp.own_terms``) read from the part's own words; the best-scoring part is the **evidence**;
 3. the label's **polarity** is the model's overall sentiment of that part (the runtimes expose
    no clause-level sentiment, so the part is classified as a text of its own).
 
@@ -81,7 +81,7 @@ def locate(classifier: Classifier, stack: HeadStack, cues: Mapping[str, Sequence
         part_texts = [texts[i][spans[i][k][0] : spans[i][k][1]] for i, k in todo]
         results, vectors = classifier.classify_with_vectors(part_texts)
         flags = cue_flags(stack, cues, part_texts)
-        part_scores = stack.scores(vectors, flags) if vectors is not None else None
+        part_scores = stack.scores(vectors, flags, part_texts) if vectors is not None else None
         for n, pair in enumerate(todo):
             polarity[pair] = results[n].sentiment.label
             if part_scores is not None:

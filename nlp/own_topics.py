@@ -2,10 +2,11 @@
 
 An analyst names a topic ("leaks at the lid") and gives examples: texts, or
 ids of stored documents, each with ``label`` 1 (the topic) or 0 (a
-counter-example). A head is a logistic regression on the examples' vectors,
-with a background sample of the index as extra counter-examples (a topic is
-rare, so most documents are not about it): no encoder pass at training or
-at labelling time, and a few hundred milliseconds per topic on two cores.
+counter-example). A head is a logistic regression on the examples' vectors and
+on the presence of a few terms mined from the examples' words
+(``nlp.own_terms``), with a background sample of the index as extra
+counter-examples (a topic is rare, so most documents are not about it): no
+encoder pass at labelling time, and a fraction of a second per topic on two cores.
 
 Before anything is applied, :func:`train_head` measures the head by
 stratified cross-validation over the same data: the precision and recall it
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import NLPError
 from .labels import Polarity
+from .own_terms import TermCounts, presence, term_sets
 
 #: An own topic's key: what ``topic:KEY`` names in a query and what a document's label carries.
 KEY_PATTERN = r"^[a-z0-9_]+$"
@@ -131,10 +133,12 @@ def merge_examples(old: Sequence[TopicExample], new: Sequence[TopicExample]) -> 
 
 
 class TopicHead(BaseModel):
-    """A trained head: ``score = sigmoid(unit(vector) · weights + cue · cue_weight + bias)``, the topic when ``score >= threshold``.
+    """A trained head: ``score = sigmoid(unit(vector) · weights + cue · cue_weight + Σ terms held + bias)``.
 
-    ``precision``, ``recall`` and ``f1`` are cross-validated (see the module
-    docstring); ``model`` names the encoder whose vectors it reads.
+    The text has the topic when ``score >= threshold``. ``precision``, ``recall``
+    and ``f1`` are cross-validated (see the module docstring); ``model`` names
+    the encoder whose vectors it reads. A head stored before terms existed has
+    none and reads the vector (and cue) alone.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -144,6 +148,8 @@ class TopicHead(BaseModel):
     bias: float
     #: Added to the logit of a text holding one of the topic's cue words (0 without cues).
     cue_weight: float = 0.0
+    #: Terms of the topic's words (``nlp.own_terms``) and what each adds to the logit of a text holding it.
+    terms: dict[str, float] = Field(default_factory=dict, max_length=1000)
     threshold: float = Field(gt=0, lt=1)
     positives: int
     negatives: int
@@ -158,18 +164,28 @@ class TopicHead(BaseModel):
 class TrainingArgs:
     """How a head is trained; validated on creation.
 
+    The defaults were chosen on the annotation set's ``tune`` part (the 12 default topics
+    taught from 30 ``train`` items each; ``bench/bench_topics.py``), never on its ``test`` part.
+
     Args:
         c: inverse regularisation of the logistic regression (smaller: smoother head).
         folds: cross-validation folds (at most the number of examples of the topic).
         background_weight: total weight of the background relative to the topic's
             examples (1.0: as much as all of them together).
         seed: for the folds (the fit itself is deterministic).
+        terms: most terms mined from the examples' words (0: the vector alone).
+        term_min_count: examples of the topic a term must be found in to be kept.
+        vector_scale: the unit vector's length as the head reads it, beside 0/1 term
+            features (a longer vector is regularised less than the terms).
     """
 
     c: float = 1.0
     folds: int = 5
     background_weight: float = 1.0
     seed: int = 0
+    terms: int = 50
+    term_min_count: int = 2
+    vector_scale: float = 3.0
 
     def __post_init__(self) -> None:
         if not self.c > 0:
@@ -178,6 +194,12 @@ class TrainingArgs:
             raise ValueError("folds must lie in [2, 20]")
         if not 0 < self.background_weight <= 100:
             raise ValueError("background_weight must lie in (0, 100]")
+        if not 0 <= self.terms <= 1000:
+            raise ValueError("terms must lie in [0, 1000]")
+        if not self.term_min_count >= 1:
+            raise ValueError("term_min_count must be at least 1")
+        if not self.vector_scale > 0:
+            raise ValueError("vector_scale must be positive")
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
@@ -236,8 +258,9 @@ def _best_threshold(probs: np.ndarray, y: np.ndarray, unlabelled: bool) -> tuple
 
 
 def train_head(model: str, positives: np.ndarray, negatives: np.ndarray, background: np.ndarray,
-               args: TrainingArgs | None = None, cues: np.ndarray | None = None) -> TopicHead:  # fmt: skip
-    """Fit a head on float vectors and cross-validate it.
+               args: TrainingArgs | None = None, cues: np.ndarray | None = None,
+               texts: Sequence[str] | None = None) -> TopicHead:  # fmt: skip
+    """Fit a head on float vectors (and the texts' words) and cross-validate it.
 
     Args:
         model: the encoder the vectors come from (stored on the head: it only reads that encoder's vectors).
@@ -246,6 +269,9 @@ def train_head(model: str, positives: np.ndarray, negatives: np.ndarray, backgro
         background: (b, dims) vectors of documents taken as "not the topic" (may be empty, not together with ``negatives``).
         cues: for each of positives, negatives and background in that order, whether the text
             holds one of the topic's cue words; the head then weighs that too (``cue_weight``).
+        texts: the texts of positives, negatives and background in that order: the head then
+            also weighs terms mined from them (``nlp.own_terms``; ``args.terms`` of them at most),
+            mined again inside each cross-validation fold so the scores shown stay honest.
 
     Raises:
         TopicTrainingError: fewer than ``MIN_POSITIVES`` examples, or nothing to contrast them with.
@@ -255,22 +281,25 @@ def train_head(model: str, positives: np.ndarray, negatives: np.ndarray, backgro
     # Small matrices: one BLAS thread is as fast, and on a busy machine threads fighting over
     # two cores made a head take ten times longer.
     with threadpool_limits(limits=1):
-        return _train(model, positives, negatives, background, args or TrainingArgs(), cues)
+        return _train(model, positives, negatives, background, args or TrainingArgs(), cues, texts)
 
 
 def _train(model: str, positives: np.ndarray, negatives: np.ndarray, background: np.ndarray,
-           args: TrainingArgs, cues: np.ndarray | None) -> TopicHead:  # fmt: skip
+           args: TrainingArgs, cues: np.ndarray | None, texts: Sequence[str] | None) -> TopicHead:  # fmt: skip
     started = time.perf_counter()
     if len(positives) < MIN_POSITIVES:
         raise TopicTrainingError(f"{len(positives)} example(s) of the topic; at least {MIN_POSITIVES} are needed")
     if len(negatives) + len(background) < MIN_POSITIVES:
         raise TopicTrainingError("nothing to contrast the examples with: add counter-examples (label 0) "
                                  "or index documents with vectors")
-    x = unit(np.concatenate([positives, negatives, background]))
+    x = unit(np.concatenate([positives, negatives, background])) * np.float32(args.vector_scale)
     with_cues = cues is not None and bool(np.any(cues))
     if with_cues:
         x = np.concatenate([x, np.asarray(cues, dtype=np.float32).reshape(-1, 1)], axis=1)
     y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives) + len(background))]).astype(int)
+    if texts is not None and len(texts) != len(y):
+        raise ValueError(f"{len(texts)} texts for {len(y)} vectors")
+    counts = TermCounts(term_sets(texts)) if texts is not None and args.terms else None
     is_bg = np.zeros(len(y), dtype=bool)
     is_bg[len(positives) + len(negatives):] = True
     w = _weights(y, is_bg, args.background_weight)
@@ -279,28 +308,44 @@ def _train(model: str, positives: np.ndarray, negatives: np.ndarray, background:
     folds = min(args.folds, len(positives), len(negatives) + len(background))
     oof = np.zeros(len(y))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=args.seed).split(x, y):
-        oof[test] = _fit(x[train], y[train], w[train], args.c).predict_proba(x[test])[:, 1]
+        cols = counts.mine(train, y[train], args.terms, args.term_min_count) if counts else np.zeros(0, int)
+        fitted = _fit(_design(x, counts, train, cols), y[train], w[train], args.c)
+        oof[test] = fitted.predict_proba(_design(x, counts, test, cols))[:, 1]
     threshold, precision, recall, f1 = _best_threshold(oof, y, unlabelled=bool(len(background)))
-    head = _fit(x, y, w, args.c)
+    everything = np.arange(len(y))
+    cols = counts.mine(everything, y, args.terms, args.term_min_count) if counts else np.zeros(0, int)
+    head = _fit(_design(x, counts, everything, cols), y, w, args.c)
     coef = head.coef_[0]
-    cue_weight = float(coef[-1]) if with_cues else 0.0
-    coef = coef[:-1] if with_cues else coef
-    return TopicHead(model=model, weights=[round(float(v), 6) for v in coef], bias=float(head.intercept_[0]),
-                     cue_weight=round(cue_weight, 6),
+    dims = positives.shape[1] if positives.ndim == 2 else x.shape[1]
+    weights = coef[:dims] * args.vector_scale  # the stored head reads the unit vector itself
+    cue_weight = float(coef[dims]) if with_cues else 0.0
+    term_weights = coef[x.shape[1]:]
+    terms = {str(counts.vocabulary[c]): round(float(v), 6) for c, v in zip(cols, term_weights)} if counts else {}
+    return TopicHead(model=model, weights=[round(float(v), 6) for v in weights], bias=float(head.intercept_[0]),
+                     cue_weight=round(cue_weight, 6), terms=dict(sorted(terms.items(), key=lambda kv: -kv[1])),
                      threshold=threshold, positives=len(positives), negatives=len(negatives),
                      background=len(background), precision=round(precision, 4), recall=round(recall, 4),
                      f1=round(f1, 4), seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
 
+def _design(x: np.ndarray, counts: TermCounts | None, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The head's features for ``rows``: the (scaled) vector, the cue flag if any, then the chosen terms' presence."""
+    if counts is None or not len(cols):
+        return x[rows]
+    return np.concatenate([x[rows], counts.columns(rows, cols)], axis=1)
+
+
 @dataclass(frozen=True)
 class HeadStack:
-    """Several heads as one matrix, so a batch of vectors is scored by one product."""
+    """Several heads as one matrix, so a batch of vectors is scored by one product (and one pass over the words)."""
 
     keys: tuple[str, ...]
     weights: np.ndarray  # (T, dims)
     bias: np.ndarray  # (T,)
     thresholds: np.ndarray  # (T,)
     cue_weights: np.ndarray  # (T,)
+    terms: tuple[str, ...] = ()  # every head's terms, once each
+    term_weights: np.ndarray | None = None  # (len(terms), T)
 
     @classmethod
     def of(cls, heads: dict[str, TopicHead]) -> HeadStack:
@@ -308,23 +353,47 @@ class HeadStack:
         if not keys:
             empty = np.zeros(0, np.float32)
             return cls((), np.zeros((0, 0), np.float32), empty, empty, empty)
+        terms = tuple(dict.fromkeys(t for k in keys for t in heads[k].terms))
+        term_weights = np.zeros((len(terms), len(keys)), dtype=np.float32)
+        index = {t: i for i, t in enumerate(terms)}
+        for j, k in enumerate(keys):
+            for t, v in heads[k].terms.items():
+                term_weights[index[t], j] = v
         return cls(keys, np.array([heads[k].weights for k in keys], dtype=np.float32),
                    np.array([heads[k].bias for k in keys], dtype=np.float32),
                    np.array([heads[k].threshold for k in keys], dtype=np.float32),
-                   np.array([heads[k].cue_weight for k in keys], dtype=np.float32))
+                   np.array([heads[k].cue_weight for k in keys], dtype=np.float32),
+                   terms, term_weights if terms else None)
 
-    def scores(self, vectors: np.ndarray, cues: np.ndarray | None = None) -> np.ndarray:
-        """(N, T) probabilities of each topic for float vectors (N, dims); ``cues``: (N, T) cue words present."""
+    @property
+    def reads_words(self) -> bool:
+        """Whether some head weighs terms: scoring then needs the texts (``scores(..., texts=)``)."""
+        return bool(self.terms)
+
+    def scores(self, vectors: np.ndarray, cues: np.ndarray | None = None,
+               texts: Sequence[str] | None = None) -> np.ndarray:  # fmt: skip
+        """(N, T) probabilities of each topic for float vectors (N, dims).
+
+        ``cues``: (N, T) cue words present; ``texts``: the N texts, needed when a head weighs
+        terms (``reads_words``; ValueError without them, as the scores would be wrong).
+        """
         logits = unit(vectors) @ self.weights.T + self.bias
         if cues is not None:
             logits = logits + cues * self.cue_weights
+        if self.term_weights is not None:
+            if texts is None:
+                raise ValueError("these heads weigh the texts' words: give the texts")
+            if len(texts) != len(logits):
+                raise ValueError(f"{len(texts)} texts for {len(logits)} vectors")
+            logits = logits + presence(term_sets(texts), self.terms) @ self.term_weights
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def labels(self, vectors: np.ndarray, cues: np.ndarray | None = None) -> list[dict[str, float]]:
+    def labels(self, vectors: np.ndarray, cues: np.ndarray | None = None,
+               texts: Sequence[str] | None = None) -> list[dict[str, float]]:  # fmt: skip
         """Per vector, ``{key: score}`` of the topics whose score reaches their threshold."""
         if not self.keys or not len(vectors):
             return [{} for _ in range(len(vectors))]
-        s = self.scores(vectors, cues)
+        s = self.scores(vectors, cues, texts)
         hit = s >= self.thresholds
         return [{self.keys[j]: round(float(s[i, j]), 4) for j in np.flatnonzero(hit[i])} for i in range(len(s))]
 

@@ -48,6 +48,8 @@ class HeadPublic(BaseModel):
 
     model: str = Field(description="The encoder whose stored vectors it reads.")
     cue_weight: float = Field(description="How much a cue word in the text adds (0 without cues).")
+    terms: dict[str, float] = Field(default_factory=dict, description="Words mined from the examples and what each "
+                                    "adds to the score, strongest first (empty for a head trained before terms).")
     threshold: float
     positives: int
     negatives: int

@@ -16,7 +16,7 @@ from index.own_topics import OwnTopic, Taxonomy
 from nlp.labels import Polarity, TopicLabel
 from nlp.own_topics import TopicExample
 
-from .corpus import NOW, corpus, with_vectors
+from .corpus import NOW, corpus, doc, with_vectors
 
 
 def _ids(backend, q: str = "", **filters) -> set[str]:
@@ -189,3 +189,33 @@ def test_a_score_split_by_topic_keeps_to_the_given_keys_as_a_journey_split_does(
                                     + docs[[d.source_id for d in docs].index("zh1")].rating) / 2  # fmt: skip
     every = backend.score_trends(ScoreTrendQuery(metric="rating", split="topic", split_limit=50))
     assert "stage_fulfilment" in {s.key for s in every.series} and len(every.series) > 1
+
+
+def test_a_topic_taught_from_words_is_applied_from_stored_vectors_and_texts(backend):
+    """Vectors that say nothing about the topic: the head learns it from terms mined in the examples' words
+    (``nlp.own_terms``), reading the background's and then every document's text from the backend."""
+    import numpy as np
+
+    from api.own_topics import add_examples, add_topic, apply_topics, get_topic, train_topics
+    from index.vectors import DIMS, DocumentVector
+
+    rng = np.random.default_rng(23)
+    docs = []
+    for i in range(120):
+        sized = i % 4 == 0
+        text = (f"尺码偏小，建议拍大一码 {i}" if i % 8 == 0 else f"It runs small, order a size up ({i})") if sized else \
+            ("物流很快，包装完好", "The colour is lovely", "客服回复及时", "Great value for the price")[i % 4 - 1] + f" {i}"
+        d = doc(f"d{i}", text, lang="zh" if i % 2 == 0 else "en", sentiment="negative" if sized else "positive")
+        docs.append(d.model_copy(update={"vector": DocumentVector.from_array("enc-test", rng.standard_normal(DIMS))}))
+    backend.upsert(docs)
+    sized_ids = [d.id for d in docs if d.source_id in {f"d{i}" for i in range(0, 120, 4)}]
+    add_topic(backend, "size", "尺码", "Size")  # no cue words: only the examples
+    add_examples(backend, "size", [TopicExample(id=i, label=1) for i in sized_ids[:12]])
+    (report,) = train_topics(backend, None)
+    assert report.error is None and {"偏小", "small"} <= set(report.head.terms)
+    assert get_topic(backend, "size").head == report.head  # stored with its terms, read back alike
+    done = apply_topics(backend)
+    assert done.seen == 120 and done.labelled == {"size": 30}
+    assert _ids(backend, "topic:size") == {f"d{i}" for i in range(0, 120, 4)}
+    assert _ids(backend, "topic:size:negative") == _ids(backend, "topic:size")
+    assert apply_topics(backend).changed == 0  # applied again: the same scores, nothing written

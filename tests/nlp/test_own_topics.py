@@ -133,3 +133,70 @@ def test_has_cue_ignores_case():
     from nlp.own_topics import has_cue
 
     assert has_cue("The bottle LEAKED", ["leak"]) and has_cue("瓶子漏液了", ["漏液"]) and not has_cue("漏了", ["漏液"])
+
+
+def _worded(seed: int = 7, n: int = 600, topic_every: int = 5):
+    """Vectors that say nothing about the topic; texts of which every ``topic_every``-th names it in words."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, DIMS)).astype(np.float32)
+    fillers = ["物流很快，包装完好", "The colour is lovely and it arrived on time", "客服回复及时，态度很好",
+               "Battery lasts all day", "味道不错，下次还来", "Great value for the price"]
+    sizes = ["尺码偏小，建议拍大一码", "It runs small, order a size up", "码数偏小，穿着有点紧",
+             "Way too small for me, runs small"]
+    is_topic = np.arange(n) % topic_every == 0
+    texts = [f"{fillers[i % len(fillers)]}. {sizes[i % len(sizes)]}" if t else fillers[(i * 7) % len(fillers)]
+             for i, t in enumerate(is_topic)]
+    return x, texts, is_topic
+
+
+def test_terms_mined_from_the_examples_words_teach_what_the_vectors_do_not_know():
+    x, texts, is_topic = _worded()
+    pos = np.flatnonzero(is_topic)[:30]
+    bg = np.setdiff1d(np.arange(300), pos)  # the background holds unlabelled documents of the topic too
+    head = train_head("enc", x[pos], x[:0], x[bg], texts=[texts[i] for i in (*pos, *bg)])
+    assert {"偏小", "small", "run small"} <= set(head.terms) and all(head.terms[t] > 0 for t in ("偏小", "small"))
+    assert head.recall > 0.9  # cross-validated: terms mined again in each fold, from its training part only
+    stack = HeadStack.of({"size": head})
+    assert stack.reads_words
+    held_out = np.arange(300, 600)
+    labels = stack.labels(x[held_out], texts=[texts[i] for i in held_out])
+    found = np.array(["size" in lab for lab in labels])
+    gold = is_topic[held_out]
+    assert (found & gold).sum() >= 0.95 * gold.sum() and (found & ~gold).sum() <= 0.05 * (~gold).sum()
+    vectors_alone = train_head("enc", x[pos], x[:0], x[bg])
+    assert vectors_alone.terms == {} and vectors_alone.f1 < head.f1 - 0.3
+    with pytest.raises(ValueError, match="give the texts"):
+        stack.scores(x[:3])
+    with pytest.raises(ValueError, match="2 texts for 3 vectors"):
+        stack.scores(x[:3], texts=texts[:2])
+
+
+def test_terms_off_and_a_head_stored_before_terms_still_load_and_score_alike():
+    from nlp.own_topics import TopicHead
+
+    x, texts, is_topic = _worded(seed=3)
+    pos, bg = np.flatnonzero(is_topic)[:20], np.flatnonzero(~is_topic)[:200]
+    off = train_head("enc", x[pos], x[:0], x[bg], TrainingArgs(terms=0), texts=[texts[i] for i in (*pos, *bg)])
+    assert off.terms == {}
+    old = off.model_dump(mode="json")
+    del old["terms"]  # as stored by a voclens without terms
+    loaded = TopicHead.model_validate(old)
+    assert loaded == off and not HeadStack.of({"k": loaded}).reads_words
+    assert np.allclose(HeadStack.of({"k": loaded}).scores(x[:50]), HeadStack.of({"k": off}).scores(x[:50], texts=texts[:50]))
+    for bad in ({"terms": -1}, {"term_min_count": 0}, {"vector_scale": 0}):
+        with pytest.raises(ValueError):
+            TrainingArgs(**bad)
+
+
+def test_term_sets_use_the_shared_analyser_without_stop_words():
+    from nlp.own_terms import term_sets
+
+    zh, en = term_sets(["尺码偏小了，建议拍大一码", "The shoes RUN small, 2 sizes"])
+    assert {"尺码", "偏小"} <= zh and "了" not in zh
+    assert {"shoe", "run", "small", "run small", "size"} <= en and "the" not in en and "2" not in en
+
+
+def test_texts_without_a_term_leave_the_head_to_the_vector():
+    examples, _, others = clusters(seed=4, positives=20, others=300)
+    head = train_head("enc", examples, examples[:0], others, texts=["42", "的"] * 10 + ["!!"] * 300)
+    assert head.terms == {} and head.recall > 0.8
