@@ -249,6 +249,20 @@ def _format_lodo(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _model_step(step, model_dir: Path, data_dir: Path | None, *args) -> dict:
+    """Run a step that reads the annotation set and writes into ``model_dir`` (``step(model_dir,
+    cache_dir, data_dir, *args)``), failing clearly when the labelled data is missing."""
+    from nlp.training.evaluation import DEFAULT_DATA_DIR
+
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if not Path(data_dir).is_dir():
+        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+    try:
+        return step(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir), *args)
+    except Exception as exc:
+        fail(exc)
+
+
 @model_app.command("add-evidence")
 def add_evidence_cmd(
     model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-2).")],
@@ -259,16 +273,9 @@ def add_evidence_cmd(
     Trained on the annotation set's train part; written only when it beats the topic head's own
     token shares on the tune part (config.json's evidence_check holds both figures).
     """
-    from nlp.training.evaluation import DEFAULT_DATA_DIR
     from nlp.training.evidence_head import add_evidence_head
 
-    data_dir = data_dir or DEFAULT_DATA_DIR
-    if not Path(data_dir).is_dir():
-        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
-    try:
-        report = add_evidence_head(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir))
-    except Exception as exc:
-        fail(exc)
+    report = _model_step(add_evidence_head, model_dir, data_dir)
     out.print(f"evidence overlap with annotated quotes on the tune part: head {report['tune_overlap_evidence_head']}, "
               f"topic-head shares {report['tune_overlap_topic_head_shares']}", highlight=False)  # fmt: skip
 
@@ -286,15 +293,8 @@ def add_cue_thresholds_cmd(
     part and scored on the other (config.json's cue_thresholds_check holds both figures).
     """
     from nlp.training.cue_thresholds import add_cue_thresholds
-    from nlp.training.evaluation import DEFAULT_DATA_DIR
 
-    data_dir = data_dir or DEFAULT_DATA_DIR
-    if not Path(data_dir).is_dir():
-        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
-    try:
-        report = add_cue_thresholds(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir), min_precision)
-    except Exception as exc:
-        fail(exc)
+    report = _model_step(add_cue_thresholds, model_dir, data_dir, min_precision)
     out.print(f"two-fold pair F1 on the tune part: one threshold {report['tune_two_fold_pair_f1_single']}, "
               f"cue-conditioned {report['tune_two_fold_pair_f1_cued']}: "
               + ("kept" if report["kept"] else "not kept (one threshold per topic stays)"), highlight=False)  # fmt: skip
@@ -311,16 +311,9 @@ def add_sentiment_bias_cmd(
     annotation set's tune part; they are written only when they beat no offsets with offsets
     chosen on one half of it and scored on the other (config.json's sentiment_bias_check).
     """
-    from nlp.training.evaluation import DEFAULT_DATA_DIR
     from nlp.training.sentiment_bias import add_sentiment_bias
 
-    data_dir = data_dir or DEFAULT_DATA_DIR
-    if not Path(data_dir).is_dir():
-        fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
-    try:
-        report = add_sentiment_bias(model_dir, load_settings().model_cache_dir.expanduser(), Path(data_dir))
-    except Exception as exc:
-        fail(exc)
+    report = _model_step(add_sentiment_bias, model_dir, data_dir)
     out.print(f"two-fold sentiment macro-F1 on the tune part: plain {report['tune_two_fold_macro_f1_plain']}, "
               f"with offsets {report['tune_two_fold_macro_f1_biased']}: "
               + ("kept" if report["kept"] else "not kept"), highlight=False)  # fmt: skip

@@ -16,18 +16,14 @@ per language, chosen on other sets' tune splits), every topic finds its own pair
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..labels import DEFAULT_TOPICS
-from ..model_layout import TrainedModel
-
-log = logging.getLogger(__name__)
+from .two_fold import mean_gain, text_halves, write_choice
 
 GRID = tuple(np.round(np.arange(0.05, 0.96, 0.05), 2))
 _POLARITY = {"negative": 1, "neutral": 2, "positive": 3}
@@ -123,11 +119,6 @@ def two_fold_pair_f1(topic_probs: np.ndarray, gold: np.ndarray, langs: np.ndarra
     return out
 
 
-def text_halves(texts: Sequence[str]) -> np.ndarray:
-    """The two halves of a part, by a hash of the text (as the presence head's check)."""
-    return np.array([int(hashlib.sha1(t.encode()).hexdigest()[:4], 16) % 2 for t in texts])
-
-
 def add_cue_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float = 0.70,
                        items: Sequence | None = None) -> dict:  # fmt: skip
     """Choose cue-conditioned thresholds on the tune part (or ``items``) and write them into
@@ -145,24 +136,15 @@ def add_cue_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_pre
     report = {"tune_two_fold_pair_f1_single": two_fold_pair_f1(top, gold, langs, halves, None, min_precision),
               "tune_two_fold_pair_f1_cued": two_fold_pair_f1(top, gold, langs, halves, cues, min_precision),
               "min_precision": min_precision, "tune_texts": len(items)}  # fmt: skip
-    gain = float(np.mean([report["tune_two_fold_pair_f1_cued"][k] - v
-                          for k, v in report["tune_two_fold_pair_f1_single"].items()]))  # fmt: skip
+    gain = mean_gain(report["tune_two_fold_pair_f1_single"], report["tune_two_fold_pair_f1_cued"])
     report["kept"] = gain > 0
-    model = TrainedModel.from_pretrained(model_dir)
     silent_by_lang, cued_by_lang = {}, {}
     for lang in sorted(set(langs.tolist())):
         rows = langs == lang
         silent_by_lang[lang], cued_by_lang[lang] = choose(top[rows], gold[rows], cues[rows] if gain > 0 else None,
                                                           min_precision)  # fmt: skip
-    model.config["topic_thresholds_by_lang"] = silent_by_lang
-    if gain > 0:
-        model.config["cued_thresholds_by_lang"] = cued_by_lang
-    else:
-        model.config.pop("cued_thresholds_by_lang", None)
-    model.config["cue_thresholds_check"] = report
-    model.save_pretrained(model_dir)
-    log.info("cue thresholds: %s", report)
+    write_choice(model_dir, "cued_thresholds_by_lang", cued_by_lang, "cue_thresholds_check", report,
+                 also={"topic_thresholds_by_lang": silent_by_lang})  # fmt: skip
     return report
 
-
-__all__ = ["add_cue_thresholds", "choose", "choose_pair", "cue_matrix", "gold_states", "text_halves", "two_fold_pair_f1"]
+__all__ = ["add_cue_thresholds", "choose", "choose_pair", "cue_matrix", "gold_states", "two_fold_pair_f1"]

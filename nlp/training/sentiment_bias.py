@@ -15,16 +15,13 @@ test part is never read.
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..calibration import biased
-from ..model_layout import TrainedModel
-
-log = logging.getLogger(__name__)
+from .two_fold import mean_gain, text_halves, write_choice
 
 GRID = tuple(np.round(np.arange(-1.5, 3.01, 0.25), 2))
 _CLASS = {"negative": 0, "neutral": 1, "positive": 2}
@@ -69,7 +66,6 @@ def add_sentiment_bias(model_dir: Path, cache_dir: Path, data_dir: Path, items: 
     ``model_dir`` when they beat none two-fold (mean of the languages' macro-F1)."""
     from ..annotations.store import load_gold
     from ..transformer import TransformerClassifier
-    from .cue_thresholds import text_halves
 
     items = load_gold(data_dir, split="tune") if items is None else items
     texts = [i.text for i in items]
@@ -80,21 +76,10 @@ def add_sentiment_bias(model_dir: Path, cache_dir: Path, data_dir: Path, items: 
     report = {"tune_two_fold_macro_f1_plain": two_fold_macro_f1(sent, gold, langs, halves, False),
               "tune_two_fold_macro_f1_biased": two_fold_macro_f1(sent, gold, langs, halves, True),
               "tune_texts": len(items)}  # fmt: skip
-    gain = float(np.mean([report["tune_two_fold_macro_f1_biased"][k] - v
-                          for k, v in report["tune_two_fold_macro_f1_plain"].items()]))  # fmt: skip
-    report["kept"] = gain > 0
-    model = TrainedModel.from_pretrained(model_dir)
-    if gain > 0:
-        model.config["sentiment_bias_by_lang"] = {
-            lang: dict(zip(_CLASS, choose(sent[langs == lang], gold[langs == lang]), strict=True))
-            for lang in sorted(set(langs.tolist()))
-        }  # fmt: skip
-    else:
-        model.config.pop("sentiment_bias_by_lang", None)
-    model.config["sentiment_bias_check"] = report
-    model.save_pretrained(model_dir)
-    log.info("sentiment bias: %s", report)
+    report["kept"] = mean_gain(report["tune_two_fold_macro_f1_plain"], report["tune_two_fold_macro_f1_biased"]) > 0
+    bias = {lang: dict(zip(_CLASS, choose(sent[langs == lang], gold[langs == lang]), strict=True))
+            for lang in sorted(set(langs.tolist()))}  # fmt: skip
+    write_choice(model_dir, "sentiment_bias_by_lang", bias, "sentiment_bias_check", report)
     return report
-
 
 __all__ = ["add_sentiment_bias", "choose", "macro_f1", "two_fold_macro_f1"]

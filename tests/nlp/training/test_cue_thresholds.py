@@ -83,19 +83,12 @@ def test_a_real_model_uses_the_cued_threshold_only_where_the_cue_fires(lite):
         lite.lang_thresholds, lite.cued_thresholds, lite.cue_shift = saved
 
 
-def test_add_cue_thresholds_writes_the_check_and_the_thresholds_a_model_then_reads(tmp_path):
-    import shutil
-
-    from nlp.annotations.store import load_gold
+def test_add_cue_thresholds_writes_the_check_and_the_thresholds_a_model_then_reads(lite_copy_and_tune):
     from nlp.model_layout import TrainedModel
     from nlp.training.cue_thresholds import add_cue_thresholds
     from nlp.training.evaluation import DEFAULT_DATA_DIR
 
-    if not DEFAULT_DATA_DIR.is_dir():
-        pytest.skip("needs ../shared/data")
-    items = load_gold(DEFAULT_DATA_DIR, split="tune")[:160]
-    model_dir = tmp_path / "model"
-    shutil.copytree(LITE_MODEL_DIR, model_dir)
+    model_dir, items = lite_copy_and_tune(160)
     report = add_cue_thresholds(model_dir, DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, items=items)
     config = TrainedModel.from_pretrained(model_dir).config
     assert config["cue_thresholds_check"] == report and report["tune_texts"] == 160

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from nlp.calibration import biased
 from nlp.training.sentiment_bias import choose, macro_f1, two_fold_macro_f1
@@ -51,19 +50,12 @@ def test_a_real_model_applies_its_languages_offsets_only():
         clf.sentiment_bias = saved
 
 
-def test_add_sentiment_bias_writes_its_check_and_offsets_a_model_reads(tmp_path):
-    import shutil
-
-    from nlp.annotations.store import load_gold
+def test_add_sentiment_bias_writes_its_check_and_offsets_a_model_reads(lite_copy_and_tune):
     from nlp.model_layout import TrainedModel
     from nlp.training.evaluation import DEFAULT_DATA_DIR
     from nlp.training.sentiment_bias import add_sentiment_bias
 
-    if not DEFAULT_DATA_DIR.is_dir():
-        pytest.skip("needs ../shared/data")
-    items = load_gold(DEFAULT_DATA_DIR, split="tune")[:120]
-    model_dir = tmp_path / "model"
-    shutil.copytree(LITE_MODEL_DIR, model_dir)
+    model_dir, items = lite_copy_and_tune(120)
     report = add_sentiment_bias(model_dir, DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, items=items)
     config = TrainedModel.from_pretrained(model_dir).config
     assert config["sentiment_bias_check"] == report and report["tune_texts"] == 120
