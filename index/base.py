@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nlp.analyser import Analyser
-from nlp.labels import Polarity, TopicLabel
+from nlp.labels import DEFAULT_TOPICS, Polarity, TopicLabel
 
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
@@ -532,8 +532,11 @@ class Backend(ABC):
         """Remove the labels of ``keys`` from every document (an own topic removed); returns documents changed.
 
         Pages through a search for each key (its cursor freezes the set, so
-        relabelling a page never shifts the next one).
+        relabelling a page never shifts the next one), after making every
+        acknowledged write searchable (``make_writes_visible``): a write that
+        checked the topic before it lost its head is found here.
         """
+        self.make_writes_visible()
         changed = 0
         for key in keys:
             query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
@@ -545,6 +548,31 @@ class Backend(ABC):
                     break
                 query = query.model_copy(update={"cursor": page.next_cursor})
         return changed
+
+    def make_writes_visible(self) -> None:
+        """Make every acknowledged write searchable now, this process's and others'. SQLite: they are already."""
+
+    def drop_removed_labels(self, written: Mapping[str, Collection[str]]) -> int:
+        """After a write: take off the documents just written the labels of own topics removed meanwhile.
+
+        ``written``: id -> the own (not default) topic keys it was written with.
+        A label counts while its topic is stored with a head; ``remove_topic``
+        takes the head away first and strips after. A writer checks *after*
+        its write, so either its write came before the head went (and the
+        strip, which follows, finds it) or this check sees the head gone:
+        a batch classified with a head and written after the topic's removal
+        never keeps the label. One small read per write that carries own
+        labels; none otherwise. Returns documents changed.
+        """
+        written = {i: set(keys) for i, keys in written.items() if keys}
+        if not written:
+            return 0
+        live = {t.key for t in self.own_topics() if t.head is not None}
+        dead = {k for keys in written.values() for k in keys} - live
+        if not dead:
+            return 0
+        self.make_writes_visible()
+        return self.relabel_topics({i: {} for i, keys in written.items() if keys & dead}, dead)
 
     # -- analytics -----------------------------------------------------------
     @abstractmethod

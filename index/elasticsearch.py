@@ -341,9 +341,15 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
             self._bulk([({"delete": {"_index": targets[i], "_id": i}}, None) for i in late], refresh=True)
             erased_ids += late
             ids = [i for i in ids if i not in set(late)]
+        self.drop_removed_labels({i: latest[i].own_topics for i in ids})
         created = sum(1 for i in ids if i not in existing)
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)
+
+    def make_writes_visible(self) -> None:
+        """See ``Backend.make_writes_visible``: one refresh of the documents' indices (another process's
+        ``bulk_import`` leaves its writes unrefreshed)."""
+        self._call("refresh", self.es.indices.refresh, index=self.names.alias, ignore_unavailable=True)
 
     def _refused_rows(self, rows: dict[str, SourceRow]) -> list[str]:
         """Ids of ``rows`` that are erased, or whose author is."""
