@@ -556,7 +556,9 @@ class Backend(ABC):
         """After a write: take off the documents just written the labels of own topics removed meanwhile.
 
         ``written``: id -> the own (not default) topic keys it was written with.
-        A label counts while its topic is stored with a head; ``remove_topic``
+        An own label counts while its topic is stored with a head (a key no
+        longer or never stored, like one whose head is gone, is dropped: no
+        query could name it); ``remove_topic``
         takes the head away first and strips after. A writer checks *after*
         its write, so either its write came before the head went (and the
         strip, which follows, finds it) or this check sees the head gone:
