@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nlp.analyser import Analyser
-from nlp.labels import DEFAULT_TOPICS, Polarity, TopicLabel
+from nlp.labels import Polarity, TopicLabel
 
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
-from .own_topics import KnownTopics, OwnTopic
+from .own_topics import KnownTopics, OwnTopic, drop_removed_labels
 from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
 
 if TYPE_CHECKING:  # index.scoring builds on the models below
@@ -532,9 +532,8 @@ class Backend(ABC):
         """Remove the labels of ``keys`` from every document (an own topic removed); returns documents changed.
 
         Pages through a search for each key (its cursor freezes the set, so
-        relabelling a page never shifts the next one), after making every
-        acknowledged write searchable (``make_writes_visible``): a write that
-        checked the topic before it lost its head is found here.
+        relabelling a page never shifts the next one), once every acknowledged
+        write is searchable (see ``drop_removed_labels``).
         """
         self.make_writes_visible()
         changed = 0
@@ -553,28 +552,8 @@ class Backend(ABC):
         """Make every acknowledged write searchable now, this process's and others'. SQLite: they are already."""
 
     def drop_removed_labels(self, written: Mapping[str, Collection[str]]) -> int:
-        """After a write: take off the documents just written the labels of own topics removed meanwhile.
-
-        ``written``: id -> the own (not default) topic keys it was written with.
-        An own label counts while its topic is stored with a head (a key no
-        longer or never stored, like one whose head is gone, is dropped: no
-        query could name it); ``remove_topic``
-        takes the head away first and strips after. A writer checks *after*
-        its write, so either its write came before the head went (and the
-        strip, which follows, finds it) or this check sees the head gone:
-        a batch classified with a head and written after the topic's removal
-        never keeps the label. One small read per write that carries own
-        labels; none otherwise. Returns documents changed.
-        """
-        written = {i: set(keys) for i, keys in written.items() if keys}
-        if not written:
-            return 0
-        live = {t.key for t in self.own_topics() if t.head is not None}
-        dead = {k for keys in written.values() for k in keys} - live
-        if not dead:
-            return 0
-        self.make_writes_visible()
-        return self.relabel_topics({i: {} for i, keys in written.items() if keys & dead}, dead)
+        """After a write, what it gave of own topics removed meanwhile goes (``index.own_topics.drop_removed_labels``)."""
+        return drop_removed_labels(self, written)
 
     # -- analytics -----------------------------------------------------------
     @abstractmethod

@@ -312,9 +312,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
 
     def write_prepared(self, rows: Sequence[SourceRow]) -> UpsertResult:
         """Write rows made by ``prepare_sources`` (``upsert`` without the analysis); same guarantees."""
-        latest: dict[str, SourceRow] = {}
-        for row in rows:
-            latest[row.id] = row
+        latest: dict[str, SourceRow] = {row.id: row for row in rows}  # a repeated id: the last copy wins
         if not latest:
             return UpsertResult()
         erased_ids = self._refused_rows(latest)
@@ -345,11 +343,6 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
         created = sum(1 for i in ids if i not in existing)
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)
-
-    def make_writes_visible(self) -> None:
-        """See ``Backend.make_writes_visible``: one refresh of the documents' indices (another process's
-        ``bulk_import`` leaves its writes unrefreshed)."""
-        self._call("refresh", self.es.indices.refresh, index=self.names.alias, ignore_unavailable=True)
 
     def _refused_rows(self, rows: dict[str, SourceRow]) -> list[str]:
         """Ids of ``rows`` that are erased, or whose author is."""

@@ -104,6 +104,31 @@ class KnownTopics:
         yield from sorted(self.own())
 
 
+def drop_removed_labels(backend, written: Mapping[str, Collection[str]]) -> int:
+    """After a write: take off the documents just written the labels of own topics removed meanwhile.
+
+    ``written``: id -> the own (not default) topic keys it was written with.
+    An own label counts while its topic is stored with a head (a key no
+    longer or never stored, like one whose head is gone, is dropped: no query
+    could name it). ``api.own_topics.remove_topic`` takes the head away first
+    and strips after. A writer checks *after* its write, so either the write
+    came before the head went (and the strip, which follows and first makes
+    every acknowledged write searchable, finds it) or this check sees the head
+    gone: a batch classified with a head and written after the topic's removal
+    never keeps the label. One small read per write that carries own labels,
+    none otherwise. Returns documents changed.
+    """
+    written = {i: set(keys) for i, keys in written.items() if keys}
+    if not written:
+        return 0
+    live = {t.key for t in backend.own_topics() if t.head is not None}
+    dead = {k for keys in written.values() for k in keys} - live
+    if not dead:
+        return 0
+    backend.make_writes_visible()
+    return backend.relabel_topics({i: {} for i, keys in written.items() if keys & dead}, dead)
+
+
 def wanted_labels(scores: Mapping[str, float | TopicLabel], keys: Collection[str], sentiment: str | None,
                   ) -> tuple[dict[str, tuple[str, float]], dict[str, list[int] | None]]:  # fmt: skip
     """What ``relabel_topics`` gives one document: ``{key: (polarity, score)}`` and ``{key: evidence}``.
@@ -126,4 +151,4 @@ def wanted_labels(scores: Mapping[str, float | TopicLabel], keys: Collection[str
     return want, spans
 
 
-__all__ = ["KnownTopics", "OwnTopic", "Taxonomy", "wanted_labels"]
+__all__ = ["KnownTopics", "OwnTopic", "Taxonomy", "drop_removed_labels", "wanted_labels"]
