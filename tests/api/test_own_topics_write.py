@@ -221,3 +221,44 @@ def test_post_documents_labels_with_trained_own_topics(tmp_path, lite):
                         for t in d["topics"] if t["topic"] == "strap"})
         assert got == {"m1": ("negative", "but the strap broke after a week"), "m2": ("negative", "但是表带断了")}
     backend.close()
+
+
+@pytest.mark.model
+@pytest.mark.timeout(600)
+def test_ingest_workers_follow_a_topic_trained_and_retrained_meanwhile(tmp_path, lite, monkeypatch):
+    """``voclens ingest --workers``: forked workers label each batch with the heads as stored when it is handed out."""
+    import api.own_topics as own
+    from crawlers.ingest import ingest_file
+    from crawlers.normalize import RecordOptions
+
+    backend = open_backend("sqlite", path=tmp_path / "v.db")
+    add_topic(backend, "strap", "表带", "Strap", cues=["strap", "表带", "band"])
+    add_examples(backend, "strap", [TopicExample.model_validate(x) for x in _examples(STRAP, OTHER)])  # not trained yet
+    reads = []
+    stored_heads = own.write_heads
+
+    def heads_meanwhile(b):
+        """The heads as stored; the topic is trained once the first batch is out, retrained (battery) once the third is."""
+        reads.append(len(reads))
+        if len(reads) == 3:  # read 1: the wrapper's own, read 2: for batch 1
+            assert train_topics(backend, lite)[0].head is not None
+        if len(reads) == 5:
+            add_examples(backend, "strap", [TopicExample.model_validate(x) for x in _examples(BATTERY, OTHER + STRAP)],
+                         replace=True)
+            backend.save_own_topic(backend.own_topics()[0].model_copy(update={"cues": ["battery", "电池"]}))
+            assert train_topics(backend, lite)[0].head is not None
+        return stored_heads(b)
+
+    monkeypatch.setattr(own, "write_heads", heads_meanwhile)  # what ``with_own_topics`` reads the heads with
+    texts = {"s0": "Love it, but the strap broke", "s1": "Great watch, but the strap broke after a week",
+             "s2": "物流很快，但是表带断了", "b3": "Nice screen, but the battery died in a day", "s4": "The strap broke again"}
+    feed = tmp_path / "reviews.jsonl"
+    feed.write_text(_records(texts), encoding="utf-8")
+    summary = ingest_file(feed, backend, get_analyser(), with_own_topics(lite, backend), RecordOptions(), batch_size=1,
+                          workers=2, state_dir=tmp_path)
+    assert (summary.created, summary.rejected) == (5, 0)
+    labelled = {d.source_id for batch in backend.iter_documents() for d in batch if any(t.topic == "strap" for t in d.topics)}
+    # batch 1 went out before the topic was trained; 2 and 3 with the strap head; 4 and 5 with the battery head
+    assert labelled == {"s1", "s2", "b3"}
+    assert len(reads) == 1 + len(texts)
+    backend.close()
