@@ -536,17 +536,19 @@ class Backend(ABC):
         write is searchable (see ``drop_removed_labels``).
         """
         self.make_writes_visible()
+        with self.known_topics.allowing(keys):  # a removed topic's key: searched once more after its deletion
+            return sum(self._strip_topic(key, batch_size) for key in keys)
+
+    def _strip_topic(self, key: str, batch_size: int) -> int:
         changed = 0
-        for key in keys:
-            query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
-                                limit=min(batch_size, MAX_PAGE_SIZE), highlight=False)
-            while True:
-                page = self.search(query)
-                changed += self.relabel_topics({h.document.id: {} for h in page.hits}, [key])
-                if not page.next_cursor or not page.hits:
-                    break
-                query = query.model_copy(update={"cursor": page.next_cursor})
-        return changed
+        query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
+                            limit=min(batch_size, MAX_PAGE_SIZE), highlight=False)
+        while True:
+            page = self.search(query)
+            changed += self.relabel_topics({h.document.id: {} for h in page.hits}, [key])
+            if not page.next_cursor or not page.hits:
+                return changed
+            query = query.model_copy(update={"cursor": page.next_cursor})
 
     def make_writes_visible(self) -> None:
         """Make every acknowledged write searchable now, this process's and others'. SQLite: they are already."""

@@ -525,7 +525,7 @@ def _windows(**kw):
 
 
 def _leaking_topic():
-    """"leaking" as a trained own topic: a write keeps only labels of default topics and trained own ones."""
+    """"leaking" as a stored own topic: a write keeps only labels of default topics and stored own ones."""
     from index.own_topics import OwnTopic
     from nlp.own_topics import TopicHead
 

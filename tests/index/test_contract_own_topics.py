@@ -271,13 +271,13 @@ def test_a_write_checked_before_the_removal_is_found_by_the_strip_even_unrefresh
         writer.close()
 
 
-def test_only_labels_of_removed_topics_are_dropped_at_a_write(backend):
+def test_only_labels_of_topics_not_stored_are_dropped_at_a_write(backend):
     backend.save_own_topic(_trained("strap"))
-    backend.save_own_topic(OwnTopic(key="lid", name_zh="盖子", name_en="Lid"))  # defined, never trained
+    backend.save_own_topic(OwnTopic(key="lid", name_zh="盖子", name_en="Lid"))  # defined, untrained: its labels stay
     backend.upsert(_classified(["strap"]))
     assert _labelled(backend, "strap") == 4
     assert backend.drop_removed_labels({}) == 0
     docs = _classified(["strap", "lid", "gone"])
     backend.upsert(docs)
-    assert (_labelled(backend, "strap"), _labelled(backend, "lid"), _labelled(backend, "gone")) == (4, 0, 0)
-    assert {t.topic for t in backend.get(docs[0].id).topics} == {"logistics", "strap"}
+    assert (_labelled(backend, "strap"), _labelled(backend, "lid"), _labelled(backend, "gone")) == (4, 4, 0)
+    assert {t.topic for t in backend.get(docs[0].id).topics} == {"logistics", "strap", "lid"}
