@@ -168,17 +168,20 @@ def _missing_ids(backend: Backend, ids: Sequence[str]) -> list[str]:
 def remove_topic(backend: Backend, key: str) -> int:
     """Take ``key``'s labels off every document, then forget it; returns documents changed.
 
-    Its head goes first, so writers (``with_own_topics``, which read the heads for every batch)
-    stop giving the label; the labels are then stripped twice, the second time for a batch
-    whose write was in flight during the first, and only then is the definition deleted (a
-    strip searches by the key, which must still be known).
+    Its head goes first, so writers (``with_own_topics``, which read the heads for every
+    batch) stop giving the label; the labels are stripped while the topic is still defined
+    (a removal stopped half-way can be run again), then the definition is deleted and the
+    labels stripped once more. That last strip finds every write made before the deletion,
+    and a writer whose batch was classified with the head and written after it drops the
+    label itself (``Backend.drop_removed_labels``, checked after each write that carries own
+    labels): no document keeps the label.
     """
     topic = get_topic(backend, key)
     if topic.head is not None:
         backend.save_own_topic(topic.model_copy(update={"head": None, "updated_at": datetime.now(UTC)}))
     changed = backend.strip_topics([key])
-    changed += backend.strip_topics([key])
     backend.delete_own_topic(key)
+    changed += backend.strip_topics([key])
     return changed
 
 

@@ -4,7 +4,8 @@
 
 **Demo** (``api/demo/corpus.jsonl``, dated as ``voclens demo`` dates it, labelled
 and given vectors by the shipped ``lite`` model): the planted complaint is the
-Qinghe toner's leaking bottles (the documents saying 漏 / leak). For each way
+Qinghe toner's leaking bottles (its documents saying 漏 / leak; not the Lumio
+kettle's, another complaint). For each way
 of building features (vectors alone, words alone, both: the default) and a few
 windows and filters, it prints the theme holding most planted documents: how
 many of them it holds (recall), how pure it is (precision), and the same for
@@ -62,13 +63,16 @@ def demo_backend(tmp: Path):
 def demo(tmp: Path) -> None:
     backend = demo_backend(tmp)
     texts = {d.id: d for batch in backend.iter_documents() for d in batch}
-    leaks = {i for i, d in texts.items() if _LEAK.search(f"{d.title or ''} {d.text}")}
+    # the Qinghe toner's leaks; three Lumio survey answers say "The kettle started leaking": another complaint
+    leaks = {i for i, d in texts.items() if d.brand == "Qinghe" and _LEAK.search(f"{d.title or ''} {d.text}")}
+    kettle = {i for i, d in texts.items() if d.brand != "Qinghe" and _LEAK.search(d.text)}
     langs = {i: d.lang for i, d in texts.items()}
     now = datetime.now(UTC)
     print(f"demo: {len(texts)} documents, {len(leaks)} planted (漏 / leak): "
           f"{sum(langs[i] == 'zh' for i in leaks)} Chinese, {sum(langs[i] == 'en' for i in leaks)} English")
-    print(f"{'features':36} {'window and filter':28} {'themes':>6} {'best: recall':>13} {'precision':>9}  per language (recall/precision)")
-    cases = [("3d", Filters()), ("7d", Filters()), ("14d", Filters()), ("28d", Filters()),
+    print(f"{'features':36} {'window and filter':28} {'themes':>6} {'best: recall':>13} {'precision':>9}  per language (recall/precision)"
+          f"  themes holding a leak")
+    cases = [("3d", Filters()), ("7d", Filters()), ("10d", Filters()), ("14d", Filters()), ("21d", Filters()), ("28d", Filters()),
              ("7d", Filters(sentiment=["negative"])), ("7d", Filters(brand=["Qinghe"]))]
     for name, options in VARIANTS.items():
         for window, filters in cases:
@@ -82,7 +86,10 @@ def demo(tmp: Path) -> None:
                 mine = {i for i in leaks if langs[i] == lang}
                 r, p = _best(result.themes, mine)
                 per_lang.append(f"{lang} {r:.2f}/{p:.2f}")
-            print(f"{name:36} {shown:28} {len(result.themes):6} {best[0]:13.2f} {best[1]:9.2f}  {', '.join(per_lang)}")
+            holding = sum(1 for t in result.themes if set(t.members) & leaks)
+            with_kettle = sum(1 for t in result.themes if set(t.members) & leaks and set(t.members) & kettle)
+            print(f"{name:36} {shown:28} {len(result.themes):6} {best[0]:13.2f} {best[1]:9.2f}  {', '.join(per_lang)}"
+                  f"  {holding}{' (one with a kettle)' if with_kettle else ''}")
     backend.close()
 
 

@@ -24,6 +24,7 @@ from index.base import Backend
 from index.document import Document
 from nlp.analyser import Analyser
 from nlp.classifier import Classifier
+from nlp.own_classifier import Heads, OwnTopicsClassifier
 from nlp.privacy import mask_pii
 
 from .charsets import Encoding, detect_encoding
@@ -270,8 +271,12 @@ class _ImportRun:
             # Keep the workers busy through a whole write: a commit group's worth
             # of batches in flight, plus two per worker.
             window = 2 * workers + -(-self.commit_rows // self.batch_size)
+            # a forked worker cannot read the own topics' heads (the backend's connection is this
+            # process's): read them here for each batch, so a topic trained, retrained or removed
+            # meanwhile counts from the next batch handed out, as in one process
+            fresh = self.classifier.read_heads if isinstance(self.classifier, OwnTopicsClassifier) else None
             for items in chunks:
-                pending.append((items, pool.submit(_worker_chunk, items)))
+                pending.append((items, pool.submit(_worker_chunk, items, fresh() if fresh else None)))
                 if len(pending) > window:
                     self._collect(*pending.popleft(), prepared)
             while pending:
@@ -391,9 +396,12 @@ def _init_worker(analyser: Analyser, classifier: Classifier | None, options: Rec
     _collect_less()  # what the fork inherited is never garbage (see _fewer_collections)
 
 
-def _worker_chunk(items: list[Row | BadRow | RawLine]) -> tuple[list, list[tuple], dict[str, list[str]]]:
-    """(documents or the backend's prepared rows, rejections, tokens handed over)."""
+def _worker_chunk(items: list[Row | BadRow | RawLine], heads: Heads | None = None,
+                  ) -> tuple[list, list[tuple], dict[str, list[str]]]:  # fmt: skip
+    """(documents or the backend's prepared rows, rejections, tokens handed over); ``heads``: the own topics' for this batch."""
     analyser, classifier, options, preparer = _worker_state
+    if heads is not None:
+        classifier.use_heads(heads)
     docs, rejects = _prepare_chunk(items, analyser, classifier, options)
     if preparer is not None:
         return preparer(docs, analyser), rejects, {}

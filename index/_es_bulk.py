@@ -33,6 +33,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import streaming_bulk
 
 from nlp.analyser import Analyser
+from nlp.labels import DEFAULT_TOPICS
 
 from ._es_schema import to_source
 from .document import Document
@@ -51,6 +52,8 @@ class SourceRow(NamedTuple):
     author_hash: str | None
     created_at: datetime
     source: str
+    #: the own (not default) topics it is labelled with, checked after the write (``Backend.drop_removed_labels``)
+    own_topics: tuple[str, ...] = ()
 
 
 def prepare_sources(docs: Sequence[Document], analyser: Analyser) -> list[SourceRow]:
@@ -59,7 +62,8 @@ def prepare_sources(docs: Sequence[Document], analyser: Analyser) -> list[Source
     Picklable in and out, and needs no client: it is ``row_preparer``.
     """
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return [SourceRow(d.id, d.author_hash, d.created_at, dumps(to_source(d, analyser))) for d in docs]
+    return [SourceRow(d.id, d.author_hash, d.created_at, dumps(to_source(d, analyser)),
+                      tuple(t.topic for t in d.topics if t.topic not in DEFAULT_TOPICS)) for d in docs]
 
 
 def _reason(op: str, result: dict) -> str:

@@ -28,7 +28,7 @@ _CHUNK = 1000
 
 
 class OwnTopicMixin:
-    """``own_topics``, ``save_own_topic``, ``delete_own_topic`` and ``relabel_topics`` of ``ElasticsearchBackend``."""
+    """``own_topics``, ``save_own_topic``, ``delete_own_topic``, ``relabel_topics`` and ``make_writes_visible`` of ``ElasticsearchBackend``."""
 
     @property
     def _own_index(self) -> str:
@@ -71,6 +71,11 @@ class OwnTopicMixin:
         finally:
             self.known_topics.forget()
         return True
+
+    def make_writes_visible(self) -> None:
+        """See ``Backend.make_writes_visible``: one refresh of the documents' indices (another process's
+        ``bulk_import`` leaves its writes unrefreshed, and ``strip_topics`` must see them)."""
+        self._call("refresh", self.es.indices.refresh, index=self.names.alias, ignore_unavailable=True)
 
     def relabel_topics(self, scores: Mapping[str, Mapping[str, float]], keys: Collection[str]) -> int:
         """See ``Backend.relabel_topics``: one read and at most one bulk of partial updates per thousand ids."""

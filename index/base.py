@@ -22,7 +22,7 @@ from nlp.labels import Polarity, TopicLabel
 
 from .document import Document, as_utc, clamp_utc
 from .errors import InvalidQuery, NoVector
-from .own_topics import KnownTopics, OwnTopic
+from .own_topics import KnownTopics, OwnTopic, drop_removed_labels
 from .vectors import SIMILAR_MAX, DocumentVector, VectorBatch
 
 if TYPE_CHECKING:  # index.scoring builds on the models below
@@ -532,19 +532,30 @@ class Backend(ABC):
         """Remove the labels of ``keys`` from every document (an own topic removed); returns documents changed.
 
         Pages through a search for each key (its cursor freezes the set, so
-        relabelling a page never shifts the next one).
+        relabelling a page never shifts the next one), once every acknowledged
+        write is searchable (see ``drop_removed_labels``).
         """
+        self.make_writes_visible()
+        with self.known_topics.allowing(keys):  # a removed topic's key: searched once more after its deletion
+            return sum(self._strip_topic(key, batch_size) for key in keys)
+
+    def _strip_topic(self, key: str, batch_size: int) -> int:
         changed = 0
-        for key in keys:
-            query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
-                                limit=min(batch_size, MAX_PAGE_SIZE), highlight=False)
-            while True:
-                page = self.search(query)
-                changed += self.relabel_topics({h.document.id: {} for h in page.hits}, [key])
-                if not page.next_cursor or not page.hits:
-                    break
-                query = query.model_copy(update={"cursor": page.next_cursor})
-        return changed
+        query = SearchQuery(filters=Filters(topics=[TopicFilter(topic=key)]), sort=SortOrder.oldest,
+                            limit=min(batch_size, MAX_PAGE_SIZE), highlight=False)
+        while True:
+            page = self.search(query)
+            changed += self.relabel_topics({h.document.id: {} for h in page.hits}, [key])
+            if not page.next_cursor or not page.hits:
+                return changed
+            query = query.model_copy(update={"cursor": page.next_cursor})
+
+    def make_writes_visible(self) -> None:
+        """Make every acknowledged write searchable now, this process's and others'. SQLite: they are already."""
+
+    def drop_removed_labels(self, written: Mapping[str, Collection[str]]) -> int:
+        """After a write, what it gave of own topics removed meanwhile goes (``index.own_topics.drop_removed_labels``)."""
+        return drop_removed_labels(self, written)
 
     # -- analytics -----------------------------------------------------------
     @abstractmethod

@@ -312,9 +312,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
 
     def write_prepared(self, rows: Sequence[SourceRow]) -> UpsertResult:
         """Write rows made by ``prepare_sources`` (``upsert`` without the analysis); same guarantees."""
-        latest: dict[str, SourceRow] = {}
-        for row in rows:
-            latest[row.id] = row
+        latest: dict[str, SourceRow] = {row.id: row for row in rows}  # a repeated id: the last copy wins
         if not latest:
             return UpsertResult()
         erased_ids = self._refused_rows(latest)
@@ -341,6 +339,7 @@ class ElasticsearchBackend(BulkImportMixin, VectorMixin, ErasureMixin, OwnTopicM
             self._bulk([({"delete": {"_index": targets[i], "_id": i}}, None) for i in late], refresh=True)
             erased_ids += late
             ids = [i for i in ids if i not in set(late)]
+        self.drop_removed_labels({i: latest[i].own_topics for i in ids})
         created = sum(1 for i in ids if i not in existing)
         return UpsertResult(created=created, updated=len(ids) - created, ids=ids, erased=len(erased_ids),
                             erased_ids=erased_ids)

@@ -12,6 +12,7 @@ emerging topics and digests treat an own topic like a default one.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from enum import Enum
@@ -80,6 +81,7 @@ class KnownTopics:
     def __init__(self, load: Callable[[], Iterable[str]]):
         self._load = load
         self._own: frozenset[str] | None = None
+        self._extra: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def own(self) -> frozenset[str]:
@@ -88,13 +90,24 @@ class KnownTopics:
                 self._own = frozenset(self._load())
             return self._own
 
+    @contextmanager
+    def allowing(self, keys: Collection[str]) -> Iterator[None]:
+        """Queries may name ``keys`` meanwhile: the last strip of a removed topic searches for its labels."""
+        with self._lock:
+            self._extra = self._extra | frozenset(keys)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._extra = self._extra - frozenset(keys)
+
     def forget(self) -> None:
         """Read the own keys again at the next check (after this process added or removed one)."""
         with self._lock:
             self._own = None
 
     def __contains__(self, key: object) -> bool:
-        if key in DEFAULT_TOPICS or key in self.own():
+        if key in DEFAULT_TOPICS or key in self._extra or key in self.own():
             return True
         self.forget()
         return key in self.own()
@@ -102,6 +115,31 @@ class KnownTopics:
     def __iter__(self) -> Iterator[str]:
         yield from DEFAULT_TOPICS
         yield from sorted(self.own())
+
+
+def drop_removed_labels(backend, written: Mapping[str, Collection[str]]) -> int:
+    """After a write: take off the documents just written the labels of own topics removed meanwhile.
+
+    ``written``: id -> the own (not default) topic keys it was written with.
+    An own label counts while its topic is stored (a key no longer or never
+    stored is dropped: no query could name it). ``api.own_topics.remove_topic``
+    deletes the definition, then strips the labels once more. A writer checks
+    *after* its write, so either the write came before the deletion (and that
+    strip, which follows and first makes every acknowledged write searchable,
+    finds it) or this check sees the topic gone: a batch classified with a
+    head and written after the topic's removal never keeps the label. One
+    small read per write that carries own labels, none otherwise. Returns
+    documents changed.
+    """
+    written = {i: set(keys) for i, keys in written.items() if keys}
+    if not written:
+        return 0
+    live = {t.key for t in backend.own_topics()}
+    dead = {k for keys in written.values() for k in keys} - live
+    if not dead:
+        return 0
+    backend.make_writes_visible()
+    return backend.relabel_topics({i: {} for i, keys in written.items() if keys & dead}, dead)
 
 
 def wanted_labels(scores: Mapping[str, float | TopicLabel], keys: Collection[str], sentiment: str | None,
@@ -126,4 +164,4 @@ def wanted_labels(scores: Mapping[str, float | TopicLabel], keys: Collection[str
     return want, spans
 
 
-__all__ = ["KnownTopics", "OwnTopic", "Taxonomy", "wanted_labels"]
+__all__ = ["KnownTopics", "OwnTopic", "Taxonomy", "drop_removed_labels", "wanted_labels"]

@@ -39,6 +39,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nlp.analyser import Analyser, get_analyser
+from nlp.labels import DEFAULT_TOPICS
 
 from . import _sqlite_analytics as analytics
 from . import _sqlite_erasure as erasure
@@ -340,6 +341,7 @@ class SQLiteBackend(Backend):
             rollup.add(conn, ((r[6], r[7], r[8], r[3], r[1]) for r, *_ in prepared), (t[1:3] + t[4:6] for t in topic_rows))
         if erased_ids:
             log.info("refused erased documents", extra={"documents": len(erased_ids)})
+        self.drop_removed_labels({p[0][0]: [t[0] for t in p[3] if t[0] not in DEFAULT_TOPICS] for p in prepared})
         return UpsertResult(created=len(inserts), updated=len(updates), ids=ids, erased=len(erased_ids), erased_ids=erased_ids)
 
     def delete_by_query(self, q: str = "", filters: Filters | None = None) -> int:

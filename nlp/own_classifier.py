@@ -10,9 +10,10 @@ classifies through ``crawlers.enrich.classify_documents``, so this is the one pl
 
 The heads are read again for every batch (``heads``: one small read of the backend), so a topic
 trained, retrained or removed while a worker runs counts from its next batch on; with no own
-topic trained the wrapper costs that read and nothing else. In a process forked from the one
-that built it (``voclens ingest --workers``), where the backend's connection must not be used,
-it keeps the heads it last read in the parent.
+topic trained the wrapper costs that read and nothing else. A process forked from the one that
+built it (``voclens ingest --workers``) must not use the backend's connection: there the parent
+reads the heads for each batch it hands out (``read_heads``) and sends them along, and the
+child classifies that batch with them (``use_heads``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,17 @@ class OwnTopicsClassifier(Classifier):
     @property
     def vector_model(self) -> str | None:
         return self.base.vector_model
+
+    def read_heads(self) -> Heads:
+        """Every trained head as stored now, read in the process that built this wrapper (for ``use_heads``)."""
+        if os.getpid() != self._pid:
+            raise RuntimeError("read_heads in a forked process: the backend's connection belongs to the parent")
+        self._last = self._read_heads()
+        return self._last
+
+    def use_heads(self, heads: Heads) -> None:
+        """In a forked process: classify with ``heads`` (read by the parent for this batch) from now on."""
+        self._last = heads
 
     def heads(self) -> dict[str, tuple[TopicHead, Sequence[str]]]:
         """The trained heads that read this model's vectors, as stored now (see the module docstring)."""

@@ -86,3 +86,30 @@ def planted(lang: str | None = None) -> set[str]:
 
 def of(key: str) -> set[str]:
     return {d.id for d in documents() if d.source_id.startswith(f"{key}-")}
+
+
+HEAT = ["充电宝发烫严重，充着电烫手", "充电宝充电时很烫，不敢用了", "用了十分钟充电宝就发烫", "充电宝烫得厉害，担心会爆炸",
+        "这个充电宝发烫太严重了，退货", "充电宝一充电就发烫，外壳很烫", "充电宝发热发烫，手都不敢碰", "才充一半充电宝就烫手了"]
+EN_HEAT = ["The power bank gets dangerously hot while charging", "Power bank overheats after ten minutes of charging",
+           "My power bank got so hot I could not hold it", "Overheating power bank, too hot to touch"]
+
+
+def two_complaints() -> list[Document]:
+    """Four weeks and the four before: the background themes all along, and two distinct new complaints in the last four.
+
+    The leaks (``leak-``, ``leaken-``) and the overheating power banks
+    (``heat-``, ``heaten-``), each eight Chinese and four English reviews
+    spread over the current 28 days; both are negative, so their vectors
+    differ only by noise and the leaks' shared direction.
+    """
+    rng = np.random.default_rng(5)
+    docs = []
+    for key, (sentiment, lang, templates) in BACKGROUND.items():
+        for i in range(28):  # one every two days over 56 days
+            text = templates[i % len(templates)].format(n=3 + i)
+            docs.append(_doc(f"{key}-{i}", text, lang, sentiment, NOW - timedelta(days=0.5 + 2 * i), rng,
+                             brand="Beta" if key == "quality" else "Acme"))
+    for prefix, texts, lang in (("leak", LEAKS, "zh"), ("leaken", EN_LEAKS, "en"), ("heat", HEAT, "zh"), ("heaten", EN_HEAT, "en")):
+        for i, text in enumerate(texts):
+            docs.append(_doc(f"{prefix}-{i}", text, lang, "negative", NOW - timedelta(days=1 + 3 * i + len(prefix) % 3, hours=i), rng))
+    return docs

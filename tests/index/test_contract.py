@@ -524,7 +524,18 @@ def _windows(**kw):
                          baseline_since=NOW - timedelta(days=28), baseline_until=NOW, **kw)
 
 
+def _leaking_topic():
+    """"leaking" as a stored own topic: a write keeps only labels of default topics and stored own ones."""
+    from index.own_topics import OwnTopic
+    from nlp.own_topics import TopicHead
+
+    head = TopicHead(model=VECTOR_MODEL, weights=[0.0] * 384, bias=0.0, threshold=0.5, positives=8, negatives=0,
+                     background=0, precision=1.0, recall=1.0, f1=1.0, seconds=0.0)
+    return OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking", head=head)
+
+
 def test_emerging_surfaces_a_new_complaint_first(backend):
+    backend.save_own_topic(_leaking_topic())
     backend.upsert(_spike_corpus())
     topics = backend.emerging_topics(_windows())
     assert topics[0].key == "leaking"

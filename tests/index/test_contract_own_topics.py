@@ -16,7 +16,9 @@ from index.own_topics import OwnTopic, Taxonomy
 from nlp.labels import Polarity, TopicLabel
 from nlp.own_topics import TopicExample
 
-from .corpus import NOW, corpus, doc, with_vectors
+from index.registry import open_backend
+
+from .corpus import NOW, VECTOR_MODEL, corpus, doc, with_vectors
 
 
 def _ids(backend, q: str = "", **filters) -> set[str]:
@@ -219,3 +221,93 @@ def test_a_topic_taught_from_words_is_applied_from_stored_vectors_and_texts(back
     assert _ids(backend, "topic:size") == {f"d{i}" for i in range(0, 120, 4)}
     assert _ids(backend, "topic:size:negative") == _ids(backend, "topic:size")
     assert apply_topics(backend).changed == 0  # applied again: the same scores, nothing written
+
+
+# -- a removal racing a writer (``Backend.drop_removed_labels``) ------------------------------
+def _trained(key: str = "strap") -> OwnTopic:
+    """A topic with a head (fitted on random vectors: what it scores does not matter here)."""
+    import numpy as np
+
+    from nlp.own_topics import train_head
+
+    rng = np.random.default_rng(3)
+    head = train_head(VECTOR_MODEL, rng.standard_normal((8, 384)) + 1.0, rng.standard_normal((8, 384)), np.zeros((0, 384)))
+    return OwnTopic(key=key, name_zh="表带", name_en="Strap", head=head)
+
+
+def _classified(keys: list[str]) -> list:
+    """A batch as a writer classified it while the topic had its head: each document carries its label."""
+    labels = [TopicLabel(topic=k, polarity=Polarity.negative, score=0.9) for k in keys]
+    return [d.model_copy(update={"topics": [*d.topics, *labels]}) for d in corpus()[:4]]
+
+
+def _labelled(backend, key: str) -> int:
+    return sum(1 for batch in backend.iter_documents() for d in batch if any(t.topic == key for t in d.topics))
+
+
+def test_a_batch_classified_before_a_removal_and_written_after_it_keeps_no_label(backend):
+    from api.own_topics import remove_topic
+
+    backend.upsert(corpus())
+    backend.save_own_topic(_trained())
+    batch = _classified(["strap"])
+    backend.upsert(batch[:2])  # written while the topic lives: kept, until the removal strips it
+    assert _labelled(backend, "strap") == 2
+    remove_topic(backend, "strap")
+    assert _labelled(backend, "strap") == 0
+    backend.upsert(batch)  # the rest of the batch lands after the removal finished
+    assert _labelled(backend, "strap") == 0
+    assert {t.topic for d in batch for t in backend.get(d.id).topics} >= {"logistics"}  # the default labels stay
+
+
+def test_a_batch_written_after_the_strip_before_the_topic_is_deleted_keeps_no_label(backend, monkeypatch):
+    """The write lands at the worst moment: the head is gone, the strip has passed, the topic is still defined."""
+    from api.own_topics import remove_topic
+
+    backend.upsert(corpus())
+    backend.save_own_topic(_trained())
+    batch = _classified(["strap"])
+    delete = type(backend).delete_own_topic
+    seen = []
+
+    def late_write_then_delete(self, key):
+        seen.append([(t.key, t.head) for t in self.own_topics()])
+        self.upsert(batch)
+        return delete(self, key)
+
+    monkeypatch.setattr(type(backend), "delete_own_topic", late_write_then_delete)
+    remove_topic(backend, "strap")
+    assert seen == [[("strap", None)]]  # the write did happen with the topic headless and still defined
+    assert _labelled(backend, "strap") == 0
+
+
+def test_a_write_checked_before_the_removal_is_found_by_the_strip_even_unrefreshed(backend, request):
+    """Another writer's import (Elasticsearch: refresh off) checked the head before it went: the strip must see its write."""
+    from api.own_topics import remove_topic
+
+    backend.upsert(corpus())
+    backend.save_own_topic(_trained())
+    if backend.name == "sqlite":
+        writer = open_backend("sqlite", path=backend.path)
+    else:
+        writer = open_backend("elasticsearch", hosts=[request.getfixturevalue("es_node").url],
+                              index_prefix=backend.names.prefix)
+    try:
+        with writer.bulk_import():
+            writer.upsert(_classified(["strap"]))
+            remove_topic(backend, "strap")
+        assert _labelled(backend, "strap") == 0
+    finally:
+        writer.close()
+
+
+def test_only_labels_of_topics_not_stored_are_dropped_at_a_write(backend):
+    backend.save_own_topic(_trained("strap"))
+    backend.save_own_topic(OwnTopic(key="lid", name_zh="盖子", name_en="Lid"))  # defined, untrained: its labels stay
+    backend.upsert(_classified(["strap"]))
+    assert _labelled(backend, "strap") == 4
+    assert backend.drop_removed_labels({}) == 0
+    docs = _classified(["strap", "lid", "gone"])
+    backend.upsert(docs)
+    assert (_labelled(backend, "strap"), _labelled(backend, "lid"), _labelled(backend, "gone")) == (4, 4, 0)
+    assert {t.topic for t in backend.get(docs[0].id).topics} == {"logistics", "strap", "lid"}
