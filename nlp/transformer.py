@@ -201,7 +201,6 @@ class TransformerClassifier(Classifier):
             ))  # fmt: skip
         return out, pooled
 
-
     def _thresholds_for(self, text: str, lang: str) -> np.ndarray:
         """The text's presence thresholds: its language's, moved where the cue rules speak."""
         base = self.lang_thresholds.get(lang, self.thresholds)
