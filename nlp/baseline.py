@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -253,6 +253,19 @@ def mentioned_topics(text: str) -> set[str]:
     res = _resources()
     judged = [c for c, _ in split_clauses(normalize(text).lower()) if not _IRREALIS_RE.search(c)]
     return {topic for topic, pattern in res.topic_res if any(pattern.search(c) for c in judged)}
+
+
+def names_topic(topic: str) -> Callable[[str], bool]:
+    """A test of whether one clause's words name ``topic`` by the cue rules, read as
+    ``mentioned_topics`` reads a text (normalised, lower-cased, anticipating clauses skipped);
+    the transformer prefers such a clause as a topic's evidence (``nlp.evidence``)."""
+    patterns = [p for t, p in _resources().topic_res if t == topic]
+
+    def test(clause: str) -> bool:
+        c = normalize(clause).lower()
+        return bool(patterns) and not _IRREALIS_RE.search(c) and any(p.search(c) for p in patterns)
+
+    return test
 
 
 class LexiconClassifier(Classifier):

@@ -9,7 +9,7 @@ show as evidence, and what a reader checks a label against. Pure functions, no m
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -36,17 +36,26 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def evidence_span(text: str, token_starts: Sequence[int], scores: np.ndarray) -> tuple[int, int] | None:
-    """The clause holding the token that shows the topic most.
+def evidence_span(text: str, token_starts: Sequence[int], scores: np.ndarray,
+                  names_topic: Callable[[str], bool] | None = None) -> tuple[int, int] | None:  # fmt: skip
+    """The clause that shows the topic: of the clauses whose words name it, the one holding the
+    strongest token; where none names it, the clause holding the strongest token of the text.
 
     A clause is what a reader checks a label against; the single strongest token picks it
     (on the annotation set's tune part this overlapped the annotated quote more often than
     the clause with the largest summed score: 0.709 against 0.647 with a learnt evidence head).
+    A text often speaks of a topic in several clauses and the strongest token sits in one that
+    only hints at it ("很服帖，很补水" for quality when "质量" stands two clauses on); a clause
+    whose words name the topic is the one a reader quotes. With e5s-lite-8 on the tune part,
+    preferring those raised the overlap with the annotated quote from 0.720 to 0.761 (zh) and
+    from 0.765 to 0.810 (en).
 
     Args:
         text: the classified text.
         token_starts: per token, its first character in ``text`` (-1 for tokens outside it).
         scores: per token, how much it shows the topic (same length as ``token_starts``).
+        names_topic: whether a clause's words name the topic (``nlp.baseline.names_topic``);
+            None picks by the scores alone.
 
     Returns:
         (start, end) character offsets, or None when no token of the text was scored.
@@ -55,14 +64,17 @@ def evidence_span(text: str, token_starts: Sequence[int], scores: np.ndarray) ->
     if not spans:
         return None
     ends = np.array([b for _, b in spans])
-    best, best_score = None, -np.inf
+    best: dict[int, float] = {}
     for start, score in zip(token_starts, scores):
         if start < 0:
             continue
         k = int(np.searchsorted(ends, start, side="right"))
-        if k < len(spans) and start >= spans[k][0] - 1 and float(score) > best_score:
-            best, best_score = k, float(score)
-    return None if best is None else spans[best]
+        if k < len(spans) and start >= spans[k][0] - 1:
+            best[k] = max(best.get(k, -np.inf), float(score))
+    if not best:
+        return None
+    named = [k for k in best if names_topic(text[spans[k][0] : spans[k][1]])] if names_topic else []
+    return spans[max(named or best, key=lambda k: (best[k], -k))]
 
 
 __all__ = ["CLAUSE_END", "clauses", "evidence_span"]

@@ -31,7 +31,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from functools import cached_property
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +192,7 @@ class TransformerClassifier(Classifier):
             for i, topic in enumerate(self._topics):
                 if 1.0 - t[i, 0] >= thresholds[i]:
                     j = int(np.argmax(t[i, 1:]))
-                    span = evidence_span(text or "", starts[n], evidence[n][:, i])
+                    span = evidence_span(text or "", starts[n], evidence[n][:, i], self._names_topic[topic])
                     topics.append(TopicLabel(topic=topic, polarity=Polarity(SENTIMENT_LABELS[j]),
                                              score=round(float(1.0 - t[i, 0]), 4), evidence=span))  # fmt: skip
             out.append(Classification(
@@ -200,6 +201,13 @@ class TransformerClassifier(Classifier):
                 topics=topics, model_version=self.version,
             ))  # fmt: skip
         return out, pooled
+
+    @cached_property
+    def _names_topic(self) -> dict[str, Callable[[str], bool]]:
+        """Per topic, the cue rules' test of a clause: evidence prefers a clause that names the topic."""
+        from .baseline import names_topic
+
+        return {t: names_topic(t) for t in self._topics}
 
     def _thresholds_for(self, text: str, lang: str) -> np.ndarray:
         """The text's presence thresholds: its language's, moved where the cue rules speak."""

@@ -33,3 +33,17 @@ def test_token_offsets_point_into_the_text_also_after_head_and_tail_truncation()
     inside = [p for p in zh if p >= 0]
     assert inside[0] == 0 and inside == sorted(inside) and inside[-1] > 20  # the kept tail
     assert [texts[1][p] for p in en if p >= 0] == ["R", "s", "s"]  # ▁Run, s, ▁small: spaces skipped
+
+
+def test_a_clause_whose_words_name_the_topic_wins_over_a_stronger_token_elsewhere():
+    from nlp.baseline import names_topic
+
+    text = "很服帖，很柔软，质量也不错"
+    starts = [-1, 0, 1, 4, 5, 8, 10, 11, -1]  # <s>, 很, 服帖, 很, 柔软, 质量, 也, 不错, </s>
+    scores = np.array([0.0, 0.1, 0.2, 0.1, 3.0, 1.0, 0.1, 0.5, 0.0])
+    assert evidence_span(text, starts, scores) == (4, 7)  # the strongest token alone
+    assert evidence_span(text, starts, scores, names_topic("quality")) == (8, 13)
+    # Where no clause names it, the scores decide as before; an anticipating clause names nothing.
+    assert evidence_span(text, starts, scores, names_topic("logistics")) == (4, 7)
+    hoped = "期待质量好，很柔软"
+    assert evidence_span(hoped, [0, 2, 6, 7], np.array([0.5, 0.4, 0.1, 3.0]), names_topic("quality")) == (6, 9)
