@@ -19,3 +19,13 @@ def test_every_setting_is_documented(name):
 @pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])
 def test_every_command_appears_in_the_readme(command):
     assert f"voclens {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", ["configuration.md", "setup.md"])
+def test_the_pages_that_name_the_default_model_name_the_shipped_one(page):
+    """A new default model must reach the pages a newcomer reads first (configuration.md named
+    e5s-lite-5 three models after it was replaced)."""
+    from nlp.transformer import LITE_MODEL_DIR
+
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    assert LITE_MODEL_DIR.name in text
