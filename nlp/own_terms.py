@@ -105,6 +105,8 @@ def presence(sets: Sequence[frozenset[str]], terms: Sequence[str]) -> np.ndarray
 
 #: English word forms whose tokens a matcher remembers (the memo is cleared when full).
 _RUN_MEMO = 100_000
+#: Most non-ASCII terms looked for with one regular expression (see ``TermMatcher._holds_wide``).
+_REGEX_TERMS = 500
 #: Stands for the tokens of a run that holds none of the terms (never equal to a token).
 _NONE = (None,)
 
@@ -139,13 +141,34 @@ class TermMatcher:
                 self._pairs[(a, b)] = t
         self._pair_keys = frozenset(self._pairs)
         wide = sorted({t for t in self._single if not t.isascii()}, key=lambda t: (-len(t), t))
-        self._wide = re.compile("|".join(map(re.escape, wide))) if wide else None
+        by_length: dict[int, set[str]] = {}
+        for t in wide:
+            by_length.setdefault(len(t), set()).add(t)
+        self._wide = tuple(sorted((n, frozenset(ts)) for n, ts in by_length.items()))
+        # a few hundred terms: one regular expression finds them fastest; beyond, its time grows with them
+        self._wide_re = re.compile("|".join(map(re.escape, wide))) if 0 < len(wide) <= _REGEX_TERMS else None
         self._memo: dict[str, tuple] = {}
         self._analyser = get_analyser()
 
     def found(self, text: str) -> set[str]:
         """The terms ``text`` holds: ``term_sets([text])[0] & set(terms)``."""
         return {self.terms[j] for j in self._columns(text)}
+
+    def _holds_wide(self, run: str) -> bool:
+        """Whether one of the non-ASCII terms is a substring of ``run``.
+
+        A regular expression of the terms for a few hundred; for more, set lookups of the run's
+        n-grams of each term length (as fast for thousands of terms as for a hundred).
+        """
+        if self._wide_re is not None:
+            return self._wide_re.search(run) is not None
+        for n, terms in self._wide:
+            if n > len(run):
+                return False
+            grams = run if n == 1 else map("".join, zip(*(run[k:] for k in range(n))))
+            if not terms.isdisjoint(grams):
+                return True
+        return False
 
     def presence(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), len(terms)) 0/1: whether each text holds each term."""
@@ -179,7 +202,7 @@ class TermMatcher:
         needed, is memoised by the analyser).
         """
         if not run.isascii():
-            return tuple(self._analyser.run_tokens(run)) if self._wide and self._wide.search(run) else _NONE
+            return tuple(self._analyser.run_tokens(run)) if self._holds_wide(run) else _NONE
         tokens = tuple(self._analyser.run_tokens(run))
         if len(self._memo) >= _RUN_MEMO:
             self._memo.clear()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlp import own_terms
 from nlp.own_terms import TermMatcher, matcher, presence, term_sets
 from nlp.own_topics import HeadStack, TopicHead, unit
 
@@ -49,7 +50,9 @@ def all_terms(texts: list[str]) -> list[str]:
     return sorted(set().union(*term_sets(texts))) + NEAR_MISSES
 
 
-def test_the_matcher_finds_exactly_the_terms_of_the_full_split():
+@pytest.mark.parametrize("regex_terms", [500, 0, 10**6], ids=["as shipped", "n-grams only", "regex only"])
+def test_the_matcher_finds_exactly_the_terms_of_the_full_split(monkeypatch, regex_terms):
+    monkeypatch.setattr(own_terms, "_REGEX_TERMS", regex_terms)  # both ways of finding substrings
     texts = corpus()
     full = term_sets(texts)
     terms = all_terms(texts)
