@@ -103,7 +103,7 @@ def presence(sets: Sequence[frozenset[str]], terms: Sequence[str]) -> np.ndarray
     return out
 
 
-#: English word forms whose tokens a matcher remembers (the memo is cleared when full).
+#: Runs whose tokens a matcher remembers, English words and other runs apart (each memo is cleared when full).
 _RUN_MEMO = 100_000
 #: Most non-ASCII terms looked for with one regular expression (see ``TermMatcher._holds_wide``).
 _REGEX_TERMS = 500
@@ -148,6 +148,7 @@ class TermMatcher:
         # a few hundred terms: one regular expression finds them fastest; beyond, its time grows with them
         self._wide_re = re.compile("|".join(map(re.escape, wide))) if 0 < len(wide) <= _REGEX_TERMS else None
         self._memo: dict[str, tuple] = {}
+        self._clauses: dict[str, tuple] = {}
         self._analyser = get_analyser()
 
     def found(self, text: str) -> set[str]:
@@ -197,16 +198,21 @@ class TermMatcher:
     def _run_tokens(self, run: str) -> tuple:
         """The run's tokens, or the placeholder where they cannot hold a term (see the class docstring).
 
-        English word forms repeat (Zipf): they are memoised. A Chinese run is most often a clause
-        seen once: looking for the terms in it costs less than keeping it (its cut, where one is
-        needed, is memoised by the analyser).
+        Memoised: English word forms in one memo, other runs (mostly Chinese clauses, which
+        repeat less but still often: 物流很快, 好评) in another, so that clauses seen once do
+        not push the words out when it fills.
         """
-        if not run.isascii():
-            return tuple(self._analyser.run_tokens(run)) if self._holds_wide(run) else _NONE
-        tokens = tuple(self._analyser.run_tokens(run))
-        if len(self._memo) >= _RUN_MEMO:
-            self._memo.clear()
-        self._memo[run] = tokens
+        ascii_run = run.isascii()
+        memo = self._memo if ascii_run else self._clauses
+        tokens = memo.get(run)
+        if tokens is None:
+            if ascii_run or self._holds_wide(run):
+                tokens = tuple(self._analyser.run_tokens(run))
+            else:
+                tokens = _NONE
+            if len(memo) >= _RUN_MEMO:
+                memo.clear()
+            memo[run] = tokens
         return tokens
 
 
