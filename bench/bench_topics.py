@@ -29,7 +29,11 @@ How it is measured, so that nothing it scores was seen while teaching:
   clock and, since a shared machine lends the CPU to other jobs too, the CPU time it took.
 * Apply speed: a SQLite index of ``--apply-docs`` documents with vectors and the
   annotation texts, labelled by ``apply_topics`` (read vectors and texts, score 12
-  heads, write labels), documents per second.
+  heads, write labels), documents per second by the wall clock and per second of the
+  process's CPU (steadier on a shared machine), with the load average. Twice in one run: the
+  heads' terms found by ``TermMatcher`` (as shipped), then by splitting every whole text
+  (as before it; the same labels), so before and after share the machine's load.
+  ``--apply-only`` skips the rest.
 
 Encoding the annotation set takes minutes on two cores; ``--cache`` keeps the vectors (an .npz).
 """
@@ -37,6 +41,7 @@ Encoding the annotation set takes minutes on two cores; ``--cache`` keeps the ve
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -127,8 +132,30 @@ def ceiling(model: str, xs: dict, topics: dict, texts: dict, args: TrainingArgs,
     return out
 
 
-def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args: TrainingArgs) -> dict:
-    """Documents per second of ``apply_topics`` over a SQLite index of ``docs`` documents with vectors and real texts."""
+class FullSplit:
+    """The heads' terms found by splitting every whole text (``term_sets``): how apply read words before ``TermMatcher``."""
+
+    def __init__(self, terms: tuple[str, ...]):
+        self.terms = terms
+
+    def presence(self, texts) -> np.ndarray:
+        from nlp.own_terms import presence, term_sets
+
+        return presence(term_sets(texts), self.terms)
+
+
+def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args: TrainingArgs,
+                full_split: bool = False) -> dict:  # fmt: skip
+    """Documents per second of ``apply_topics`` over a SQLite index of ``docs`` documents with vectors and real texts.
+
+    ``full_split``: the heads find their terms by splitting each whole text, as before ``TermMatcher``
+    (same labels; ``tests/nlp/test_own_terms.py``), for a before/after in one run.
+    """
+    if full_split:
+        from unittest import mock
+
+        with mock.patch("nlp.own_topics.matcher", FullSplit):
+            return apply_speed(model, xs, topics, texts, docs, args)
     from datetime import UTC, datetime, timedelta
 
     from api.own_topics import apply_topics
@@ -158,10 +185,14 @@ def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args
             head = train_head(model, xs["train"][pos], xs["train"][:0], xs["train"][bg], args,
                               texts=[texts["train"][i] for i in (*pos, *bg)])
             backend.save_own_topic(OwnTopic(key=f"own_{topic}", name_zh=topic, name_en=topic, head=head))
+        cpu = time.process_time()
         first = apply_topics(backend)
+        cpu, first_cpu = time.process_time(), time.process_time() - cpu
         again = apply_topics(backend)
+        again_cpu = time.process_time() - cpu
     return {"docs": docs, "first_docs_per_s": first.seen / first.seconds, "first_changed": first.changed,
-            "again_docs_per_s": again.seen / again.seconds, "again_changed": again.changed}
+            "again_docs_per_s": again.seen / again.seconds, "again_changed": again.changed,
+            "first_docs_per_cpu_s": first.seen / first_cpu, "again_docs_per_cpu_s": again.seen / again_cpu}
 
 
 #: The protocols reported: (name, examples, of which counter-examples).
@@ -199,6 +230,7 @@ def main() -> None:
                         help="Items scored: test (the figures), or tune (where features and settings are chosen).")
     parser.add_argument("--vectors-only", action="store_true", help="Heads without terms, as before they existed.")
     parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument("--apply-only", action="store_true", help="Only the apply speed (no F1, no ceiling).")
     args = parser.parse_args()
     targs = TrainingArgs(terms=0) if args.vectors_only else TrainingArgs()
     import sklearn.feature_selection  # noqa: F401  (imported once up front: not part of any head's training time)
@@ -206,6 +238,21 @@ def main() -> None:
     import sklearn.model_selection  # noqa: F401
 
     model, xs, topics, texts = encoded(args.data, args.cache)
+    if not args.apply_only:
+        quality(args, model, xs, topics, texts, targs)
+    if args.apply_docs:
+        # the matcher first, with the analyser's memos cold; then the whole-text split, on warmed memos
+        for how, full in (("terms found by TermMatcher", False), ("every text split whole (before)", True)):
+            load = os.getloadavg()[0]
+            speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs, full_split=full)
+            print(f"apply, 12 heads over {speed['docs']} SQLite documents, {how}: {speed['first_docs_per_s']:.0f} docs/s "
+                  f"({speed['first_docs_per_cpu_s']:.0f} per CPU second; {speed['first_changed']} labelled); "
+                  f"again: {speed['again_docs_per_s']:.0f} docs/s ({speed['again_docs_per_cpu_s']:.0f} per CPU second; "
+                  f"{speed['again_changed']} changed) (target: >= 5,000 docs/s; load average {load:.1f})")
+
+
+def quality(args: argparse.Namespace, model: str, xs: dict, topics: dict, texts: dict, targs: TrainingArgs) -> None:
+    """F1 per topic for each protocol, and the ceiling."""
     top = ceiling(model, xs, topics, texts, targs, args.score_on) if not args.no_ceiling else {}
     print(f"own topics ({'vectors only' if args.vectors_only else 'vectors and terms'}), "
           f"+{args.background} background documents, scored on {len(xs[args.score_on])} held-back {args.score_on} "
@@ -216,11 +263,6 @@ def main() -> None:
         report(name.replace("30", str(args.examples)) if not counter else name, runs, top)
     if top:
         print(f"ceiling: mean F1 {np.mean(list(top.values())):.3f}, {sum(v >= 0.75 for v in top.values())} of 12 reach 0.75")
-    if args.apply_docs:
-        speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs)
-        print(f"apply, 12 heads over {speed['docs']} SQLite documents: {speed['first_docs_per_s']:.0f} docs/s "
-              f"({speed['first_changed']} labelled); again: {speed['again_docs_per_s']:.0f} docs/s "
-              f"({speed['again_changed']} changed) (target: >= 5,000 docs/s)")
 
 
 if __name__ == "__main__":

@@ -200,6 +200,28 @@ class Analyser:
         fewest tokens that must all be present."""
         return self._tokens(text, search_mode=False)
 
+    def precise_runs(self, text: str) -> list[str]:
+        """The runs ``analyse`` cuts ``text`` into: CJK runs and words, normalised and lower-cased.
+
+        ``run_tokens`` of each run, in order, are ``analyse(text, search_mode=False)[0]``: a
+        caller that needs only some tokens (``nlp.own_terms.TermMatcher``) can skip the runs
+        that cannot hold them instead of segmenting the whole text.
+        """
+        return _RUN_RE.findall(normalize(text).lower().replace("’", "'"))
+
+    def run_tokens(self, run: str) -> tuple[str, ...] | list[str]:
+        """Precise-mode, stemmed tokens of one run of ``precise_runs`` (see ``_analyse``).
+
+        A CJK run gives its jieba words (at least one; together they spell the run), an ASCII word
+        its stems, any other word itself.
+        """
+        self._ensure_ready()
+        if _CJK_RE.match(run):
+            return self._cut(run)
+        if run.isascii():
+            return self._latin(run)
+        return (run,)
+
     def _cut(self, run: str) -> tuple[str, ...]:
         """Precise-mode segmentation of one CJK run, memoised.
 

@@ -15,15 +15,18 @@ examples against the background, with no cue words needed:
 * the head then weighs the presence of each kept term next to the vector (``nlp.own_topics``).
 
 Applying needs the document's words, not an encoder pass: ``voclens topics apply`` reads the
-texts of each batch from the index and tokenises them (tens of thousands of texts a second).
-The analyser is the default one (no user dictionary), so training and applying split words alike
-whatever the index's settings.
+texts of each batch from the index and looks for the heads' terms in them (:class:`TermMatcher`),
+which finds exactly what :func:`term_sets` would but splits only the parts of a text that can
+hold one of the terms. The analyser is the default one (no user dictionary), so training and
+applying split words alike whatever the index's settings.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import chain, islice
 
 import numpy as np
 
@@ -100,4 +103,123 @@ def presence(sets: Sequence[frozenset[str]], terms: Sequence[str]) -> np.ndarray
     return out
 
 
-__all__ = ["TermCounts", "presence", "term_sets"]
+#: Runs whose tokens a matcher remembers, English words and other runs apart (each memo is cleared when full).
+_RUN_MEMO = 100_000
+#: Most non-ASCII terms looked for with one regular expression (see ``TermMatcher._holds_wide``).
+_REGEX_TERMS = 500
+#: Stands for the tokens of a run that holds none of the terms (never equal to a token).
+_NONE = (None,)
+
+
+class TermMatcher:
+    """Which of ``terms`` each text holds: ``presence(term_sets(texts), terms)``, for less work.
+
+    Splitting a whole text costs a Python step per word; scoring needs only the few hundred terms
+    of the heads. :func:`term_sets` takes the analyser's tokens of the text's runs (a CJK run's
+    jieba words, an English word's stems, any other word itself; ``Analyser.precise_runs``), so:
+
+    * a run that is not ASCII and holds none of the non-ASCII terms as a substring cannot give
+      one as a token (a jieba word is a substring of its run; another word is its run), and its
+      tokens (at least one) are none of them ASCII: it stands as one placeholder, never cut by
+      jieba, and still breaks English pairs as its tokens would;
+    * an ASCII word's stems are memoised per word form, so an English text costs a few lookups;
+    * the terms a text holds are then the terms among its tokens (stop words and numbers are
+      never terms) and, where the text has Latin letters, the English pairs of adjacent tokens.
+
+    The result is the same as the full split's (``tests/nlp/test_own_terms.py`` compares the two
+    on both languages); the one function every scoring path uses (``HeadStack.scores``).
+    """
+
+    def __init__(self, terms: Sequence[str]):
+        self.terms = tuple(terms)
+        self._column = {t: j for j, t in enumerate(self.terms)}  # a term listed twice: its last column, as ``presence``
+        self._single = frozenset(t for t in self.terms if " " not in t and t not in _STOP and not t.isdigit())
+        self._pairs: dict[tuple[str, str], str] = {}
+        for t in self.terms:
+            a, space, b = t.partition(" ")
+            if space and " " not in b and a.isascii() and b.isascii():
+                self._pairs[(a, b)] = t
+        self._pair_keys = frozenset(self._pairs)
+        wide = sorted({t for t in self._single if not t.isascii()}, key=lambda t: (-len(t), t))
+        by_length: dict[int, set[str]] = {}
+        for t in wide:
+            by_length.setdefault(len(t), set()).add(t)
+        self._wide = tuple(sorted((n, frozenset(ts)) for n, ts in by_length.items()))
+        # a few hundred terms: one regular expression finds them fastest; beyond, its time grows with them
+        self._wide_re = re.compile("|".join(map(re.escape, wide))) if 0 < len(wide) <= _REGEX_TERMS else None
+        self._memo: dict[str, tuple] = {}
+        self._clauses: dict[str, tuple] = {}
+        self._analyser = get_analyser()
+
+    def found(self, text: str) -> set[str]:
+        """The terms ``text`` holds: ``term_sets([text])[0] & set(terms)``."""
+        return {self.terms[j] for j in self._columns(text)}
+
+    def _holds_wide(self, run: str) -> bool:
+        """Whether one of the non-ASCII terms is a substring of ``run``.
+
+        A regular expression of the terms for a few hundred; for more, set lookups of the run's
+        n-grams of each term length (as fast for thousands of terms as for a hundred).
+        """
+        if self._wide_re is not None:
+            return self._wide_re.search(run) is not None
+        for n, terms in self._wide:
+            if n > len(run):
+                return False
+            grams = run if n == 1 else map("".join, zip(*(run[k:] for k in range(n))))
+            if not terms.isdisjoint(grams):
+                return True
+        return False
+
+    def presence(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), len(terms)) 0/1: whether each text holds each term."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, text in enumerate(texts):
+            found = self._columns(text)
+            rows += [i] * len(found)
+            cols += found
+        out = np.zeros((len(texts), len(self.terms)), dtype=np.float32)
+        out[rows, cols] = 1.0
+        return out
+
+    def _columns(self, text: str) -> list[int]:
+        """Columns of the terms ``text`` holds."""
+        runs = self._analyser.precise_runs(text or "")
+        parts = list(map(self._memo.get, runs))
+        if None in parts:  # runs not seen yet (or a clear by another thread since: the memo is only a memo)
+            parts = [p if p is not None else self._run_tokens(r) for p, r in zip(parts, runs)]
+        tokens = list(chain.from_iterable(parts))
+        found = [self._column[t] for t in self._single.intersection(tokens)]
+        if self._pair_keys and _LATIN.search(text or ""):
+            found += [self._column[self._pairs[p]] for p in self._pair_keys.intersection(zip(tokens, islice(tokens, 1, None)))]
+        return found
+
+    def _run_tokens(self, run: str) -> tuple:
+        """The run's tokens, or the placeholder where they cannot hold a term (see the class docstring).
+
+        Memoised: English word forms in one memo, other runs (mostly Chinese clauses, which
+        repeat less but still often: 物流很快, 好评) in another, so that clauses seen once do
+        not push the words out when it fills.
+        """
+        ascii_run = run.isascii()
+        memo = self._memo if ascii_run else self._clauses
+        tokens = memo.get(run)
+        if tokens is None:
+            if ascii_run or self._holds_wide(run):
+                tokens = tuple(self._analyser.run_tokens(run))
+            else:
+                tokens = _NONE
+            if len(memo) >= _RUN_MEMO:
+                memo.clear()
+            memo[run] = tokens
+        return tokens
+
+
+@lru_cache(maxsize=4)
+def matcher(terms: tuple[str, ...]) -> TermMatcher:
+    """A matcher per set of terms, kept while its heads are in use (its memo then serves every batch)."""
+    return TermMatcher(terms)
+
+
+__all__ = ["TermCounts", "TermMatcher", "matcher", "presence", "term_sets"]

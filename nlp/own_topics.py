@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import NLPError
 from .labels import Polarity
-from .own_terms import TermCounts, presence, term_sets
+from .own_terms import TermCounts, matcher, term_sets
 
 #: An own topic's key: what ``topic:KEY`` names in a query and what a document's label carries.
 KEY_PATTERN = r"^[a-z0-9_]+$"
@@ -385,7 +385,7 @@ class HeadStack:
                 raise ValueError("these heads weigh the texts' words: give the texts")
             if len(texts) != len(logits):
                 raise ValueError(f"{len(texts)} texts for {len(logits)} vectors")
-            logits = logits + presence(term_sets(texts), self.terms) @ self.term_weights
+            logits = logits + matcher(self.terms).presence(texts) @ self.term_weights
         return 1.0 / (1.0 + np.exp(-logits))
 
     def labels(self, vectors: np.ndarray, cues: np.ndarray | None = None,
@@ -394,8 +394,12 @@ class HeadStack:
         if not self.keys or not len(vectors):
             return [{} for _ in range(len(vectors))]
         s = self.scores(vectors, cues, texts)
-        hit = s >= self.thresholds
-        return [{self.keys[j]: round(float(s[i, j]), 4) for j in np.flatnonzero(hit[i])} for i in range(len(s))]
+        rows, cols = np.nonzero(s >= self.thresholds)  # row by row, each row's topics in key order
+        out: list[dict[str, float]] = [{} for _ in range(len(s))]
+        keys = self.keys
+        for i, j, score in zip(rows.tolist(), cols.tolist(), s[rows, cols].tolist()):
+            out[i][keys[j]] = round(score, 4)
+        return out
 
 
 __all__ = [
