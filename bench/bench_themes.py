@@ -6,10 +6,12 @@
 and given vectors by the shipped ``lite`` model): the planted complaint is the
 Qinghe toner's leaking bottles (its documents saying 漏 / leak; not the Lumio
 kettle's, another complaint). For each way
-of building features (vectors alone, words alone, both: the default) and a few
-windows and filters, it prints the theme holding most planted documents: how
-many of them it holds (recall), how pure it is (precision), and the same for
-the best theme per language.
+of building features (vectors alone, words alone, both without one of the
+steps, the default) and each window of 3 to 28 days (and two filters over 7
+days), it prints the theme holding most planted documents: how many of them
+it holds (recall), how pure it is (precision), and the same for the best
+theme per language; then in how many windows the planted documents are one
+theme (recall 1, precision at least 0.5).
 
 **Scale**: ``--docs`` documents with vectors made as ``bench_vectors`` makes
 them (texts from shared/data, synthetic metadata over 180 days, the lite
@@ -42,11 +44,15 @@ from nlp.themes import ThemeOptions  # noqa: E402
 
 _LEAK = re.compile(r"漏|leak", re.I)
 VARIANTS = {
-    "vectors only": ThemeOptions(word_weight=0.0, vector_weight=1.0, join_languages=None),
+    "vectors only": ThemeOptions(word_weight=0.0, vector_weight=1.0, join_languages=None, reassign=None),
     "words only": ThemeOptions(vector_weight=0.0, join_languages=None),
-    "words + vectors, no joining": ThemeOptions(join_languages=None),
+    "words + vectors, no burst weight": ThemeOptions(burst=0.0),
+    "words + vectors, no outliers moved": ThemeOptions(reassign=None),
     "words + vectors + joining (default)": ThemeOptions(),
 }
+#: Windows of 3 to 28 days, the demo's whole width; then two filters over 7 days.
+WINDOWS = [(f"{days}d", Filters()) for days in range(3, 29)]
+FILTERED = [("7d", Filters(sentiment=["negative"])), ("7d", Filters(brand=["Qinghe"]))]
 
 
 def demo_backend(tmp: Path):
@@ -72,10 +78,9 @@ def demo(tmp: Path) -> None:
           f"{sum(langs[i] == 'zh' for i in leaks)} Chinese, {sum(langs[i] == 'en' for i in leaks)} English")
     print(f"{'features':36} {'window and filter':28} {'themes':>6} {'best: recall':>13} {'precision':>9}  per language (recall/precision)"
           f"  themes holding a leak")
-    cases = [("3d", Filters()), ("7d", Filters()), ("10d", Filters()), ("14d", Filters()), ("21d", Filters()), ("28d", Filters()),
-             ("7d", Filters(sentiment=["negative"])), ("7d", Filters(brand=["Qinghe"]))]
     for name, options in VARIANTS.items():
-        for window, filters in cases:
+        whole = 0
+        for window, filters in WINDOWS + FILTERED:
             result = discover_themes(backend, Analyser(), filters=filters, window=window, until=now, options=options,
                                      limit=50)  # fmt: skip
             shown = window + "".join(f" {k}={v[0]}" for k, v in filters.model_dump(mode="json", exclude_defaults=True).items())
@@ -88,8 +93,11 @@ def demo(tmp: Path) -> None:
                 per_lang.append(f"{lang} {r:.2f}/{p:.2f}")
             holding = sum(1 for t in result.themes if set(t.members) & leaks)
             with_kettle = sum(1 for t in result.themes if set(t.members) & leaks and set(t.members) & kettle)
+            whole += not filters.model_dump(exclude_defaults=True) and best[0] == 1 and best[1] >= 0.5
             print(f"{name:36} {shown:28} {len(result.themes):6} {best[0]:13.2f} {best[1]:9.2f}  {', '.join(per_lang)}"
                   f"  {holding}{' (one with a kettle)' if with_kettle else ''}")
+        print(f"{name}: the {len(leaks)} planted documents in one theme, at least half of it planted, in {whole} of the "
+              f"{len(WINDOWS)} windows of 3 to 28 days")
     backend.close()
 
 

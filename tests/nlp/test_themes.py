@@ -17,7 +17,9 @@ def analyser() -> Analyser:
 def test_tokens_drop_stop_words_and_show_stems_in_their_written_form(analyser):
     tokens = theme_tokens(analyser, ["The bottle was leaking", "Leaking again, the bottles leaked", "爽肤水漏液了，盒子都湿了"])
     assert tokens.lists[0] == ["bottl", "leak"]  # "the" and "was" are stop words
-    assert tokens.lists[2] == ["爽肤水", "漏液", "盒子"]  # jieba words; 了, 都, 湿 dropped
+    # jieba words; 了 and 都 are stop words, 湿 (wet) a single character that says something
+    assert tokens.lists[2] == ["爽肤水", "漏液", "盒子", "湿"]
+    assert theme_tokens(analyser, ["Size B bottle, 2nd one"]).lists[0] == ["size", "bottl"]  # not a single letter, nor a number
     assert tokens.shown["leak"] == "leaking" and tokens.shown["bottl"] in ("bottle", "bottles")
 
 
