@@ -1,6 +1,6 @@
 """Discovered themes: does the demo's planted complaint come out as one theme, and how long do 100,000 documents take?
 
-    python bench/bench_themes.py [--docs 100000] [--no-demo] [--no-scale]
+    python bench/bench_themes.py [--docs 100000] [--no-demo] [--no-scale] [--later 4,8,12,16,20]
 
 **Demo** (``api/demo/corpus.jsonl``, dated as ``voclens demo`` dates it, labelled
 and given vectors by the shipped ``lite`` model): the planted complaint is the
@@ -11,7 +11,9 @@ steps, the default) and each window of 3 to 28 days (and two filters over 7
 days), it prints the theme holding most planted documents: how many of them
 it holds (recall), how pure it is (precision), and the same for the best
 theme per language; then in how many windows the planted documents are one
-theme (recall 1, precision at least 0.5).
+theme (recall 1, precision at least 0.5). The demo is dated from the day it
+is loaded, so where each window's edges fall moves with the hour: ``--later``
+reruns the default's windows with the clock moved on by so many hours.
 
 **Scale**: ``--docs`` documents with vectors made as ``bench_vectors`` makes
 them (texts from shared/data, synthetic metadata over 180 days, the lite
@@ -66,7 +68,7 @@ def demo_backend(tmp: Path):
     return backend
 
 
-def demo(tmp: Path) -> None:
+def demo(tmp: Path, later: list[int]) -> None:
     backend = demo_backend(tmp)
     texts = {d.id: d for batch in backend.iter_documents() for d in batch}
     # the Qinghe toner's leaks; three Lumio survey answers say "The kettle started leaking": another complaint
@@ -98,6 +100,19 @@ def demo(tmp: Path) -> None:
                   f"  {holding}{' (one with a kettle)' if with_kettle else ''}")
         print(f"{name}: the {len(leaks)} planted documents in one theme, at least half of it planted, in {whole} of the "
               f"{len(WINDOWS)} windows of 3 to 28 days")
+    # the demo is dated from the day it is loaded; later in the day every window's edges fall elsewhere
+    start = now.replace(minute=0, second=0, microsecond=0)
+    for hours in later:
+        until = start + timedelta(hours=hours)
+        missed = []
+        for window, filters in WINDOWS:
+            result = discover_themes(backend, Analyser(), filters=filters, window=window, until=until, limit=50)
+            recall, precision = _best(result.themes, leaks)
+            if recall < 1 or precision < 0.5:
+                theme = max(result.themes, key=lambda t: len(set(t.members) & leaks)) if result.themes else None
+                missed.append(f"{window} {len(set(theme.members) & leaks) if theme else 0}/{theme.size if theme else 0}")
+        print(f"default, until {until:%H:%M} UTC: one theme in {len(WINDOWS) - len(missed)} of {len(WINDOWS)} windows; "
+              f"not in: {', '.join(missed) or 'none'} (planted / theme size)")
     backend.close()
 
 
@@ -158,12 +173,14 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--later", default="", help="Hours, comma-separated (e.g. 4,8,12): the default's windows again with "
+                                                "the clock moved on from the hour the demo was loaded.")
     ap.add_argument("--db", type=Path, default=None, help="SQLite file for the scale run, kept for the next (default: a temporary one).")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_demo:
             (Path(tmp) / "demo").mkdir()
-            demo(Path(tmp) / "demo")
+            demo(Path(tmp) / "demo", [int(h) for h in args.later.split(",") if h.strip()])
         if not args.no_scale:
             scale(args.db or Path(tmp) / "scale.db", args.docs)
 

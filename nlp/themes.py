@@ -224,10 +224,11 @@ def burst_scores(occurs: sparse.spmatrix, periods: np.ndarray) -> np.ndarray:
             inside = cum_docs[j] - cum_docs[i]
             if inside in (0, total):
                 continue
-            hit = cum[j] - cum[i]
-            expected = df * inside / total
-            g2 = 2 * (_xlogx(hit, expected) + _xlogx(df - hit, df - expected)
-                      + _xlogx(inside - hit, inside - expected) + _xlogx(total - inside - df + hit, total - inside - df + expected))
+            hit = cum[j] - cum[i]  # documents with the term inside the span
+            expected = df * inside / total  # as many as if the term were spread like the documents
+            # the four cells: with the term inside / outside, without it inside / outside
+            g2 = 2 * (_xlogx(hit, expected) + _xlogx(df - hit, df - expected) + _xlogx(inside - hit, inside - expected)
+                      + _xlogx(total - inside - df + hit, total - inside - df + expected))
             best = np.maximum(best, np.where(hit > expected, g2, 0.0))
     return best
 

@@ -112,7 +112,8 @@ def test_features_weigh_bursting_words_up_only_when_given_periods(analyser):
     leak_to_leak = plain[3] @ plain[4], weighted[3] @ weighted[4]
     assert leak_to_leak[1] > leak_to_leak[0] and leak_to_box[1] < leak_to_box[0]
     assert np.allclose(np.linalg.norm(weighted, axis=1), 1, atol=1e-5)
-    assert np.allclose(theme_features(vectors, tokens.lists, ThemeOptions(vector_weight=0.0, burst=0.0), np.array([0, 0, 0, 1, 1, 1])), plain)
+    unweighted = ThemeOptions(vector_weight=0.0, burst=0.0)
+    assert np.allclose(theme_features(vectors, tokens.lists, unweighted, np.array([0, 0, 0, 1, 1, 1])), plain)
     with pytest.raises(ValueError, match="5 periods for 6 token lists"):
         theme_features(vectors, tokens.lists, options, periods=np.zeros(5, dtype=np.int64))
 
