@@ -82,7 +82,7 @@ class ThemeOptions:
     word_weight: float = 1.0
     join_languages: float | None = 0.6
     distance: float = 0.7
-    burst: float = 3.0
+    burst: float = 2.0
     periods: int = 8
     reassign: float | None = 0.2
     components: int | None = None
