@@ -34,6 +34,8 @@ MAX_DOCUMENTS = 200_000
 EXAMPLE_CHARS = 280
 #: Terms shown per theme.
 TERMS = 8
+#: Documents whose texts one ``Backend.texts`` call reads (SQLite's 2 s query limit: 100,000 at once passed it on a busy machine).
+TEXTS_PER_READ = 5000
 
 
 class ThemeExample(BaseModel):
@@ -149,7 +151,9 @@ def discover_themes(
     units = np.vstack(cur_units + prev_units)[kept]
     periods = np.array([p + k for k in cur_slices] + prev_slices, dtype=np.int64)[kept]  # the previous window's first
     ids = cur_ids + prev_ids
-    stored = backend.texts(ids)
+    stored: dict[str, str] = {}
+    for start in range(0, len(ids), TEXTS_PER_READ):  # each read short: a backend may bound how long one query runs
+        stored.update(backend.texts(ids[start:start + TEXTS_PER_READ]))
     texts = [stored.get(i, "") for i in ids]
     fetched = time.perf_counter()
     tokens = theme_tokens(analyser, texts)
