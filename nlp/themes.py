@@ -4,13 +4,18 @@ Pure functions over arrays and token lists; fetching the documents is the
 caller's (``api.themes``). Each step is a library made for it:
 
 1. **Features** (``theme_features``): the documents' TF-IDF over the shared
-   analyser's tokens (jieba words, stemmed English, stop words dropped),
-   reduced by LSA (``TruncatedSVD``), beside their encoder vectors centred on
-   the corpus mean, at a third of the weight. Measured on the demo corpus
-   (``bench/bench_themes.py``): the shipped encoder's vectors place documents
-   by sentiment and broad topic more than by wording, so on vectors alone a
-   planted complaint ("漏液", "leaking") spreads over several clusters; the
-   words keep it together.
+   analyser's tokens (jieba words, stemmed English, stop words dropped), each
+   term weighted up by how much it bursts (``burst_scores``: Dunning's
+   log-likelihood ratio of its documents in the time span where they are most
+   over-represented), beside their encoder vectors centred on the corpus
+   mean, at a third of the weight. Up to ``micro_clusters`` documents the
+   weighted TF-IDF is used whole; above, reduced by LSA (``TruncatedSVD``).
+   Measured on the demo corpus (``bench/bench_themes.py``): the shipped
+   encoder's vectors place documents by sentiment and broad topic more than
+   by wording, so on vectors alone a planted complaint ("漏液", "leaking")
+   spreads over several clusters; the words keep it together, and the burst
+   weight keeps the words that arrived with it (漏液) above those it shares
+   with older complaints (盒子, 包装, 客服).
 2. **Clustering** (``cluster``): scikit-learn's ``AgglomerativeClustering``
    (average linkage, a cosine distance threshold, so the number of themes
    follows the data). Above ``micro_clusters`` documents ``MiniBatchKMeans``
@@ -20,7 +25,12 @@ caller's (``api.themes``). Each step is a library made for it:
    an English text, so step 2 gives a theme one group per language; the
    vectors are bilingual, and two groups of different languages whose mean
    vectors are each other's nearest become one theme.
-4. **Terms** (``class_terms``): class-based TF-IDF (c-TF-IDF, as BERTopic
+4. **Outliers** (``reassign``): a document left in a group too small to be a
+   theme joins the theme whose centre is nearest when the cosine reaches
+   ``ThemeOptions.reassign``, as BERTopic's ``reduce_outliers`` does: average
+   linkage keeps out a short text that shares one or two of a theme's words
+   with each member but not the same ones ("爽肤水漏了" beside "漏液").
+5. **Terms** (``class_terms``): class-based TF-IDF (c-TF-IDF, as BERTopic
    names topics): a term's frequency inside a theme times
    ``log(1 + average words per theme / the term's frequency overall)``.
 """
@@ -54,8 +64,15 @@ class ThemeOptions:
             different languages, each the other's nearest in the other language, become one theme
             (``join_languages``); None keeps languages apart.
         distance: average cosine distance under which two groups merge into one theme.
-        components: LSA dimensions; None: a tenth of the documents, between 10 and 100.
-        micro_clusters: above this many documents, k-means groups them first (the agglomeration
+        burst: how much a term's burst score (the square root of ``burst_scores``) adds to its
+            TF-IDF weight: ``1 + burst * sqrt(G2)``; 0 weighs terms by TF-IDF alone.
+        periods: time slices per window that ``burst_scores`` looks for a burst in.
+        reassign: cosine to a theme's centre at or above which a document of a group too small to be
+            a theme joins that theme (``reassign``); None leaves such documents out.
+        components: LSA dimensions above ``micro_clusters`` documents; None: a tenth of the
+            documents, between 10 and 100.
+        micro_clusters: up to this many documents, the weighted TF-IDF is clustered whole; above,
+            it is reduced by LSA and k-means groups the documents first (the agglomeration
             needs memory in the square of its inputs).
         sample: documents LSA and k-means are fitted on above that many (all of them are then projected and assigned).
         seed: for LSA and k-means, so the same documents give the same themes.
@@ -63,8 +80,11 @@ class ThemeOptions:
 
     vector_weight: float = 0.3
     word_weight: float = 1.0
-    join_languages: float | None = 0.7
+    join_languages: float | None = 0.6
     distance: float = 0.7
+    burst: float = 2.0
+    periods: int = 8
+    reassign: float | None = 0.2
     components: int | None = None
     micro_clusters: int = 1000
     sample: int = 10_000
@@ -80,6 +100,12 @@ class ThemeOptions:
             raise ValueError(f"components must be at least 2, got {self.components}")
         if self.join_languages is not None and not -1 <= self.join_languages <= 1:
             raise ValueError(f"join_languages must lie in [-1, 1], got {self.join_languages}")
+        if self.reassign is not None and not -1 <= self.reassign <= 1:
+            raise ValueError(f"reassign must lie in [-1, 1], got {self.reassign}")
+        if not 0 <= self.burst <= 100:
+            raise ValueError(f"burst must lie in [0, 100], got {self.burst}")
+        if not 1 <= self.periods <= 64:
+            raise ValueError(f"periods must lie in [1, 64], got {self.periods}")
         if self.micro_clusters < 10 or self.sample < self.micro_clusters:
             raise ValueError("micro_clusters must be at least 10 and sample at least micro_clusters")
 
@@ -96,7 +122,9 @@ _STOP = ZH_STOPWORDS | EN_STOPWORDS
 
 
 def _content(token: str, word: str) -> bool:
-    if len(word) < 2 or word in _STOP or token in _STOP:
+    # a single Chinese character is often the word that says what went wrong (漏 leaks, 烫 hot, 碎 broken);
+    # a single Latin letter is not
+    if word in _STOP or token in _STOP or (len(word) < 2 and not "\u4e00" <= word <= "\u9fff"):
         return False
     return not any(c.isdigit() for c in token)
 
@@ -137,8 +165,13 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], options: ThemeOptions = ThemeOptions()) -> np.ndarray:
-    """One row per document, length 1: LSA of its TF-IDF beside its centred vector times ``vector_weight``.
+def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], options: ThemeOptions = ThemeOptions(),
+                   periods: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """One row per document, length 1: its burst-weighted TF-IDF (LSA of it above ``micro_clusters`` documents)
+    beside its centred vector times ``vector_weight``.
+
+    Args:
+        periods: each document's time slice (0 the earliest; ``burst_scores``); None weighs terms by TF-IDF alone.
 
     Centring takes away the direction every vector shares (the encoder's
     vectors are anisotropic), so the cosine compares what sets documents apart.
@@ -146,11 +179,13 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
     n = len(tokens)
     if len(unit_vectors) != n:
         raise ValueError(f"{len(unit_vectors)} vectors for {n} token lists")
+    if periods is not None and len(periods) != n:
+        raise ValueError(f"{len(periods)} periods for {n} token lists")
     parts = []
     if options.vector_weight > 0:
         centred = unit_vectors.astype(np.float32) - unit_vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
         parts.append(options.vector_weight * normalize(centred))
-    words = _lsa(tokens, options) if options.word_weight > 0 else None
+    words = _words(tokens, options, periods) if options.word_weight > 0 else None
     if words is not None:
         parts.append(options.word_weight * words)
     if not parts:
@@ -158,7 +193,53 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
     return normalize(np.hstack(parts)).astype(np.float32)
 
 
-def _lsa(tokens: Sequence[list[str]], options: ThemeOptions) -> np.ndarray | None:
+def burst_scores(occurs: sparse.spmatrix, periods: np.ndarray) -> np.ndarray:
+    """Per term (column of ``occurs``, documents by terms), how strongly its documents crowd into one span of time.
+
+    The score is Dunning's log-likelihood ratio (G2) of the 2x2 table "has the
+    term / lies in the span" for the contiguous span of periods where the
+    term is most over-represented against all documents, 0 where it is
+    nowhere over-represented. Against all documents, not against clock time:
+    a corpus that grows (more documents this month) makes no word burst. A
+    term new in the last two days (漏液: seven documents, none before) scores
+    far above one spread like the documents are (包装, 盒子), and a term seen
+    in one document scores little, so rare words do not pass for news.
+    """
+    occurs = sparse.csr_matrix(occurs, dtype=np.float64)
+    occurs.data[:] = 1.0
+    periods = np.asarray(periods, dtype=np.int64)
+    count = int(periods.max()) + 1 if len(periods) else 0
+    if count < 2:
+        return np.zeros(occurs.shape[1])
+    by_period = sparse.csr_matrix((np.ones(len(periods)), (periods, np.arange(len(periods)))), shape=(count, len(periods)))
+    per = np.asarray((by_period @ occurs).todense())  # periods x terms
+    docs = np.bincount(periods, minlength=count).astype(np.float64)
+    total = docs.sum()
+    df = per.sum(axis=0)
+    cum = np.vstack([np.zeros((1, per.shape[1])), np.cumsum(per, axis=0)])
+    cum_docs = np.concatenate([[0.0], np.cumsum(docs)])
+    best = np.zeros(per.shape[1])
+    for i in range(count):
+        for j in range(i + 1, count + 1):
+            inside = cum_docs[j] - cum_docs[i]
+            if inside in (0, total):
+                continue
+            hit = cum[j] - cum[i]  # documents with the term inside the span
+            expected = df * inside / total  # as many as if the term were spread like the documents
+            # the four cells: with the term inside / outside, without it inside / outside
+            g2 = 2 * (_xlogx(hit, expected) + _xlogx(df - hit, df - expected) + _xlogx(inside - hit, inside - expected)
+                      + _xlogx(total - inside - df + hit, total - inside - df + expected))
+            best = np.maximum(best, np.where(hit > expected, g2, 0.0))
+    return best
+
+
+def _xlogx(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """observed * log(observed / expected), 0 where nothing is observed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(observed > 0, observed * np.log(np.maximum(observed, 1e-300) / np.maximum(expected, 1e-300)), 0.0)
+
+
+def _words(tokens: Sequence[list[str]], options: ThemeOptions, periods: np.ndarray | None) -> np.ndarray | None:
     n = len(tokens)
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2 if n >= 1000 else 1,
                                  max_features=20_000, dtype=np.float32)
@@ -166,6 +247,14 @@ def _lsa(tokens: Sequence[list[str]], options: ThemeOptions) -> np.ndarray | Non
         tfidf = vectorizer.fit_transform(tokens)
     except ValueError:  # no document has a content word
         return None
+    if periods is not None and options.burst > 0:
+        scores = burst_scores(tfidf, periods)
+        scores[np.asarray((tfidf > 0).sum(axis=0)).ravel() < 2] = 0  # one document is no burst
+        tfidf = normalize(tfidf @ sparse.diags((1 + options.burst * np.sqrt(scores)).astype(np.float32)))
+    if n <= options.micro_clusters:
+        # few enough to compare on every word: LSA's dimensions would set how fine the themes are, and no
+        # number of them suits every window (docs/topics.md, "What it finds, measured")
+        return tfidf.toarray()
     k = options.components or min(100, max(10, n // 10))
     k = min(k, tfidf.shape[1] - 1, n - 1)
     if k < 2:
@@ -243,6 +332,31 @@ def join_languages(labels: np.ndarray, unit_vectors: np.ndarray, langs: Sequence
     return _first_seen(joined)
 
 
+def reassign(labels: np.ndarray, features: np.ndarray, themes: Iterable[int], threshold: float) -> np.ndarray:
+    """``labels`` with each row outside ``themes`` moved to the nearest theme when its cosine to the centre reaches ``threshold``.
+
+    Average linkage asks a document to be near a group's members on average;
+    a short text sharing one word with each member but not the same one
+    (爽肤水漏了 beside the 漏液 texts) stays out alone, though no other theme is
+    nearer. Its cosine to the theme's mean row says so (BERTopic's
+    ``reduce_outliers`` does the same). ``features`` are ``theme_features``'s
+    rows; rows already in a theme stay where they are.
+    """
+    themes = np.array(sorted(set(int(t) for t in themes)), dtype=np.int64)
+    if len(themes) == 0:
+        return labels
+    outside = np.flatnonzero(~np.isin(labels, themes))
+    if len(outside) == 0:
+        return labels
+    centres = normalize(np.vstack([features[labels == t].mean(axis=0) for t in themes]))
+    sims = features[outside] @ centres.T
+    nearest = np.argmax(sims, axis=1)
+    near = sims[np.arange(len(outside)), nearest] >= threshold
+    moved = labels.copy()
+    moved[outside[near]] = themes[nearest[near]]
+    return moved
+
+
 def _agglomerate(rows: np.ndarray, options: ThemeOptions) -> np.ndarray:
     if len(rows) < 2:
         return np.zeros(len(rows), dtype=np.int64)
@@ -305,4 +419,5 @@ def typical(features: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     return rows[order]
 
 
-__all__ = ["ThemeOptions", "Tokens", "class_terms", "cluster", "join_languages", "theme_features", "theme_tokens", "typical"]
+__all__ = ["ThemeOptions", "Tokens", "burst_scores", "class_terms", "cluster", "join_languages", "reassign", "theme_features",
+           "theme_tokens", "typical"]

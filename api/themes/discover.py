@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from index.base import Backend, Filters
 from nlp.analyser import Analyser, detect_lang
-from nlp.themes import ThemeOptions, class_terms, cluster, join_languages, theme_features, theme_tokens, typical
+from nlp.themes import (ThemeOptions, class_terms, cluster, join_languages, reassign, theme_features, theme_tokens,
+                        typical)
 
 from ..bounds import InvalidParameter
 from ..windows import emerging_windows
@@ -33,6 +34,8 @@ MAX_DOCUMENTS = 200_000
 EXAMPLE_CHARS = 280
 #: Terms shown per theme.
 TERMS = 8
+#: Documents whose texts one ``Backend.texts`` call reads (SQLite's 2 s query limit: 100,000 at once passed it on a busy machine).
+TEXTS_PER_READ = 5000
 
 
 class ThemeExample(BaseModel):
@@ -83,26 +86,35 @@ def theme_id(members: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()[:16]
 
 
-def _scan(backend: Backend, q: str, filters: Filters, since: datetime, until: datetime,
-          budget: int) -> tuple[list[str], list[str], list[np.ndarray]]:  # fmt: skip
-    """Ids, encoder names and unit vectors of the documents matching in [since, until)."""
+def _scan(backend: Backend, q: str, filters: Filters, since: datetime, until: datetime, periods: int,
+          budget: int) -> tuple[list[str], list[str], list[np.ndarray], list[int]]:  # fmt: skip
+    """Ids, encoder names, unit vectors and time slice (0 to ``periods - 1``) of the documents matching in [since, until).
+
+    The window is read slice by slice: the slice a document falls in is all
+    the burst score needs of its date, and every backend can answer it.
+    """
     ids: list[str] = []
     models: list[str] = []
     units: list[np.ndarray] = []
-    if since >= until:
-        return ids, models, units
-    try:
-        window = filters.merged(Filters(since=since, until=until))
-    except ValidationError:  # the request's own since/until leave no time in this window
-        return ids, models, units
-    for batch in backend.iter_vectors(q, window, batch_size=5000):
-        ids += batch.ids
-        models += batch.models
-        units.append(batch.unit())
-        if len(ids) > budget:
-            raise InvalidParameter("window", f"window: more than {MAX_DOCUMENTS:,} documents with a vector in the window "
-                                             "and the one before it; narrow it with a shorter window, a query or filters")
-    return ids, models, units
+    slices: list[int] = []
+    step = (until - since) / periods
+    for k in range(periods):
+        start, end = since + k * step, (since + (k + 1) * step if k < periods - 1 else until)
+        if start >= end:
+            continue
+        try:
+            window = filters.merged(Filters(since=start, until=end))
+        except ValidationError:  # the request's own since/until leave no time in this slice
+            continue
+        for batch in backend.iter_vectors(q, window, batch_size=5000):
+            ids += batch.ids
+            models += batch.models
+            units.append(batch.unit())
+            slices += [k] * len(batch)
+            if len(ids) > budget:
+                raise InvalidParameter("window", f"window: more than {MAX_DOCUMENTS:,} documents with a vector in the window "
+                                                 "and the one before it; narrow it with a shorter window, a query or filters")
+    return ids, models, units, slices
 
 
 def discover_themes(
@@ -123,8 +135,9 @@ def discover_themes(
     started = time.perf_counter()
     cs, cu, ps, pu = theme_windows(window, until)
     filters = filters or Filters()
-    cur_ids, cur_models, cur_units = _scan(backend, q, filters, cs, cu, MAX_DOCUMENTS)
-    prev_ids, prev_models, prev_units = _scan(backend, q, filters, ps, pu, MAX_DOCUMENTS - len(cur_ids))
+    p = options.periods
+    cur_ids, cur_models, cur_units, cur_slices = _scan(backend, q, filters, cs, cu, p, MAX_DOCUMENTS)
+    prev_ids, prev_models, prev_units, prev_slices = _scan(backend, q, filters, ps, pu, p, MAX_DOCUMENTS - len(cur_ids))
     model = Counter(cur_models).most_common(1)[0][0] if cur_models else None
     span = {"current": Span(since=cs, until=cu), "previous": Span(since=ps, until=pu), "model": model}
     keep_cur = [m == model for m in cur_models]
@@ -134,19 +147,26 @@ def discover_themes(
     floor = min_size or max(3, math.ceil(0.005 * len(cur_ids)))
     if not cur_ids:
         return ThemesResult(**span, documents=0, previous_documents=len(prev_ids), min_size=floor, themes=[])
-    units = np.vstack(cur_units + prev_units)[np.array(keep_cur + keep_prev)]
+    kept = np.array(keep_cur + keep_prev)
+    units = np.vstack(cur_units + prev_units)[kept]
+    periods = np.array([p + k for k in cur_slices] + prev_slices, dtype=np.int64)[kept]  # the previous window's first
     ids = cur_ids + prev_ids
-    stored = backend.texts(ids)
+    stored: dict[str, str] = {}
+    for start in range(0, len(ids), TEXTS_PER_READ):  # each read short: a backend may bound how long one query runs
+        stored.update(backend.texts(ids[start:start + TEXTS_PER_READ]))
     texts = [stored.get(i, "") for i in ids]
     fetched = time.perf_counter()
     tokens = theme_tokens(analyser, texts)
-    features = theme_features(units, tokens.lists, options)
+    features = theme_features(units, tokens.lists, options, periods)
     labels = cluster(features, options)
     n = len(cur_ids)
     if options.join_languages is not None:
         size = np.bincount(labels[:n], minlength=labels.max() + 1)
         labels = join_languages(labels, units, [detect_lang(t) for t in texts], np.flatnonzero(size >= floor),
                                 options.join_languages)  # fmt: skip
+    if options.reassign is not None:
+        size = np.bincount(labels[:n], minlength=labels.max() + 1)
+        labels = reassign(labels, features, np.flatnonzero(size >= floor), options.reassign)
     clustered = time.perf_counter()
     size = np.bincount(labels[:n], minlength=labels.max() + 1)
     before = np.bincount(labels[n:], minlength=labels.max() + 1)

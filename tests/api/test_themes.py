@@ -229,9 +229,6 @@ def test_a_theme_becomes_an_own_topic_seeded_with_its_documents(data, tmp_path):
     assert bad.returncode == 1 and "0" * 16 in bad.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 leftover: at 28 days LSA's few dimensions (a tenth of the documents) "
-                   "give both new complaints one direction and they come out as one theme; more dimensions split each "
-                   "(docs/topics.md, 'What it finds, measured')")
 def test_two_distinct_complaints_over_four_weeks_stay_two_themes_each_whole(tmp_path):
     """28-day windows: the leaks and the overheating power banks are one theme each, never one together."""
     from .themes_corpus import two_complaints

@@ -8,7 +8,7 @@ sentiment (one direction for complaints, one for praise, plus noise), like an
 encoder that groups by sentiment more than by wording, so the theme must come
 from the words; and the leak complaints of both languages share a little of
 one more direction, the bilingual part that lets the two languages' groups be
-joined.
+joined (in ``two_complaints`` the overheating power banks share another).
 """
 
 from __future__ import annotations
@@ -44,19 +44,23 @@ EN_LEAKS = ["The toner bottle arrived leaking all over the box", "Bottle leaked 
             "My toner leaked everywhere, half the bottle gone", "Leaking bottle again, the box was soaked"]
 
 
-def _vector(rng: np.random.Generator, sentiment: str, leak: bool = False) -> DocumentVector:
+# the directions a complaint's documents share in both languages, as a bilingual encoder gives them
+TOPIC_DIRECTIONS = {"leak": slice(48, 96), "heat": slice(96, 144)}
+
+
+def _vector(rng: np.random.Generator, sentiment: str, topic: str | None = None) -> DocumentVector:
     common = np.ones(384, dtype=np.float32)
     direction = np.zeros(384, dtype=np.float32)
     direction[:48] = 1.0 if sentiment == "negative" else -1.0
-    if leak:
-        direction[48:96] = 3.0
+    if topic is not None:
+        direction[TOPIC_DIRECTIONS[topic]] = 3.0
     return DocumentVector.from_array(MODEL, common + 0.8 * direction + 0.6 * rng.standard_normal(384).astype(np.float32))
 
 
 def _doc(source_id: str, text: str, lang: str, sentiment: str, at: datetime, rng, brand: str = "Acme") -> Document:
     return Document(source="jd" if lang == "zh" else "amazon", source_id=source_id, brand=brand, lang=lang, text=text,
                     created_at=at, sentiment=Sentiment(label=sentiment, score=0.9),
-                    vector=_vector(rng, sentiment, leak=source_id.startswith("leak")))
+                    vector=_vector(rng, sentiment, next((t for t in TOPIC_DIRECTIONS if source_id.startswith(t)), None)))
 
 
 def documents() -> list[Document]:
@@ -100,7 +104,8 @@ def two_complaints() -> list[Document]:
     The leaks (``leak-``, ``leaken-``) and the overheating power banks
     (``heat-``, ``heaten-``), each eight Chinese and four English reviews
     spread over the current 28 days; both are negative, so their vectors
-    differ only by noise and the leaks' shared direction.
+    differ only by noise and each complaint's own shared direction (the part
+    that lets each complaint's two languages be joined).
     """
     rng = np.random.default_rng(5)
     docs = []
