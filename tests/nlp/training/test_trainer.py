@@ -124,7 +124,7 @@ def test_tiny_distilled_student_keeps_its_depth_and_loads_on_both_runtimes(tmp_p
                               teacher=SHIPPED_MODEL_DIR))  # fmt: skip
     assert report["steps"] >= 2
     config = json.loads((tmp_path / "s" / "config.json").read_text())
-    assert config["num_layers"] == 2 and config["frozen_layers"] == 0 and config["distilled_from"] == "e5s-mt-1"
+    assert config["num_layers"] == 2 and config["frozen_layers"] == 0 and config["distilled_from"] == SHIPPED_MODEL_DIR.name
     base = build_base_encoder(DEFAULT_CACHE_DIR)
     net, _ = load_network(tmp_path / "s", base)
     assert len(net.bert.encoder.layer) == 2
