@@ -31,8 +31,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from functools import cached_property
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
