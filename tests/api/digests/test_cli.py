@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,10 +50,13 @@ def test_subscribe_preview_pause_update_delete(tmp_path):
     preview = voclens("digests", "preview", sid, "--format", "slack", data_dir=tmp_path).stdout
     assert json.loads(preview)["blocks"][0]["type"] == "header"
     assert "paused (paused by a user)" in voclens("digests", "pause", sid, data_dir=tmp_path).stdout
-    updated = voclens("digests", "update", sid, "--hour", "7", "--tz", "Europe/Berlin", data_dir=tmp_path).stdout
+    # An hour half a day from now: a slot passing between creating and running makes the digest
+    # due (a run at 06:00 UTC on a Monday, with the hour 7 in Berlin, once failed here).
+    hour = (datetime.now(ZoneInfo("Europe/Berlin")).hour + 12) % 24
+    updated = voclens("digests", "update", sid, "--hour", str(hour), "--tz", "Europe/Berlin", data_dir=tmp_path).stdout
     assert "paused" in updated  # updating does not resume
     assert "[on]" in voclens("digests", "resume", sid, data_dir=tmp_path).stdout
-    assert "weekly at 07:00 on mon Europe/Berlin" in voclens("digests", "show", sid, data_dir=tmp_path).stdout
+    assert f"weekly at {hour:02d}:00 on mon Europe/Berlin" in voclens("digests", "show", sid, data_dir=tmp_path).stdout
     bad = voclens("digests", "update", sid, "--tz", "Mars/Olympus", data_dir=tmp_path, check=False)
     assert bad.returncode == 2 and "tz: unknown time zone" in bad.stderr
     run = voclens("digests", "run", "--json", data_dir=tmp_path)  # created just now: nothing due yet
