@@ -186,10 +186,7 @@ class TermMatcher:
     def _columns(self, text: str) -> list[int]:
         """Columns of the terms ``text`` holds."""
         runs = self._analyser.precise_runs(text or "")
-        parts = list(map(self._memo.get, runs))
-        if None in parts:  # runs not seen yet (or a clear by another thread since: the memo is only a memo)
-            parts = [p if p is not None else self._run_tokens(r) for p, r in zip(parts, runs)]
-        tokens = list(chain.from_iterable(parts))
+        tokens = list(chain.from_iterable(map(self._run_tokens, runs)))  # each run through its own memo
         found = [self._column[t] for t in self._single.intersection(tokens)]
         if self._pair_keys and _LATIN.search(text or ""):
             found += [self._column[self._pairs[p]] for p in self._pair_keys.intersection(zip(tokens, islice(tokens, 1, None)))]
