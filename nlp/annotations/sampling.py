@@ -177,8 +177,21 @@ QUOTAS_ROUND_10 = TrainRound({
     "tweets": 210, "banking_support": 176, "restaurants": 100, "cell_phone_accessories": 10,
     "tshirts": 27,
 })  # fmt: skip
+#: The eleventh round, random and train only (session 12): more of every Chinese product domain
+#: (PyABSA's, cosmetics, the 10 online_shopping categories, appeals), and the English reviews left:
+#: whole SemEval restaurant reviews and the 2016 laptop reviews (new domains), tweets, banking,
+#: Yelp sentences and the last Echo reviews.
+QUOTAS_ROUND_11 = TrainRound({
+    "clothing": 80, "phones": 60, "computers": 60, "tablets": 50, "fruit": 50, "shampoo": 50,
+    "cosmetics": 80, "pyabsa_camera": 50, "pyabsa_phone": 50, "pyabsa_hair": 40, "pyabsa_car": 40,
+    "pyabsa_notebook": 40, "water_heaters": 40, "dispute_appeals": 60, "food_delivery": 60,
+    "hotels": 30, "books": 30, "dairy": 30,
+    "restaurants_2016": 160, "laptops_2016": 100, "tweets": 190, "banking_support": 150,
+    "restaurants": 85, "smart_speakers": 65,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
-          QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10)  # fmt: skip
+          QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
+          QUOTAS_ROUND_11)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700

@@ -174,14 +174,30 @@ def uci_sentences(data_dir: Path) -> Iterator[SourceRow]:
                                 domain, {"label": label.strip()})  # fmt: skip
 
 
-def semeval_laptops(data_dir: Path) -> Iterator[SourceRow]:
-    """SemEval 2015 laptop reviews, whole reviews (their sentences joined), keyed by review id."""
-    path = data_dir / "semeval_absa_2014_2016" / "ABSA-SemEval2015" / "ABSA-15_Laptops_Train_Data.xml"
+def _semeval_reviews(path: Path) -> Iterator[tuple[str, str]]:
+    """(review id, whole review text: its sentences joined) of a SemEval 2015/2016 file."""
     for review in ET.parse(path).getroot().iter("Review"):
         text = " ".join((s.findtext("text") or "").strip() for s in review.iter("sentence")).strip()
         if text:
-            yield SourceRow("semeval_absa_2014_2016", f"ABSA-15_Laptops_Train_Data.xml#rid={review.get('rid')}",
-                            text, "en", "laptops")  # fmt: skip
+            yield review.get("rid"), text
+
+
+def semeval_reviews(data_dir: Path) -> Iterator[SourceRow]:
+    """SemEval laptop and restaurant reviews, whole reviews, keyed by file and review id.
+
+    ``laptops`` are the 2015 laptop reviews (the first rounds drew from them); the 2016 files
+    repeat all of 2015's reviews and add more, so ``laptops_2016`` holds only the reviews 2015 lacks
+    (a domain's draw order depends on its rows, so the first one must not grow).
+    ``restaurants_2016`` are the 2016 restaurant reviews, whole (``restaurants`` are Yelp sentences)."""
+    folder = data_dir / "semeval_absa_2014_2016"
+    seen: set[str] = set()
+    for fname, year, domain in (("ABSA-15_Laptops_Train_Data.xml", "2015", "laptops"),
+                                ("ABSA16_Laptops_Train_SB1_v2.xml", "2016/Training_Data", "laptops_2016"),
+                                ("ABSA16_Restaurants_Train_SB1_v2.xml", "2016/Training_Data", "restaurants_2016")):
+        for rid, text in _semeval_reviews(folder / f"ABSA-SemEval{year}" / fname):
+            if domain == "laptops" or text not in seen:  # 2015 as it always was, duplicates too
+                seen.add(text)
+                yield SourceRow("semeval_absa_2014_2016", f"{fname}#rid={rid}", text, "en", domain)
 
 
 def cfpb(data_dir: Path) -> Iterator[SourceRow]:
@@ -233,7 +249,7 @@ READERS: dict[str, Callable[[Path], Iterator[SourceRow]]] = {
     "womens_clothing_reviews_en": womens_clothing,
     "uci_sentiment_labelled_sentences": uci_sentences,
     "absa_term_en_tshirt_television": tshirt_television,
-    "semeval_absa_2014_2016": semeval_laptops,
+    "semeval_absa_2014_2016": semeval_reviews,
     "cfpb_consumer_complaints_sample": cfpb,
     "banking77": banking77,
     "tweeteval_sentiment": tweets,
