@@ -282,7 +282,7 @@ def add_evidence_cmd(
 
 @model_app.command("add-cue-thresholds")
 def add_cue_thresholds_cmd(
-    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-8).")],
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-10).")],
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
     min_precision: Annotated[float, typer.Option(min=0, max=1, help="Pair precision every threshold must reach on tune.")] = 0.70,
 ) -> None:
@@ -302,7 +302,7 @@ def add_cue_thresholds_cmd(
 
 @model_app.command("add-sentiment-bias")
 def add_sentiment_bias_cmd(
-    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-8).")],
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-10).")],
     data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
 ) -> None:
     """Move the borders between negative, neutral and positive per language, on the tune part.

@@ -63,14 +63,19 @@ def _records(texts: dict[str, str], day: int = 20) -> str:
 
 
 def _strap_labels(backend) -> dict[str, tuple[str, str, str]]:
-    """source_id -> (document sentiment, the strap label's polarity, its evidence text) of every labelled document."""
+    """source_id -> (document sentiment, the strap label's polarity, its evidence text) of every labelled document.
+
+    The document's sentiment is given as "not negative" or "negative": these mixed reviews read as
+    positive or mixed depending on the default model, and what matters is that the strap part's
+    negative polarity is its own, not the document's."""
     out = {}
     for batch in backend.iter_documents():
         for d in batch:
             label = next((t for t in d.topics if t.topic == "strap"), None)
             if label is not None:
                 text = f"{d.title}\n{d.text}" if d.title else d.text
-                out[d.source_id] = (d.sentiment.label.value, label.polarity.value, text[slice(*label.evidence)])
+                tone = "negative" if d.sentiment.label.value == "negative" else "not negative"
+                out[d.source_id] = (tone, label.polarity.value, text[slice(*label.evidence)])
     return out
 
 
@@ -89,9 +94,9 @@ def _data_backend(data: Path):
     return open_backend("sqlite", path=Settings(data_dir=data).sqlite_path)
 
 
-#: The strap label is negative where the document is not (positive; neutral for the Chinese text,
-#: two pluses and a minus, which e5s-lite-8's sentiment offsets read as mixed).
-EXPECTED = {"m1": ("positive", "negative", "but the strap broke after a week"), "m2": ("neutral", "negative", "但是表带断了")}
+#: The strap label is negative where the document is not.
+EXPECTED = {"m1": ("not negative", "negative", "but the strap broke after a week"),
+            "m2": ("not negative", "negative", "但是表带断了")}  # fmt: skip
 
 
 @pytest.mark.model

@@ -72,8 +72,9 @@ def test_a_mixed_review_gets_the_polarity_of_its_strap_part(lite, strap):
              "物流很快，包装也很好，但是表带断了", "fast delivery but the strap broke", "表带很舒服，但是物流太慢了"]
     docs = lite.classify_batch(texts)
     assert [d.sentiment.label for d in docs[:3]] != [Polarity.negative] * 3  # the documents are not (all) negative
-    # the Chinese one (two pluses, then the strap) reads as mixed under e5s-lite-8's offsets: not negative
-    assert docs[0].sentiment.label == Polarity.positive and docs[1].sentiment.label != Polarity.negative
+    # three pluses and a minus, or two and a minus: positive or mixed (the default models differ), never
+    # negative, so the strap part's negative polarity is its own and not the document's
+    assert docs[0].sentiment.label != Polarity.negative and docs[1].sentiment.label != Polarity.negative
     located = locate(lite, stack, CUES, texts, [{"strap": 0.9}] * len(texts))
     got = [(texts[i][slice(*f["strap"].evidence)], f["strap"].polarity) for i, f in enumerate(located)]
     assert got == [("but the strap broke after a week", Polarity.negative), ("但是表带断了", Polarity.negative),
