@@ -137,7 +137,7 @@ def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[s
 
     Only the list is decoded and encoded in Python; SQLite's ``json_set`` puts it back in place,
     and the rest of the document (its text above all) stays byte for byte as ``upsert`` wrote it:
-    decoding and encoding whole documents was most of a first apply's work in Python.
+    decoding and encoding whole documents was the largest part of its Python work on a first apply.
     """
     updates = []
     for seq, stored in _stored_topics(conn, list(changed)):
