@@ -167,3 +167,6 @@ class WriteMixin:
             if len(hits) < 1000:
                 break
         return deleted
+
+
+__all__ = ["WriteMixin"]

@@ -227,3 +227,10 @@ class Emerging(_Model):
     expected: float = Field(description="Count expected in the current window at the baseline rate.")
     ratio: float = Field(description="(current + 1) / (expected + 1).")
     score: float = Field(description="Signed log-likelihood ratio (G²); higher = more surprising rise.")
+
+
+__all__ = [
+    "MAX_PAGE_SIZE", "MAX_QUERY_CHARS", "Emerging", "EmergingQuery", "Filters", "Hit", "Interval", "KeywordCount",
+    "SearchQuery", "SearchResult", "SortOrder", "Split", "TopQuery", "TopicCount", "TopicFilter", "TrendBucket",
+    "TrendQuery", "TrendResult", "TrendSeries",
+]
