@@ -32,7 +32,8 @@ How it is measured, so that nothing it scores was seen while teaching:
   heads, write labels), documents per second by the wall clock and per second of the
   process's CPU (steadier on a shared machine), with the load average. Twice in one run: the
   heads' terms found by ``TermMatcher`` (as shipped), then by splitting every whole text
-  (as before it; the same labels), so before and after share the machine's load.
+  (as before it; the same labels), so before and after share the machine's load;
+  ``--matcher-only`` applies with the matcher only (to compare two commits, run each).
   ``--apply-only`` skips the rest.
 
 Encoding the annotation set takes minutes on two cores; ``--cache`` keeps the vectors (an .npz).
@@ -231,6 +232,8 @@ def main() -> None:
     parser.add_argument("--vectors-only", action="store_true", help="Heads without terms, as before they existed.")
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--apply-only", action="store_true", help="Only the apply speed (no F1, no ceiling).")
+    parser.add_argument("--matcher-only", action="store_true",
+                        help="Apply with the term matcher only, not again with every text split whole.")
     args = parser.parse_args()
     targs = TrainingArgs(terms=0) if args.vectors_only else TrainingArgs()
     import sklearn.feature_selection  # noqa: F401  (imported once up front: not part of any head's training time)
@@ -242,7 +245,8 @@ def main() -> None:
         quality(args, model, xs, topics, texts, targs)
     if args.apply_docs:
         # the matcher first, with the analyser's memos cold; then the whole-text split, on warmed memos
-        for how, full in (("terms found by TermMatcher", False), ("every text split whole (before)", True)):
+        variants = (("terms found by TermMatcher", False), ("every text split whole (before)", True))
+        for how, full in variants[: 1 if args.matcher_only else 2]:
             load = os.getloadavg()[0]
             speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs, full_split=full)
             print(f"apply, 12 heads over {speed['docs']} SQLite documents, {how}: {speed['first_docs_per_s']:.0f} docs/s "

@@ -170,20 +170,36 @@ def remove(conn: sqlite3.Connection, seq_condition: str, params: list) -> None:
     conn.execute(BUMP_SQL)
 
 
-def subtract_topics(conn: sqlite3.Connection, topics: Iterable[tuple]) -> None:
-    """Count topic labels out (own topics relabelled in place): ``(topic, polarity, created_ms, rating)``."""
-    t: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
-    for topic, polarity, created, rating in topics:
-        acc = t[(created // HOUR_MS, topic)]
-        acc[0] -= 1
-        acc[1] -= polarity == "negative"
-        if rating is not None:
-            acc[2] -= rating
-            acc[3] -= 1
-    if t:
-        conn.executemany(_ADD_TOPICS, [(*k, *v) for k, v in t.items()])
-        conn.execute("DELETE FROM rollup_topics WHERE n = 0")
-        conn.execute(BUMP_SQL)
+#: One (hour, topic) row counted out and in at once. The rating sum is ``(sum + out) + in``, or ``in`` where
+#: counting out emptied the row: the arithmetic of subtracting all, deleting empty rows, then adding.
+_SHIFT_TOPICS = (
+    "INSERT INTO rollup_topics (hour, topic, n, negative, rating_sum, rating_n) VALUES (?1, ?2, ?3 + ?4, ?5, ?7, ?8) "
+    "ON CONFLICT (hour, topic) DO UPDATE SET n = n + excluded.n, negative = negative + excluded.negative, "
+    "rating_sum = CASE WHEN n + ?3 = 0 THEN ?7 ELSE rating_sum + ?6 + ?7 END, rating_n = rating_n + excluded.rating_n"
+)
+
+
+def shift_topics(conn: sqlite3.Connection, removed: Iterable[tuple], added: Iterable[tuple]) -> None:
+    """Count topic labels out and in (own topics relabelled in place): ``(topic, polarity, created_ms, rating)``.
+
+    One statement per (hour, topic) touched, and only the rows whose count fell are looked at for
+    deletion, by key: the whole table is not scanned for empty rows at every write.
+    """
+    t: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0.0, 0.0, 0])  # n out, n in, negative, rating out, in, rating n
+    for sign, rows in ((-1, removed), (1, added)):
+        for topic, polarity, created, rating in rows:
+            acc = t[(created // HOUR_MS, topic)]
+            acc[0 if sign < 0 else 1] += sign
+            acc[2] += sign * (polarity == "negative")
+            if rating is not None:
+                acc[3 if sign < 0 else 4] += sign * rating
+                acc[5] += sign
+    if not t:
+        return
+    conn.executemany(_SHIFT_TOPICS, [(*k, *v) for k, v in t.items()])
+    conn.executemany("DELETE FROM rollup_topics WHERE hour = ? AND topic = ? AND n = 0",
+                     [k for k, v in t.items() if v[0]])
+    conn.execute(BUMP_SQL)
 
 
 def usable(has_text: bool, filters: Filters, slot: int, split: Split | None) -> bool:

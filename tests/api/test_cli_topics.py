@@ -33,7 +33,7 @@ def data(tmp_path_factory):
 
 
 @pytest.mark.model
-def test_teach_train_apply_and_search_an_own_topic(data, tmp_path):
+def test_teach_train_apply_and_search_an_own_topic(data, tmp_path, monkeypatch):
     examples = tmp_path / "leaking.jsonl"
     lines = [{"text": t, "label": 1} for t in LEAK_EXAMPLES] + [{"text": "物流很快，包装完好", "label": 0}]
     examples.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
@@ -51,6 +51,12 @@ def test_teach_train_apply_and_search_an_own_topic(data, tmp_path):
     assert len(about_leaks) >= 8 and len(about_leaks) >= 0.6 * len(texts), texts
     again = json.loads(voclens("topics", "apply", "--json", data_dir=data).stdout)
     assert again["changed"] == 0
+    # on a terminal (here forced) a progress bar counts the documents, in batches of --batch-size
+    with monkeypatch.context() as m:
+        m.setenv("VOCLENS_PROGRESS", "1")
+        shown = voclens("topics", "apply", "--batch-size", "100", data_dir=data)
+    assert f"to {applied['seen']} documents" in shown.stdout and ": 0 changed" in shown.stdout
+    assert "apply" in shown.stderr and f"{applied['seen']}/{applied['seen']}" in shown.stderr
     listed = voclens("topics", "list", data_dir=data).stdout
     assert "leaking" in listed and "漏液" in listed
     gone = voclens("topics", "remove", "leaking", data_dir=data).stdout

@@ -9,6 +9,7 @@ import pytest
 
 from index.base import Filters, TrendQuery
 from index import _sqlite_rollup_memory as memory
+from index._sqlite_rollup import HOUR_SQL
 from index._sqlite_schema import SCHEMA_VERSION
 from index.sqlite import SQLiteBackend
 from nlp.labels import Sentiment, TopicLabel
@@ -188,3 +189,34 @@ def test_brand_rollup_groups_spellings_as_the_scan_does(sqlite_backend):
     b.delete_by_query("", Filters(brand=["acme"]))
     _same(*_both(b, query))
     assert [s.key for s in b.trends(query).series] == ["Beta"]
+
+
+def test_rollups_match_the_row_scan_after_own_topics_are_relabelled_again_and_again(sqlite_backend):
+    """``relabel_topics`` counts labels out and in per (hour, topic) at once, and deletes only the rows
+    it emptied (not a scan for empty rows): labels added, re-scored, flipped, moved to other
+    documents and taken off keep the rollups those of the rows, with ratings that are no binary fraction."""
+    rng = random.Random(7)
+    b = sqlite_backend
+    docs = _random_docs(rng, 200, "o")
+    docs = [d.model_copy(update={"rating": rng.choice([0.1, 3.7, 4.2])}) if n % 3 == 0 else d for n, d in enumerate(docs)]
+    b.upsert(docs)
+    ids = [d.id for d in docs]
+    keys = ["own_a", "own_b", "own_c"]
+    for step in range(6):
+        labelled = 0.0 if step == 4 else 0.5  # step 4 takes every label off: emptied rows must go
+        scores = {i: {k: TopicLabel(topic=k, polarity=rng.choice(["negative", "positive"]), score=rng.random())
+                      if rng.random() < 0.5 else rng.random() for k in keys if rng.random() < labelled}
+                  for i in (ids if step == 4 else rng.sample(ids, 150))}
+        b.relabel_topics(scores, keys)
+        for query in (TrendQuery(interval="week", split="topic"), TrendQuery(interval="hour", split="topic")):
+            _same(*_both(b, query))
+        with b._read() as conn:  # white-box: every row is the recount of the labels, none left at zero
+            stored = conn.execute("SELECT hour, topic, n, negative, rating_n, rating_sum FROM rollup_topics "
+                                  "ORDER BY 1, 2").fetchall()
+            recount = conn.execute(f"SELECT {HOUR_SQL}, topic, count(*), total(polarity = 'negative'), count(rating), "
+                                   "total(rating) FROM doc_topics GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        assert [r[:5] for r in stored] == [r[:5] for r in recount]
+        assert [r[5] for r in stored] == pytest.approx([r[5] for r in recount])
+        assert all(r[2] > 0 for r in stored)
+        if step == 4:
+            assert not {r[1] for r in stored} & set(keys)

@@ -267,3 +267,47 @@ def test_the_vectors_in_memory_follow_every_write(tmp_path):
         assert b.search(SearchQuery(q=f"similar:{target.id}:1")).hits[0].document.id == before
         b.upsert([docs[1].model_copy(update={"vector": None})])
         assert docs[1].id not in {h.document.id for h in b.search(SearchQuery(q=f"similar:{target.id}")).hits}
+
+
+def test_relabelling_rewrites_only_the_topic_list_of_the_stored_json(tmp_path):
+    """Only the topic list is decoded in Python; SQLite's json_set puts it back in place, and the rest
+    of the document stays byte for byte as it was written (texts with quotes, escapes, emoji, line
+    separators; a sentiment score that Python would write in another form, 1.234e-05)."""
+    import json
+
+    from index.own_topics import OwnTopic
+    from nlp.labels import Sentiment, TopicLabel
+
+    from .corpus import doc
+
+    texts = ['他说"漏液了"\\n第二行\n第三行', "tab\there \u2028 sep \x01 ctl 🙂 emoji", "plain"]
+    docs = [doc(f"j{n}", t, rating=3.7, title="T \"q\"" if n else None, topics={"logistics": "negative"},
+                keywords=["漏液"]).model_copy(update={"sentiment": Sentiment(label="negative", score=1.234e-05)})
+            for n, t in enumerate(texts)]
+    with SQLiteBackend(tmp_path / "j.db") as backend:
+        backend.upsert(docs)
+        backend.save_own_topic(OwnTopic(key="leaking", name_zh="漏液", name_en="Leaking"))
+
+        def raw() -> dict[str, str]:
+            with backend._read() as conn:
+                return dict(conn.execute("SELECT d.id, j.doc FROM documents d JOIN document_json j ON j.seq = d.seq"))
+
+        written = raw()
+        for scores in ({docs[0].id: {"leaking": TopicLabel(topic="leaking", polarity="negative", score=0.91234,
+                                                            evidence=(0, 4))},
+                        docs[1].id: {"leaking": 0.5}, docs[2].id: {}},
+                       {docs[0].id: {}, docs[1].id: {"leaking": 0.75}, docs[2].id: {"leaking": 0.6}}):
+            before = raw()
+            assert backend.relabel_topics(scores, ["leaking"]) >= 2
+            for doc_id, stored in raw().items():
+                want = json.loads(before[doc_id])
+                want["topics"] = [t for t in want["topics"] if t["topic"] != "leaking"] + [
+                    {"topic": "leaking", "polarity": v.polarity.value if isinstance(v, TopicLabel) else "negative",
+                     "score": round(float(v.score if isinstance(v, TopicLabel) else v), 4),
+                     "evidence": list(v.evidence) if isinstance(v, TopicLabel) and v.evidence else None}
+                    for v in scores[doc_id].values()]
+                assert json.loads(stored) == want, doc_id
+                head, _, rest = written[doc_id].partition(',"topics":[')
+                assert stored.startswith(head + ',"topics":[') and "0.00001234" in head
+                assert stored.endswith(rest[rest.index('],"keywords":') + 1 :])
+        assert backend.get(docs[1].id).text == texts[1]
