@@ -1,6 +1,7 @@
 """Teaching topics from examples: F1 on held-back annotations, training seconds, and apply speed.
 
-    python bench/bench_topics.py [--data ../shared/data] [--examples 30] [--apply-docs 20000] [--cache PATH]
+    python bench/bench_topics.py [--data ../shared/data] [--model-dir DIR ...] [--examples 30] [--apply-docs 20000]
+                                 [--score-on tune|test] [--cache FOLDER]
 
 The issue's target (19, own topics): each of the 12 default topics, taught as
 an own topic from 30 examples, should reach F1 >= 0.75 on a held-back part of
@@ -10,7 +11,8 @@ How it is measured, so that nothing it scores was seen while teaching:
 
 * The annotation set's ``train`` items are the index the analyst teaches in:
   their vectors (the shipped lite encoder's pooled vectors, as ``voclens
-  reclassify`` stores them) and texts are the background a head contrasts with,
+  reclassify`` stores them, or those of each ``--model-dir`` given: several are
+  compared on the same draws) and texts are the background a head contrasts with,
   their labels unused, except that for each topic the examples are drawn (seeded)
   from them. No cue words. Two protocols, both reported:
 
@@ -25,6 +27,11 @@ How it is measured, so that nothing it scores was seen while teaching:
   examples' words, how many, the vector's scale, C) were chosen with
   ``--score-on tune`` (the annotation set's ``tune`` items), never on ``test``.
 * "Ceiling": the same head taught from every ``train`` item with their labels.
+* "With names": the same draws, the topic's two names joined to its examples as two more (their
+  vectors from the same encoder, their words among the texts terms are mined from): the names
+  ``voclens topics add`` is given anyway (``--name-zh``, ``--name-en``), here the display names of
+  ``TAXONOMY.md`` alone (the Chinese name, the key as English words: 物流配送 / "logistics"),
+  no cue words. ``--no-names`` leaves it out.
 * Training time is ``train_head`` (mining terms, fit, 5-fold cross-validation) per topic: wall
   clock and, since a shared machine lends the CPU to other jobs too, the CPU time it took.
 * Apply speed: a SQLite index of ``--apply-docs`` documents with vectors and the
@@ -36,16 +43,20 @@ How it is measured, so that nothing it scores was seen while teaching:
   ``--matcher-only`` applies with the matcher only (to compare two commits, run each).
   ``--apply-only`` skips the rest.
 
-Encoding the annotation set takes minutes on two cores; ``--cache`` keeps the vectors (an .npz).
+Encoding the annotation set takes a minute or two per encoder on two cores; ``--cache`` keeps the
+vectors (a folder; one .npz per encoder version).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -61,29 +72,62 @@ from nlp.own_topics import HeadStack, TrainingArgs, train_head  # noqa: E402
 SPLITS = ("train", "tune", "test")
 
 
-def encoded(data: Path, cache: Path) -> tuple[str, dict[str, np.ndarray], dict[str, list[set[str]]], dict[str, list[str]]]:
-    """Per split: the lite model's vectors, each item's gold topics and its text; cached in ``cache``."""
-    if cache.exists():
-        z = np.load(cache, allow_pickle=False)
+def encoded(data: Path, cache: Path, model_dir: Path | None = None
+            ) -> tuple[str, dict[str, np.ndarray], dict[str, list[set[str]]], dict[str, list[str]]]:  # fmt: skip
+    """Per split: the lite model's vectors, each item's gold topics and its text.
+
+    ``model_dir``: the trained folder whose encoder makes the vectors (default: the shipped lite
+    model). Cached in ``cache``, a folder, one file per encoder version.
+    """
+    from nlp.transformer import LITE_MODEL_DIR
+
+    folder = Path(model_dir or LITE_MODEL_DIR)
+    version = json.loads((folder / "config.json").read_text())["version"]
+    path = cache / f"voclens-bench-topics-{version}.npz"
+    if path.exists():
+        z = np.load(path, allow_pickle=False)
         if all(f"{s}_text" in z for s in SPLITS):
             topics = {s: [set(t.split(",")) - {""} for t in z[f"{s}_topics"]] for s in SPLITS}
             return str(z["model"]), {s: z[f"{s}_x"] for s in SPLITS}, topics, {s: [str(t) for t in z[f"{s}_text"]] for s in SPLITS}
     from nlp.models import get_classifier
 
-    lite = get_classifier("lite")
+    lite = get_classifier("lite", model_dir=folder)
     xs, topics, texts = {}, {}, {}
     for split in SPLITS:
         items = load_gold(data, split=split)
         started = time.perf_counter()
         _, pooled = lite.classify_with_vectors([i.text for i in items])
-        print(f"encoded {len(items)} {split} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(f"{version}: encoded {len(items)} {split} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         xs[split] = pooled.astype(np.float32)
         topics[split] = [{t.topic for t in i.annotation.topics} for i in items]
         texts[split] = [i.text for i in items]
-    np.savez(cache, model=lite.vector_model, **{f"{s}_x": xs[s] for s in xs},
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, model=lite.vector_model, **{f"{s}_x": xs[s] for s in xs},
              **{f"{s}_topics": np.array([",".join(sorted(t)) for t in topics[s]]) for s in topics},
              **{f"{s}_text": np.array(texts[s]) for s in texts})
     return lite.vector_model, xs, topics, texts
+
+
+@dataclass(frozen=True)
+class Names:
+    """A default topic's two display names (``TAXONOMY.md``: its Chinese name, its key as English words) and their vectors."""
+
+    texts: tuple[str, str]
+    vectors: np.ndarray  # (2, dims), from the same encoder as the items'
+
+
+def topic_names(model_dir: Path | None) -> dict[str, Names]:
+    """Each default topic's names, encoded by ``model_dir``'s encoder (what ``voclens topics add`` is given anyway)."""
+    from nlp.labels import TOPIC_NAMES_ZH
+    from nlp.models import get_classifier
+    from nlp.transformer import LITE_MODEL_DIR
+
+    lite = get_classifier("lite", model_dir=Path(model_dir or LITE_MODEL_DIR))
+    out = {}
+    for topic in DEFAULT_TOPICS:
+        texts = (TOPIC_NAMES_ZH[topic], topic.replace("_", " "))
+        out[topic] = Names(texts, lite.classify_with_vectors(list(texts))[1].astype(np.float32))
+    return out
 
 
 def _f1(pred: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
@@ -93,11 +137,12 @@ def _f1(pred: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
 
 
 def teach(model: str, xs: dict, topics: dict, texts: dict, examples: int, counter: int, background: int, seed: int,
-          args: TrainingArgs, score_on: str = "test") -> list[dict]:  # fmt: skip
+          args: TrainingArgs, score_on: str = "test", names: dict[str, Names] | None = None) -> list[dict]:  # fmt: skip
     """Per default topic: taught from ``examples`` train items of it (``counter`` of them counter-examples), scored on ``score_on``.
 
     Counter-examples are train items without the topic, drawn at random: what an analyst who
-    labels documents yes or no gives besides the yeses.
+    labels documents yes or no gives besides the yeses. ``names``: the topic's two names join
+    its examples as two more (their vectors and words), the same draws otherwise.
     """
     rng = np.random.default_rng(seed)
     train_x = xs["train"]
@@ -109,13 +154,18 @@ def teach(model: str, xs: dict, topics: dict, texts: dict, examples: int, counte
         rest = np.setdiff1d(np.arange(len(train_x)), np.concatenate([chosen, against]))
         bg = rng.choice(rest, size=min(background, len(rest)), replace=False)
         words = [texts["train"][i] for i in (*chosen, *against, *bg)] if args.terms else None
+        positives = train_x[chosen]
+        if names is not None:
+            positives = np.concatenate([names[topic].vectors, positives])
+            words = [*names[topic].texts, *words] if words is not None else None
         cpu = time.process_time()
-        head = train_head(model, train_x[chosen], train_x[against], train_x[bg], args, texts=words)
+        head = train_head(model, positives, train_x[against], train_x[bg], args, texts=words)
         cpu = time.process_time() - cpu  # on a shared machine the wall clock also counts other jobs' turns
         pred = HeadStack.of({topic: head}).scores(xs[score_on], texts=texts[score_on])[:, 0] >= head.threshold
         gold = np.array([topic in t for t in topics[score_on]])
         f1, p, r = _f1(pred, gold)
         rows.append({"topic": topic, "f1": f1, "precision": p, "recall": r, "test_positives": int(gold.sum()),
+                     "examples": head.positives, "background": head.background,
                      "seconds": head.seconds, "cpu_seconds": cpu, "cv_f1": head.f1, "threshold": head.threshold, "terms": list(head.terms)[:8]})
     return rows
 
@@ -200,36 +250,49 @@ def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args
 PROTOCOLS = (("30 examples of the topic", 0), ("20 examples + 10 counter-examples", 10))
 
 
-def report(name: str, runs: list[list[dict]], top: dict[str, float]) -> None:
+def report(name: str, runs: list[list[dict]], top: dict[str, float], named: list[list[dict]] | None = None) -> dict:
+    """Print the table of one protocol; answer its summary (mean F1 and topics reaching 0.75, with names too)."""
     print(f"-- {name}")
-    print(f"{'topic':18s} {'F1':>5s} {'P':>5s} {'R':>5s} {'test+':>6s} {'train s':>8s} {'cpu s':>6s} {'ceiling F1':>11s}  "
-          "terms (first draw)")
-    reached, f1s = 0, []
+    print(f"{'topic':18s} {'F1':>5s} {'P':>5s} {'R':>5s} {'test+':>6s} {'train s':>8s} {'cpu s':>6s} {'ceiling F1':>11s} "
+          f"{'with names':>11s}  terms (first draw)")
+    f1s, with_names = [], []
     for i, topic in enumerate(DEFAULT_TOPICS):
         f1 = float(np.mean([r[i]["f1"] for r in runs]))
         f1s.append(f1)
-        reached += f1 >= 0.75
+        with_names.append(float(np.mean([r[i]["f1"] for r in named])) if named else float("nan"))
         print(f"{topic:18s} {f1:5.2f} {np.mean([r[i]['precision'] for r in runs]):5.2f} "
               f"{np.mean([r[i]['recall'] for r in runs]):5.2f} {runs[0][i]['test_positives']:6d} "
               f"{max(r[i]['seconds'] for r in runs):8.2f} {max(r[i]['cpu_seconds'] for r in runs):6.2f} "
-              f"{top.get(topic, float('nan')):11.2f}  "
+              f"{top.get(topic, float('nan')):11.2f} {with_names[-1]:11.2f}  "
               f"{', '.join(runs[0][i]['terms'])}")
+    reached = sum(f >= 0.75 for f in f1s)
     print(f"mean F1 {np.mean(f1s):.3f}; topics with F1 >= 0.75: {reached} of {len(DEFAULT_TOPICS)} (target: 8); "
           f"slowest training: {max(r['seconds'] for run in runs for r in run):.2f} s "
           f"({max(r['cpu_seconds'] for run in runs for r in run):.2f} s of CPU) (target: < 5 s)")
+    out = {"f1": float(np.mean(f1s)), "reached": reached}
+    if named:
+        out |= {"names_f1": float(np.mean(with_names)), "names_reached": sum(f >= 0.75 for f in with_names)}
+        print(f"with names (the topic's two names as two more examples): mean F1 {out['names_f1']:.3f}; "
+              f"{out['names_reached']} of {len(DEFAULT_TOPICS)} reach 0.75")
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--model-dir", type=Path, action="append",
+                        help="A trained model folder whose encoder makes the vectors (default: the shipped lite "
+                             "model); give it several times to compare encoders on the same draws.")
     parser.add_argument("--examples", type=int, default=30)
     parser.add_argument("--background", type=int, default=2000)
     parser.add_argument("--seeds", type=int, default=3, help="Draws of the examples; F1 is their mean.")
     parser.add_argument("--apply-docs", type=int, default=20_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "voclens-bench-topics-v2.npz")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()),
+                        help="Folder of the encoded annotation set, one file per encoder version.")
     parser.add_argument("--score-on", choices=("test", "tune"), default="test",
                         help="Items scored: test (the figures), or tune (where features and settings are chosen).")
     parser.add_argument("--vectors-only", action="store_true", help="Heads without terms, as before they existed.")
+    parser.add_argument("--no-names", action="store_true", help="Leave out the \"with names\" column.")
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--apply-only", action="store_true", help="Only the apply speed (no F1, no ceiling).")
     parser.add_argument("--matcher-only", action="store_true",
@@ -240,33 +303,51 @@ def main() -> None:
     import sklearn.linear_model  # noqa: F401
     import sklearn.model_selection  # noqa: F401
 
-    model, xs, topics, texts = encoded(args.data, args.cache)
-    if not args.apply_only:
-        quality(args, model, xs, topics, texts, targs)
-    if args.apply_docs:
-        # the matcher first, with the analyser's memos cold; then the whole-text split, on warmed memos
-        variants = (("terms found by TermMatcher", False), ("every text split whole (before)", True))
-        for how, full in variants[: 1 if args.matcher_only else 2]:
-            load = os.getloadavg()[0]
-            speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs, full_split=full)
-            print(f"apply, 12 heads over {speed['docs']} SQLite documents, {how}: {speed['first_docs_per_s']:.0f} docs/s "
-                  f"({speed['first_docs_per_cpu_s']:.0f} per CPU second; {speed['first_changed']} labelled); "
-                  f"again: {speed['again_docs_per_s']:.0f} docs/s ({speed['again_docs_per_cpu_s']:.0f} per CPU second; "
-                  f"{speed['again_changed']} changed) (target: >= 5,000 docs/s; load average {load:.1f})")
+    summary = []
+    for folder in args.model_dir or [None]:
+        model, xs, topics, texts = encoded(args.data, args.cache, folder)
+        if not args.apply_only:
+            names = None if args.no_names else topic_names(folder)
+            summary += [(model, *row) for row in quality(args, model, xs, topics, texts, targs, names)]
+        if args.apply_docs and folder is (args.model_dir or [None])[0]:
+            _apply(args, model, xs, topics, texts, targs)
+    if len(summary) > 2:
+        print(f"-- encoders compared, scored on {args.score_on}: mean F1, topics reaching 0.75 (with names)")
+        for model, protocol, row in summary:
+            names = f" ({row['names_f1']:.3f}, {row['names_reached']})" if "names_f1" in row else ""
+            print(f"{model:14s} {protocol:34s} {row['f1']:.3f}, {row['reached']}{names}")
 
 
-def quality(args: argparse.Namespace, model: str, xs: dict, topics: dict, texts: dict, targs: TrainingArgs) -> None:
-    """F1 per topic for each protocol, and the ceiling."""
+def _apply(args: argparse.Namespace, model: str, xs: dict, topics: dict, texts: dict, targs: TrainingArgs) -> None:
+    # the matcher first, with the analyser's memos cold; then the whole-text split, on warmed memos
+    variants = (("terms found by TermMatcher", False), ("every text split whole (before)", True))
+    for how, full in variants[: 1 if args.matcher_only else 2]:
+        load = os.getloadavg()[0]
+        speed = apply_speed(model, xs, topics, texts, args.apply_docs, targs, full_split=full)
+        print(f"apply, 12 heads over {speed['docs']} SQLite documents, {how}: {speed['first_docs_per_s']:.0f} docs/s "
+              f"({speed['first_docs_per_cpu_s']:.0f} per CPU second; {speed['first_changed']} labelled); "
+              f"again: {speed['again_docs_per_s']:.0f} docs/s ({speed['again_docs_per_cpu_s']:.0f} per CPU second; "
+              f"{speed['again_changed']} changed) (target: >= 5,000 docs/s; load average {load:.1f})")
+
+
+def quality(args: argparse.Namespace, model: str, xs: dict, topics: dict, texts: dict, targs: TrainingArgs,
+            names: dict[str, Names] | None = None) -> list[tuple[str, dict]]:  # fmt: skip
+    """F1 per topic for each protocol (and with the topics' names, given ``names``), and the ceiling."""
     top = ceiling(model, xs, topics, texts, targs, args.score_on) if not args.no_ceiling else {}
     print(f"own topics ({'vectors only' if args.vectors_only else 'vectors and terms'}), "
           f"+{args.background} background documents, scored on {len(xs[args.score_on])} held-back {args.score_on} "
           f"items; mean of {args.seeds} draws; encoder {model}; ceiling: taught from every train item")
+    out = []
     for name, counter in PROTOCOLS:
-        runs = [teach(model, xs, topics, texts, args.examples, counter, args.background, seed, targs, args.score_on)
-                for seed in range(args.seeds)]
-        report(name.replace("30", str(args.examples)) if not counter else name, runs, top)
+        draw = partial(teach, model, xs, topics, texts, args.examples, counter, args.background,
+                       args=targs, score_on=args.score_on)  # fmt: skip
+        runs = [draw(seed) for seed in range(args.seeds)]
+        named = [draw(seed, names=names) for seed in range(args.seeds)] if names else None
+        name = name.replace("30", str(args.examples)) if not counter else name
+        out.append((name, report(name, runs, top, named)))
     if top:
         print(f"ceiling: mean F1 {np.mean(list(top.values())):.3f}, {sum(v >= 0.75 for v in top.values())} of 12 reach 0.75")
+    return out
 
 
 if __name__ == "__main__":
