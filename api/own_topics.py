@@ -14,7 +14,10 @@ storage in the backend (``Backend.own_topics``, ``relabel_topics``).
   (``Backend.relabel_topics``). A checkpoint file in the data folder records
   the last id done, so an interrupted run continues there; default topics are
   never touched. Given the encoder, each label gets the polarity of the part
-  of the text that shows the topic, and that part as evidence (``nlp.own_evidence``).
+  of the text that shows the topic, and that part as evidence (``nlp.own_evidence``):
+  an encoder pass over the parts, done once per head and model. A complete apply
+  records on each topic what made its labels (``OwnTopic.labelled_by``), and the next
+  one keeps a label the document already carries while that record matches.
 * **Writing**: ``with_own_topics`` wraps the model that classifies documents
   for a write (ingest, crawls, the worker, ``POST /documents``), so they get
   their own labels then, not at the next apply (``nlp.own_classifier``).
