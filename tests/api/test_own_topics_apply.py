@@ -10,6 +10,9 @@ Every result is compared with the full path: the same documents, every label loc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from api.own_topics import add_examples, add_topic, apply_topics, get_topic, remove_topic, train_topics
@@ -18,6 +21,7 @@ from index.document import Document
 from index.registry import open_backend
 from nlp.own_evidence import parts
 from nlp.own_topics import TopicExample
+from tests.es_node import unique_prefix
 
 from .test_own_topics_write import BATTERY, MIXED, OTHER, STRAP, _examples
 
@@ -50,6 +54,22 @@ def lite():
     from nlp.models import get_classifier
 
     return get_classifier("lite")
+
+
+@contextmanager
+def _opened(kind: str, request, name: str) -> Iterator:
+    """A backend of ``kind``: a SQLite file ``name``.db, or indices of their own on the test node (dropped after)."""
+    if kind == "sqlite":
+        backend = open_backend("sqlite", path=request.getfixturevalue("tmp_path") / f"{name}.db")
+    else:
+        backend = open_backend("elasticsearch", hosts=[request.getfixturevalue("es_node").url], index_prefix=unique_prefix())
+    try:
+        yield backend
+    finally:
+        drop = getattr(backend, "drop_all", None)
+        if drop is not None:
+            drop()
+        backend.close()
 
 
 def _write(backend, lite, texts: dict[str, str]) -> None:
@@ -87,8 +107,9 @@ def _teach(backend, lite, pos, neg, cues) -> None:
 
 
 @pytest.mark.model
-def test_a_second_apply_encodes_nothing_and_a_new_document_only_its_own_parts(tmp_path, lite):
-    with open_backend("sqlite", path=tmp_path / "v.db") as backend:
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def test_a_second_apply_encodes_nothing_and_a_new_document_only_its_own_parts(kind, request, lite):
+    with _opened(kind, request, "v") as backend:
         _write(backend, lite, DOCS)
         _teach(backend, lite, STRAP, OTHER, ["strap", "表带", "band"])
         first = Counting(lite)
@@ -109,7 +130,7 @@ def test_a_second_apply_encodes_nothing_and_a_new_document_only_its_own_parts(tm
         assert _full_path(backend, lite) == {**labelled, **new}
         topic = get_topic(backend, "strap")
     # the same documents written at once and applied once with the same head: the same labels
-    with open_backend("sqlite", path=tmp_path / "w.db") as fresh:
+    with _opened(kind, request, "w") as fresh:
         _write(fresh, lite, {**DOCS, **LATER})
         fresh.save_own_topic(topic.model_copy(update={"labelled_by": None}))
         apply_topics(fresh, classifier=lite)
