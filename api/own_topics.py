@@ -14,7 +14,10 @@ storage in the backend (``Backend.own_topics``, ``relabel_topics``).
   (``Backend.relabel_topics``). A checkpoint file in the data folder records
   the last id done, so an interrupted run continues there; default topics are
   never touched. Given the encoder, each label gets the polarity of the part
-  of the text that shows the topic, and that part as evidence (``nlp.own_evidence``).
+  of the text that shows the topic, and that part as evidence (``nlp.own_evidence``):
+  an encoder pass over the parts, done once per head and model. A complete apply
+  records on each topic what made its labels (``OwnTopic.labelled_by``), and the next
+  one keeps a label the document already carries while that record matches.
 * **Writing**: ``with_own_topics`` wraps the model that classifies documents
   for a write (ingest, crawls, the worker, ``POST /documents``), so they get
   their own labels then, not at the next apply (``nlp.own_classifier``).
@@ -40,7 +43,7 @@ from index.vectors import DIMS, DocumentVector
 from nlp.classifier import Classifier
 from nlp.journey import STAGES, TOUCHPOINTS, journey_examples
 from nlp.own_classifier import Heads, OwnTopicsClassifier
-from nlp.own_evidence import locate
+from nlp.own_evidence import locate, located_by
 from nlp.own_topics import (
     MAX_EXAMPLES,
     HeadStack,
@@ -413,8 +416,9 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
     """Label every document with a vector from the trained heads; see the module docstring.
 
     ``classifier``: the encoder of the heads' vectors, to find each label's evidence and its
-    polarity (an encoder pass over the parts of the labelled documents only); without it (or
-    for heads of another encoder) a label takes the document's sentiment and has no evidence.
+    polarity (an encoder pass over the parts of the labelled documents whose labels were not
+    written by the same head and model, ``_located``); without it (or for heads of another
+    encoder) a label takes the document's sentiment and has no evidence.
     """
     import time
 
@@ -434,12 +438,17 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
             stack = HeadStack.of(heads[model])
             cue_sets = _cue_sets(backend, model, stack.keys)
             locator = classifier if classifier is not None and classifier.vector_model == model else None
-            cue_words = {t.key: t.cues for t in backend.own_topics() if t.key in cue_sets}
+            topics = {t.key: t for t in backend.own_topics() if t.key in stack.keys}
+            cue_words = {k: t.cues for k, t in topics.items() if k in cue_sets}
+            made = _fingerprints(backend, topics, locator)
+            settled = frozenset(k for k, fp in made.items() if topics[k].labelled_by == fp)
+            # resumed: the documents before ``after`` count as made with ``made`` only if the stopped run's were
+            whole = after is None or state.get("made") == made
             for batch in backend.iter_vectors(model=model, batch_size=batch_size, after_id=after):
                 cues = np.array([[i in cue_sets.get(k, ()) for k in stack.keys] for i in batch.ids]) if cue_sets else None
                 texts = backend.texts(batch.ids) if stack.reads_words else {}  # heads that weigh terms read the words
                 labels = stack.labels(batch.floats(), cues, [texts.get(i, "") for i in batch.ids] if stack.reads_words else None)
-                values = _located(backend, locator, stack, cue_words, batch.ids, labels) if locator else labels
+                values = _located(backend, locator, stack, cue_words, batch.ids, labels, settled, texts) if locator else labels
                 report.changed += backend.relabel_topics(dict(zip(batch.ids, values)), stack.keys)
                 report.seen += len(batch)
                 for found in labels:
@@ -447,26 +456,75 @@ def apply_topics(backend: Backend, *, checkpoint: Path | None = None, batch_size
                         report.labelled[key] = report.labelled.get(key, 0) + 1
                 if checkpoint:
                     _save(checkpoint, {"model": model, "after": batch.ids[-1], "seen": report.seen,
-                                       "changed": report.changed, "labelled": report.labelled})
+                                       "changed": report.changed, "labelled": report.labelled,
+                                       "made": made if whole else None})
                 if progress:
                     progress(len(batch))
+            if whole:
+                _settle(backend, made, locator)
     if checkpoint:
         checkpoint.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _fingerprints(backend: Backend, topics: dict[str, OwnTopic], locator: Classifier | None) -> dict[str, str]:
+    """key -> what this apply's labels of it are made with (``nlp.own_evidence.located_by``); empty without a locator.
+
+    Without one, labels take their document's sentiment and no evidence: before the first is written,
+    a topic's ``labelled_by`` is cleared, so that a later apply with the model (even one resuming this
+    run, stopped half-way) locates every label again rather than keep these.
+    """
+    if locator is None:
+        for t in topics.values():
+            if t.labelled_by is not None:
+                backend.save_own_topic(t.model_copy(update={"labelled_by": None}))
+        return {}
+    return {k: located_by(t.head, t.cues, locator) for k, t in topics.items() if t.head is not None}
+
+
+def _settle(backend: Backend, made: dict[str, str], locator: Classifier | None) -> None:
+    """After every document was labelled: record on each topic what its labels are now made with.
+
+    A topic retrained (or given other cue words) meanwhile is left as it is: its labels are not its new head's.
+    """
+    for t in backend.own_topics():
+        fp = made.get(t.key)
+        if fp and t.labelled_by != fp and t.head is not None and located_by(t.head, t.cues, locator) == fp:
+            backend.save_own_topic(t.model_copy(update={"labelled_by": fp}))
+
+
 def _located(backend: Backend, classifier: Classifier, stack: HeadStack, cues: dict[str, list[str]],
-             ids: Sequence[str], labels: list[dict[str, float]]) -> list:  # fmt: skip
-    """``labels`` with each found label located in its document's text (``nlp.own_evidence.locate``)."""
+             ids: Sequence[str], labels: list[dict[str, float]], settled: frozenset[str] = frozenset(),
+             texts: dict[str, str] | None = None) -> list:  # fmt: skip
+    """``labels`` with each found label located in its document's text (``nlp.own_evidence.locate``).
+
+    A label of a ``settled`` topic (whose stored labels this very head, cue words and model wrote:
+    ``OwnTopic.labelled_by``) that the document already carries with the score the head gives now
+    is kept as stored: locating it again would give the same evidence and polarity, for an encoder
+    pass over its parts. The score is checked too: it changes with the document's vector (its text
+    written again) or when a writer labelled it with a head read before a retraining.
+    ``texts``: those already read (by heads that weigh terms).
+    """
     hit = [n for n, found in enumerate(labels) if found]
     if not hit:
         return labels
-    texts = backend.texts([ids[n] for n in hit])
-    located = locate(classifier, stack, cues, [texts.get(ids[n], "") for n in hit], [labels[n] for n in hit])
+    stored = backend.topic_labels([ids[n] for n in hit if settled.intersection(labels[n])], settled) if settled else {}
     out: list = list(labels)
-    for n, found in zip(hit, located, strict=True):
-        out[n] = found
+    todo: list[tuple[int, dict[str, float]]] = []  # (document, its labels to locate)
+    for n in hit:
+        have = stored.get(ids[n], {})
+        kept = {k: have[k] for k, score in labels[n].items() if k in have and have[k].score == round(float(score), 4)}
+        out[n] = kept
+        if len(kept) < len(labels[n]):
+            todo.append((n, {k: score for k, score in labels[n].items() if k not in kept}))
+    if todo:
+        texts = texts or {}
+        missing = [ids[n] for n, _ in todo if ids[n] not in texts]
+        texts = {**texts, **backend.texts(missing)} if missing else texts
+        located = locate(classifier, stack, cues, [texts.get(ids[n], "") for n, _ in todo], [rest for _, rest in todo])
+        for (n, _), found in zip(todo, located, strict=True):
+            out[n] = {k: out[n][k] if k in out[n] else found[k] for k in labels[n]}  # in the head's order, as before
     return out
 
 

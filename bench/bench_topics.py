@@ -42,6 +42,13 @@ How it is measured, so that nothing it scores was seen while teaching:
   (as before it; the same labels), so before and after share the machine's load;
   ``--matcher-only`` applies with the matcher only (to compare two commits, run each).
   ``--apply-only`` skips the rest.
+* Apply with the model (``--model-docs``, 2,000 by default; 0 skips it): the first annotation
+  ``train`` texts classified by the lite model as ingest does (their own vectors), 12 heads
+  taught from them, applied with the model so that each label's evidence and polarity is located
+  (``nlp.own_evidence``): a first apply, a second with nothing changed (labels written by the same
+  heads and model are kept, ``OwnTopic.labelled_by``), and a third with that record cleared, which
+  locates every label again as every apply did before; then 5% more documents written with their
+  own labels (as ``voclens ingest`` gives them) and applied once more; the parts encoded are counted.
 
 Encoding the annotation set takes a minute or two per encoder on two cores; ``--cache`` keeps the
 vectors (a folder; one .npz per encoder version).
@@ -246,6 +253,75 @@ def apply_speed(model: str, xs: dict, topics: dict, texts: dict, docs: int, args
             "first_docs_per_cpu_s": first.seen / first_cpu, "again_docs_per_cpu_s": again.seen / again_cpu}
 
 
+class _Counting:
+    """The model, counting the texts apply asks it to encode (the parts of the labelled documents)."""
+
+    def __init__(self, base):
+        self.base, self.texts = base, 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.base, name)
+
+    def classify_with_vectors(self, texts):
+        self.texts += len(texts)
+        return self.base.classify_with_vectors(texts)
+
+
+def apply_model_speed(topics: dict, texts: dict, docs: int, args: TrainingArgs) -> dict:
+    """``apply_topics`` with the model (each label's evidence and polarity located) over ``docs`` documents.
+
+    The documents are the first ``docs`` annotation ``train`` texts, classified by the lite model as
+    ingest does (their own vectors, no own label at the write); 12 heads taught from the first 30
+    ``train`` items of each topic and up to 2,000 of the documents without it. Applied three times: the first time (every
+    label located), again with nothing changed (labels written by the same heads and model are
+    kept), again as before (``labelled_by`` cleared: every label located, as each apply did), and
+    once more after 5% more documents were written with their own labels (as ingest gives them).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from api.own_topics import apply_topics, with_own_topics
+    from crawlers.enrich import classify_documents
+    from index.document import Document
+    from index.own_topics import OwnTopic
+    from index.sqlite import SQLiteBackend
+    from nlp.models import get_classifier
+
+    lite = get_classifier("lite")
+    words, gold = texts["train"][:docs], topics["train"][:docs]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    out: dict = {"docs": len(words), "model": lite.version}
+    with tempfile.TemporaryDirectory() as tmp, SQLiteBackend(Path(tmp) / "bench.db") as backend:
+        started = time.perf_counter()
+        rows = classify_documents([Document(source="bench", source_id=str(i), text=t, created_at=start + timedelta(minutes=i))
+                                   for i, t in enumerate(words)], lite)  # fmt: skip
+        out["classify_s"] = time.perf_counter() - started
+        backend.upsert(rows)
+        xs = np.array([r.vector.array() for r in rows], dtype=np.float32)
+        examples = {topic: [i for i, t in enumerate(topics["train"]) if topic in t][:30] for topic in DEFAULT_TOPICS}
+        chosen = sorted({i for ids in examples.values() for i in ids})
+        _, pooled = lite.classify_with_vectors([texts["train"][i] for i in chosen])  # examples from all of train
+        vec = dict(zip(chosen, pooled.astype(np.float32)))
+        for topic in DEFAULT_TOPICS:
+            pos, bg = examples[topic], np.flatnonzero([topic not in t for t in gold])[:2000]
+            head = train_head(lite.vector_model, np.array([vec[i] for i in pos]), xs[:0], xs[bg], args,
+                              texts=[texts["train"][i] for i in pos] + [words[i] for i in bg])
+            backend.save_own_topic(OwnTopic(key=f"own_{topic}", name_zh=topic, name_en=topic, head=head))
+        for run in ("first", "again", "as_before", "after_ingest"):
+            if run == "as_before":
+                for t in backend.own_topics():
+                    backend.save_own_topic(t.model_copy(update={"labelled_by": None}))
+            if run == "after_ingest":  # 5% more documents, labelled at their write as ingest labels them
+                more = texts["train"][docs : docs + docs // 20]
+                backend.upsert(classify_documents([Document(source="bench", source_id=f"n{i}", text=t, created_at=start)
+                                                   for i, t in enumerate(more)], with_own_topics(lite, backend)))  # fmt: skip
+            counting, load, cpu = _Counting(lite), os.getloadavg()[0], time.process_time()
+            done = apply_topics(backend, classifier=counting)
+            cpu = time.process_time() - cpu
+            out[run] = {"docs_per_s": done.seen / done.seconds, "docs_per_cpu_s": done.seen / cpu, "seconds": done.seconds,
+                        "parts": counting.texts, "changed": done.changed, "labels": sum(done.labelled.values()), "load": load}
+    return out
+
+
 #: The protocols reported: (name, examples, of which counter-examples).
 PROTOCOLS = (("30 examples of the topic", 0), ("20 examples + 10 counter-examples", 10))
 
@@ -295,6 +371,8 @@ def main() -> None:
     parser.add_argument("--no-names", action="store_true", help="Leave out the \"with names\" column.")
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--apply-only", action="store_true", help="Only the apply speed (no F1, no ceiling).")
+    parser.add_argument("--model-docs", type=int, default=2000,
+                        help="Documents of the apply with the model (evidence located); 0 skips it.")
     parser.add_argument("--matcher-only", action="store_true",
                         help="Apply with the term matcher only, not again with every text split whole.")
     args = parser.parse_args()
@@ -316,6 +394,15 @@ def main() -> None:
         for model, protocol, row in summary:
             names = f" ({row['names_f1']:.3f}, {row['names_reached']})" if "names_f1" in row else ""
             print(f"{model:14s} {protocol:34s} {row['f1']:.3f}, {row['reached']}{names}")
+    if args.model_docs:
+        speed = apply_model_speed(topics, texts, args.model_docs, targs)
+        print(f"apply with the model ({speed['model']}; evidence located), 12 heads over {speed['docs']} SQLite documents "
+              f"(classified in {speed['classify_s']:.0f} s):")
+        for run, how in (("first", "first"), ("again", "again, nothing changed"), ("as_before", "again, every label located (as before)"),
+                         ("after_ingest", f"after {speed['docs'] // 20} more documents ingested (labelled at their write)")):
+            r = speed[run]
+            print(f"  {how}: {r['docs_per_s']:.0f} docs/s ({r['docs_per_cpu_s']:.0f} per CPU second; {r['seconds']:.2f} s; "
+                  f"{r['parts']} parts encoded; {r['labels']} labels, {r['changed']} documents changed; load average {r['load']:.1f})")
 
 
 def _apply(args: argparse.Namespace, model: str, xs: dict, topics: dict, texts: dict, targs: TrainingArgs) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Collection, Mapping
 from elastic_transport import TransportError
 from elasticsearch import ApiError
 
+from nlp.labels import TopicLabel
+
 from ._es_erasure import READ as _READ
 from ._es_query import translate
 from ._es_schema import vector_from_hit, vector_source
@@ -28,7 +30,7 @@ _CHUNK = 1000
 
 
 class OwnTopicMixin:
-    """``own_topics``, ``save_own_topic``, ``delete_own_topic``, ``relabel_topics`` and ``make_writes_visible`` of ``ElasticsearchBackend``."""
+    """``own_topics``, ``save_own_topic``, ``delete_own_topic``, ``relabel_topics``, ``topic_labels`` and ``make_writes_visible`` of ``ElasticsearchBackend``."""
 
     @property
     def _own_index(self) -> str:
@@ -95,6 +97,22 @@ class OwnTopicMixin:
             self._bulk(actions)
             changed += len(actions)
         return changed
+
+    def topic_labels(self, ids, keys) -> dict:
+        """See ``Backend.topic_labels``: one read of the stored topic lists per thousand ids."""
+        keys = set(keys)
+        ids = list(dict.fromkeys(ids))
+        out = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            resp = self._search("labels lookup", query={"ids": {"values": chunk}}, size=len(chunk) * 2,
+                                track_total_hits=False, source=["doc.topics"])  # fmt: skip
+            for hit in resp["hits"]["hits"]:
+                stored = hit["_source"].get("doc", {}).get("topics") or []
+                found = {t["topic"]: TopicLabel.model_validate(t) for t in stored if t["topic"] in keys}
+                if found:
+                    out[hit["_id"]] = found
+        return out
 
 
 def _update(hit: dict, scores: Mapping, keys: set[str]) -> dict | None:

@@ -86,6 +86,21 @@ def relabel(conn: sqlite3.Connection, scores: Mapping[str, Mapping[str, float | 
     return len(changed)
 
 
+def labels(conn: sqlite3.Connection, ids: list[str], keys: Collection[str]) -> dict[str, dict[str, TopicLabel]]:
+    """id -> key -> the stored label, of ``keys`` (``Backend.topic_labels``): the topic list cut out of the JSON."""
+    keys = set(keys)
+    out: dict[str, dict[str, TopicLabel]] = {}
+    ids = list(dict.fromkeys(ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        for doc_id, raw in conn.execute("SELECT d.id, json_extract(j.doc, '$.topics') FROM documents d JOIN document_json j "
+                                        f"ON j.seq = d.seq WHERE d.id IN ({_placeholders(len(chunk))})", chunk):  # fmt: skip
+            found = {t["topic"]: TopicLabel.model_validate(t) for t in json.loads(raw or "[]") if t["topic"] in keys}
+            if found:
+                out[doc_id] = found
+    return out
+
+
 def _documents(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, str | None, int, float | None]]:
     """id -> (seq, sentiment, created_at, rating) of the stored ones among ``ids``."""
     docs = {}
@@ -148,4 +163,4 @@ def _rewrite_json(conn: sqlite3.Connection, changed: dict[int, dict[str, tuple[s
     conn.executemany("UPDATE document_json SET doc = json_set(doc, '$.topics', json(?)) WHERE seq = ?", updates)
 
 
-__all__ = ["MIGRATION", "all_topics", "delete", "keys", "relabel", "save"]
+__all__ = ["MIGRATION", "all_topics", "delete", "keys", "labels", "relabel", "save"]

@@ -349,6 +349,15 @@ class Backend(ABC):
             How many documents changed.
         """
 
+    @abstractmethod
+    def topic_labels(self, ids: Sequence[str], keys: Collection[str]) -> dict[str, dict[str, TopicLabel]]:
+        """The stored labels of ``keys`` on these documents (polarity, score, evidence): id -> key -> label.
+
+        What ``voclens topics apply`` keeps instead of locating a label again when the head that
+        wrote it is unchanged (``api.own_topics``); read without decoding whole documents. Ids not
+        stored, and documents with no label of ``keys``, are left out.
+        """
+
     def strip_topics(self, keys: Collection[str], batch_size: int = 200) -> int:
         """Remove the labels of ``keys`` from every document (an own topic removed); returns documents changed.
 

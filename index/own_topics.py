@@ -47,6 +47,11 @@ class OwnTopic(BaseModel):
     parent: str | None = Field(default=None, max_length=64)
     examples: list[TopicExample] = Field(default_factory=list, max_length=MAX_EXAMPLES)
     head: TopicHead | None = None
+    #: What wrote the labels of this topic now on the documents: the fingerprint of the head, the cue words
+    #: and the encoder's model (``nlp.own_evidence.located_by``) of the last complete ``voclens topics apply``
+    #: that located them. While it matches, the next apply keeps a label the document already carries with
+    #: the score the head gives now, rather than encoding its parts again; None: every label is located again.
+    labelled_by: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @field_validator("key")

@@ -531,6 +531,10 @@ class SQLiteBackend(Backend):
         with self._write() as conn:
             return own.relabel(conn, scores, keys)
 
+    def topic_labels(self, ids, keys) -> dict:
+        with self._read() as conn:
+            return own.labels(conn, list(ids), keys)
+
     # -- analytics (``_sqlite_trends``, ``_sqlite_analytics``) --------------------------
     def trends(self, query: TrendQuery) -> TrendResult:
         parsed, filters = self._parse(query.q, query.filters)

@@ -18,6 +18,8 @@ known. Pure with respect to storage: the caller gives texts, heads and a classif
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -26,7 +28,7 @@ import numpy as np
 from .classifier import Classifier
 from .evidence import clauses
 from .labels import Polarity, TopicLabel
-from .own_topics import HeadStack, has_cue
+from .own_topics import HeadStack, TopicHead, has_cue
 
 #: Words that turn a review ("X, but Y"): a part starts at each. English ones as whole words; 但 and 却
 #: not inside 不但 ("not only"), 冷却 ("cooling"), 退却, 忘却.
@@ -105,6 +107,17 @@ def _known(sentiments: Sequence[Polarity | None] | None, i: int) -> Polarity:
     return (sentiments[i] if sentiments is not None else None) or Polarity.neutral
 
 
+def located_by(head: TopicHead, cues: Sequence[str], classifier: Classifier) -> str:
+    """A fingerprint of everything a located label depends on besides the text: the head (weights, terms,
+    threshold...), the topic's cue words and the model that encodes the parts and gives their sentiment.
+
+    Equal fingerprints locate a label in a text alike, so a label written under one need not be located again.
+    """
+    raw = json.dumps({"head": head.model_dump(mode="json"), "cues": sorted(cues), "model": classifier.version,
+                      "vectors": classifier.vector_model}, sort_keys=True, ensure_ascii=False)  # fmt: skip
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
 def cue_flags(stack: HeadStack, cues: Mapping[str, Sequence[str]], texts: Sequence[str]) -> np.ndarray | None:
     """(N, T) whether each text holds one of each head's cue words (None when no head weighs cues)."""
     if not any(cues.get(k) for k in stack.keys):
@@ -112,4 +125,4 @@ def cue_flags(stack: HeadStack, cues: Mapping[str, Sequence[str]], texts: Sequen
     return np.array([[bool(cues.get(k)) and has_cue(t, cues[k]) for k in stack.keys] for t in texts], dtype=np.float32)
 
 
-__all__ = ["CONTRAST", "cue_flags", "locate", "parts"]
+__all__ = ["CONTRAST", "cue_flags", "locate", "located_by", "parts"]

@@ -181,7 +181,7 @@ def topics_list(as_json: JsonOpt = False) -> None:
     """Own topics (and journey steps) with their examples and, once trained, their cross-validated scores."""
     topics = _run(lambda b: b.own_topics())
     if as_json:
-        out.print_json(json.dumps([t.model_dump(mode="json", exclude={"examples": True, "head": {"weights"}}) | {
+        out.print_json(json.dumps([t.model_dump(mode="json", exclude={"examples": True, "labelled_by": True, "head": {"weights"}}) | {
             "examples": len(t.examples)} for t in topics], ensure_ascii=False))
         return
     if not topics:

@@ -121,6 +121,27 @@ def test_a_label_with_evidence_keeps_its_own_polarity_and_span(backend):
     assert backend.relabel_topics({ids["zh1"]: {"strap": found}}, ["strap"]) == 0
 
 
+def test_stored_labels_are_read_back_by_id_with_their_evidence(backend):
+    """``topic_labels``: what ``topics apply`` keeps when the head that wrote a label is unchanged."""
+    docs = with_vectors(corpus())
+    backend.upsert(docs)
+    ids = _by_source(docs)
+    for key in ("strap", "speed"):
+        backend.save_own_topic(OwnTopic(key=key, name_zh=key, name_en=key))
+    strap = TopicLabel(topic="strap", polarity=Polarity.positive, score=0.8312, evidence=(0, 2))
+    assert backend.relabel_topics({ids["zh6"]: {"strap": strap, "speed": 0.7}, ids["zh1"]: {"speed": 0.61}},
+                                  ["strap", "speed"]) == 2
+    got = backend.topic_labels([ids["zh6"], ids["zh1"], ids["zh2"], "f" * 32, ids["zh6"]], ["strap", "speed"])
+    speed = TopicLabel(topic="speed", polarity=backend.get(ids["zh1"]).sentiment.label, score=0.61)
+    assert got == {ids["zh6"]: {"strap": strap, "speed": TopicLabel(topic="speed", polarity=Polarity.negative, score=0.7)},
+                   ids["zh1"]: {"speed": speed}}
+    # the keys asked for, a default topic's too; no key asked for, no label
+    assert backend.topic_labels([ids["zh6"]], ["strap", "quality"]) == {ids["zh6"]: {"strap": strap,
+                                                                        "quality": backend.get(ids["zh6"]).topics[0]}}
+    assert backend.topic_labels([ids["zh6"]], []) == {} and backend.topic_labels([], ["strap"]) == {}
+    assert backend.topic_labels([ids["zh1"]], ["strap"]) == {}
+
+
 def test_own_labels_count_in_trends_top_and_emerging_like_default_ones(backend):
     docs = corpus()
     backend.upsert(docs)
