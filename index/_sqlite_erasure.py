@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from . import _sqlite_rollup as rollup
-from .base import ErasureKind, Tombstone
+from .base import ErasureKind, ErasureRecord, Tombstone
 
 _CHUNK = 500  # keys per IN (...) lookup
 
@@ -92,3 +93,30 @@ def log_erasure(conn: sqlite3.Connection, kind: ErasureKind, key: str, at_ms: in
 
 
 __all__ = ["add_tombstones", "delete_doomed", "doom", "erased_keys", "known", "log_erasure", "start_doomed", "tombstones_after"]
+
+
+def bury(conn: sqlite3.Connection, tombstones: Sequence[Tombstone]) -> int:
+    """Delete what ``tombstones`` name and write them, with one for each document of a named author.
+
+    Returns:
+        How many documents were removed.
+    """
+    start_doomed(conn)
+    found: list[tuple[str, str]] = []
+    for kind in ErasureKind:
+        found += doom(conn, kind, [t.key for t in tombstones if t.kind is kind])
+    removed = delete_doomed(conn)
+    when = {t.key: t.at for t in tombstones if t.kind is ErasureKind.author}
+    add_tombstones(conn, [*tombstones, *(Tombstone(kind=ErasureKind.document, key=doc_id, at=when[key])
+                                         for doc_id, key in found if key in when)])
+    if removed:  # FTS5 keeps a deleted row's tokens in older segments until a merge
+        conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
+    return removed
+
+
+def erasure_log(conn: sqlite3.Connection, limit: int) -> list[ErasureRecord]:
+    """The latest ``limit`` erasures, newest first."""
+    rows = conn.execute("SELECT kind, key, at, actor, documents FROM erasure_log ORDER BY seq DESC LIMIT ?",
+                        (limit,)).fetchall()
+    return [ErasureRecord(kind=k, key=key, at=datetime.fromtimestamp(at / 1000, UTC), actor=actor, documents=n)
+            for k, key, at, actor, n in rows]

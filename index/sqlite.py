@@ -372,25 +372,6 @@ class SQLiteBackend(Backend):
                     # short (one query each), so the next erasure or SQLite's own checkpoint clears it.
                     self._writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    @staticmethod
-    def _bury(conn: sqlite3.Connection, tombstones: Sequence[Tombstone]) -> int:
-        """Delete what ``tombstones`` name and write them, with one for each document of a named author.
-
-        Returns:
-            How many documents were removed.
-        """
-        erasure.start_doomed(conn)
-        found: list[tuple[str, str]] = []
-        for kind in ErasureKind:
-            found += erasure.doom(conn, kind, [t.key for t in tombstones if t.kind is kind])
-        removed = erasure.delete_doomed(conn)
-        when = {t.key: t.at for t in tombstones if t.kind is ErasureKind.author}
-        erasure.add_tombstones(conn, [*tombstones, *(Tombstone(kind=ErasureKind.document, key=doc_id, at=when[key])
-                                                     for doc_id, key in found if key in when)])
-        if removed:  # FTS5 keeps a deleted row's tokens in older segments until a merge
-            conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
-        return removed
-
     def erase(self, kind: ErasureKind, key: str, *, actor: str, must_exist: bool = True) -> ErasureRecord:
         """See ``Backend.erase``. Beyond the rows, SQLite must not keep the text anywhere in the file.
 
@@ -404,16 +385,13 @@ class SQLiteBackend(Backend):
         with self._secure_delete(), self._write() as conn:
             if tombstone.kind is ErasureKind.document and must_exist and not erasure.known(conn, key):
                 raise DocumentNotFound(key)
-            removed = self._bury(conn, [tombstone])
+            removed = erasure.bury(conn, [tombstone])
             erasure.log_erasure(conn, tombstone.kind, key, tombstone.at_ms, actor, removed)
         return ErasureRecord(kind=tombstone.kind, key=key, at=tombstone.at, actor=actor, documents=removed)
 
     def erasures(self, limit: int = 100) -> list[ErasureRecord]:
         with self._read() as conn:
-            rows = conn.execute("SELECT kind, key, at, actor, documents FROM erasure_log ORDER BY seq DESC LIMIT ?",
-                                (limit,)).fetchall()
-        return [ErasureRecord(kind=k, key=key, at=datetime.fromtimestamp(at / 1000, UTC), actor=actor, documents=n)
-                for k, key, at, actor, n in rows]
+            return erasure.erasure_log(conn, limit)
 
     def iter_tombstones(self, batch_size: int = 1000) -> Iterator[list[Tombstone]]:
         after = ("", "")
@@ -432,7 +410,7 @@ class SQLiteBackend(Backend):
         if not tombstones:
             return 0
         with self._secure_delete(), self._write() as conn:
-            removed = self._bury(conn, list(tombstones))
+            removed = erasure.bury(conn, list(tombstones))
         return removed
 
     # -- reads -----------------------------------------------------------------------
