@@ -189,9 +189,19 @@ QUOTAS_ROUND_11 = TrainRound({
     "restaurants_2016": 160, "laptops_2016": 100, "tweets": 190, "banking_support": 150,
     "restaurants": 85, "smart_speakers": 65,
 })  # fmt: skip
+#: The twelfth round, random and train only (session 12): Chinese product reviews again (the
+#: categories and PyABSA sets with the most rows left, food delivery, hotels), and what is left of
+#: the English reviews (the SemEval restaurant and 2016 laptop reviews, Yelp sentences) with
+#: some tweets and banking questions.
+QUOTAS_ROUND_12 = TrainRound({
+    "clothing": 60, "phones": 60, "computers": 60, "tablets": 60, "fruit": 60, "shampoo": 60,
+    "cosmetics": 50, "pyabsa_camera": 50, "pyabsa_phone": 50, "pyabsa_hair": 50, "pyabsa_car": 40,
+    "food_delivery": 70, "hotels": 60, "books": 40, "dairy": 40, "water_heaters": 30, "dispute_appeals": 60,
+    "restaurants_2016": 160, "laptops_2016": 66, "restaurants": 100, "tweets": 64, "banking_support": 60,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
-          QUOTAS_ROUND_11)  # fmt: skip
+          QUOTAS_ROUND_11, QUOTAS_ROUND_12)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
