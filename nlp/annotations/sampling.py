@@ -199,9 +199,18 @@ QUOTAS_ROUND_12 = TrainRound({
     "food_delivery": 70, "hotels": 60, "books": 40, "dairy": 40, "water_heaters": 30, "dispute_appeals": 60,
     "restaurants_2016": 160, "laptops_2016": 66, "restaurants": 100, "tweets": 64, "banking_support": 60,
 })  # fmt: skip
+#: The thirteenth round, random and train only (session 13): Chinese product reviews again (the
+#: online_shopping categories, PyABSA's sets, cosmetics, dairy, books, food delivery, hotels, Weibo
+#: posts), and the English rows left: tweets, banking questions and the last Yelp sentences.
+QUOTAS_ROUND_13 = TrainRound({
+    "clothing": 70, "phones": 70, "computers": 70, "tablets": 60, "fruit": 60, "shampoo": 60,
+    "cosmetics": 70, "pyabsa_camera": 60, "pyabsa_phone": 60, "pyabsa_hair": 60, "pyabsa_car": 40,
+    "pyabsa_notebook": 40, "food_delivery": 70, "hotels": 60, "books": 50, "dairy": 50, "weibo": 50,
+    "tweets": 150, "banking_support": 100, "restaurants": 100,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
-          QUOTAS_ROUND_11, QUOTAS_ROUND_12)  # fmt: skip
+          QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
