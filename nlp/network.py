@@ -201,6 +201,10 @@ def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: s
     return TrainedModel(config, {k: v.numpy() for k, v in weights.items()}, training).save_pretrained(directory)
 
 
+#: Heads applied in NumPy after the network (``nlp.polarity``), not parameters of it.
+NUMPY_HEADS = ("polarity_head.",)
+
+
 def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
                     model: TrainedModel | None = None) -> dict[str, torch.Tensor]:  # fmt: skip
     """The trained part of ``model_dir`` as float tensors, its 4-bit deltas added to ``current``.
@@ -220,7 +224,7 @@ def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
             if param not in current:
                 raise ModelError(f"{path} holds a delta for {param}, which this network lacks")
             trained[param] = current[param].float() + dequantize_delta(tensor, stored[param + ".delta_scale"])
-        elif not name.endswith(".delta_scale"):
+        elif not name.endswith(".delta_scale") and not name.startswith(NUMPY_HEADS):
             trained[name] = tensor.float()
     unknown = set(trained) - set(current)
     if unknown:

@@ -84,7 +84,7 @@ def network_weights(model_dir: str | Path, base_dir: str | Path) -> tuple[dict, 
     shape = EncoderShape.from_base(base_dir, config.get("num_layers"))
     weights = base_weights(base_dir, shape.layers, prefix="bert.")
     stored = load_file(str(model_dir / WEIGHTS_FILE))
-    heads = ("sentiment_head.", "topic_head.", "evidence_head.", "presence_head.")
+    heads = ("sentiment_head.", "topic_head.", "evidence_head.", "presence_head.", "polarity_head.")
     for name, tensor in stored.items():
         if name.endswith(".delta_q4"):
             param = name.removesuffix(".delta_q4")
@@ -254,11 +254,15 @@ def network_graph(config: dict, weights: Mapping[str, np.ndarray], base_dir: str
     shape = EncoderShape.from_base(base_dir, config.get("num_layers"))
     g = _Graph(weights)
     topics = len(config["topics"])
-    _heads(g, _encoder(g, shape, "bert."), topics, config.get("evidence") == "head")
+    hidden = _encoder(g, shape, "bert.")
+    _heads(g, hidden, topics, config.get("evidence") == "head")
     g.outputs = [("sentiment", ["batch", 3]), ("topics", ["batch", topics, len(TOPIC_STATES)]),
                  ("evidence", ["batch", "length", topics]), ("pooled", ["batch", shape.hidden])]  # fmt: skip
     if "presence_head.weight" in weights:
         g.outputs.append(("presence", ["batch", "length", topics]))
+    if "polarity_head.weight" in weights:  # the mention head (``nlp.polarity``) reads the token states
+        g.op("Identity", "/hidden/Identity", hidden, out="hidden")
+        g.outputs.append(("hidden", ["batch", "length", shape.hidden]))
     return g
 
 

@@ -45,8 +45,9 @@ from .classifier import Classifier
 from .errors import ModelError
 from .evidence import evidence_span
 from .presence import combine, token_presence
+from .polarity import MentionPolarity
 from .labels import Classification, Polarity, Sentiment, TopicLabel
-from .model_layout import CONFIG_FILE, SENTIMENT_LABELS
+from .model_layout import CONFIG_FILE, SENTIMENT_LABELS, WEIGHTS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class TransformerClassifier(Classifier):
         self._lock = threading.Lock()
         self._encoder: TextEncoder | None = None
         self._run = None
+        self._polarity: MentionPolarity | None = None
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path = SHIPPED_MODEL_DIR, **kwargs) -> TransformerClassifier:
@@ -130,6 +132,8 @@ class TransformerClassifier(Classifier):
 
             base = build_base_encoder(self.cache_dir)
             self._encoder = TextEncoder(base / "tokenizer.json", self.config["max_length"], self.config["tail"])
+            if self.config.get("polarity") == "mention_head":
+                self._polarity = _mention_head(self.model_dir)
             if self.runtime.startswith("torch"):
                 self._run = _TorchRunner(self.model_dir, base, self.threads, int8=self.runtime == "torch-int8")
             else:
@@ -154,15 +158,20 @@ class TransformerClassifier(Classifier):
         pooled: np.ndarray | None = None
         evidence: list[np.ndarray | None] = [None] * len(encoded)
         for batch in length_batches(encoded, self.batch_size):
-            s, t, ev, vec, pres = self._run(batch.input_ids, batch.attention_mask)
-            sent[batch.positions], top[batch.positions] = s, t
+            s, t, ev, vec, pres, hidden = self._run(batch.input_ids, batch.attention_mask)
+            sent[batch.positions] = s
             if pooled is None:
                 pooled = np.zeros((len(encoded), vec.shape[1]), dtype=np.float32)
             pooled[batch.positions] = vec
             for j, pos in enumerate(batch.positions):
-                evidence[pos] = ev[j, : len(encoded[pos])]
+                n = len(encoded[pos])
+                evidence[pos] = ev[j, :n]
+                probs = t[j]
+                if self._polarity is not None:  # a model with a mention head (nlp.polarity)
+                    probs = self._polarity(hidden[j, :n], ev[j, :n], vec[j], probs, s[j])
                 if pres is not None:  # a model with a presence head (nlp.presence)
-                    top[pos] = combine(t[j], token_presence(pres[j, : len(encoded[pos])], starts[pos]))
+                    probs = combine(probs, token_presence(pres[j, :n], starts[pos]))
+                top[pos] = probs
         return sent, top, starts, evidence, pooled
 
     @property
@@ -272,7 +281,7 @@ class _TorchRunner:
             ev = self.net.token_evidence(hidden, mask_t, topic_probs, self.topic_weight)
             pooled = self.mean_pool(hidden, mask_t)
             pres = self.net.token_presence(hidden, mask_t).numpy() if self.net.presence_head is not None else None
-            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy(), pooled.numpy(), pres
+            return torch.softmax(s, -1).numpy(), topic_probs.numpy(), ev.numpy(), pooled.numpy(), pres, hidden.numpy()
 
 
 class _OnnxRunner:
@@ -289,7 +298,15 @@ class _OnnxRunner:
     def __call__(self, ids: np.ndarray, mask: np.ndarray):
         out = self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})
         got = dict(zip(self.outputs, out))
-        return got["sentiment"], got["topics"], got["evidence"], got["pooled"], got.get("presence")
+        return got["sentiment"], got["topics"], got["evidence"], got["pooled"], got.get("presence"), got.get("hidden")
+
+
+def _mention_head(model_dir: Path) -> MentionPolarity:
+    """The mention head's two tensors, read from the weights file without the rest of it."""
+    from safetensors import safe_open
+
+    with safe_open(str(model_dir / WEIGHTS_FILE), framework="numpy") as f:
+        return MentionPolarity(f.get_tensor("polarity_head.weight"), f.get_tensor("polarity_head.bias"))
 
 
 __all__ = ["DEFAULT_CACHE_DIR", "LITE_MODEL_DIR", "RUNTIMES", "SHIPPED_MODEL_DIR", "TransformerClassifier", "cue_topics", "shifted_thresholds"]

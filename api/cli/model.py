@@ -280,6 +280,27 @@ def add_evidence_cmd(
               f"topic-head shares {report['tune_overlap_topic_head_shares']}", highlight=False)  # fmt: skip
 
 
+@model_app.command("add-polarity-head")
+def add_polarity_head_cmd(
+    model_dir: Annotated[Path, typer.Argument(help="A trained model folder with an evidence head (for example nlp/weights/e5s-lite-10).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Labelled data (default ../shared/data).")] = None,
+    min_precision: Annotated[float, typer.Option(min=0, max=1, help="Pair precision every threshold must reach on tune.")] = 0.70,
+) -> None:
+    """Read each topic's polarity where the text speaks of it, and add that head to MODEL_DIR.
+
+    A logistic layer over the token states the evidence head attends to, trained on the
+    annotation set's train part; written only when it beats the topic head's polarities with
+    thresholds chosen on one half of the tune part and scored on the other (config.json's
+    polarity_check holds both figures). Run it before the thresholds are chosen again.
+    """
+    from nlp.training.polarity_head import add_polarity_head
+
+    report = _model_step(add_polarity_head, model_dir, data_dir, min_precision)
+    out.print(f"two-fold pair F1 on the tune part: topic head {report['tune_two_fold_pair_f1_topic_head']}, "
+              f"mention head {report['tune_two_fold_pair_f1_mention_head']}: "
+              + ("kept" if report["kept"] else "not kept"), highlight=False)  # fmt: skip
+
+
 @model_app.command("add-cue-thresholds")
 def add_cue_thresholds_cmd(
     model_dir: Annotated[Path, typer.Argument(help="A trained model folder (for example nlp/weights/e5s-lite-10).")],

@@ -60,30 +60,48 @@ def test_a_presence_head_is_an_output_of_the_graph_as_of_the_torch_network(base,
     _same_outputs(tmp_path / "with-presence", base, tmp_path / "graph")
 
 
+def test_a_mention_head_gets_the_token_states_from_the_graph_as_from_the_torch_network(base, tmp_path):
+    """A model with a mention head (``nlp.polarity``): the graph also returns the last token states,
+    which the head reads in NumPy; the torch network has no such parameters."""
+    from nlp.model_layout import TrainedModel
+
+    model = TrainedModel.from_pretrained(LITE_MODEL_DIR)
+    rng = np.random.default_rng(11)
+    topics = len(model.config["topics"])
+    model.weights["polarity_head.weight"] = (rng.standard_normal((3, 2 * 384 + 6)) * 0.05).astype(np.float16)
+    model.weights["polarity_head.bias"] = np.zeros((topics, 3), dtype=np.float16)
+    model.config["polarity"] = "mention_head"
+    model.save_pretrained(tmp_path / "with-mentions")
+    _same_outputs(tmp_path / "with-mentions", base, tmp_path / "graph")
+
+
 def _same_outputs(model_dir, base, tmp_path):
     """Same weights bit for bit, probabilities within 1e-4 of torch (evidence head and topic-head shares), and the pooled vector the heads read."""
     torch = pytest.importorskip("torch")
     import onnxruntime as ort
 
-    from nlp.network import load_network, mean_pool
+    from nlp.network import NUMPY_HEADS, load_network, mean_pool
     from nlp.onnx_graph import build_network_onnx, network_weights
 
     config, weights = network_weights(model_dir, base)
     net, _ = load_network(model_dir, base)
     state = net.state_dict()
+    numpy_heads = {n for n in weights if n.startswith(NUMPY_HEADS)}  # read after the graph, not in it
     for name, array in weights.items():
-        assert np.array_equal(array, state[name].numpy()), name
-    assert set(weights) == {n for n in state if not n.endswith(("position_ids", "token_type_ids"))}
+        assert name in numpy_heads or np.array_equal(array, state[name].numpy()), name
+    assert set(weights) - numpy_heads == {n for n in state if not n.endswith(("position_ids", "token_type_ids"))}
 
     path = build_network_onnx(model_dir, base, tmp_path, "net.onnx")
     assert (tmp_path / "net.onnx.data").stat().st_size > 100_000_000 and path.stat().st_size < 1_000_000
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     presence_head = config.get("presence") == "token_head"
-    assert [o.name for o in session.get_outputs()] == ["sentiment", "topics", "evidence", "pooled"] + ["presence"] * presence_head
+    mention_head = config.get("polarity") == "mention_head"
+    assert [o.name for o in session.get_outputs()] == (["sentiment", "topics", "evidence", "pooled"]
+                                                      + ["presence"] * presence_head + ["hidden"] * mention_head)  # fmt: skip
     encoder = TextEncoder(base / "tokenizer.json", config["max_length"], config["tail"])
     for batch in length_batches(encoder.encode(TEXTS), 4):
         ids, mask = batch.input_ids, batch.attention_mask
-        sent, topics, evidence, pooled, *presence = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        sent, topics, evidence, pooled, *rest = session.run(None, {"input_ids": ids, "attention_mask": mask})
         with torch.inference_mode():
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
             hidden = net.upper_hidden(net.lower(ids_t, mask_t), mask_t)
@@ -99,7 +117,9 @@ def _same_outputs(model_dir, base, tmp_path):
         if presence_head:
             with torch.inference_mode():
                 pres = net.token_presence(hidden, mask_t).numpy()
-            assert np.abs(presence[0] - pres).max() < 1e-3 * max(1.0, float(np.abs(pres).max()))
+            assert np.abs(rest[0] - pres).max() < 1e-3 * max(1.0, float(np.abs(pres).max()))
+        if mention_head:
+            assert np.abs(rest[-1] - hidden.numpy()).max() < 1e-3 * max(1.0, float(hidden.abs().max()))
 
 
 #: Makes torch and transformers unimportable, as in a plain ``pip install voclens``.
