@@ -58,7 +58,7 @@ def network_outputs(model_dir: Path, cache_dir: Path, texts, chunk: int = 2000):
             yield c + j, feats, probs[j], pres
 
 
-def fit_polarity_head(features: np.ndarray, topics: np.ndarray, y: np.ndarray, c: float = 0.3,
+def fit_polarity_head(features: np.ndarray, topics: np.ndarray, y: np.ndarray, c: float = 0.1,
                       seed: int = 13) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """A multinomial logistic regression over (mention features, one-hot topic); returns the
     shared weight (3, F) and the per-topic bias (T, 3)."""
