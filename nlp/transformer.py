@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 #: The 12-layer model (``--model transformer``): slower, and the more accurate in English; e5s-mt-1 before it.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-2"
 #: The 4-layer model trained on the annotation set (``--model lite``, the default); e5s-lite-1 before it.
-LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-10"
+LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-13"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")
@@ -176,8 +176,13 @@ class TransformerClassifier(Classifier):
 
     @property
     def vector_model(self) -> str:
-        """The weights' version: vectors of two versions are not comparable (the encoder was trained on)."""
-        return self.config["version"]
+        """The name of the encoder's vectors: vectors of two encoders are not comparable (each was trained on).
+
+        A model whose heads alone were retrained keeps its base's encoder, bit for bit, and says so in
+        config.json's ``vectors_of`` (``nlp.training.heads``): its vectors are the base's, so stored
+        vectors, own-topic heads and the churn intent head stay valid when it becomes the default.
+        """
+        return self.config.get("vectors_of") or self.config["version"]
 
     def classify_batch(self, texts: Sequence[str]) -> list[Classification]:
         return self.classify_with_vectors(texts)[0]

@@ -240,7 +240,9 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     _, tune_topics = head_probabilities(heads, tune_feats)
     thresholds = choose_thresholds(tune_topics, tune_items)
     config = dict(base.config)
-    config.update(version=args.version, heads_retrained_from=config["version"], topic_thresholds_by_lang=thresholds)
+    # Only the heads change: the encoder, and so every document vector, stays the base's, under its name.
+    config.update(version=args.version, heads_retrained_from=config["version"], topic_thresholds_by_lang=thresholds,
+                  vectors_of=config.get("vectors_of") or config["version"])  # fmt: skip
     config.pop("cue_shift", None)
     config.pop("runtime_check", None)
     report = {"version": args.version, "base_model": str(args.base_model), "seconds": round(time.time() - started, 1),

@@ -180,7 +180,7 @@ def test_lite_model_is_shallow_small_and_gets_clear_texts_right():
     assert set(config["topic_thresholds_by_lang"]) == {"zh", "en"} and config["evidence"] == "head"
     assert sum(p.stat().st_size for p in LITE_MODEL_DIR.iterdir()) < 5_000_000
     lite = get_classifier("lite", cache_dir=DEFAULT_CACHE_DIR)
-    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-10")
+    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-13")
     preds = lite.predict([t for t, _, _ in CLEAR])
     for (text, sentiment, topics), pred in zip(CLEAR, preds):
         assert pred.sentiment.label is sentiment, text
@@ -240,7 +240,8 @@ def test_vectors_come_from_the_same_pass_and_agree_across_runtimes():
         labels, vectors[rt] = clf.classify_with_vectors(texts)
         assert labels == clf.classify_batch(texts)
         assert vectors[rt].shape == (len(texts), 384) and vectors[rt].dtype == np.float32
-        assert clf.vector_model == json.loads((LITE_MODEL_DIR / "config.json").read_text())["version"]
+        config = json.loads((LITE_MODEL_DIR / "config.json").read_text())
+        assert clf.vector_model == config.get("vectors_of", config["version"])
 
     def cosines(a, b):
         return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
@@ -250,3 +251,24 @@ def test_vectors_come_from_the_same_pass_and_agree_across_runtimes():
     assert runs["torch"].classify_with_vectors([]) == ([], None)
     fast = get_classifier("fast")
     assert fast.vector_model is None and fast.classify_with_vectors(texts)[1] is None
+
+
+def test_a_model_that_keeps_another_models_encoder_makes_that_models_vectors():
+    """``vectors_of`` names the shipped model whose encoder it keeps: every encoder tensor is equal,
+    so stored vectors, own-topic heads and the intent head stay valid across the two."""
+    from safetensors.numpy import load_file
+
+    for config_file in sorted(SHIPPED_MODEL_DIR.parent.glob("*/config.json")):
+        config = json.loads(config_file.read_text())
+        if not config.get("vectors_of") or config["vectors_of"] == config["version"]:
+            continue
+        ours, theirs = (load_file(str(d / "weights.safetensors"))
+                        for d in (config_file.parent, SHIPPED_MODEL_DIR.parent / config["vectors_of"]))  # fmt: skip
+        encoder = [k for k in theirs if k.startswith("bert.")]
+        assert encoder and all(np.array_equal(ours[k], theirs[k]) for k in encoder), config_file.parent.name
+        clf = TransformerClassifier(config_file.parent, runtime="onnx-fp32", cache_dir=DEFAULT_CACHE_DIR)
+        base = TransformerClassifier(SHIPPED_MODEL_DIR.parent / config["vectors_of"], runtime="onnx-fp32",
+                                     cache_dir=DEFAULT_CACHE_DIR)  # fmt: skip
+        texts = [t for t, _, _ in CLEAR]
+        assert clf.vector_model == base.vector_model == config["vectors_of"]
+        assert np.abs(clf.classify_with_vectors(texts)[1] - base.classify_with_vectors(texts)[1]).max() < 1e-5
