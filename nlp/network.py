@@ -34,11 +34,22 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
 
+class MentionHead(nn.Module):
+    """Each topic's polarity from where the text speaks of it: a weight (3, 2H + 6) shared by the
+    topics and a bias (T, 3) per topic (``nlp.polarity`` computes it, ``nlp.training.polarity_head``
+    fits it)."""
+
+    def __init__(self, hidden: int, topics: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(3, 2 * hidden + 6))
+        self.bias = nn.Parameter(torch.zeros(topics, 3))
+
+
 class VoclensNet(nn.Module):
     """e5-small encoder plus a sentiment head and a per-topic polarity head."""
 
     def __init__(self, bert_config, topics: tuple[str, ...], frozen_layers: int, dropout: float = 0.1,
-                 evidence_head: bool = False, presence_head: bool = False):  # fmt: skip
+                 evidence_head: bool = False, presence_head: bool = False, polarity_head: bool = False):  # fmt: skip
         super().__init__()
         from transformers import BertModel
 
@@ -59,6 +70,9 @@ class VoclensNet(nn.Module):
         #: (``nlp.training.presence_head``): their maximum over a text's tokens finds a topic named in
         #: one clause of a long text, which the mean-pooled topic head dilutes (``nlp.presence``).
         self.presence_head = nn.Linear(hidden, len(self.topics)) if presence_head else None
+        #: The mention head's parameters (``nlp.polarity``): applied in NumPy after the network, for
+        #: both runtimes, but kept here so that loading and saving a model folder carry them.
+        self.polarity_head = MentionHead(hidden, len(self.topics)) if polarity_head else None
 
     # -- the two halves ------------------------------------------------------------
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -201,10 +215,6 @@ def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: s
     return TrainedModel(config, {k: v.numpy() for k, v in weights.items()}, training).save_pretrained(directory)
 
 
-#: Heads applied in NumPy after the network (``nlp.polarity``), not parameters of it.
-NUMPY_HEADS = ("polarity_head.",)
-
-
 def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
                     model: TrainedModel | None = None) -> dict[str, torch.Tensor]:  # fmt: skip
     """The trained part of ``model_dir`` as float tensors, its 4-bit deltas added to ``current``.
@@ -224,7 +234,7 @@ def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
             if param not in current:
                 raise ModelError(f"{path} holds a delta for {param}, which this network lacks")
             trained[param] = current[param].float() + dequantize_delta(tensor, stored[param + ".delta_scale"])
-        elif not name.endswith(".delta_scale") and not name.startswith(NUMPY_HEADS):
+        elif not name.endswith(".delta_scale"):
             trained[name] = tensor.float()
     unknown = set(trained) - set(current)
     if unknown:
@@ -245,7 +255,8 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
         bert_config = student_config(base_dir, config.get("num_layers"))
         net = VoclensNet(bert_config, tuple(config["topics"]), config["frozen_layers"],
                          evidence_head=config.get("evidence") == "head",
-                         presence_head=config.get("presence") == "token_head")  # fmt: skip
+                         presence_head=config.get("presence") == "token_head",
+                         polarity_head=config.get("polarity") == "mention_head")  # fmt: skip
     base = load_file(str(base_dir / "model.safetensors"))
     wanted = set(net.bert.state_dict())
     base = {k: v for k, v in base.items() if k in wanted}  # a shallower student skips the upper layers
@@ -265,6 +276,6 @@ def load_network(model_dir: str | Path, base_dir: str | Path) -> tuple[VoclensNe
 
 
 __all__ = [
-    "SENTIMENT_LABELS", "TOPIC_STATES", "VoclensNet", "additive_mask", "load_network",
+    "SENTIMENT_LABELS", "TOPIC_STATES", "MentionHead", "VoclensNet", "additive_mask", "load_network",
     "dequantize_delta", "mean_pool", "quantize_delta", "save_trained", "student_config", "trained_tensors",
 ]  # fmt: skip
