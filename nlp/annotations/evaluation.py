@@ -5,6 +5,8 @@ platforms, are labelled under one set of rules, and the test part is never used 
 anything. Scored the same way for every model (lexicon, transformer):
 
 - topic-polarity pairs: micro precision, recall and F1 over (topic, polarity) pairs;
+- where the pairs are lost: topic detection (the topic, any polarity) and, on the annotated topics
+  the model found, how often it gave the annotated polarity (pair F1 is close to their product);
 - per topic: precision and recall of the pair, with gold and predicted counts, so a topic
   that over-fires shows at once;
 - sentiment: 3-class accuracy and macro-F1, on all items and on items whose set has stars;
@@ -52,6 +54,13 @@ class GroupScore:
     name: str
     n: int = 0
     pairs: PairCounts = field(default_factory=PairCounts)
+    #: topics found whatever their polarity, and of the annotated ones found, those with its polarity
+    detection: PairCounts = field(default_factory=PairCounts)
+    polarity_right: int = 0
+
+    @property
+    def polarity_accuracy(self) -> float:
+        return self.polarity_right / self.detection.tp if self.detection.tp else 0.0
     sentiment_accuracy: float = 0.0
     sentiment_macro_f1: float = 0.0
     starred_n: int = 0
@@ -60,6 +69,7 @@ class GroupScore:
     def as_dict(self) -> dict:
         return {"name": self.name, "n": self.n, "pair_precision": round(self.pairs.precision, 4),
                 "pair_recall": round(self.pairs.recall, 4), "pair_f1": round(self.pairs.f1, 4),
+                "topic_f1": round(self.detection.f1, 4), "polarity_accuracy": round(self.polarity_accuracy, 4),
                 "sentiment_accuracy": round(self.sentiment_accuracy, 4),
                 "sentiment_macro_f1": round(self.sentiment_macro_f1, 4), "starred_n": self.starred_n,
                 "starred_macro_f1": None if self.starred_macro_f1 is None else round(self.starred_macro_f1, 4)}  # fmt: skip
@@ -94,6 +104,12 @@ def _score(name: str, items: Sequence[AnnotatedText], preds: Sequence) -> GroupS
         g.pairs.tp += len(gold & got)
         g.pairs.fp += len(got - gold)
         g.pairs.fn += len(gold - got)
+        gold_t, got_t = dict(gold), dict(got)
+        found = gold_t.keys() & got_t.keys()
+        g.detection.tp += len(found)
+        g.detection.fp += len(got_t.keys() - found)
+        g.detection.fn += len(gold_t.keys() - found)
+        g.polarity_right += sum(gold_t[t] == got_t[t] for t in found)
     gold_s = [i.annotation.sentiment for i in items]
     pred_s = [p.sentiment.label for p in preds]
     if items:
@@ -162,11 +178,13 @@ def evaluate_annotated(clf, items: Sequence[AnnotatedText], split: str) -> Annot
 
 def format_annotated(report: AnnotatedReport) -> str:
     """Plain-text tables for the CLI and the model card."""
-    head = f"{'':<30}{'n':>5}  {'pair P':>6}  {'pair R':>6}  {'pair F1':>7}  {'sent acc':>8}  {'sent mF1':>8}  {'stars mF1':>9}"
+    head = (f"{'':<30}{'n':>5}  {'pair P':>6}  {'pair R':>6}  {'pair F1':>7}  {'topic F1':>8}  {'pol acc':>7}  "
+            f"{'sent acc':>8}  {'sent mF1':>8}  {'stars mF1':>9}")  # fmt: skip
 
     def row(g: GroupScore) -> str:
         stars = f"{g.starred_macro_f1:>9.3f}" if g.starred_macro_f1 is not None else f"{'-':>9}"
         return (f"{g.name:<30}{g.n:>5}  {g.pairs.precision:>6.3f}  {g.pairs.recall:>6.3f}  {g.pairs.f1:>7.3f}  "
+                f"{g.detection.f1:>8.3f}  {g.polarity_accuracy:>7.3f}  "
                 f"{g.sentiment_accuracy:>8.3f}  {g.sentiment_macro_f1:>8.3f}  {stars}")  # fmt: skip
 
     lines = [f"model {report.model}, annotation set, {report.split} part", "", head]

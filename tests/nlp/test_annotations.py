@@ -158,6 +158,9 @@ def test_scores_count_pairs_per_language_domain_and_topic(data_dir):
     report = score_annotated("m", "test", items, preds)
     (zh,) = report.languages
     assert (zh.pairs.tp, zh.pairs.fp, zh.pairs.fn) == (1, 2, 1)
+    # quality was found with the wrong polarity: a topic found, a polarity missed
+    assert (zh.detection.tp, zh.detection.fp, zh.detection.fn) == (2, 1, 0) and zh.polarity_accuracy == 0.5
+    assert zh.as_dict()["topic_f1"] == pytest.approx(0.8) and zh.as_dict()["polarity_accuracy"] == 0.5
     assert zh.sentiment_accuracy == 0.5 and zh.starred_n == 1
     assert [d.name for d in report.domains] == ["zh/food_delivery", "zh/other"]
     assert report.domains[0].pairs.f1 == pytest.approx(2 / 3)
