@@ -216,19 +216,22 @@ def save_trained(net: VoclensNet, directory: str | Path, meta: dict, base_dir: s
 
 
 def trained_tensors(model_dir: str | Path, current: dict[str, torch.Tensor],
-                    model: TrainedModel | None = None) -> dict[str, torch.Tensor]:  # fmt: skip
+                    model: TrainedModel | None = None, drop: tuple[str, ...] = ()) -> dict[str, torch.Tensor]:  # fmt: skip
     """The trained part of ``model_dir`` as float tensors, its 4-bit deltas added to ``current``.
 
     ``current`` must hold the base encoder's weights (the deltas are relative
     to them). Continuing training from a folder goes through here too, so
     the matrices are restored and not silently dropped as unknown names.
-    ``model`` is the folder already read, when the caller has it.
+    ``model`` is the folder already read, when the caller has it; tensors whose names start with
+    one of ``drop`` are left out (heads a continued training leaves behind).
     """
     path = Path(model_dir) / WEIGHTS_FILE
     model = model or TrainedModel.from_pretrained(model_dir)
     stored = {name: torch.from_numpy(array) for name, array in model.weights.items()}
     trained = {}
     for name, tensor in stored.items():
+        if drop and name.startswith(drop):
+            continue
         if name.endswith(".delta_q4"):
             param = name.removesuffix(".delta_q4")
             if param not in current:

@@ -73,6 +73,20 @@ def with_polarity(topic_probs: np.ndarray, polarity: np.ndarray) -> np.ndarray:
     return out
 
 
+def drop_mention_head(config: dict, weights: dict) -> bool:
+    """Remove a model folder's mention head (config and tensors, in place); True if it had one.
+
+    The head is fitted to the evidence head's attention and the topic and sentiment heads'
+    probabilities: whatever retrains one of those leaves it stale, so they drop it, and
+    ``voclens model add-polarity-head`` fits it again.
+    """
+    had = config.pop("polarity", None) is not None
+    config.pop("polarity_check", None)
+    for name in [n for n in weights if n.startswith("polarity_head.")]:
+        del weights[name]
+    return had
+
+
 class MentionPolarity:
     """A model folder's mention head (``polarity_head.weight`` and ``polarity_head.bias``)."""
 
@@ -86,4 +100,4 @@ class MentionPolarity:
         return with_polarity(topic_probs, polarity_probabilities(feats, self.weight, self.bias))
 
 
-__all__ = ["MentionPolarity", "attention_pool", "mention_features", "polarity_probabilities", "with_polarity"]
+__all__ = ["MentionPolarity", "attention_pool", "drop_mention_head", "mention_features", "polarity_probabilities", "with_polarity"]

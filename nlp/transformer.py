@@ -133,6 +133,9 @@ class TransformerClassifier(Classifier):
             base = build_base_encoder(self.cache_dir)
             self._encoder = TextEncoder(base / "tokenizer.json", self.config["max_length"], self.config["tail"])
             if self.config.get("polarity") == "mention_head":
+                if self.config.get("evidence") != "head":
+                    raise ModelError(f"{self.model_dir}: a mention head needs the evidence head it attends with "
+                                     "(config.json has polarity but no evidence head)")  # fmt: skip
                 self._polarity = _mention_head(self.model_dir)
             if self.runtime.startswith("torch"):
                 self._run = _TorchRunner(self.model_dir, base, self.threads, int8=self.runtime == "torch-int8")
@@ -145,8 +148,9 @@ class TransformerClassifier(Classifier):
 
     # -- inference ------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Sentiment (N, 3) and topic-state (N, T, 4) probabilities, in input order."""
-        sent, top, _, _, _ = self._infer(texts)
+        """Sentiment (N, 3) and topic-state (N, T, 4) probabilities, in input order (traditional Chinese
+        folded first, as for the labels, so thresholds are chosen on what classification sees)."""
+        sent, top, _, _, _ = self._infer([fold(t) if t else t for t in texts])
         return sent, top
 
     def _infer(self, texts: Sequence[str]):
@@ -311,6 +315,8 @@ def _mention_head(model_dir: Path) -> MentionPolarity:
     from safetensors import safe_open
 
     with safe_open(str(model_dir / WEIGHTS_FILE), framework="numpy") as f:
+        if not {"polarity_head.weight", "polarity_head.bias"} <= set(f.keys()):
+            raise ModelError(f"{model_dir}: config.json names a mention head but {WEIGHTS_FILE} lacks its tensors")
         return MentionPolarity(f.get_tensor("polarity_head.weight"), f.get_tensor("polarity_head.bias"))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..labels import DEFAULT_TOPICS
 from ..model_layout import TrainedModel
+from ..polarity import drop_mention_head
 from .token_logistic import fit_token_logistic
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
         model.weights["evidence_head.weight"] = weight.astype(np.float16)
         model.weights["evidence_head.bias"] = bias.astype(np.float16)
         model.config["evidence"] = "head"
+        if drop_mention_head(model.config, model.weights):  # it attends with the evidence head it replaced
+            log.info("the mention head read the old evidence head: dropped (voclens model add-polarity-head fits it again)")
     model.config["evidence_check"] = report
     model.save_pretrained(model_dir)
     log.info("evidence: %s", report)

@@ -25,6 +25,7 @@ import numpy as np
 from ._example import Example
 from ..labels import DEFAULT_TOPICS, Polarity
 from ..model_layout import WEIGHTS_FILE, TrainedModel
+from ..polarity import drop_mention_head
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,8 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
               "tune_items": len(tune_items), "thresholds": thresholds,
               "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}  # fmt: skip
     weights = {**base.weights, **{k: v.astype(np.float16) for k, v in heads.items()}}
+    if drop_mention_head(config, weights):
+        log.info("the base's mention head was fitted to its old heads: dropped (voclens model add-polarity-head fits it again)")
     TrainedModel(config, weights, report).save_pretrained(args.output_dir)
     return report
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..labels import DEFAULT_TOPICS
 from ..model_layout import TrainedModel
-from ..polarity import mention_features, polarity_probabilities, with_polarity
+from ..polarity import drop_mention_head, mention_features, polarity_probabilities, with_polarity
 from ..presence import combine, token_presence
 from .evidence_head import token_states
 from .presence_head import two_fold_pair_f1
@@ -104,6 +104,7 @@ def add_polarity_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
                     for k, v in report["tune_two_fold_pair_f1_topic_head"].items()])  # fmt: skip
     report["kept"] = bool(gain > 0)
     model = TrainedModel.from_pretrained(model_dir)
+    drop_mention_head(model.config, model.weights)  # a head from an earlier run is not what was compared
     if report["kept"]:
         model.weights["polarity_head.weight"] = weight.astype(np.float16)
         model.weights["polarity_head.bias"] = bias.astype(np.float16)

@@ -186,7 +186,10 @@ def build_network(args: TrainingArguments) -> tuple[VoclensNet, Path]:
     net = VoclensNet(student_config(base, args.num_layers), DEFAULT_TOPICS, args.frozen_layers)
     net.bert.load_state_dict(load_file(str(base / "model.safetensors")), strict=False)  # a student skips upper layers
     if args.init_from:
-        net.load_state_dict(trained_tensors(args.init_from, net.state_dict()), strict=False)
+        # Training moves the encoder's token states: the token-level heads of a finished model (evidence,
+        # presence, mention) no longer fit them and are left behind; `voclens model add-*` fits them again.
+        dropped = ("evidence_head.", "presence_head.", "polarity_head.")
+        net.load_state_dict(trained_tensors(args.init_from, net.state_dict(), drop=dropped), strict=False)
     return net, base
 
 

@@ -95,3 +95,20 @@ def test_a_network_saved_by_save_trained_loads_back_with_the_same_outputs(tmp_pa
         assert np.array_equal(a, b)
     same = [(a.model_dump(), b.model_dump()) for a, b in zip(ours.classify_batch(texts), theirs.classify_batch(texts))]
     assert all(a == b for a, b in same)
+
+
+@pytest.mark.model
+def test_continuing_training_from_a_finished_model_leaves_its_token_level_heads_behind():
+    """``voclens model train --init-from`` a shipped model: the network being trained has no evidence,
+    presence or mention head, so those tensors are dropped by name rather than refused."""
+    from nlp.encoder import build_base_encoder
+    from nlp.labels import DEFAULT_TOPICS
+    from nlp.network import VoclensNet, student_config, trained_tensors
+    from nlp.transformer import DEFAULT_CACHE_DIR, LITE_MODEL_DIR
+
+    base = build_base_encoder(DEFAULT_CACHE_DIR)
+    plain = VoclensNet(student_config(base, 4), DEFAULT_TOPICS, 0).state_dict()
+    with pytest.raises(ModelError, match="lacks"):
+        trained_tensors(LITE_MODEL_DIR, plain)
+    kept = trained_tensors(LITE_MODEL_DIR, plain, drop=("evidence_head.", "presence_head.", "polarity_head."))
+    assert set(kept) <= set(plain) and "topic_head.weight" in kept and "bert.encoder.layer.3.output.dense.weight" in kept

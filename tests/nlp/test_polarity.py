@@ -1,9 +1,10 @@
 """The mention head (``nlp.polarity``): each topic's polarity read where the text speaks of it."""
 
 import numpy as np
+import pytest
 
 from nlp.labels import DEFAULT_TOPICS
-from nlp.polarity import MentionPolarity, attention_pool, mention_features, with_polarity
+from nlp.polarity import MentionPolarity, attention_pool, drop_mention_head, mention_features, with_polarity
 from nlp.training.polarity_head import fit_polarity_head
 
 T, H = len(DEFAULT_TOPICS), 8
@@ -64,3 +65,31 @@ def test_the_fitted_head_learns_the_direction_and_each_topics_own_bias():
     out = MentionPolarity(weight, bias)(*_text(neg_at=2, pos_at=0))
     assert np.argmax(out[LOGISTICS, 1:]) == 0 and np.argmax(out[QUALITY, 1:]) == 2
     assert np.argmax(out[OTHER, 1:]) == 1
+
+
+def test_dropping_the_head_removes_its_config_and_tensors_and_says_whether_there_was_one():
+    config = {"version": "m", "polarity": "mention_head", "polarity_check": {"kept": True}, "evidence": "head"}
+    weights = {"polarity_head.weight": np.zeros((3, 2)), "polarity_head.bias": np.zeros((T, 3)), "topic_head.bias": np.zeros(4)}
+    assert drop_mention_head(config, weights)
+    assert config == {"version": "m", "evidence": "head"} and list(weights) == ["topic_head.bias"]
+    assert not drop_mention_head(config, weights)
+
+
+@pytest.mark.model
+def test_a_folder_whose_mention_head_cannot_work_is_refused_at_load(tmp_path):
+    """A mention head without the evidence head it attends with, or without its tensors, is a broken
+    folder: loading it says so rather than labelling with the wrong attention or failing later."""
+    from nlp.errors import ModelError
+    from nlp.model_layout import TrainedModel
+    from nlp.transformer import DEFAULT_CACHE_DIR, LITE_MODEL_DIR, TransformerClassifier
+
+    model = TrainedModel.from_pretrained(LITE_MODEL_DIR)
+    assert model.config.get("polarity") == "mention_head"
+    no_evidence = TrainedModel({**model.config, "evidence": "topic_head"}, dict(model.weights), model.training)
+    no_evidence.save_pretrained(tmp_path / "no-evidence")
+    no_tensors = TrainedModel(dict(model.config), {k: v for k, v in model.weights.items() if not k.startswith("polarity_head.")},
+                              model.training)  # fmt: skip
+    no_tensors.save_pretrained(tmp_path / "no-tensors")
+    for folder, says in (("no-evidence", "evidence head"), ("no-tensors", "lacks its tensors")):
+        with pytest.raises(ModelError, match=says):
+            TransformerClassifier(tmp_path / folder, cache_dir=DEFAULT_CACHE_DIR, runtime="onnx-fp32").load()
