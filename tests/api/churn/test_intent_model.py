@@ -44,7 +44,8 @@ def _toward(head: IntentModel, sign: float, model: str | None = None) -> Documen
 def test_shipped_head_belongs_to_the_default_models_encoder():
     head = IntentModel.load()
     assert Settings.model_fields["model"].default == "lite"
-    assert head.encoder == json.loads((LITE_MODEL_DIR / "config.json").read_text())["version"]
+    config = json.loads((LITE_MODEL_DIR / "config.json").read_text())
+    assert head.encoder == config.get("vectors_of", config["version"])  # the vectors it reads: the encoder's name
     assert len(head.coef) == 384 + head.uses_cue and 0 < head.threshold < 1
 
 
