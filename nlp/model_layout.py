@@ -66,6 +66,13 @@ class TrainedModel:
             raise ModelError(f"no trained model in {directory}: {WEIGHTS_FILE} missing")
         return cls(config, load_file(str(directory / WEIGHTS_FILE)), _read_json(directory / TRAINING_FILE))
 
+    def put_head(self, name: str, weight, bias, **config) -> None:
+        """Store a trained head's ``name.weight`` and ``name.bias`` the way every head ships (fp16),
+        with the config entries that tell the runtime to use it."""
+        self.weights[f"{name}.weight"] = np.asarray(weight).astype(np.float16)
+        self.weights[f"{name}.bias"] = np.asarray(bias).astype(np.float16)
+        self.config.update(config)
+
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write the folder (created if missing); return it.
 

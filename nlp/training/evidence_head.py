@@ -133,9 +133,7 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
               "tune_overlap_topic_head_shares": round(overlap_share(tune_items, s_tu, share_scores), 4),
               "train_texts": len(train_items), "tune_texts": len(tune_items)}  # fmt: skip
     if report["tune_overlap_evidence_head"] > report["tune_overlap_topic_head_shares"]:
-        model.weights["evidence_head.weight"] = weight.astype(np.float16)
-        model.weights["evidence_head.bias"] = bias.astype(np.float16)
-        model.config["evidence"] = "head"
+        model.put_head("evidence_head", weight, bias, evidence="head")
         if drop_mention_head(model.config, model.weights):  # it attends with the evidence head it replaced
             log.info("the mention head read the old evidence head: dropped (voclens model add-polarity-head fits it again)")
     model.config["evidence_check"] = report

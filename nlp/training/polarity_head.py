@@ -106,9 +106,7 @@ def add_polarity_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
     model = TrainedModel.from_pretrained(model_dir)
     drop_mention_head(model.config, model.weights)  # a head from an earlier run is not what was compared
     if report["kept"]:
-        model.weights["polarity_head.weight"] = weight.astype(np.float16)
-        model.weights["polarity_head.bias"] = bias.astype(np.float16)
-        model.config["polarity"] = "mention_head"
+        model.put_head("polarity_head", weight, bias, polarity="mention_head")
     model.config["polarity_check"] = report
     model.save_pretrained(model_dir)
     log.info("polarity: %s", report)

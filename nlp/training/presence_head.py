@@ -101,9 +101,7 @@ def add_presence_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
     gain = np.mean([report["tune_two_fold_pair_f1_combined"][k] - v for k, v in report["tune_two_fold_pair_f1_pooled"].items()])
     model = TrainedModel.from_pretrained(model_dir)
     if gain > 0:
-        model.weights["presence_head.weight"] = weight.astype(np.float16)
-        model.weights["presence_head.bias"] = bias.astype(np.float16)
-        model.config["presence"] = "token_head"
+        model.put_head("presence_head", weight, bias, presence="token_head")
     model.config["presence_check"] = report
     model.save_pretrained(model_dir)
     log.info("presence: %s", report)

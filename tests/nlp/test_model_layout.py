@@ -37,6 +37,17 @@ def test_a_saved_model_loads_back_with_the_same_config_weights_and_report(tmp_pa
     assert "物流" in (tmp_path / "m" / CONFIG_FILE).read_text(encoding="utf-8")
 
 
+def test_a_head_is_stored_in_fp16_and_loads_back(tmp_path):
+    model = _model()
+    model.put_head("presence_head", np.full((12, 384), 0.1, dtype=np.float32), np.zeros(12, dtype=np.float64),
+                   presence="token_head")  # fmt: skip
+    assert model.weights["presence_head.weight"].dtype == np.float16 and model.weights["presence_head.bias"].shape == (12,)
+    assert model.config["presence"] == "token_head"
+    model.save_pretrained(tmp_path)
+    again = TrainedModel.from_pretrained(tmp_path)
+    assert np.array_equal(again.weights["presence_head.weight"], model.weights["presence_head.weight"])
+
+
 def test_a_model_without_a_training_report_writes_none_and_reads_none(tmp_path):
     _model().save_pretrained(tmp_path)
     assert not (tmp_path / TRAINING_FILE).exists()
