@@ -226,9 +226,17 @@ QUOTAS_ROUND_15 = TrainRound({
     "food_delivery": 80, "hotels": 70, "books": 40, "dairy": 40, "weibo": 30, "water_heaters": 30,
     "tweets": 150, "banking_support": 250,
 })  # fmt: skip
+#: The sixteenth round, random and train only (session 13): Chinese product reviews again and
+#: English tweets and banking questions, whole batches in both languages.
+QUOTAS_ROUND_16 = TrainRound({
+    "clothing": 80, "phones": 70, "computers": 70, "tablets": 70, "fruit": 70, "shampoo": 70,
+    "cosmetics": 70, "pyabsa_camera": 60, "pyabsa_phone": 60, "pyabsa_hair": 60, "pyabsa_car": 40,
+    "pyabsa_notebook": 30, "food_delivery": 90, "hotels": 80, "books": 50, "dairy": 50, "weibo": 30,
+    "tweets": 150, "banking_support": 300,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
-          QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15)  # fmt: skip
+          QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
