@@ -47,11 +47,11 @@ def mention_features(hidden: np.ndarray, evidence: np.ndarray, pooled: np.ndarra
     """
     topics = topic_probs.shape[0]
     return np.hstack([
-        attention_pool(hidden.astype(np.float32), evidence.astype(np.float32)),
+        attention_pool(hidden.astype(np.float32, copy=False), evidence.astype(np.float32, copy=False)),
         np.broadcast_to(pooled, (topics, pooled.shape[0])),
         np.log(topic_probs[:, 1:] + 1e-6),
         np.broadcast_to(np.log(sentiment + 1e-6), (topics, 3)),
-    ]).astype(np.float32)  # fmt: skip
+    ]).astype(np.float32, copy=False)  # fmt: skip
 
 
 def polarity_probabilities(features: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
