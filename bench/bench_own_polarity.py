@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.annotations.store import load_gold  # noqa: E402
+from nlp.annotations.store import load_gold, load_train  # noqa: E402
 from nlp.labels import DEFAULT_TOPICS, Polarity  # noqa: E402
 from nlp.own_evidence import locate  # noqa: E402
 from nlp.own_topics import HeadStack, train_head  # noqa: E402
@@ -36,7 +36,7 @@ from nlp.own_topics import HeadStack, train_head  # noqa: E402
 
 def heads(lite, data: Path, examples: int, background: int, seed: int) -> HeadStack:
     """One head per default topic, taught from ``examples`` train items that carry it."""
-    items = load_gold(data, split="train")
+    items = load_train(data)
     rng = np.random.default_rng(seed)
     chosen = {t: rng.choice([i for i, it in enumerate(items) if any(x.topic == t for x in it.annotation.topics)],
                             size=examples, replace=False) for t in DEFAULT_TOPICS}

@@ -209,6 +209,19 @@ def load_gold(data_dir: Path, labels_dir: Path = LABELS_DIR, split: str | None =
     return list(join(anns, data_dir))
 
 
+def load_train(data_dir: Path, labels_dir: Path = LABELS_DIR) -> list[AnnotatedText]:
+    """The train part, less the texts that are also annotated in tune or test.
+
+    The same short review ("Great phone.") or a templated appeal turns up under several pointers;
+    a copy in train would teach the very text a tune or test item is scored on. Every head and
+    step that learns from the annotation set reads its train part through here (the multi-task
+    run does the same in ``nlp.training.corpora.load_annotations``).
+    """
+    items = load_gold(data_dir, labels_dir)
+    held = {i.text for i in items if i.annotation.split != "train"}
+    return [i for i in items if i.annotation.split == "train" and i.text not in held]
+
+
 def read_plan(path: Path = PLAN_PATH) -> list[dict]:
     """The committed annotation plan (pointers in labelling order)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

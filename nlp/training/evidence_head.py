@@ -111,9 +111,9 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     The head is written only when it beats the topic head's own token shares on the tune part;
     the report says both figures either way.
     """
-    from ..annotations.store import load_gold
+    from ..annotations.store import load_gold, load_train
 
-    train_items = [i for i in load_gold(data_dir, split="train") if i.annotation.topics]
+    train_items = [i for i in load_train(data_dir) if i.annotation.topics]
     tune_items = [i for i in load_gold(data_dir, split="tune") if i.annotation.topics]
     h_tr, s_tr, _ = token_states(model_dir, cache_dir, [i.text for i in train_items])
     weight, bias = fit_evidence_head(h_tr, s_tr, train_items)
@@ -132,7 +132,8 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
     report = {"tune_overlap_evidence_head": round(overlap_share(tune_items, s_tu, head_scores), 4),
               "tune_overlap_topic_head_shares": round(overlap_share(tune_items, s_tu, share_scores), 4),
               "train_texts": len(train_items), "tune_texts": len(tune_items)}  # fmt: skip
-    if report["tune_overlap_evidence_head"] > report["tune_overlap_topic_head_shares"]:
+    report["kept"] = report["tune_overlap_evidence_head"] > report["tune_overlap_topic_head_shares"]
+    if report["kept"]:
         model.put_head("evidence_head", weight, bias, evidence="head")
         if drop_mention_head(model.config, model.weights):  # it attends with the evidence head it replaced
             log.info("the mention head read the old evidence head: dropped (voclens model add-polarity-head fits it again)")

@@ -219,10 +219,10 @@ def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
 
 def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     """Retrain the heads of ``args.base_model`` and save a complete model folder; return its report."""
-    from ..annotations.store import load_gold
+    from ..annotations.store import load_gold, load_train
 
     started = time.time()
-    train_items = load_gold(args.data_dir, split="train")
+    train_items = load_train(args.data_dir)
     tune_items = load_gold(args.data_dir, split="tune")
     held = {i.text for split in ("tune", "test") for i in load_gold(args.data_dir, split=split)}
     ann = annotation_examples(train_items)
@@ -286,10 +286,10 @@ def leave_one_domain_out(args: HeadTrainingArguments, on_progress=None) -> dict:
     each domain are only scored, never used for a choice.
     """
     from ..annotations.evaluation import score_annotated
-    from ..annotations.store import load_gold
+    from ..annotations.store import load_gold, load_train
     from .corpora import load_all
 
-    train_items = load_gold(args.data_dir, split="train")
+    train_items = load_train(args.data_dir)
     tune_items = load_gold(args.data_dir, split="tune")
     test_items = load_gold(args.data_dir, split="test")
     held = {i.text for i in tune_items + test_items}

@@ -77,10 +77,10 @@ def fit_polarity_head(features: np.ndarray, topics: np.ndarray, y: np.ndarray, c
 def add_polarity_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float = 0.70) -> dict:
     """Train the mention head on the annotation train part; write it into ``model_dir`` when it
     beats the topic head's polarities on the tune part (mean of the languages' two-fold pair F1)."""
-    from ..annotations.store import load_gold
+    from ..annotations.store import load_gold, load_train
 
     index = {t: k for k, t in enumerate(DEFAULT_TOPICS)}
-    train_items = load_gold(data_dir, split="train")
+    train_items = load_train(data_dir)
     rows, topics, y = [], [], []
     for n, feats, _, _ in network_outputs(model_dir, cache_dir, [i.text for i in train_items]):
         for t in train_items[n].annotation.topics:

@@ -85,9 +85,9 @@ def two_fold_pair_f1(topic_probs: np.ndarray, items, min_precision: float) -> di
 def add_presence_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float = 0.70) -> dict:
     """Train the presence head on the annotation train part; write it into ``model_dir`` when the
     combination beats the pooled head on the tune part (mean of the languages' pair F1)."""
-    from ..annotations.store import load_gold
+    from ..annotations.store import load_gold, load_train
 
-    train_items = load_gold(data_dir, split="train")
+    train_items = load_train(data_dir)
     tune_items = load_gold(data_dir, split="tune")
     h_tr, s_tr, _ = token_states(model_dir, cache_dir, [i.text for i in train_items])
     weight, bias = fit_presence_head(h_tr, s_tr, train_items)
@@ -99,8 +99,9 @@ def add_presence_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
               "tune_two_fold_pair_f1_combined": two_fold_pair_f1(combined, tune_items, min_precision),
               "min_precision": min_precision, "train_texts": len(train_items), "tune_texts": len(tune_items)}  # fmt: skip
     gain = np.mean([report["tune_two_fold_pair_f1_combined"][k] - v for k, v in report["tune_two_fold_pair_f1_pooled"].items()])
+    report["kept"] = bool(gain > 0)
     model = TrainedModel.from_pretrained(model_dir)
-    if gain > 0:
+    if report["kept"]:
         model.put_head("presence_head", weight, bias, presence="token_head")
     model.config["presence_check"] = report
     model.save_pretrained(model_dir)

@@ -1,0 +1,130 @@
+"""Every head of a model, rebuilt over its frozen encoder in one run: the recipe of a release.
+
+A shipped model is its encoder plus a chain of small steps, each fitted on the annotation set's
+train part and kept only when it wins on the tune part (the step's own check, written into
+``config.json``). Run one by one, the chain is easy to get out of order (a mention head fitted
+to heads that were then retrained is wrong, thresholds chosen before the presence head are
+stale) and hard to repeat from a release note. This module runs it in the one order that is
+valid and writes each step's command and seconds into ``training.json``, so a release can be
+rebuilt from the repository with one command. The test part is never read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model_layout import TrainedModel
+from .heads import HeadTrainingArguments, retune_thresholds, train_heads
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the chain: its name, what it runs, and how its outcome reads in a report."""
+
+    name: str
+    run: object  # (model_dir, cache_dir, data_dir, min_precision) -> dict
+    summary: object  # (report) -> str
+
+
+def _evidence(model_dir, cache_dir, data_dir, min_precision):
+    from .evidence_head import add_evidence_head
+
+    return add_evidence_head(model_dir, cache_dir, data_dir)
+
+
+def _presence(model_dir, cache_dir, data_dir, min_precision):
+    from .presence_head import add_presence_head
+
+    return add_presence_head(model_dir, cache_dir, data_dir, min_precision)
+
+
+def _polarity(model_dir, cache_dir, data_dir, min_precision):
+    from .polarity_head import add_polarity_head
+
+    return add_polarity_head(model_dir, cache_dir, data_dir, min_precision)
+
+
+def _thresholds(model_dir, cache_dir, data_dir, min_precision):
+    return {"thresholds": retune_thresholds(model_dir, cache_dir, data_dir, min_precision)}
+
+
+def _cues(model_dir, cache_dir, data_dir, min_precision):
+    from .cue_thresholds import add_cue_thresholds
+
+    return add_cue_thresholds(model_dir, cache_dir, data_dir, min_precision)
+
+
+def _bias(model_dir, cache_dir, data_dir, min_precision):
+    from .sentiment_bias import add_sentiment_bias
+
+    return add_sentiment_bias(model_dir, cache_dir, data_dir)
+
+
+def _pair(report, before: str, after: str) -> str:
+    b, a = report.get(before, {}), report.get(after, {})
+    return ", ".join(f"{lang} {b[lang]:.4f} -> {a.get(lang, float('nan')):.4f}" for lang in sorted(b))
+
+
+#: The chain after the heads, in the only valid order: evidence before presence and mention
+#: heads (they read its token states), thresholds after every head that changes probabilities,
+#: cue thresholds and sentiment offsets last (they are chosen on the final probabilities).
+STEPS = (
+    Step("add-evidence", _evidence, lambda r: f"tune overlap {r['tune_overlap_evidence_head']} "
+         f"against topic-head shares {r['tune_overlap_topic_head_shares']}"),
+    Step("add-presence-head", _presence, lambda r: "two-fold pair F1 on tune " + _pair(
+        r, "tune_two_fold_pair_f1_pooled", "tune_two_fold_pair_f1_combined")),
+    Step("add-polarity-head", _polarity, lambda r: "two-fold pair F1 on tune " + _pair(
+        r, "tune_two_fold_pair_f1_topic_head", "tune_two_fold_pair_f1_mention_head")),
+    Step("retune-thresholds", _thresholds, lambda r: "per-language thresholds chosen on tune"),
+    Step("add-cue-thresholds", _cues, lambda r: "two-fold pair F1 on tune " + _pair(
+        r, "tune_two_fold_pair_f1_single", "tune_two_fold_pair_f1_cued")),
+    Step("add-sentiment-bias", _bias, lambda r: "two-fold macro-F1 on tune " + _pair(
+        r, "tune_two_fold_macro_f1_plain", "tune_two_fold_macro_f1_biased")),
+)  # fmt: skip
+
+
+def build_heads(args: HeadTrainingArguments, min_precision: float = 0.70, on_step=None) -> dict:
+    """Retrain ``args.base_model``'s heads into ``args.output_dir`` and run every later step.
+
+    ``on_step(name, seconds, summary)`` is called after each step. Returns the training report
+    (also ``training.json``), whose ``commands`` list names every step, its outcome and time.
+    """
+    started = time.time()
+    report = train_heads(args)
+    steps = [{"step": "train-heads", "seconds": report["seconds"],
+              "summary": f"heads on {report['train_examples']['annotations']} annotated train items "
+                         f"(x{args.annotation_repeat}) and {report['train_examples']['other_sets']} rows of "
+                         f"other sets (weight {args.other_weight}), {args.epochs} epochs"}]  # fmt: skip
+    if on_step:
+        on_step(steps[0]["step"], steps[0]["seconds"], steps[0]["summary"])
+    for step in STEPS:
+        t0 = time.time()
+        outcome = step.run(Path(args.output_dir), Path(args.cache_dir), Path(args.data_dir), min_precision)
+        kept = outcome.get("kept", True)
+        entry = {"step": step.name, "seconds": round(time.time() - t0, 1),
+                 "summary": step.summary(outcome) + ("" if kept else " (not kept)")}  # fmt: skip
+        steps.append(entry)
+        log.info("%s: %s (%.0f s)", step.name, entry["summary"], entry["seconds"])
+        if on_step:
+            on_step(step.name, entry["seconds"], entry["summary"])
+    model = TrainedModel.from_pretrained(args.output_dir)
+    training = dict(model.training or report)
+    training["seconds"] = round(time.time() - started, 1)
+    training["commands"] = [
+        f"voclens model train-heads {args.base_model} --output {args.output_dir} --version {args.version} "
+        f"--epochs {args.epochs} --annotation-repeat {args.annotation_repeat} --other-weight {args.other_weight} "
+        f"--min-precision {min_precision}",
+        *(f"{s['step']}: {s['summary']} ({s['seconds']:.0f} s)" for s in steps),
+    ]  # fmt: skip
+    training["steps"] = steps
+    model.training = training
+    model.save_pretrained(args.output_dir)
+    return training
+
+
+__all__ = ["STEPS", "Step", "build_heads"]
