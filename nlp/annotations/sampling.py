@@ -120,6 +120,19 @@ class TrainRound:
     quotas: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class RevisitRound:
+    """A train-only round drawn from the rows targeted rounds passed over, in the domain's order.
+
+    A targeted round skips every row that names none of its topics, for good: where one ran
+    through a domain (the English product reviews), later random rounds found nothing left.
+    The passed-over rows are still a random sample of the texts that do not name those topics;
+    drawn for training only (like :class:`TrainRound`), they give back the plain reviews the
+    targeted rounds left out."""
+
+    quotas: dict[str, int]
+
+
 #: Cues the lexicon lacks for the topics targeted rounds look for (sampling only, never labels).
 EXTRA_CUES: dict[str, re.Pattern] = {
     "not_as_described": re.compile(
@@ -234,9 +247,31 @@ QUOTAS_ROUND_16 = TrainRound({
     "pyabsa_notebook": 30, "food_delivery": 90, "hotels": 80, "books": 50, "dairy": 50, "weibo": 30,
     "tweets": 150, "banking_support": 300,
 })  # fmt: skip
+#: The seventeenth round, random and train only (session 14): English product reviews again
+#: (televisions, T-shirts, smart speakers: the domains whose stars the sentiment target is measured
+#: on, and where app_website and not_as_described over-fire) and Chinese product reviews across
+#: the categories; four whole batches in each language.
+QUOTAS_ROUND_17 = TrainRound({
+    "clothing": 50, "phones": 40, "computers": 40, "tablets": 40, "fruit": 40, "shampoo": 40,
+    "cosmetics": 40, "pyabsa_camera": 40, "pyabsa_phone": 40, "pyabsa_hair": 40, "pyabsa_car": 30,
+    "food_delivery": 50, "hotels": 50, "books": 30, "dairy": 30, "tweets": 50,
+})  # fmt: skip
+#: The same session's English product reviews: the rows rounds 7 and 8 passed over (see
+#: :class:`RevisitRound`) of the televisions, T-shirts and smart speakers, the domains whose stars
+#: the sentiment target is measured on and where app_website and not_as_described over-fire.
+QUOTAS_ROUND_18 = RevisitRound({"televisions": 250, "tshirts": 150, "smart_speakers": 150})
+#: The nineteenth and twentieth rounds (session 14): more of the English product reviews rounds 7
+#: and 8 passed over, and Chinese product reviews across the categories; four batches each.
+QUOTAS_ROUND_19 = RevisitRound({"televisions": 300, "tshirts": 150, "smart_speakers": 150})
+QUOTAS_ROUND_20 = TrainRound({
+    "clothing": 50, "phones": 40, "computers": 40, "tablets": 40, "fruit": 40, "shampoo": 40,
+    "cosmetics": 40, "pyabsa_camera": 40, "pyabsa_phone": 40, "pyabsa_hair": 40, "pyabsa_car": 30,
+    "food_delivery": 50, "hotels": 50, "books": 30, "dairy": 30,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
-          QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16)  # fmt: skip
+          QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
+          QUOTAS_ROUND_17, QUOTAS_ROUND_18, QUOTAS_ROUND_19, QUOTAS_ROUND_20)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
@@ -319,13 +354,21 @@ def draw_rounds(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> lis
         order[domain] = _stratified(rows, len(rows), rng)
     plan: list[list[PlanItem]] = []
     taken = defaultdict(int)
+    passed: dict[str, list[SourceRow]] = defaultdict(list)  # rows targeted rounds passed over
     for r in rounds:
         quotas = _quotas(r)
         ranked: list[tuple[float, str, PlanItem]] = []
         for domain in sorted(quotas):
-            picked, taken[domain] = _take(order[domain], taken[domain], quotas[domain], r)
+            if isinstance(r, RevisitRound):
+                picked, passed[domain] = passed[domain][: quotas[domain]], passed[domain][quotas[domain] :]
+            else:
+                start = taken[domain]
+                picked, taken[domain] = _take(order[domain], start, quotas[domain], r)
+                if isinstance(r, TargetedRound):
+                    chosen = {id(row) for row in picked}
+                    passed[domain] += [row for row in order[domain][start : taken[domain]] if id(row) not in chosen]
             for i, row in enumerate(picked):
-                split = "train" if isinstance(r, TargetedRound | TrainRound) else split_for(row.set, row.key)
+                split = "train" if isinstance(r, TargetedRound | TrainRound | RevisitRound) else split_for(row.set, row.key)
                 item = PlanItem(row.set, row.key, row.sha, row.lang, domain, split)
                 ranked.append(((i + 0.5) / quotas[domain], f"{row.set}|{row.key}", item))
         ranked.sort(key=lambda t: (t[0], hashlib.sha1(t[1].encode()).hexdigest()))
@@ -333,8 +376,8 @@ def draw_rounds(data_dir: Path, rounds: tuple = ROUNDS, seed: int = SEED) -> lis
     return plan
 
 
-def _quotas(r: dict[str, int] | TargetedRound | TrainRound) -> dict[str, int]:
-    return r.quotas if isinstance(r, TargetedRound | TrainRound) else r
+def _quotas(r: dict[str, int] | TargetedRound | TrainRound | RevisitRound) -> dict[str, int]:
+    return r.quotas if isinstance(r, TargetedRound | TrainRound | RevisitRound) else r
 
 
 def _take(order: list[SourceRow], start: int, n: int, r: dict[str, int] | TargetedRound) -> tuple[list[SourceRow], int]:

@@ -8,10 +8,10 @@ import pytest
 
 from nlp.annotations import sampling, sources
 from nlp.annotations.evaluation import score_annotated
-from nlp.annotations.sampling import ROUNDS, TargetedRound, draw_plan, draw_rounds, split_for
+from nlp.annotations.sampling import ROUNDS, RevisitRound, TargetedRound, TrainRound, draw_plan, draw_rounds, split_for
 from nlp.annotations.store import (
-    LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, parse_line,
-    read_annotations, read_plan, write_annotations,
+    LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, load_train,
+    parse_line, read_annotations, read_plan, write_annotations,
 )  # fmt: skip
 from nlp.training.evaluation import DEFAULT_DATA_DIR
 from nlp.labels import Classification, Polarity, Sentiment
@@ -127,6 +127,36 @@ def test_a_targeted_round_takes_only_rows_naming_its_topics_and_puts_them_in_tra
     assert late and {p.key for p in late} == wanted  # every remaining row naming delivery, no other
     assert all(p.split == "train" for p in late)
     assert not target.wants("味道一般")
+
+
+def test_a_revisit_round_takes_the_rows_a_targeted_round_passed_over_once(tmp_path, monkeypatch):
+    folder = tmp_path / "waimai_10k"
+    folder.mkdir()
+    rows = ["很快，好吃，味道足", "送餐太慢了，等了两个小时", "饭是凉的，米饭很硬", "配送员态度很好，送餐很快",
+            "味道一般", "外卖送到已经是一个小时以后了，物流太慢", "分量很足", "包装很好"]  # fmt: skip
+    (folder / "waimai_10k.csv").write_text("label,review\n" + "".join(f"0,{t}\n" for t in rows), encoding="utf-8")
+    monkeypatch.setattr(sampling, "READERS", {"waimai": sources.waimai})
+    target = TargetedRound({"food_delivery": 9}, frozenset({"logistics"}))  # runs through the whole set
+    before = draw_plan(tmp_path, rounds=({"food_delivery": 1}, target))
+    rounds = draw_rounds(tmp_path, rounds=({"food_delivery": 1}, target, RevisitRound({"food_delivery": 2}),
+                                           RevisitRound({"food_delivery": 9})))  # fmt: skip
+    assert [p for r in rounds[:2] for p in r] == before  # earlier rounds never change
+    texts = {r.key: r.text for r in sources.waimai(tmp_path)}
+    passed_over = {k for k, t in texts.items() if not target.wants(t)} - {p.key for p in rounds[0]}
+    assert len(rounds[2]) == 2 and len(rounds[2] + rounds[3]) == len(passed_over)  # each row once
+    assert {p.key for p in rounds[2] + rounds[3]} == passed_over
+    assert all(p.split == "train" for p in rounds[2] + rounds[3])
+
+
+def test_training_reads_the_train_part_less_texts_annotated_in_tune_or_test(tmp_path, monkeypatch, data_dir):
+    (data_dir / "waimai_10k" / "waimai_10k.csv").write_text(
+        "label,review\n1,很快，好吃\n0,送餐太慢了\n0,送餐太慢了\n0,饭是凉的\n", encoding="utf-8")  # rows 1 and 2: one text
+    rows = list(sources.waimai(data_dir))
+    labels = tmp_path / "labels"
+    write_annotations(labels / "zh-000.jsonl", [_ann(rows[0], split="train"), _ann(rows[1], split="test"),
+                                                _ann(rows[2], split="train"), _ann(rows[3], split="train")])  # fmt: skip
+    kept = load_train(data_dir, labels)
+    assert [i.text for i in kept] == ["很快，好吃", "饭是凉的"]  # the train copy of the test text is left out
 
 
 @real_data
