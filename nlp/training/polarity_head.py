@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import DEFAULT_TOPICS
-from ..model_layout import TrainedModel
+from ..model_layout import SENTIMENT_LABELS, TrainedModel
 from ..polarity import drop_mention_head, mention_features, polarity_probabilities, with_polarity
 from ..presence import combine, token_presence
 from .evidence_head import token_states
@@ -27,7 +27,6 @@ from .presence_head import two_fold_pair_f1
 
 log = logging.getLogger(__name__)
 
-POLARITIES = ("negative", "neutral", "positive")
 #: The one-hot topic input's scale: a larger scale regularises the per-topic biases less.
 TOPIC_SCALE = 3.0
 
@@ -87,7 +86,7 @@ def add_polarity_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
             k = index[t.topic]
             rows.append(feats[k])
             topics.append(k)
-            y.append(POLARITIES.index(t.polarity.value))
+            y.append(SENTIMENT_LABELS.index(t.polarity.value))  # the head's columns, as the sentiment head's
     weight, bias = fit_polarity_head(np.stack(rows), np.array(topics), np.array(y))
 
     tune_items = load_gold(data_dir, split="tune")
