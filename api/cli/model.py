@@ -105,14 +105,7 @@ def train_cmd(
         fail(ValueError(f"labelled data folder {args.data_dir} is missing: training reads ../shared/data "
                         "(or pass --data-dir)"))  # fmt: skip
     with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
-        report = train(args, on_progress=progress)
+        report = train(args, on_progress=_stages(bar))
     out.print(f"saved {output} (best tune score {report['tune_score']} at step {report['best_step']}, "
               f"{report['train_seconds']:.0f} s)", highlight=False)  # fmt: skip
 
@@ -150,12 +143,29 @@ def train_heads_cmd(
         args = HeadTrainingArguments(base_model=base_model, output_dir=output, version=version, data_dir=Path(data_dir),
                                      cache_dir=settings.model_cache_dir.expanduser(), epochs=epochs,
                                      annotation_repeat=annotation_repeat, other_weight=other_weight)  # fmt: skip
-        report = build_heads(args, min_precision,
-                             on_step=lambda name, seconds, summary: err.print(f"{name}: {summary} ({seconds:.0f} s)",
-                                                                               highlight=False, markup=False))  # fmt: skip
-    except Exception as exc:
+    except ValueError as exc:
         fail(exc)
+    with Progress(console=err, disable=not sys.stderr.isatty()) as bar:
+        def step_done(name: str, seconds: float, summary: str) -> None:
+            bar.console.print(f"{name}: {summary} ({seconds:.0f} s)", highlight=False, markup=False)
+
+        try:
+            report = build_heads(args, min_precision, on_step=step_done, on_progress=_stages(bar))
+        except Exception as exc:
+            fail(exc)
     out.print(f"saved {output} ({report['seconds']:.0f} s)", highlight=False)
+
+
+def _stages(bar: Progress):
+    """An ``on_progress(stage, done, total)`` callback that shows one bar per stage."""
+    tasks: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)
+
+    return progress
 
 
 def _set_counts(values: list[str], option: str) -> dict[str, int]:

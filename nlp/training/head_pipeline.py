@@ -88,14 +88,15 @@ STEPS = (
 )  # fmt: skip
 
 
-def build_heads(args: HeadTrainingArguments, min_precision: float = 0.70, on_step=None) -> dict:
+def build_heads(args: HeadTrainingArguments, min_precision: float = 0.70, on_step=None, on_progress=None) -> dict:
     """Retrain ``args.base_model``'s heads into ``args.output_dir`` and run every later step.
 
-    ``on_step(name, seconds, summary)`` is called after each step. Returns the training report
+    ``on_step(name, seconds, summary)`` is called after each step, ``on_progress(stage, done,
+    total)`` while the heads' features are computed (the longest part). Returns the training report
     (also ``training.json``), whose ``commands`` list names every step, its outcome and time.
     """
     started = time.time()
-    report = train_heads(args)
+    report = train_heads(args, on_progress)
     steps = [{"step": "train-heads", "seconds": report["seconds"],
               "summary": f"heads on {report['train_examples']['annotations']} annotated train items "
                          f"(x{args.annotation_repeat}) and {report['train_examples']['other_sets']} rows of "

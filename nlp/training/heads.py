@@ -60,6 +60,8 @@ class HeadTrainingArguments:
                          "other_weight": 0 <= self.other_weight <= 1}.items():  # fmt: skip
             if not ok:
                 raise ValueError(f"HeadTrainingArguments.{name}: invalid value {getattr(self, name)!r}")
+        if not Path(self.base_model, "config.json").is_file():
+            raise ValueError(f"HeadTrainingArguments.base_model: {self.base_model} is not a model folder (no config.json)")
 
 
 def annotation_examples(items) -> list[Example]:

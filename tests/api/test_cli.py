@@ -162,3 +162,13 @@ def test_serve_on_a_busy_port_names_port_in_one_line(tmp_path):
         r = voclens("serve", "--port", str(port), data_dir=tmp_path / "data", check=False)
     assert r.returncode == 1 and "already in use" in r.stderr and f"--port {port + 1}" in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 3
+
+
+def test_train_heads_names_what_is_missing_before_any_work(tmp_path):
+    r = voclens("model", "train-heads", "nlp/weights/e5s-lite-13", "--output", str(tmp_path / "m"), "--version", "x",
+                "--data-dir", str(tmp_path / "no-data"), check=False)  # fmt: skip
+    assert r.returncode != 0 and "no-data" in r.stderr and "missing" in r.stderr
+    r = voclens("model", "train-heads", str(tmp_path / "no-model"), "--output", str(tmp_path / "m"), "--version", "x",
+                check=False)  # fmt: skip
+    assert r.returncode != 0 and "no-model" in r.stderr
+    assert not (tmp_path / "m").exists()
