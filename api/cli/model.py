@@ -66,6 +66,7 @@ def train_cmd(
     distill_weight: Annotated[float, typer.Option(min=0, max=1, help="With --teacher: share of the loss taken by the teacher's probabilities.")] = 0.7,
     tune_limit: Annotated[int, typer.Option(min=1, help="Tune rows per set scored at each check (the annotation set's tune part is never capped).")] = 400,
     select_on: Annotated[list[str], typer.Option(help="SET: choose the checkpoint on this set's tune scores only (repeatable; default: every set). 'annotations' is the annotation set's tune part.")] = [],  # noqa: B006
+    start_competes: Annotated[bool, typer.Option(help="With --init-from: the starting point's tune score competes as step 0 (off for a folder whose heads `train-heads` refitted: they outscore joint training's heads whatever the encoder).")] = True,
 ) -> None:
     """Fine-tune the upper encoder layers and the sentiment and topic heads.
 
@@ -94,7 +95,7 @@ def train_cmd(
                                  learning_rate=learning_rate, head_learning_rate=learning_rate * 10,
                                  init_from=init_from, eval_every=eval_every, patience=patience, num_layers=num_layers,
                                  teacher=teacher, distill_weight=distill_weight, select_on=tuple(select_on), tune_limit=tune_limit,
-                                 **extra)  # fmt: skip
+                                 start_competes=start_competes, **extra)  # fmt: skip
         from nlp.training.corpora import CORPORA
 
         if unknown := [s for s in select_on if s not in CORPORA]:

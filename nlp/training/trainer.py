@@ -66,6 +66,12 @@ class TrainingArguments:
     oversample: dict[str, int] = field(default_factory=lambda: {"zhijiang2019_ecommerce_opinion": 3})
     #: Start from a trained model folder (same frozen_layers) instead of the base encoder's layers.
     init_from: Path | None = None
+    #: With ``init_from``: its own tune score competes as step 0, so a continuation never ships worse
+    #: than it began. Off for a folder whose heads were refitted to the annotation set over its frozen
+    #: encoder (``voclens model train-heads``): those heads score far above what joint training's
+    #: heads reach, so step 0 would win though the encoder is what the run is for (its heads are
+    #: refitted after it too).
+    start_competes: bool = True
     #: Keep only the first ``num_layers`` encoder layers (a faster student); None keeps all 12.
     num_layers: int | None = None
     #: A trained model folder whose probabilities the student also learns from.
@@ -225,7 +231,7 @@ def run_epochs(args: TrainingArguments, net: VoclensNet, data: TrainingData,
     opt, sched = _optimiser(args, net, total_steps)
     rng = random.Random(args.seed)
     best, bad_evals, step = Checkpoint(), 0, 0
-    if args.init_from:  # the starting point competes too: a continuation never ships worse than it began
+    if args.init_from and args.start_competes:  # a continuation never ships worse than it began
         score, per_set = tune_scores(net, data.tune, data.tune_feats, args.select_on)
         best.keep(net, score, 0)
         best.history.append({"step": 0, "loss": None, "tune": round(score, 4), "per_set": _rounded(per_set)})
