@@ -178,3 +178,24 @@ def test_calibrated_thresholds_maximise_each_topics_f1_on_annotated_examples():
     th = calibrate_topic_thresholds(probs, examples, TOPICS)
     assert 0.6 < th["logistics"] <= 0.65  # keeps 0.65 in, 0.6 out
     assert th["quality"] == 0.5 and th["price"] == 0.5  # nothing annotates them: default
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.skipif(not DEFAULT_DATA_DIR.exists(), reason="shared data folder not present")
+def test_a_continuation_scores_its_starting_point_as_step_0_unless_told_not_to(tmp_path):
+    """``start_competes``: the folder it starts from is checkpoint 0 (kept if nothing beats it), or not a candidate."""
+    from dataclasses import replace
+
+    from nlp.training.trainer import build_network, read_data, run_epochs
+    from nlp.transformer import SHIPPED_MODEL_DIR
+
+    args = _tiny_args(tmp_path / "c", rows=4, version="tiny-c", frozen_layers=9, init_from=SHIPPED_MODEL_DIR)
+    net, base = build_network(args)
+    data = read_data(args, net, base)
+    competes = run_epochs(args, net, data)
+    assert competes.history[0]["step"] == 0 and competes.history[0]["loss"] is None
+    fresh = replace(args, start_competes=False)
+    net, _ = build_network(fresh)
+    alone = run_epochs(fresh, net, data)
+    assert alone.history and all(h["step"] > 0 for h in alone.history) and alone.step > 0
