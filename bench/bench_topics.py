@@ -71,7 +71,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.annotations.store import load_gold  # noqa: E402
+from nlp.annotations.store import load_gold, load_train  # noqa: E402
 from nlp.labels import DEFAULT_TOPICS  # noqa: E402
 from nlp.own_topics import HeadStack, TrainingArgs, train_head  # noqa: E402
 
@@ -101,7 +101,7 @@ def encoded(data: Path, cache: Path, model_dir: Path | None = None
     lite = get_classifier("lite", model_dir=folder)
     xs, topics, texts = {}, {}, {}
     for split in SPLITS:
-        items = load_gold(data, split=split)
+        items = load_train(data) if split == "train" else load_gold(data, split=split)  # no copy of a scored text taught
         started = time.perf_counter()
         _, pooled = lite.classify_with_vectors([i.text for i in items])
         print(f"{version}: encoded {len(items)} {split} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -73,6 +73,13 @@ class TrainedModel:
         self.weights[f"{name}.bias"] = np.asarray(bias).astype(np.float16)
         self.config.update(config)
 
+    def drop_head(self, name: str, *config_keys: str) -> None:
+        """Remove a head's tensors and the config entries that tell the runtime to use it."""
+        for key in [k for k in self.weights if k.startswith(f"{name}.")]:
+            del self.weights[key]
+        for key in config_keys:
+            self.config.pop(key, None)
+
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write the folder (created if missing); return it.
 

@@ -140,6 +140,8 @@ def train_heads_cmd(
     data_dir = data_dir or DEFAULT_DATA_DIR
     if not Path(data_dir).is_dir():
         fail(ValueError(f"labelled data folder {data_dir} is missing (or pass --data-dir)"))
+    if output.resolve() == base_model.resolve() or (output / "config.json").exists():
+        fail(ValueError(f"--output {output}: already a model folder; name a new folder (BASE_MODEL is only read)"))
     try:
         args = HeadTrainingArguments(base_model=base_model, output_dir=output, version=version, data_dir=Path(data_dir),
                                      cache_dir=settings.model_cache_dir.expanduser(), epochs=epochs,

@@ -95,7 +95,8 @@ class TargetedRound:
     plus :data:`EXTRA_CUES`. It gives training many more positives (and near misses) of topics
     the model misses. Its items all go to **train**: a sample chosen by its text would make the
     frozen test and the tune part unrepresentative, so those stay random draws. Rows a targeted
-    round passes over are skipped for good, so later rounds stay random samples of the rest."""
+    round passes over are skipped by later random rounds, which stay random samples of the rest;
+    only a :class:`RevisitRound` draws them."""
 
     quotas: dict[str, int]
     topics: frozenset[str]

@@ -8,7 +8,8 @@ Modules:
   loaded onto one example type; ``evaluation``: metrics, hash splits, the bench's loaders.
 - ``trainer``: ``TrainingArguments`` and ``train``, the multi-task run; ``mix`` (which rows
   it learns from), ``features`` (what it caches), ``scoring`` (tune scores, thresholds).
-- ``heads``: head retraining on the annotation set; ``evidence_head``: the evidence head.
+- ``heads``: head retraining on the annotation set; ``evidence_head``: the evidence head;
+  ``head_pipeline``: every head and calibration rebuilt in order (``voclens model train-heads``).
 - ``dev_scores``: any classifier on the dev splits; ``cue_shift``: the cue rules' shift.
 
 The names below load their module on first use, so ``import nlp.training`` stays cheap.
@@ -23,7 +24,7 @@ _EXPORTS = {
     "DEFAULT_LIMITS": "mix", "select_examples": "mix", "targets": "mix",
     "calibrate_topic_thresholds": "scoring",
     "HeadTrainingArguments": "heads", "train_heads": "heads", "retune_thresholds": "heads",
-    "leave_one_domain_out": "heads",
+    "leave_one_domain_out": "heads", "build_heads": "head_pipeline",
     "add_evidence_head": "evidence_head", "add_cue_thresholds": "cue_thresholds",
     "add_sentiment_bias": "sentiment_bias",
     "CORPORA": "corpora", "load_corpus": "corpora", "load_all": "corpora",

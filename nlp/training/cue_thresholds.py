@@ -143,8 +143,10 @@ def add_cue_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_pre
         rows = langs == lang
         silent_by_lang[lang], cued_by_lang[lang] = choose(top[rows], gold[rows], cues[rows] if gain > 0 else None,
                                                           min_precision)  # fmt: skip
+    chosen_on = {"part": "annotation set tune", "items": len(items), "min_precision": min_precision,
+                 "by": "add-cue-thresholds"}  # fmt: skip
     write_choice(model_dir, "cued_thresholds_by_lang", cued_by_lang, "cue_thresholds_check", report,
-                 also={"topic_thresholds_by_lang": silent_by_lang})  # fmt: skip
+                 also={"topic_thresholds_by_lang": silent_by_lang, "thresholds_chosen_on": chosen_on})  # fmt: skip
     return report
 
 __all__ = ["add_cue_thresholds", "choose", "choose_pair", "cue_matrix", "gold_states", "two_fold_pair_f1"]

@@ -133,10 +133,12 @@ def add_evidence_head(model_dir: Path, cache_dir: Path, data_dir: Path) -> dict:
               "tune_overlap_topic_head_shares": round(overlap_share(tune_items, s_tu, share_scores), 4),
               "train_texts": len(train_items), "tune_texts": len(tune_items)}  # fmt: skip
     report["kept"] = report["tune_overlap_evidence_head"] > report["tune_overlap_topic_head_shares"]
+    if drop_mention_head(model.config, model.weights):  # it attends with the evidence head it replaced
+        log.info("the mention head read the old evidence head: dropped (voclens model add-polarity-head fits it again)")
     if report["kept"]:
         model.put_head("evidence_head", weight, bias, evidence="head")
-        if drop_mention_head(model.config, model.weights):  # it attends with the evidence head it replaced
-            log.info("the mention head read the old evidence head: dropped (voclens model add-polarity-head fits it again)")
+    else:  # an evidence head from an earlier run is not what was compared: the topic head's shares it is
+        model.drop_head("evidence_head", "evidence")
     model.config["evidence_check"] = report
     model.save_pretrained(model_dir)
     log.info("evidence: %s", report)

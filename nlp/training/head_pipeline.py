@@ -6,18 +6,21 @@ train part and kept only when it wins on the tune part (the step's own check, wr
 to heads that were then retrained is wrong, thresholds chosen before the presence head are
 stale) and hard to repeat from a release note. This module runs it in the one order that is
 valid and writes each step's command and seconds into ``training.json``, so a release can be
-rebuilt from the repository with one command. The test part is never read.
+rebuilt from the repository with one command. Nothing is trained on the test part or chosen
+with it (its texts are read only to keep them out of training).
 """
 
 from __future__ import annotations
 
 import logging
+import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..model_layout import TrainedModel
-from .heads import HeadTrainingArguments, retune_thresholds, train_heads
+from .heads import HeadTrainingArguments, train_heads
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,9 @@ class Step:
     """One step of the chain: its name, what it runs, and how its outcome reads in a report."""
 
     name: str
-    run: object  # (model_dir, cache_dir, data_dir, min_precision) -> dict
-    summary: object  # (report) -> str
+    #: ``(model_dir, cache_dir, data_dir, min_precision) -> report`` (the step's check, with "kept")
+    run: Callable[[Path, Path, Path, float], dict]
+    summary: Callable[[dict], str]
 
 
 def _evidence(model_dir, cache_dir, data_dir, min_precision):
@@ -46,11 +50,11 @@ def _presence(model_dir, cache_dir, data_dir, min_precision):
 def _polarity(model_dir, cache_dir, data_dir, min_precision):
     from .polarity_head import add_polarity_head
 
+    if TrainedModel.from_pretrained(model_dir).config.get("evidence") != "head":
+        # the mention head pools with the evidence head's attention; without one there is nothing to fit
+        # (the evidence step dropped any mention head it had)
+        return {"kept": False, "skipped": "no evidence head"}
     return add_polarity_head(model_dir, cache_dir, data_dir, min_precision)
-
-
-def _thresholds(model_dir, cache_dir, data_dir, min_precision):
-    return {"thresholds": retune_thresholds(model_dir, cache_dir, data_dir, min_precision)}
 
 
 def _cues(model_dir, cache_dir, data_dir, min_precision):
@@ -70,17 +74,17 @@ def _pair(report, before: str, after: str) -> str:
     return ", ".join(f"{lang} {b[lang]:.4f} -> {a.get(lang, float('nan')):.4f}" for lang in sorted(b))
 
 
-#: The chain after the heads, in the only valid order: evidence before presence and mention
-#: heads (they read its token states), thresholds after every head that changes probabilities,
-#: cue thresholds and sentiment offsets last (they are chosen on the final probabilities).
+#: The chain after the heads, in the only valid order: the evidence head before the mention head
+#: (which pools the token states with its attention), presence and mention heads before the
+#: thresholds (they change the topic probabilities), and the thresholds (single and cue-conditioned,
+#: chosen again on all of tune either way) and sentiment offsets last, on the final probabilities.
 STEPS = (
     Step("add-evidence", _evidence, lambda r: f"tune overlap {r['tune_overlap_evidence_head']} "
          f"against topic-head shares {r['tune_overlap_topic_head_shares']}"),
     Step("add-presence-head", _presence, lambda r: "two-fold pair F1 on tune " + _pair(
         r, "tune_two_fold_pair_f1_pooled", "tune_two_fold_pair_f1_combined")),
-    Step("add-polarity-head", _polarity, lambda r: "two-fold pair F1 on tune " + _pair(
-        r, "tune_two_fold_pair_f1_topic_head", "tune_two_fold_pair_f1_mention_head")),
-    Step("retune-thresholds", _thresholds, lambda r: "per-language thresholds chosen on tune"),
+    Step("add-polarity-head", _polarity, lambda r: f"skipped: {r['skipped']}" if "skipped" in r else
+         "two-fold pair F1 on tune " + _pair(r, "tune_two_fold_pair_f1_topic_head", "tune_two_fold_pair_f1_mention_head")),
     Step("add-cue-thresholds", _cues, lambda r: "two-fold pair F1 on tune " + _pair(
         r, "tune_two_fold_pair_f1_single", "tune_two_fold_pair_f1_cued")),
     Step("add-sentiment-bias", _bias, lambda r: "two-fold macro-F1 on tune " + _pair(
@@ -91,9 +95,16 @@ STEPS = (
 def build_heads(args: HeadTrainingArguments, min_precision: float = 0.70, on_step=None, on_progress=None) -> dict:
     """Retrain ``args.base_model``'s heads into ``args.output_dir`` and run every later step.
 
-    ``on_step(name, seconds, summary)`` is called after each step, ``on_progress(stage, done,
-    total)`` while the heads' features are computed (the longest part). Returns the training report
-    (also ``training.json``), whose ``commands`` list names every step, its outcome and time.
+    Args:
+        args: the head-training run (base model, output folder, version, data).
+        min_precision: the pair precision every threshold must reach on tune.
+        on_step: called as ``on_step(name, seconds, summary)`` after each step.
+        on_progress: called as ``on_progress(stage, done, total)`` while the heads' features are
+            computed (the longest part).
+
+    Returns:
+        The training report, also written as ``training.json``: ``commands`` holds the command
+        that repeats the run, ``steps`` each step with its outcome and seconds.
     """
     started = time.time()
     report = train_heads(args, on_progress)
@@ -116,12 +127,11 @@ def build_heads(args: HeadTrainingArguments, min_precision: float = 0.70, on_ste
     model = TrainedModel.from_pretrained(args.output_dir)
     training = dict(model.training or report)
     training["seconds"] = round(time.time() - started, 1)
-    training["commands"] = [
-        f"voclens model train-heads {args.base_model} --output {args.output_dir} --version {args.version} "
-        f"--epochs {args.epochs} --annotation-repeat {args.annotation_repeat} --other-weight {args.other_weight} "
-        f"--min-precision {min_precision}",
-        *(f"{s['step']}: {s['summary']} ({s['seconds']:.0f} s)" for s in steps),
-    ]  # fmt: skip
+    training["commands"] = [shlex.join([
+        "voclens", "model", "train-heads", str(args.base_model), "--output", str(args.output_dir),
+        "--version", args.version, "--data-dir", str(args.data_dir), "--epochs", str(args.epochs),
+        "--annotation-repeat", str(args.annotation_repeat), "--other-weight", str(args.other_weight),
+        "--min-precision", str(min_precision)])]  # fmt: skip
     training["steps"] = steps
     model.training = training
     model.save_pretrained(args.output_dir)

@@ -35,6 +35,11 @@ STAR_SENTIMENT = {1: Polarity.negative, 2: Polarity.negative, 3: Polarity.neutra
 #: Existing-set rows per set for head training (sentiment and covered topics).
 HEAD_LIMITS = 1500
 THRESHOLD_GRID = tuple(np.round(np.arange(0.20, 0.96, 0.05), 2))
+#: Config entries chosen on the base's heads' probabilities: new heads make them stale, so a
+#: retrained folder starts without them (``voclens model train-heads`` chooses each again).
+STALE_AFTER_HEADS = ("cue_shift", "runtime_check", "thresholds_chosen_on", "cued_thresholds_by_lang",
+                     "cue_thresholds_check", "sentiment_bias_by_lang", "sentiment_bias_check", "presence_check",
+                     "evidence_check")  # fmt: skip
 
 
 @dataclass
@@ -91,12 +96,15 @@ def star_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Example
 
 
 def other_examples(data_dir: Path, exclude: set[str], limit: int) -> list[Example]:
-    """Train rows of the existing sets (capped per set), without any annotated tune/test text."""
-    from .corpora import CORPORA, load_all
+    """Train rows of the existing sets (capped per set), without any annotated tune/test text.
+
+    The annotation set is not one of them: its train part comes in through ``annotation_examples``
+    (repeated, at full weight); counted here too it would add a capped copy at ``other_weight``."""
+    from .corpora import ANNOTATIONS, CORPORA, load_all
 
     out = []
     for key, examples in load_all(data_dir).items():
-        if CORPORA[key].held_out:
+        if CORPORA[key].held_out or key == ANNOTATIONS:
             continue
         rows = [e for e in examples if e.split == "train" and e.text not in exclude and not e.weak]
         step = max(1, len(rows) // limit)
@@ -246,8 +254,8 @@ def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     # Only the heads change: the encoder, and so every document vector, stays the base's, under its name.
     config.update(version=args.version, heads_retrained_from=config["version"], topic_thresholds_by_lang=thresholds,
                   vectors_of=config.get("vectors_of") or config["version"])  # fmt: skip
-    config.pop("cue_shift", None)
-    config.pop("runtime_check", None)
+    for key in STALE_AFTER_HEADS:
+        config.pop(key, None)
     report = {"version": args.version, "base_model": str(args.base_model), "seconds": round(time.time() - started, 1),
               "train_examples": {"annotations": n_ann, "annotation_repeat": args.annotation_repeat,
                                  "other_sets": n_other},

@@ -103,6 +103,8 @@ def add_presence_head(model_dir: Path, cache_dir: Path, data_dir: Path, min_prec
     model = TrainedModel.from_pretrained(model_dir)
     if report["kept"]:
         model.put_head("presence_head", weight, bias, presence="token_head")
+    else:  # a presence head from an earlier run is not what was compared
+        model.drop_head("presence_head", "presence")
     model.config["presence_check"] = report
     model.save_pretrained(model_dir)
     log.info("presence: %s", report)

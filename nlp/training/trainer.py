@@ -100,6 +100,7 @@ class TrainingArguments:
             "patience": self.patience > 0, "max_length": 16 <= self.max_length <= 512,
             "tail": 0 <= self.tail < self.max_length - 2,
         }  # fmt: skip
+        checks["start_competes"] = self.start_competes or self.init_from is not None  # only a continuation has a start
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid training arguments: {', '.join(f'{k}={getattr(self, k)!r}' for k in bad)}")

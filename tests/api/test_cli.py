@@ -169,6 +169,9 @@ def test_train_heads_names_what_is_missing_before_any_work(tmp_path):
                 "--data-dir", str(tmp_path / "no-data"), check=False)  # fmt: skip
     assert r.returncode != 0 and "no-data" in r.stderr and "missing" in r.stderr
     r = voclens("model", "train-heads", str(tmp_path / "no-model"), "--output", str(tmp_path / "m"), "--version", "x",
-                check=False)  # fmt: skip
+                "--data-dir", str(tmp_path), check=False)  # fmt: skip
     assert r.returncode != 0 and "no-model" in r.stderr
+    r = voclens("model", "train-heads", "nlp/weights/e5s-lite-13", "--output", "nlp/weights/e5s-lite-13", "--version", "x",
+                "--data-dir", str(tmp_path), check=False)  # fmt: skip
+    assert r.returncode != 0 and "already a model folder" in r.stderr  # never written over
     assert not (tmp_path / "m").exists()

@@ -139,7 +139,8 @@ def test_a_revisit_round_takes_the_rows_a_targeted_round_passed_over_once(tmp_pa
     target = TargetedRound({"food_delivery": 9}, frozenset({"logistics"}))  # runs through the whole set
     before = draw_plan(tmp_path, rounds=({"food_delivery": 1}, target))
     rounds = draw_rounds(tmp_path, rounds=({"food_delivery": 1}, target, RevisitRound({"food_delivery": 2}),
-                                           RevisitRound({"food_delivery": 9})))  # fmt: skip
+                                           RevisitRound({"food_delivery": 9}), TrainRound({"food_delivery": 9})))  # fmt: skip
+    assert rounds[4] == []  # a random round after them finds nothing left: no row is drawn twice
     assert [p for r in rounds[:2] for p in r] == before  # earlier rounds never change
     texts = {r.key: r.text for r in sources.waimai(tmp_path)}
     passed_over = {k for k, t in texts.items() if not target.wants(t)} - {p.key for p in rounds[0]}
@@ -148,15 +149,17 @@ def test_a_revisit_round_takes_the_rows_a_targeted_round_passed_over_once(tmp_pa
     assert all(p.split == "train" for p in rounds[2] + rounds[3])
 
 
-def test_training_reads_the_train_part_less_texts_annotated_in_tune_or_test(tmp_path, monkeypatch, data_dir):
+def test_training_reads_the_train_part_less_texts_annotated_in_tune_or_test(tmp_path, data_dir):
     (data_dir / "waimai_10k" / "waimai_10k.csv").write_text(
-        "label,review\n1,很快，好吃\n0,送餐太慢了\n0,送餐太慢了\n0,饭是凉的\n", encoding="utf-8")  # rows 1 and 2: one text
+        "label,review\n1,很快，好吃\n0,送餐太慢了\n0,送餐太慢了\n0,饭是凉的\n0,饭是凉的\n0,味道一般\n",
+        encoding="utf-8")  # rows 1 and 2 hold one text, rows 3 and 4 another  # fmt: skip
     rows = list(sources.waimai(data_dir))
     labels = tmp_path / "labels"
-    write_annotations(labels / "zh-000.jsonl", [_ann(rows[0], split="train"), _ann(rows[1], split="test"),
-                                                _ann(rows[2], split="train"), _ann(rows[3], split="train")])  # fmt: skip
+    write_annotations(labels / "zh-000.jsonl", [
+        _ann(rows[0], split="train"), _ann(rows[1], split="test"), _ann(rows[2], split="train"),
+        _ann(rows[3], split="train"), _ann(rows[4], split="tune"), _ann(rows[5], split="train")])  # fmt: skip
     kept = load_train(data_dir, labels)
-    assert [i.text for i in kept] == ["很快，好吃", "饭是凉的"]  # the train copy of the test text is left out
+    assert [i.text for i in kept] == ["很快，好吃", "味道一般"]  # the train copies of a test and a tune text are left out
 
 
 @real_data

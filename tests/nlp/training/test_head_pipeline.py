@@ -34,14 +34,30 @@ def test_the_whole_chain_runs_on_a_slice_of_the_annotation_set_and_records_each_
     report = build_heads(args, on_step=lambda name, seconds, summary: seen.append(name))
 
     assert seen == ["train-heads", *(s.name for s in STEPS)]
-    assert report["commands"][0].startswith(f"voclens model train-heads {base} --output {tmp_path / 'new'} --version heads-test")
+    assert report["commands"] == [f"voclens model train-heads {base} --output {tmp_path / 'new'} --version heads-test "
+                                  f"--data-dir {DEFAULT_DATA_DIR} --epochs 2 --annotation-repeat 4 --other-weight 0.5 "
+                                  "--min-precision 0.7"]  # fmt: skip
     assert [s["step"] for s in report["steps"]] == seen and all(s["seconds"] >= 0 for s in report["steps"])
     config = json.loads((tmp_path / "new" / "config.json").read_text())
     base_config = json.loads((base / "config.json").read_text())
     assert config["version"] == "heads-test" and config["vectors_of"] == base_config.get("vectors_of", base_config["version"])
-    for check in ("evidence_check", "presence_check", "polarity_check", "cue_thresholds_check", "sentiment_bias_check"):
-        assert check in config, check  # each step judged itself on tune and said so
-    assert config["thresholds_chosen_on"]["part"] == "annotation set tune"
+    for check in ("presence_check", "cue_thresholds_check", "sentiment_bias_check"):
+        assert config[check]["tune_texts"] == 120, check  # each step judged itself on this run's tune slice
+    if config.get("evidence") == "head":  # the mention head is fitted only over an evidence head
+        assert config["polarity_check"]["tune_texts"] == 120
+    else:
+        assert "polarity" not in config and "skipped: no evidence head" in report["steps"][3]["summary"]
+    assert config["evidence_check"]["tune_texts"] <= 120 and "kept" in config["evidence_check"]
+    assert config["thresholds_chosen_on"] == {"part": "annotation set tune", "items": 120, "min_precision": 0.7,
+                                              "by": "add-cue-thresholds"}  # fmt: skip
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "new" / "weights.safetensors"), "np") as f:
+        tensors = set(f.keys())
+    for head, key, value in (("evidence_head", "evidence", "head"), ("presence_head", "presence", "token_head")):
+        # a head the run did not keep is gone, not the base's left in place
+        kept = config[f"{key}_check"]["kept"]
+        assert config.get(key) == (value if kept else None) and (f"{head}.weight" in tensors) == kept
     assert json.loads((tmp_path / "new" / "training.json").read_text())["commands"] == report["commands"]
     (res,) = TransformerClassifier(tmp_path / "new", cache_dir=DEFAULT_CACHE_DIR, runtime="onnx-fp32").classify_batch(
         ["物流太慢了，包装也破了"])
