@@ -23,7 +23,7 @@ _EXPORTS = {
     "TrainingArguments": "trainer", "train": "trainer",
     "DEFAULT_LIMITS": "mix", "select_examples": "mix", "targets": "mix",
     "calibrate_topic_thresholds": "scoring",
-    "HeadTrainingArguments": "heads", "train_heads": "heads", "retune_thresholds": "heads",
+    "HeadTrainingArguments": "heads", "train_heads": "heads",
     "leave_one_domain_out": "heads", "build_heads": "head_pipeline",
     "add_evidence_head": "evidence_head", "add_cue_thresholds": "cue_thresholds",
     "add_sentiment_bias": "sentiment_bias",

@@ -210,23 +210,6 @@ def choose_thresholds(topic_probs: np.ndarray, items, grid=THRESHOLD_GRID, min_g
     return out
 
 
-def retune_thresholds(model_dir: Path, cache_dir: Path, data_dir: Path, min_precision: float) -> dict:
-    """Choose a model's per-language thresholds again on the annotation tune part, in place."""
-    from ..annotations.store import load_gold
-    from ..transformer import TransformerClassifier
-
-    items = load_gold(data_dir, split="tune")
-    clf = TransformerClassifier(model_dir, cache_dir=cache_dir, runtime="onnx-fp32")
-    _, top = clf.probabilities([i.text for i in items])
-    thresholds = choose_thresholds(top, items, min_precision=min_precision)
-    model = TrainedModel.from_pretrained(model_dir)
-    model.config["topic_thresholds_by_lang"] = thresholds
-    model.config["thresholds_chosen_on"] = {"part": "annotation set tune", "items": len(items),
-                                            "min_precision": min_precision}  # fmt: skip
-    model.save_pretrained(model_dir)
-    return thresholds
-
-
 def train_heads(args: HeadTrainingArguments, on_progress=None) -> dict:
     """Retrain the heads of ``args.base_model`` and save a complete model folder; return its report."""
     from ..annotations.store import load_gold, load_train
@@ -380,5 +363,5 @@ def _heads_of(model: TrainedModel) -> dict[str, np.ndarray]:
 
 
 __all__ = ["HeadTrainingArguments", "binary_accuracy", "choose_thresholds", "classifications", "fit_heads", "head_probabilities",
-           "leave_one_domain_out", "pooled_features", "retune_thresholds", "train_heads"]  # fmt: skip
+           "leave_one_domain_out", "pooled_features", "train_heads"]  # fmt: skip
 
