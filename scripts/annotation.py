@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Annotation rounds: write batches for annotators, take their labels back in as pointers.
 
+    scripts/annotation.py plan                            # after adding a round to ROUNDS
     scripts/annotation.py batch zh 3 --out /tmp/annot     # batch zh-003 (+ overlap) with texts
     scripts/annotation.py ingest zh 3 /tmp/annot/zh-003.labels.jsonl
     scripts/annotation.py status
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nlp.annotations.store import (  # noqa: E402
     LABELS_DIR, Annotation, AnnotationError, TopicLabel, read_annotations, read_plan, source_rows,
-    write_annotations,
+    write_annotations, write_plan,
 )  # fmt: skip
 from nlp.training.evaluation import DEFAULT_DATA_DIR  # noqa: E402
 from nlp.labels import DEFAULT_TOPICS, Polarity  # noqa: E402
@@ -201,6 +202,20 @@ def cmd_status(args) -> None:
         print(lang, len(items), dict(Counter(a.split for a in items)), f"{len(Counter(a.domain for a in items))} domains")
 
 
+def cmd_plan(args) -> None:
+    """Draw the plan again with the rounds now in ``ROUNDS``; the committed plan must stay its prefix."""
+    from nlp.annotations.sampling import draw_plan
+
+    old = read_plan()
+    new = [p.to_json() for p in draw_plan(Path(args.data_dir))]
+    if new[: len(old)] != old:
+        raise AnnotationError("the rounds in ROUNDS no longer draw the committed plan as their prefix: "
+                              "earlier rounds (or the data under --data-dir) changed; nothing written")  # fmt: skip
+    write_plan(new)
+    added = Counter(p["lang"] for p in new[len(old) :])
+    print(f"plan: {len(old)} -> {len(new)} items ({', '.join(f'{k} +{v}' for k, v in sorted(added.items())) or 'nothing new'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
@@ -224,6 +239,8 @@ def main() -> None:
     a.add_argument("labels")
     a.add_argument("--annotator", help="name for a second independent annotation (default: adjudicated)")
     a.set_defaults(fn=cmd_ingest_adjudicated)
+    pl = sub.add_parser("plan", help="draw the plan again after a round was added to ROUNDS (appends only)")
+    pl.set_defaults(fn=cmd_plan)
     s = sub.add_parser("status", help="how far the annotation set has come")
     s.set_defaults(fn=cmd_status)
     args = parser.parse_args()

@@ -27,7 +27,10 @@ from .sources import READERS, SourceRow
 
 ANNOTATIONS_DIR = Path(__file__).resolve().parent
 LABELS_DIR = ANNOTATIONS_DIR / "labels"
-PLAN_PATH = ANNOTATIONS_DIR / "plan.jsonl"
+#: The plan (pointers in labelling order) as numbered parts of at most ``PLAN_PART_ITEMS`` lines:
+#: one file would pass 5 MB, and a new round only appends to the last part (line diffs stay readable).
+PLAN_PATH = ANNOTATIONS_DIR / "plan"
+PLAN_PART_ITEMS = 20_000
 ADJUDICATED = "adjudicated"
 SPLITS = ("train", "tune", "test")
 
@@ -223,5 +226,16 @@ def load_train(data_dir: Path, labels_dir: Path = LABELS_DIR) -> list[AnnotatedT
 
 
 def read_plan(path: Path = PLAN_PATH) -> list[dict]:
-    """The committed annotation plan (pointers in labelling order)."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The committed annotation plan (pointers in labelling order): a folder of parts, or one file."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_plan(items: list[dict], path: Path = PLAN_PATH) -> None:
+    """Write the plan as parts ``000.jsonl``, ``001.jsonl``, ... that :func:`read_plan` joins in order."""
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.jsonl"):
+        old.unlink()
+    for n, start in enumerate(range(0, len(items), PLAN_PART_ITEMS)):
+        lines = [json.dumps(p, ensure_ascii=False) + "\n" for p in items[start : start + PLAN_PART_ITEMS]]
+        (path / f"{n:03d}.jsonl").write_text("".join(lines), encoding="utf-8")

@@ -11,7 +11,7 @@ from nlp.annotations.evaluation import score_annotated
 from nlp.annotations.sampling import ROUNDS, RevisitRound, TargetedRound, TrainRound, draw_plan, draw_rounds, split_for
 from nlp.annotations.store import (
     LABELS_DIR, PLAN_PATH, AnnotatedText, Annotation, AnnotationError, TopicLabel, gold, join, load_train,
-    parse_line, read_annotations, read_plan, write_annotations,
+    parse_line, read_annotations, read_plan, write_annotations, write_plan,
 )  # fmt: skip
 from nlp.training.evaluation import DEFAULT_DATA_DIR
 from nlp.labels import Classification, Polarity, Sentiment
@@ -202,6 +202,19 @@ def test_scores_count_pairs_per_language_domain_and_topic(data_dir):
 
 
 # -- the committed set and plan ------------------------------------------------------------------
+
+
+def test_the_plan_is_written_in_parts_read_back_in_order(tmp_path, monkeypatch):
+    from nlp.annotations import store
+
+    monkeypatch.setattr(store, "PLAN_PART_ITEMS", 3)
+    items = [{"set": "s", "key": f"k{i}", "sha": str(i), "lang": "zh", "domain": "d", "split": "train"} for i in range(7)]
+    write_plan(items, tmp_path / "plan")
+    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == ["000.jsonl", "001.jsonl", "002.jsonl"]
+    assert read_plan(tmp_path / "plan") == items
+    write_plan(items[:2], tmp_path / "plan")  # a shorter plan leaves no stale part behind
+    assert read_plan(tmp_path / "plan") == items[:2] and len(list((tmp_path / "plan").iterdir())) == 1
+    assert all(p.stat().st_size < 5_000_000 for p in PLAN_PATH.iterdir())  # no committed part passes 5 MB
 
 
 def test_committed_labels_are_valid_and_hold_no_texts():
