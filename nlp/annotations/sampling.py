@@ -346,6 +346,8 @@ QUOTAS_ROUND_37 = TrainRound({
     "weibo": 100, "books": 100, "dairy": 100, "hotels": 80, "food_delivery": 80, "clothing": 60, "computers": 60,
     "phones": 50, "tablets": 50, "cosmetics": 50, "shampoo": 50, "fruit": 50, "pyabsa_camera": 31, "pyabsa_phone": 30,
 })  # fmt: skip
+#: The thirty-eighth round (session 16): round 37's mix, 900 zh.
+QUOTAS_ROUND_38 = TrainRound({**QUOTAS_ROUND_37.quotas, "pyabsa_camera": 40, "pyabsa_phone": 30})
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
@@ -353,7 +355,7 @@ ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5
           QUOTAS_ROUND_21, QUOTAS_ROUND_22, QUOTAS_ROUND_23, QUOTAS_ROUND_24,
           QUOTAS_ROUND_25, QUOTAS_ROUND_26, QUOTAS_ROUND_27, QUOTAS_ROUND_28,
           QUOTAS_ROUND_29, QUOTAS_ROUND_30, QUOTAS_ROUND_31, QUOTAS_ROUND_32, QUOTAS_ROUND_33, QUOTAS_ROUND_34,
-          QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37)  # fmt: skip
+          QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37, QUOTAS_ROUND_38)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
