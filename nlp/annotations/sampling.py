@@ -359,6 +359,8 @@ QUOTAS_ROUND_41 = TrainRound({
     "weibo": 120, "books": 120, "hotels": 100, "food_delivery": 100, "clothing": 70, "computers": 70,
     "tablets": 60, "fruit": 60, "cosmetics": 60, "phones": 60, "shampoo": 60, "pyabsa_camera": 40, "pyabsa_phone": 37,
 })  # fmt: skip
+#: The forty-second round (session 16): round 41's mix, 900 zh.
+QUOTAS_ROUND_42 = TrainRound({**QUOTAS_ROUND_41.quotas, "pyabsa_camera": 20, "pyabsa_phone": 0})
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
@@ -367,7 +369,7 @@ ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5
           QUOTAS_ROUND_25, QUOTAS_ROUND_26, QUOTAS_ROUND_27, QUOTAS_ROUND_28,
           QUOTAS_ROUND_29, QUOTAS_ROUND_30, QUOTAS_ROUND_31, QUOTAS_ROUND_32, QUOTAS_ROUND_33, QUOTAS_ROUND_34,
           QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37, QUOTAS_ROUND_38,
-          QUOTAS_ROUND_39, QUOTAS_ROUND_40, QUOTAS_ROUND_41)  # fmt: skip
+          QUOTAS_ROUND_39, QUOTAS_ROUND_40, QUOTAS_ROUND_41, QUOTAS_ROUND_42)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
