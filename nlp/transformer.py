@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 #: The 12-layer model (``--model transformer``): slower, and the more accurate in English; e5s-mt-1 before it.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-mt-2"
 #: The 4-layer model trained on the annotation set (``--model lite``, the default); e5s-lite-1 before it.
-LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-16"
+LITE_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "e5s-lite-17"
 #: Where built artefacts (base encoder, ONNX files) go unless told otherwise.
 DEFAULT_CACHE_DIR = Path("~/.cache/voclens").expanduser()
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch", "torch-int8")

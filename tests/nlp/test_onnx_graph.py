@@ -41,7 +41,7 @@ def base():
     return build_base_encoder(DEFAULT_CACHE_DIR)
 
 
-@pytest.mark.parametrize("model", ["e5s-lite-16", "e5s-lite-13", "e5s-lite-10", "e5s-lite-8", "e5s-lite-1", "e5s-mt-2", "e5s-mt-1"])
+@pytest.mark.parametrize("model", ["e5s-lite-17", "e5s-lite-16", "e5s-lite-13", "e5s-lite-10", "e5s-lite-8", "e5s-lite-1", "e5s-mt-2", "e5s-mt-1"])
 def test_numpy_graph_gives_the_torch_networks_outputs(model, base, tmp_path):
     _same_outputs(WEIGHTS / model, base, tmp_path)
 

@@ -182,7 +182,7 @@ def test_lite_model_is_shallow_small_and_gets_clear_texts_right():
     assert set(config["topic_thresholds_by_lang"]) == {"zh", "en"} and config["evidence"] == "head"
     assert sum(p.stat().st_size for p in LITE_MODEL_DIR.iterdir()) < 5_000_000
     lite = get_classifier("lite", cache_dir=DEFAULT_CACHE_DIR)
-    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-16")
+    assert lite.model_dir == LITE_MODEL_DIR and lite.version.startswith("e5s-lite-17")
     preds = lite.predict([t for t, _, _ in CLEAR])
     for (text, sentiment, topics), pred in zip(CLEAR, preds):
         assert pred.sentiment.label is sentiment, text
