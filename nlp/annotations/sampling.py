@@ -363,6 +363,8 @@ QUOTAS_ROUND_41 = TrainRound({
 QUOTAS_ROUND_42 = TrainRound({**QUOTAS_ROUND_41.quotas, "pyabsa_camera": 20, "pyabsa_phone": 0})
 #: The forty-third round (session 16): round 42's mix again.
 QUOTAS_ROUND_43 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
+#: The forty-fourth round (session 16): round 42's mix again.
+QUOTAS_ROUND_44 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
@@ -372,7 +374,7 @@ ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5
           QUOTAS_ROUND_29, QUOTAS_ROUND_30, QUOTAS_ROUND_31, QUOTAS_ROUND_32, QUOTAS_ROUND_33, QUOTAS_ROUND_34,
           QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37, QUOTAS_ROUND_38,
           QUOTAS_ROUND_39, QUOTAS_ROUND_40, QUOTAS_ROUND_41, QUOTAS_ROUND_42,
-          QUOTAS_ROUND_43)  # fmt: skip
+          QUOTAS_ROUND_43, QUOTAS_ROUND_44)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
