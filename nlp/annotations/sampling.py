@@ -348,10 +348,9 @@ QUOTAS_ROUND_37 = TrainRound({
 })  # fmt: skip
 #: The thirty-eighth round (session 16): round 37's mix, 900 zh.
 QUOTAS_ROUND_38 = TrainRound({**QUOTAS_ROUND_37.quotas, "pyabsa_camera": 40, "pyabsa_phone": 30})
-#: The thirty-ninth round (session 16): round 38's mix again.
-QUOTAS_ROUND_39 = TrainRound(dict(QUOTAS_ROUND_38.quotas))
-#: The fortieth round (session 16): round 38's mix again.
-QUOTAS_ROUND_40 = TrainRound(dict(QUOTAS_ROUND_38.quotas))
+#: The thirty-ninth and fortieth rounds (session 16): round 38's mix again (a round may repeat: each
+#: draws on from where the rounds before it stopped).
+QUOTAS_ROUND_39 = QUOTAS_ROUND_40 = QUOTAS_ROUND_38
 #: The forty-first round (session 16): the dairy posts are all drawn; the other weak Chinese domains
 #: still weighted up, sized so the Chinese plan ends on a whole batch (zh-192's rest is zh-192b).
 QUOTAS_ROUND_41 = TrainRound({
@@ -361,16 +360,8 @@ QUOTAS_ROUND_41 = TrainRound({
 })  # fmt: skip
 #: The forty-second round (session 16): round 41's mix, 900 zh.
 QUOTAS_ROUND_42 = TrainRound({**QUOTAS_ROUND_41.quotas, "pyabsa_camera": 20, "pyabsa_phone": 0})
-#: The forty-third round (session 16): round 42's mix again.
-QUOTAS_ROUND_43 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
-#: The forty-fourth round (session 16): round 42's mix again.
-QUOTAS_ROUND_44 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
-#: The forty-fifth round (session 16): round 42's mix again.
-QUOTAS_ROUND_45 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
-#: The forty-sixth round (session 16): round 42's mix again.
-QUOTAS_ROUND_46 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
-#: The forty-seventh round (session 16): round 42's mix again.
-QUOTAS_ROUND_47 = TrainRound(dict(QUOTAS_ROUND_42.quotas))
+#: The forty-third to forty-seventh rounds (session 16): round 42's mix again.
+QUOTAS_ROUND_43 = QUOTAS_ROUND_44 = QUOTAS_ROUND_45 = QUOTAS_ROUND_46 = QUOTAS_ROUND_47 = QUOTAS_ROUND_42
 #: The forty-eighth round (session 16): the phone reviews are all drawn; the rest of round 42's mix,
 #: sized so the Chinese plan ends on a whole batch (zh-234's rest is zh-234b).
 QUOTAS_ROUND_48 = TrainRound({
@@ -379,7 +370,7 @@ QUOTAS_ROUND_48 = TrainRound({
     "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 36,
 })  # fmt: skip
 #: The forty-ninth round (session 16): round 48's mix again.
-QUOTAS_ROUND_49 = TrainRound(dict(QUOTAS_ROUND_48.quotas))
+QUOTAS_ROUND_49 = QUOTAS_ROUND_48
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
