@@ -226,8 +226,8 @@ def load_train(data_dir: Path, labels_dir: Path = LABELS_DIR) -> list[AnnotatedT
 
 
 def read_plan(path: Path = PLAN_PATH) -> list[dict]:
-    """The committed annotation plan (pointers in labelling order): a folder of parts, or one file."""
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    """The committed annotation plan (pointers in labelling order), its parts joined in order."""
+    files = sorted(path.glob("*.jsonl"))
     return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
