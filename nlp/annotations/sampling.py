@@ -371,6 +371,19 @@ QUOTAS_ROUND_48 = TrainRound({
 })  # fmt: skip
 #: The forty-ninth round (session 16): round 48's mix again.
 QUOTAS_ROUND_49 = QUOTAS_ROUND_48
+#: The fiftieth round (session 17): round 48's mix, sized so the Chinese plan ends on a whole batch
+#: again (zh-247's rest is labelled as zh-247b).
+QUOTAS_ROUND_50 = TrainRound({
+    "banking_support": 300,
+    "weibo": 140, "books": 140, "hotels": 120, "food_delivery": 120, "clothing": 80, "computers": 80,
+    "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 34,
+})  # fmt: skip
+#: The fifty-first round (session 17): round 50's mix, 900 zh (six whole batches).
+QUOTAS_ROUND_51 = TrainRound({
+    "banking_support": 300,
+    "weibo": 120, "books": 120, "hotels": 100, "food_delivery": 100, "clothing": 80, "computers": 80,
+    "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 20,
+})  # fmt: skip
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
@@ -381,7 +394,7 @@ ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5
           QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37, QUOTAS_ROUND_38,
           QUOTAS_ROUND_39, QUOTAS_ROUND_40, QUOTAS_ROUND_41, QUOTAS_ROUND_42,
           QUOTAS_ROUND_43, QUOTAS_ROUND_44, QUOTAS_ROUND_45, QUOTAS_ROUND_46,
-          QUOTAS_ROUND_47, QUOTAS_ROUND_48, QUOTAS_ROUND_49)  # fmt: skip
+          QUOTAS_ROUND_47, QUOTAS_ROUND_48, QUOTAS_ROUND_49, QUOTAS_ROUND_50, QUOTAS_ROUND_51)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
