@@ -42,15 +42,19 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from ._stopwords import EN_STOPWORDS, ZH_STOPWORDS
 from .analyser import Analyser
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+# scikit-learn and SciPy are imported inside the functions that use them: they take about a second
+# to import, and every ``voclens`` command and API process imports this module through the themes
+# route, while only theme discovery needs them.
 
 @dataclass(frozen=True)
 class ThemeOptions:
@@ -181,6 +185,8 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
         raise ValueError(f"{len(unit_vectors)} vectors for {n} token lists")
     if periods is not None and len(periods) != n:
         raise ValueError(f"{len(periods)} periods for {n} token lists")
+    from sklearn.preprocessing import normalize
+
     parts = []
     if options.vector_weight > 0:
         centred = unit_vectors.astype(np.float32) - unit_vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
@@ -205,6 +211,8 @@ def burst_scores(occurs: sparse.spmatrix, periods: np.ndarray) -> np.ndarray:
     far above one spread like the documents are (包装, 盒子), and a term seen
     in one document scores little, so rare words do not pass for news.
     """
+    from scipy import sparse
+
     occurs = sparse.csr_matrix(occurs, dtype=np.float64)
     occurs.data[:] = 1.0
     periods = np.asarray(periods, dtype=np.int64)
@@ -240,6 +248,11 @@ def _xlogx(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
 
 
 def _words(tokens: Sequence[list[str]], options: ThemeOptions, periods: np.ndarray | None) -> np.ndarray | None:
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     n = len(tokens)
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2 if n >= 1000 else 1,
                                  max_features=20_000, dtype=np.float32)
@@ -282,6 +295,9 @@ def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.
         return np.zeros(1, dtype=np.int64)
     if n <= options.micro_clusters:
         return _first_seen(_agglomerate(features, options))
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.preprocessing import normalize
+
     rng = np.random.default_rng(options.seed)
     fit_on = features if n <= options.sample else features[np.sort(rng.choice(n, options.sample, replace=False))]
     # random initial centres: k-means++ would compare every candidate with the whole sample for each of
@@ -309,6 +325,8 @@ def join_languages(labels: np.ndarray, unit_vectors: np.ndarray, langs: Sequence
     their mean vectors (each centred on its language's mean), and that cosine reaches ``threshold``. Mutual
     nearness keeps a group from being joined to several others.
     """
+    from sklearn.preprocessing import normalize
+
     groups = sorted(set(int(g) for g in eligible))
     if len(groups) < 2:
         return labels
@@ -342,6 +360,8 @@ def reassign(labels: np.ndarray, features: np.ndarray, themes: Iterable[int], th
     ``reduce_outliers`` does the same). ``features`` are ``theme_features``'s
     rows; rows already in a theme stay where they are.
     """
+    from sklearn.preprocessing import normalize
+
     themes = np.array(sorted(set(int(t) for t in themes)), dtype=np.int64)
     if len(themes) == 0:
         return labels
@@ -358,6 +378,8 @@ def reassign(labels: np.ndarray, features: np.ndarray, themes: Iterable[int], th
 
 
 def _agglomerate(rows: np.ndarray, options: ThemeOptions) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
+
     if len(rows) < 2:
         return np.zeros(len(rows), dtype=np.int64)
     # rows have length 1 (or 0 for a document with neither words nor vector): the euclidean distance is
@@ -380,6 +402,9 @@ def class_terms(tokens: Tokens, labels: np.ndarray, classes: Sequence[int], k: i
     Every document counts for the terms' overall frequency, the ones in no
     class included, so a word common everywhere ranks low in every theme.
     """
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
     if not classes:
         return {}
     counter = CountVectorizer(analyzer=_identity, dtype=np.float64)
