@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	-@scripts/es-node fetch >/dev/null  # Elasticsearch for the contract suite (cached; tests start the node)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30  # the 30 slowest tests: the suite must stay well inside CI's hour
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
