@@ -384,6 +384,8 @@ QUOTAS_ROUND_51 = TrainRound({
     "weibo": 120, "books": 120, "hotels": 100, "food_delivery": 100, "clothing": 80, "computers": 80,
     "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 20,
 })  # fmt: skip
+#: The fifty-second round (session 17): round 51's mix again.
+QUOTAS_ROUND_52 = QUOTAS_ROUND_51
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
           QUOTAS_ROUND_7, QUOTAS_ROUND_8, QUOTAS_ROUND_9, QUOTAS_ROUND_10,
           QUOTAS_ROUND_11, QUOTAS_ROUND_12, QUOTAS_ROUND_13, QUOTAS_ROUND_14, QUOTAS_ROUND_15, QUOTAS_ROUND_16,
@@ -394,7 +396,7 @@ ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5
           QUOTAS_ROUND_35, QUOTAS_ROUND_36, QUOTAS_ROUND_37, QUOTAS_ROUND_38,
           QUOTAS_ROUND_39, QUOTAS_ROUND_40, QUOTAS_ROUND_41, QUOTAS_ROUND_42,
           QUOTAS_ROUND_43, QUOTAS_ROUND_44, QUOTAS_ROUND_45, QUOTAS_ROUND_46,
-          QUOTAS_ROUND_47, QUOTAS_ROUND_48, QUOTAS_ROUND_49, QUOTAS_ROUND_50, QUOTAS_ROUND_51)  # fmt: skip
+          QUOTAS_ROUND_47, QUOTAS_ROUND_48, QUOTAS_ROUND_49, QUOTAS_ROUND_50, QUOTAS_ROUND_51, QUOTAS_ROUND_52)  # fmt: skip
 
 #: Longer texts cost an annotator minutes each; complaint narratives are long by nature.
 MAX_CHARS = 700
