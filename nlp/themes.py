@@ -41,7 +41,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +54,14 @@ if TYPE_CHECKING:
 # scikit-learn and SciPy are imported inside the functions that use them: they take about a second
 # to import, and every ``voclens`` command and API process imports this module through the themes
 # route, while only theme discovery needs them.
+
+
+def _normalize(rows):
+    """Rows scaled to length 1 (scikit-learn's ``normalize``; dense or sparse), imported on first use."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(rows)
+
 
 @dataclass(frozen=True)
 class ThemeOptions:
@@ -185,18 +192,16 @@ def theme_features(unit_vectors: np.ndarray, tokens: Sequence[list[str]], option
         raise ValueError(f"{len(unit_vectors)} vectors for {n} token lists")
     if periods is not None and len(periods) != n:
         raise ValueError(f"{len(periods)} periods for {n} token lists")
-    from sklearn.preprocessing import normalize
-
     parts = []
     if options.vector_weight > 0:
         centred = unit_vectors.astype(np.float32) - unit_vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
-        parts.append(options.vector_weight * normalize(centred))
+        parts.append(options.vector_weight * _normalize(centred))
     words = _words(tokens, options, periods) if options.word_weight > 0 else None
     if words is not None:
         parts.append(options.word_weight * words)
     if not parts:
         return np.zeros((n, 1), dtype=np.float32)
-    return normalize(np.hstack(parts)).astype(np.float32)
+    return _normalize(np.hstack(parts)).astype(np.float32)
 
 
 def burst_scores(occurs: sparse.spmatrix, periods: np.ndarray) -> np.ndarray:
@@ -251,7 +256,6 @@ def _words(tokens: Sequence[list[str]], options: ThemeOptions, periods: np.ndarr
     from scipy import sparse
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
     n = len(tokens)
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2 if n >= 1000 else 1,
@@ -263,7 +267,7 @@ def _words(tokens: Sequence[list[str]], options: ThemeOptions, periods: np.ndarr
     if periods is not None and options.burst > 0:
         scores = burst_scores(tfidf, periods)
         scores[np.asarray((tfidf > 0).sum(axis=0)).ravel() < 2] = 0  # one document is no burst
-        tfidf = normalize(tfidf @ sparse.diags((1 + options.burst * np.sqrt(scores)).astype(np.float32)))
+        tfidf = _normalize(tfidf @ sparse.diags((1 + options.burst * np.sqrt(scores)).astype(np.float32)))
     if n <= options.micro_clusters:
         # few enough to compare on every word: LSA's dimensions would set how fine the themes are, and no
         # number of them suits every window (docs/topics.md, "What it finds, measured")
@@ -271,14 +275,14 @@ def _words(tokens: Sequence[list[str]], options: ThemeOptions, periods: np.ndarr
     k = options.components or min(100, max(10, n // 10))
     k = min(k, tfidf.shape[1] - 1, n - 1)
     if k < 2:
-        return normalize(tfidf.toarray()) if tfidf.shape[1] else None
+        return _normalize(tfidf.toarray()) if tfidf.shape[1] else None
     svd = TruncatedSVD(n_components=k, random_state=options.seed, n_iter=4)
     if n <= options.sample:
-        return normalize(svd.fit_transform(tfidf)).astype(np.float32)
+        return _normalize(svd.fit_transform(tfidf)).astype(np.float32)
     # the directions of a large sample are the corpus's; projecting the rest costs one sparse product
     rows = np.sort(np.random.default_rng(options.seed).choice(n, options.sample, replace=False))
     svd.fit(tfidf[rows])
-    return normalize(svd.transform(tfidf)).astype(np.float32)
+    return _normalize(svd.transform(tfidf)).astype(np.float32)
 
 
 def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.ndarray:
@@ -296,7 +300,6 @@ def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.
     if n <= options.micro_clusters:
         return _first_seen(_agglomerate(features, options))
     from sklearn.cluster import MiniBatchKMeans
-    from sklearn.preprocessing import normalize
 
     rng = np.random.default_rng(options.seed)
     fit_on = features if n <= options.sample else features[np.sort(rng.choice(n, options.sample, replace=False))]
@@ -306,7 +309,7 @@ def cluster(features: np.ndarray, options: ThemeOptions = ThemeOptions()) -> np.
     kmeans = MiniBatchKMeans(n_clusters=options.micro_clusters, init="random", batch_size=4096, n_init=1,
                              max_iter=10, random_state=options.seed).fit(fit_on)  # fmt: skip
     micro = kmeans.predict(features)
-    centres = normalize(kmeans.cluster_centers_)
+    centres = _normalize(kmeans.cluster_centers_)
     used = np.unique(micro)
     merged = np.full(options.micro_clusters, 0, dtype=np.int64)
     merged[used] = _agglomerate(centres[used], options)
@@ -325,8 +328,6 @@ def join_languages(labels: np.ndarray, unit_vectors: np.ndarray, langs: Sequence
     their mean vectors (each centred on its language's mean), and that cosine reaches ``threshold``. Mutual
     nearness keeps a group from being joined to several others.
     """
-    from sklearn.preprocessing import normalize
-
     groups = sorted(set(int(g) for g in eligible))
     if len(groups) < 2:
         return labels
@@ -337,9 +338,9 @@ def join_languages(labels: np.ndarray, unit_vectors: np.ndarray, langs: Sequence
     for lang in np.unique(langs):
         rows = langs == lang
         centred[rows] -= centred[rows].mean(axis=0)
-    centred = normalize(centred)
+    centred = _normalize(centred)
     lang_of = np.array([Counter(langs[labels == g].tolist()).most_common(1)[0][0] for g in groups])
-    centres = normalize(np.vstack([centred[labels == g].mean(axis=0) for g in groups]))
+    centres = _normalize(np.vstack([centred[labels == g].mean(axis=0) for g in groups]))
     sims = centres @ centres.T
     sims[lang_of[:, None] == lang_of[None, :]] = -np.inf
     nearest = np.argmax(sims, axis=1)
@@ -360,15 +361,13 @@ def reassign(labels: np.ndarray, features: np.ndarray, themes: Iterable[int], th
     ``reduce_outliers`` does the same). ``features`` are ``theme_features``'s
     rows; rows already in a theme stay where they are.
     """
-    from sklearn.preprocessing import normalize
-
     themes = np.array(sorted(set(int(t) for t in themes)), dtype=np.int64)
     if len(themes) == 0:
         return labels
     outside = np.flatnonzero(~np.isin(labels, themes))
     if len(outside) == 0:
         return labels
-    centres = normalize(np.vstack([features[labels == t].mean(axis=0) for t in themes]))
+    centres = _normalize(np.vstack([features[labels == t].mean(axis=0) for t in themes]))
     sims = features[outside] @ centres.T
     nearest = np.argmax(sims, axis=1)
     near = sims[np.arange(len(outside)), nearest] >= threshold
