@@ -373,17 +373,11 @@ QUOTAS_ROUND_48 = TrainRound({
 QUOTAS_ROUND_49 = QUOTAS_ROUND_48
 #: The fiftieth round (session 17): round 48's mix, sized so the Chinese plan ends on a whole batch
 #: again (zh-247's rest is labelled as zh-247b).
-QUOTAS_ROUND_50 = TrainRound({
-    "banking_support": 300,
-    "weibo": 140, "books": 140, "hotels": 120, "food_delivery": 120, "clothing": 80, "computers": 80,
-    "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 34,
-})  # fmt: skip
+QUOTAS_ROUND_50 = TrainRound({**QUOTAS_ROUND_48.quotas, "weibo": 140, "books": 140, "hotels": 120, "food_delivery": 120,
+                              "pyabsa_camera": 34})  # fmt: skip
 #: The fifty-first round (session 17): round 50's mix, 900 zh (six whole batches).
-QUOTAS_ROUND_51 = TrainRound({
-    "banking_support": 300,
-    "weibo": 120, "books": 120, "hotels": 100, "food_delivery": 100, "clothing": 80, "computers": 80,
-    "tablets": 70, "fruit": 70, "cosmetics": 70, "shampoo": 70, "pyabsa_camera": 20,
-})  # fmt: skip
+QUOTAS_ROUND_51 = TrainRound({**QUOTAS_ROUND_48.quotas, "weibo": 120, "books": 120, "hotels": 100, "food_delivery": 100,
+                              "pyabsa_camera": 20})  # fmt: skip
 #: The fifty-second round (session 17): round 51's mix again.
 QUOTAS_ROUND_52 = QUOTAS_ROUND_51
 ROUNDS = (QUOTAS, QUOTAS_ROUND_2, QUOTAS_ROUND_3, QUOTAS_ROUND_4, QUOTAS_ROUND_5, QUOTAS_ROUND_6,
